@@ -1,0 +1,248 @@
+//! The two stages between reading and writing: **identify** (which mapping's `[form.match]` fits a document) and
+//! **harmonise** (apply that mapping: locate -> transform -> validate, for every national field, in template order).
+
+use indexmap::IndexMap;
+use jiff::civil;
+
+use crate::locate::{DocIndex, Hit};
+use crate::mapping::{Mapping, Rule};
+use crate::read::{Format, SourceDoc};
+use crate::record::{FieldOutcome, FieldStatus, Item, Record, RecordStatus, Value};
+use crate::template::{FieldDef, FieldType, Statutory, Template};
+use crate::validate;
+
+/// Why no mapping was chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unrecognised {
+    /// No mapping of this format matches.
+    NoMatch,
+    /// Several equally specific mappings match.
+    Ambiguous(Vec<String>),
+}
+
+impl Unrecognised {
+    /// The manifest reason.
+    pub fn reason(&self, format: Format) -> String {
+        match self {
+            Unrecognised::NoMatch => {
+                format!("no {format} mapping's [form.match] fits this document")
+            }
+            Unrecognised::Ambiguous(ids) => {
+                format!("matches several mappings equally well: {}", ids.join(", "))
+            }
+        }
+    }
+}
+
+/// Chooses the mapping for a document: all its match conditions hold, and it is the most specific.
+pub fn identify<'m>(
+    doc: &SourceDoc,
+    format: Format,
+    mappings: &'m [Mapping],
+) -> Result<&'m Mapping, Unrecognised> {
+    let fits: Vec<&Mapping> = mappings
+        .iter()
+        .filter(|m| m.format == format && matches(doc, m))
+        .collect();
+    let best = fits
+        .iter()
+        .map(|m| m.matcher.specificity())
+        .max()
+        .ok_or(Unrecognised::NoMatch)?;
+    let top: Vec<&Mapping> = fits
+        .into_iter()
+        .filter(|m| m.matcher.specificity() == best)
+        .collect();
+    match top.as_slice() {
+        [one] => Ok(one),
+        many => Err(Unrecognised::Ambiguous(
+            many.iter().map(|m| m.id.clone()).collect(),
+        )),
+    }
+}
+
+fn matches(doc: &SourceDoc, m: &Mapping) -> bool {
+    let mt = &m.matcher;
+    mt.sheet
+        .as_ref()
+        .is_none_or(|s| doc.sheets.iter().any(|d| d.eq_ignore_ascii_case(s)))
+        && mt.contains.as_ref().is_none_or(|p| doc.contains_text(p))
+        && mt
+            .field
+            .as_ref()
+            .is_none_or(|g| doc.fields.iter().any(|f| g.matches(&f.key)))
+        && mt
+            .root
+            .as_ref()
+            .is_none_or(|r| doc.root.as_deref() == Some(r.as_str()))
+        && mt
+            .namespace
+            .as_ref()
+            .is_none_or(|n| doc.namespace.as_deref() == Some(n.as_str()))
+}
+
+/// Applies a mapping to a document. `file` is the document's path relative to the input folder; `today` is the
+/// reference date for a date of birth when the record has no request date.
+pub fn harmonise(
+    doc: &SourceDoc,
+    mapping: &Mapping,
+    template: &Template,
+    file: &str,
+    today: civil::Date,
+) -> Record {
+    let index = DocIndex::new(doc);
+    let mut fields = IndexMap::with_capacity(template.fields.len());
+    for def in &template.fields {
+        let outcome = match mapping.fields.iter().find(|r| r.target == def.id) {
+            Some(rule) => apply(&index, rule, &def.ty, def.group.is_some()),
+            None => FieldOutcome::not_collected(),
+        };
+        fields.insert(def.id.clone(), outcome);
+    }
+    check_dates_of_birth(template, &mut fields, today);
+    let extras: IndexMap<String, FieldOutcome> = mapping
+        .extras
+        .iter()
+        .filter(|r| r.locator.is_some())
+        .map(|r| (r.target.clone(), apply(&index, r, &FieldType::Text, false)))
+        .collect();
+    let status = record_status(template, &fields, &extras);
+    Record {
+        file: file.to_string(),
+        mapping: mapping.id.clone(),
+        la_code: mapping.la_code.clone(),
+        status,
+        fields,
+        extras,
+    }
+}
+
+/// One rule: locate, then transform each hit.
+fn apply(index: &DocIndex, rule: &Rule, ty: &FieldType, group: bool) -> FieldOutcome {
+    let Some(locator) = &rule.locator else {
+        return FieldOutcome::not_collected();
+    };
+    let Some(hits) = index.locate(locator) else {
+        return FieldOutcome::not_found(locator.describe());
+    };
+    if group {
+        let items = hits
+            .iter()
+            .flat_map(|h| {
+                rule.transforms
+                    .items(&h.value)
+                    .into_iter()
+                    .map(move |v| Hit {
+                        value: v,
+                        ..h.clone()
+                    })
+            })
+            .map(|h| item(rule, &h, ty))
+            .collect();
+        return FieldOutcome::group(items);
+    }
+    match hits.first() {
+        Some(h) => FieldOutcome::single(item(rule, h, ty)),
+        None => FieldOutcome::single(Item {
+            status: FieldStatus::Empty,
+            value: None,
+            reason: None,
+            source: Some(locator.describe()),
+        }),
+    }
+}
+
+fn item(rule: &Rule, hit: &Hit, ty: &FieldType) -> Item {
+    let source = Some(hit.source.clone());
+    if let Some(problem) = &hit.problem {
+        return Item {
+            status: FieldStatus::Invalid,
+            value: Some(Value::Text(hit.value.to_text())),
+            reason: Some(problem.clone()),
+            source,
+        };
+    }
+    match rule.transforms.convert(&hit.value, ty) {
+        Ok(Some(value)) => Item {
+            status: FieldStatus::Ok,
+            value: Some(value),
+            reason: None,
+            source,
+        },
+        Ok(None) => Item {
+            status: FieldStatus::Empty,
+            value: None,
+            reason: None,
+            source,
+        },
+        Err(rejected) => Item {
+            status: FieldStatus::Invalid,
+            value: Some(Value::Text(rejected.given)),
+            reason: Some(rejected.reason),
+            source,
+        },
+    }
+}
+
+/// Fields with `check = "date_of_birth"`: not in the future, age 0-25 at the request date (or today).
+fn check_dates_of_birth(
+    template: &Template,
+    fields: &mut IndexMap<String, FieldOutcome>,
+    today: civil::Date,
+) {
+    let request_date = fields
+        .get("request.date")
+        .filter(|f| f.status == FieldStatus::Ok)
+        .and_then(|f| match &f.value {
+            Some(Value::Text(t)) => t.parse::<civil::Date>().ok(),
+            _ => None,
+        })
+        .unwrap_or(today);
+    for def in template
+        .fields
+        .iter()
+        .filter(|d| d.check.as_deref() == Some("date_of_birth"))
+    {
+        let Some(f) = fields.get_mut(&def.id) else {
+            continue;
+        };
+        if f.status != FieldStatus::Ok {
+            continue;
+        }
+        let dob = match &f.value {
+            Some(Value::Text(t)) => t.parse::<civil::Date>().ok(),
+            _ => None,
+        };
+        if let Some(Err(e)) = dob.map(|d| validate::date_of_birth(d, request_date)) {
+            f.status = FieldStatus::Invalid;
+            f.reason = Some(e.0);
+        }
+    }
+}
+
+fn record_status(
+    template: &Template,
+    fields: &IndexMap<String, FieldOutcome>,
+    extras: &IndexMap<String, FieldOutcome>,
+) -> RecordStatus {
+    let answered = |f: &FieldOutcome| {
+        matches!(f.status, FieldStatus::Ok | FieldStatus::Invalid)
+            || f.items
+                .as_ref()
+                .is_some_and(|i| i.iter().any(|i| i.status != FieldStatus::Empty))
+    };
+    if !fields.values().chain(extras.values()).any(answered) {
+        return RecordStatus::Blank;
+    }
+    let must = |id: &str| template.get(id).map(|d: &FieldDef| d.statutory) == Some(Statutory::Must);
+    let incomplete = fields.iter().any(|(id, f)| match f.status {
+        FieldStatus::Invalid | FieldStatus::NotFound => true,
+        FieldStatus::Empty => must(id),
+        _ => false,
+    });
+    if incomplete {
+        RecordStatus::Partial
+    } else {
+        RecordStatus::Ok
+    }
+}

@@ -1,0 +1,258 @@
+//! Finding a mapping locator's values in a [`SourceDoc`]. Each hit carries its provenance (`Sheet!C5`, a field
+//! name, a path). `None` means the locator found nothing at all (a sheet, label or field that is not there): that
+//! is drift, which the record reports as `not_found`, distinct from a blank answer.
+
+use std::collections::HashMap;
+
+use regex::Regex;
+
+use crate::mapping::transform::{NO_WORDS, YES_WORDS};
+use crate::mapping::{CellRef, LabelPattern, Locator, MAX_GROUP_MEMBERS, Take};
+use crate::read::{GridPos, RawValue, SourceDoc, column_letters};
+
+/// One value found, and where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// The raw value.
+    pub value: RawValue,
+    /// Provenance.
+    pub source: String,
+    /// A problem with the answer itself (e.g. two options ticked).
+    pub problem: Option<String>,
+}
+
+impl Hit {
+    fn new(value: RawValue, source: String) -> Hit {
+        Hit {
+            value,
+            source,
+            problem: None,
+        }
+    }
+}
+
+/// Lookup tables over one document, built once and shared by all of a mapping's rules.
+pub struct DocIndex<'d> {
+    doc: &'d SourceDoc,
+    by_key: HashMap<&'d str, usize>,
+    by_pos: HashMap<GridPos, usize>,
+    sheets: HashMap<&'d str, u32>,
+}
+
+impl<'d> DocIndex<'d> {
+    /// Indexes a document.
+    pub fn new(doc: &'d SourceDoc) -> DocIndex<'d> {
+        let mut by_key = HashMap::with_capacity(doc.fields.len());
+        let mut by_pos = HashMap::new();
+        for (i, f) in doc.fields.iter().enumerate() {
+            by_key.entry(f.key.as_str()).or_insert(i);
+            if let Some(p) = f.pos {
+                by_pos.insert(p, i);
+            }
+        }
+        let sheets = doc
+            .sheets
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| u32::try_from(i).ok().map(|i| (s.as_str(), i)))
+            .collect();
+        DocIndex {
+            doc,
+            by_key,
+            by_pos,
+            sheets,
+        }
+    }
+
+    /// The document indexed.
+    pub fn doc(&self) -> &'d SourceDoc {
+        self.doc
+    }
+
+    /// Every value the locator finds: one hit for a single field, one per member for groups.
+    pub fn locate(&self, locator: &Locator) -> Option<Vec<Hit>> {
+        match locator {
+            Locator::Cell(c) => self.cell(c).map(|h| vec![h]),
+            Locator::Cells(cs) => {
+                let hits: Vec<Hit> = cs.iter().filter_map(|c| self.cell(c)).collect();
+                (!hits.is_empty()).then_some(hits)
+            }
+            Locator::Range(r) => {
+                let sheet = *self.sheets.get(r.sheet.as_str())?;
+                let mut hits: Vec<Hit> = (r.first.0..=r.last.0)
+                    .map(|row| self.grid_hit(sheet, row, r.first.1))
+                    .collect();
+                while hits.last().is_some_and(|h| h.value.is_empty()) {
+                    hits.pop();
+                }
+                Some(hits)
+            }
+            Locator::Label { pattern, take, .. } => match pattern {
+                LabelPattern::One(re) => self.label(re, *take).map(|h| vec![h]),
+                LabelPattern::Numbered(res) => {
+                    let hits: Vec<Hit> = res.iter().map_while(|re| self.label(re, *take)).collect();
+                    (!hits.is_empty()).then_some(hits)
+                }
+            },
+            Locator::Tick(options) => self.tick(options),
+            Locator::Field(pattern) if pattern.contains("{n}") => {
+                let hits: Vec<Hit> = (1..=MAX_GROUP_MEMBERS)
+                    .map_while(|n| self.key_glob(&pattern.replace("{n}", &n.to_string())))
+                    .collect();
+                (!hits.is_empty()).then_some(hits)
+            }
+            Locator::Field(pattern) => self.key_glob(pattern).map(|h| vec![h]),
+            Locator::Xfa(key) | Locator::Path(key) => self.key(key).map(|h| vec![h]),
+            Locator::Join(keys, sep) => self.join(keys, sep).map(|h| vec![h]),
+        }
+    }
+
+    fn key(&self, key: &str) -> Option<Hit> {
+        let f = self.doc.fields.get(*self.by_key.get(key)?)?;
+        Some(Hit::new(f.value.clone(), f.key.clone()))
+    }
+
+    fn key_glob(&self, pattern: &str) -> Option<Hit> {
+        if let Some(hit) = self.key(pattern) {
+            return Some(hit);
+        }
+        let glob = glob::Pattern::new(pattern).ok()?;
+        let f = self.doc.fields.iter().find(|f| glob.matches(&f.key))?;
+        Some(Hit::new(f.value.clone(), f.key.clone()))
+    }
+
+    fn cell(&self, c: &CellRef) -> Option<Hit> {
+        let sheet = *self.sheets.get(c.sheet.as_str())?;
+        Some(self.grid_hit(sheet, c.row, c.col))
+    }
+
+    /// The value at a grid position; a cell inside a merged region reads the region's top-left value.
+    fn grid_hit(&self, sheet: u32, row: u32, col: u32) -> Hit {
+        let (r, c) = self.anchor(sheet, row, col);
+        let value = self
+            .by_pos
+            .get(&GridPos {
+                sheet,
+                row: r,
+                col: c,
+            })
+            .and_then(|&i| self.doc.fields.get(i))
+            .map_or(RawValue::Empty, |f| f.value.clone());
+        Hit::new(value, self.cell_name(sheet, r, c))
+    }
+
+    fn anchor(&self, sheet: u32, row: u32, col: u32) -> (u32, u32) {
+        self.doc
+            .merges
+            .iter()
+            .find(|m| m.contains(sheet, row, col))
+            .map_or((row, col), |m| m.first)
+    }
+
+    fn cell_name(&self, sheet: u32, row: u32, col: u32) -> String {
+        let name = self
+            .doc
+            .sheets
+            .get(sheet as usize)
+            .map_or("?", String::as_str);
+        format!("{name}!{}{}", column_letters(col), u64::from(row) + 1)
+    }
+
+    /// The first grid cell whose text matches the label, then the cell past its (merged) extent.
+    fn label(&self, re: &Regex, take: Take) -> Option<Hit> {
+        let (pos, _) = self
+            .doc
+            .fields
+            .iter()
+            .filter_map(|f| Some((f.pos?, f)))
+            .find(|(_, f)| matches!(&f.value, RawValue::Text(t) if re.is_match(t.trim())))?;
+        let extent = self
+            .doc
+            .merges
+            .iter()
+            .find(|m| m.contains(pos.sheet, pos.row, pos.col))
+            .map_or((pos.row, pos.col), |m| m.last);
+        let (row, col) = match take {
+            Take::Right => (pos.row, extent.1.checked_add(1)?),
+            Take::Below => (extent.0.checked_add(1)?, pos.col),
+        };
+        Some(self.grid_hit(pos.sheet, row, col))
+    }
+
+    fn tick(&self, options: &[(CellRef, String)]) -> Option<Vec<Hit>> {
+        let mut marked = Vec::new();
+        let mut found_any = false;
+        for (cell, value) in options {
+            let Some(hit) = self.cell(cell) else { continue };
+            found_any = true;
+            if is_marked(&hit.value) {
+                marked.push(Hit::new(RawValue::Text(value.clone()), hit.source));
+            }
+        }
+        if !found_any {
+            return None;
+        }
+        let all = options
+            .iter()
+            .map(|(c, _)| c.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        Some(vec![match marked.len() {
+            0 => Hit::new(RawValue::Empty, all),
+            1 => marked.swap_remove(0),
+            n => Hit {
+                value: RawValue::Text(
+                    marked
+                        .iter()
+                        .map(|h| h.value.to_text())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+                source: marked
+                    .iter()
+                    .map(|h| h.source.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                problem: Some(format!("{n} options ticked where one was expected")),
+            },
+        }])
+    }
+
+    fn join(&self, keys: &[String], sep: &str) -> Option<Hit> {
+        let hits: Vec<Hit> = keys
+            .iter()
+            .filter_map(|k| match CellRef::parse(k) {
+                Ok(c) if !self.doc.sheets.is_empty() => self.cell(&c),
+                _ => self.key(k),
+            })
+            .collect();
+        if hits.is_empty() {
+            return None;
+        }
+        let text = hits
+            .iter()
+            .map(|h| h.value.to_text().trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join(sep);
+        let source = hits
+            .iter()
+            .map(|h| h.source.as_str())
+            .collect::<Vec<_>>()
+            .join(" + ");
+        Some(Hit::new(RawValue::Text(text), source))
+    }
+}
+
+/// A tick-box cell is marked by X, a tick, yes or TRUE; anything else (including "no") is not.
+fn is_marked(v: &RawValue) -> bool {
+    match v {
+        RawValue::Bool(b) => *b,
+        RawValue::Text(t) => {
+            let t = t.trim().to_lowercase();
+            YES_WORDS.contains(&t.as_str()) && !NO_WORDS.contains(&t.as_str())
+        }
+        RawValue::Number(n) => *n == 1.0,
+        _ => false,
+    }
+}

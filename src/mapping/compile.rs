@@ -1,0 +1,767 @@
+//! Checks a parsed mapping against the national template and its form's format, and resolves it into a
+//! [`Mapping`]. Every problem found is reported (not just the first), each at the span of the offending key or
+//! value, saying what was expected and, where it can, what was probably meant.
+
+use std::ops::Range;
+use std::path::Path;
+
+use regex::Regex;
+use toml::Spanned;
+
+use super::raw::{RawMapping, RawMatch, RawRule};
+use super::transform::{Case, Split, Transforms};
+use super::{
+    CellRange, CellRef, LabelPattern, Locator, MAX_GROUP_MEMBERS, Mapping, Matcher, Rule, Take,
+};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::read::Format;
+use crate::template::{FieldDef, FieldType, Statutory, Template};
+
+/// Formats a mapping can be written for.
+const FORMATS: &[&str] = &["xlsx", "pdf", "xml", "docx"];
+
+struct Ctx<'a> {
+    path: &'a Path,
+    text: &'a str,
+    diags: Diagnostics,
+}
+
+impl Ctx<'_> {
+    fn error(&mut self, span: Range<usize>, msg: impl Into<String>) -> &mut Diagnostic {
+        self.diags
+            .push(Diagnostic::error(self.path, self.text, span, msg));
+        self.last()
+    }
+
+    fn warning(&mut self, span: Range<usize>, msg: impl Into<String>) -> &mut Diagnostic {
+        self.diags
+            .push(Diagnostic::warning(self.path, self.text, span, msg));
+        self.last()
+    }
+
+    #[allow(clippy::expect_used)] // just pushed
+    fn last(&mut self) -> &mut Diagnostic {
+        self.diags
+            .items
+            .last_mut()
+            .expect("a diagnostic was just pushed")
+    }
+}
+
+/// Parses and checks one mapping file. Returns the mapping when it has no errors, and every diagnostic.
+pub fn compile(path: &Path, text: &str, template: &Template) -> (Option<Mapping>, Diagnostics) {
+    let raw: RawMapping = match toml::from_str(text) {
+        Ok(raw) => raw,
+        Err(e) => return (None, Diagnostic::toml(path, text, &e).into()),
+    };
+    let mut cx = Ctx {
+        path,
+        text,
+        diags: Diagnostics::default(),
+    };
+    let format = check_format(&mut cx, &raw.form.format);
+    check_la_code(&mut cx, &raw.form.la_code);
+    let matcher = compile_matcher(&mut cx, &raw.form.matcher, format);
+
+    let mut fields = Vec::new();
+    for (key, rule) in &raw.fields {
+        let Some(def) = template.get(key.get_ref()) else {
+            let d = cx.error(
+                key.span(),
+                format!(
+                    "`{}` is not a field of the national template",
+                    key.get_ref()
+                ),
+            );
+            if let Some(near) = template.closest(key.get_ref()) {
+                d.help = Some(format!("did you mean `{near}`?"));
+            } else {
+                d.help = Some("template fields are listed in mappings/national-template.toml; put other questions under [extra]".into());
+            }
+            continue;
+        };
+        let span = key.span();
+        if let Some(r) = compile_rule(
+            &mut cx,
+            key.get_ref(),
+            rule,
+            Some(def),
+            format,
+            span.clone(),
+        ) {
+            if r.locator.is_none() {
+                cx.error(span, format!("`{}` has no locator", key.get_ref()))
+                    .help = Some(locator_help(format));
+                continue;
+            }
+            fields.push(r);
+        }
+    }
+
+    let mut extras = Vec::new();
+    for (key, rule) in &raw.extra {
+        let id = key.get_ref();
+        if template.get(id).is_some() {
+            cx.error(
+                key.span(),
+                format!("`{id}` is a national template field: map it under [fields], not [extra]"),
+            );
+            continue;
+        }
+        if !id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            || id.is_empty()
+        {
+            cx.error(
+                key.span(),
+                format!("extra id `{id}` must be snake_case (a-z, 0-9, _)"),
+            );
+        }
+        if rule.get_ref().printed.is_none() {
+            cx.error(
+                key.span(),
+                format!("extra `{id}` needs `printed`: the question as the form prints it"),
+            )
+            .help = Some(
+                "the printed wording is what the duplicate and non-statutory analysis compares"
+                    .into(),
+            );
+        }
+        if let Some(r) = compile_rule(&mut cx, id, rule, None, format, key.span()) {
+            extras.push(r);
+        }
+    }
+
+    warn_unmapped_statutory(&mut cx, template, &fields, raw.form.format.span());
+
+    let Some(format) = format else {
+        return (None, cx.diags);
+    };
+    if cx.diags.has_errors() {
+        return (None, cx.diags);
+    }
+    let id = path
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    let mapping = Mapping {
+        id,
+        path: path.to_path_buf(),
+        la_code: raw.form.la_code.get_ref().clone(),
+        la_name: raw.form.la_name,
+        form: raw.form.form,
+        version: raw.form.version,
+        format,
+        matcher,
+        namespaces: raw.form.namespaces.into_iter().collect(),
+        fields,
+        extras,
+        fingerprint: blake3::hash(text.as_bytes()).to_hex().to_string(),
+    };
+    (Some(mapping), cx.diags)
+}
+
+fn check_format(cx: &mut Ctx, format: &Spanned<String>) -> Option<Format> {
+    match format.get_ref().as_str() {
+        "xlsx" => Some(Format::Xlsx),
+        "pdf" => Some(Format::Pdf),
+        "xml" => Some(Format::Xml),
+        "docx" => Some(Format::Docx),
+        other => {
+            cx.error(
+                format.span(),
+                format!(
+                    "unknown format `{other}`; expected one of {}",
+                    FORMATS.join(", ")
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// DfE 3-digit LA numbers or ONS codes (E06, E08, E09, E10 + 6 digits).
+fn check_la_code(cx: &mut Ctx, code: &Spanned<String>) {
+    let c = code.get_ref();
+    let dfe = c.len() == 3 && c.chars().all(|ch| ch.is_ascii_digit());
+    let ons = c.len() == 9
+        && ["E06", "E08", "E09", "E10"]
+            .iter()
+            .any(|p| c.starts_with(p))
+        && c.chars().skip(3).all(|ch| ch.is_ascii_digit());
+    if !dfe && !ons {
+        cx.error(code.span(), format!("`{c}` is not an LA code"))
+            .help = Some(
+            "expected a DfE 3-digit LA number (e.g. 926) or an ONS code (e.g. E10000020)".into(),
+        );
+    }
+}
+
+fn compile_matcher(cx: &mut Ctx, raw: &Spanned<RawMatch>, format: Option<Format>) -> Matcher {
+    let m = raw.get_ref();
+    let only = |cx: &mut Ctx, key: &Option<Spanned<String>>, name: &str, fmt: Format| {
+        if let (Some(k), Some(f)) = (key, format) {
+            if f != fmt {
+                cx.error(
+                    k.span(),
+                    format!("`match.{name}` only applies to {fmt} forms; this form is {f}"),
+                );
+            }
+        }
+    };
+    only(cx, &m.sheet, "sheet", Format::Xlsx);
+    only(cx, &m.field, "field", Format::Pdf);
+    only(cx, &m.root, "root", Format::Xml);
+    only(cx, &m.namespace, "namespace", Format::Xml);
+    let field = m
+        .field
+        .as_ref()
+        .and_then(|f| match glob::Pattern::new(f.get_ref()) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                cx.error(f.span(), format!("bad field glob: {e}"));
+                None
+            }
+        });
+    let matcher = Matcher {
+        sheet: m.sheet.as_ref().map(|s| s.get_ref().clone()),
+        contains: m.contains.as_ref().map(|s| s.get_ref().to_lowercase()),
+        field,
+        root: m.root.as_ref().map(|s| s.get_ref().clone()),
+        namespace: m.namespace.as_ref().map(|s| s.get_ref().clone()),
+    };
+    if matcher.specificity() == 0 && m.field.is_none() {
+        cx.error(raw.span(), "[form.match] needs at least one condition")
+            .help = Some("e.g. `sheet = \"Request\"` or `contains = \"Northmoor\"`".into());
+    }
+    matcher
+}
+
+fn locator_help(format: Option<Format>) -> String {
+    match format {
+        Some(Format::Xlsx) => {
+            "give one of `cell`, `cells`, `range`, `label`, `tick` or `join`".into()
+        }
+        Some(Format::Pdf) => "give one of `field`, `xfa`, `label` or `join`".into(),
+        Some(Format::Xml) => "give one of `path` or `join`".into(),
+        _ => "give a locator such as `cell`, `label`, `field` or `path`".into(),
+    }
+}
+
+/// Checks one `[fields."id"]` or `[extra."id"]` table; `def` is the template field (None for extras).
+fn compile_rule(
+    cx: &mut Ctx,
+    id: &str,
+    rule: &Spanned<RawRule>,
+    def: Option<&FieldDef>,
+    format: Option<Format>,
+    key_span: Range<usize>,
+) -> Option<Rule> {
+    let r = rule.get_ref();
+    let errors_before = cx.diags.errors().count();
+    let group = def.and_then(|d| d.group.as_deref()).is_some();
+    let locator = compile_locator(cx, id, r, format, group, key_span.clone());
+    let transforms = compile_transforms(cx, r, def, group);
+    if let (Some(def), Some(Locator::Tick(options))) = (def, &locator) {
+        if let FieldType::Enum(allowed) = &def.ty {
+            for (_, value) in options {
+                if !allowed.contains(value) {
+                    let span = r.tick.as_ref().map_or(key_span.clone(), Spanned::span);
+                    cx.error(
+                        span,
+                        format!("tick value `{value}` is not allowed for `{id}`"),
+                    )
+                    .help = Some(format!("allowed: {}", allowed.join(", ")));
+                }
+            }
+        }
+    }
+    if cx.diags.errors().count() > errors_before {
+        return None;
+    }
+    Some(Rule {
+        target: id.to_string(),
+        locator,
+        transforms,
+        printed: r.printed.clone(),
+        statutory_override: r.statutory_override.clone(),
+    })
+}
+
+fn compile_locator(
+    cx: &mut Ctx,
+    id: &str,
+    r: &RawRule,
+    format: Option<Format>,
+    group: bool,
+    key_span: Range<usize>,
+) -> Option<Locator> {
+    let given: Vec<(&str, Range<usize>)> = [
+        ("cell", r.cell.as_ref().map(Spanned::span)),
+        ("cells", r.cells.as_ref().map(Spanned::span)),
+        ("range", r.range.as_ref().map(Spanned::span)),
+        ("label", r.label.as_ref().map(Spanned::span)),
+        ("tick", r.tick.as_ref().map(Spanned::span)),
+        ("field", r.field.as_ref().map(Spanned::span)),
+        ("xfa", r.xfa.as_ref().map(Spanned::span)),
+        ("path", r.path.as_ref().map(Spanned::span)),
+        ("join", r.join.as_ref().map(Spanned::span)),
+    ]
+    .into_iter()
+    .filter_map(|(k, s)| s.map(|s| (k, s)))
+    .collect();
+    if given.len() > 1 {
+        let names: Vec<&str> = given.iter().map(|(k, _)| *k).collect();
+        let span = given.get(1).map_or(key_span, |(_, s)| s.clone());
+        cx.error(
+            span,
+            format!(
+                "`{id}` has several locators ({}); give exactly one",
+                names.join(", ")
+            ),
+        );
+        return None;
+    }
+    let (kind, span) = given.into_iter().next()?;
+    let fits: &[Format] = match kind {
+        "cell" | "cells" | "range" | "tick" => &[Format::Xlsx],
+        "field" | "xfa" => &[Format::Pdf],
+        "path" => &[Format::Xml],
+        "label" => &[Format::Xlsx, Format::Pdf, Format::Docx],
+        _ => &[Format::Xlsx, Format::Pdf, Format::Xml, Format::Docx],
+    };
+    if let Some(f) = format {
+        if !fits.contains(&f) {
+            cx.error(span, format!("`{kind}` does not apply to {f} forms"))
+                .help = Some(locator_help(format));
+            return None;
+        }
+    }
+    let numbered = |s: &str| s.contains("{n}");
+    let group_capable = matches!(kind, "cells" | "range")
+        || (matches!(kind, "label" | "field" | "path" | "xfa")
+            && [&r.label, &r.field, &r.path, &r.xfa]
+                .iter()
+                .any(|x| x.as_ref().is_some_and(|s| numbered(s.get_ref()))))
+        || r.split.as_ref().is_some_and(|s| s.get_ref().part.is_none());
+    if !group && group_capable && !matches!(kind, "label" | "field" | "path" | "xfa") {
+        cx.error(
+            span.clone(),
+            format!("`{kind}` yields several values, but `{id}` is not a group field"),
+        )
+        .help = Some("use `cell` for a single value".into());
+        return None;
+    }
+    if !group
+        && [&r.label, &r.field, &r.path, &r.xfa]
+            .iter()
+            .any(|x| x.as_ref().is_some_and(|s| numbered(s.get_ref())))
+    {
+        cx.error(
+            span,
+            format!("`{{n}}` numbers the members of a group, but `{id}` is not a group field"),
+        );
+        return None;
+    }
+    if r.take.is_some() && kind != "label" {
+        let s = r.take.as_ref().map_or(span.clone(), Spanned::span);
+        cx.error(s, "`take` goes with `label`");
+    }
+    let cell = |cx: &mut Ctx, s: &str, span: Range<usize>| match CellRef::parse(s) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            cx.error(span, e);
+            None
+        }
+    };
+    match kind {
+        "cell" => {
+            let c = r.cell.as_ref()?;
+            cell(cx, c.get_ref(), c.span()).map(Locator::Cell)
+        }
+        "cells" => {
+            let cs = r.cells.as_ref()?;
+            let parsed: Vec<CellRef> = cs
+                .get_ref()
+                .iter()
+                .filter_map(|s| cell(cx, s, cs.span()))
+                .collect();
+            (parsed.len() == cs.get_ref().len()).then_some(Locator::Cells(parsed))
+        }
+        "range" => {
+            let s = r.range.as_ref()?;
+            match CellRange::parse_column(s.get_ref()) {
+                Ok(range) => Some(Locator::Range(range)),
+                Err(e) => {
+                    cx.error(s.span(), e);
+                    None
+                }
+            }
+        }
+        "tick" => {
+            let t = r.tick.as_ref()?;
+            if t.get_ref().len() < 2 {
+                cx.error(t.span(), "`tick` needs at least two options (cell = value)");
+            }
+            let opts: Vec<(CellRef, String)> = t
+                .get_ref()
+                .iter()
+                .filter_map(|(c, v)| cell(cx, c, t.span()).map(|c| (c, v.clone())))
+                .collect();
+            (opts.len() == t.get_ref().len()).then_some(Locator::Tick(opts))
+        }
+        "label" => {
+            let l = r.label.as_ref()?;
+            let take = match r.take.as_ref().map(|t| (t.get_ref().as_str(), t.span())) {
+                None | Some(("right", _)) => Take::Right,
+                Some(("below", _)) => Take::Below,
+                Some((other, s)) => {
+                    cx.error(
+                        s,
+                        format!("unknown `take = \"{other}\"`; expected \"right\" or \"below\""),
+                    );
+                    return None;
+                }
+            };
+            let pattern = if numbered(l.get_ref()) {
+                let mut res = Vec::new();
+                for n in 1..=MAX_GROUP_MEMBERS {
+                    res.push(regex(
+                        cx,
+                        &l.get_ref().replace("{n}", &n.to_string()),
+                        l.span(),
+                    )?);
+                }
+                LabelPattern::Numbered(res)
+            } else {
+                LabelPattern::One(regex(cx, l.get_ref(), l.span())?)
+            };
+            let stop = match &r.stop {
+                Some(s) => Some(regex(cx, s.get_ref(), s.span())?),
+                None => None,
+            };
+            Some(Locator::Label {
+                pattern,
+                take,
+                stop,
+            })
+        }
+        "field" => {
+            let f = r.field.as_ref()?;
+            glob::Pattern::new(&f.get_ref().replace("{n}", "1"))
+                .map_err(|e| cx.error(f.span(), format!("bad field glob: {e}")))
+                .ok()?;
+            Some(Locator::Field(f.get_ref().clone()))
+        }
+        "xfa" => r.xfa.as_ref().map(|x| Locator::Xfa(x.get_ref().clone())),
+        "path" => r.path.as_ref().map(|p| Locator::Path(p.get_ref().clone())),
+        "join" => {
+            let j = r.join.as_ref()?;
+            if j.get_ref().len() < 2 {
+                cx.error(j.span(), "`join` needs at least two locators");
+                return None;
+            }
+            if format == Some(Format::Xlsx) {
+                for s in j.get_ref() {
+                    cell(cx, s, j.span())?;
+                }
+            }
+            Some(Locator::Join(
+                j.get_ref().clone(),
+                r.separator.clone().unwrap_or_else(|| " ".into()),
+            ))
+        }
+        _ => None,
+    }
+}
+
+fn regex(cx: &mut Ctx, pattern: &str, span: Range<usize>) -> Option<Regex> {
+    match Regex::new(pattern) {
+        Ok(re) => Some(re),
+        Err(e) => {
+            let msg = e.to_string();
+            let last = msg
+                .lines()
+                .last()
+                .unwrap_or("invalid regex")
+                .trim()
+                .to_string();
+            cx.error(span, format!("bad regex: {last}"));
+            None
+        }
+    }
+}
+
+fn compile_transforms(
+    cx: &mut Ctx,
+    r: &RawRule,
+    def: Option<&FieldDef>,
+    group: bool,
+) -> Transforms {
+    let ty = def.map(|d| &d.ty);
+    let id = def.map_or("this extra", |d| d.id.as_str());
+    let mut t = Transforms {
+        trim: r.trim.unwrap_or(true),
+        ..Transforms::default()
+    };
+    if let Some(re) = &r.regex {
+        t.regex = regex(cx, re.get_ref(), re.span());
+        if let Some(compiled) = &t.regex {
+            if compiled.captures_len() > 2 {
+                cx.warning(
+                    re.span(),
+                    "regex has several capture groups; only the first is kept",
+                );
+            }
+        }
+    }
+    if let Some(s) = &r.split {
+        let raw = s.get_ref();
+        if raw.sep.is_empty() {
+            cx.error(s.span(), "`split.sep` must not be empty");
+        }
+        if raw.part == Some(0) {
+            cx.error(s.span(), "`split.part` counts from 1");
+        }
+        if raw.part.is_none() && !group {
+            cx.error(
+                s.span(),
+                format!(
+                    "`split` without `part` makes a group's items, but `{id}` is not a group field"
+                ),
+            )
+            .help = Some("add `part = 1` to keep the first part".into());
+        }
+        t.split = Some(Split {
+            sep: raw.sep.clone(),
+            part: raw.part,
+        });
+    }
+    if let Some(m) = &r.map {
+        t.map = m
+            .get_ref()
+            .iter()
+            .map(|(k, v)| (k.trim().to_lowercase(), v.clone()))
+            .collect();
+        if let Some(FieldType::Enum(allowed)) = ty {
+            for v in m.get_ref().values() {
+                if !allowed.contains(v) {
+                    cx.error(
+                        m.span(),
+                        format!("map value `{v}` is not allowed for `{id}`"),
+                    )
+                    .help = Some(format!("allowed: {}", allowed.join(", ")));
+                }
+            }
+        }
+    }
+    if let Some(c) = &r.case {
+        t.case = match c.get_ref().as_str() {
+            "upper" => Some(Case::Upper),
+            "lower" => Some(Case::Lower),
+            "title" => Some(Case::Title),
+            other => {
+                cx.error(
+                    c.span(),
+                    format!("unknown case `{other}`; expected upper, lower or title"),
+                );
+                None
+            }
+        };
+    }
+    if let Some(d) = &r.date {
+        if ty.is_some_and(|ty| *ty != FieldType::Date) {
+            cx.error(
+                d.span(),
+                format!(
+                    "`date` cannot yield `{id}`, which is of type {}",
+                    ty.map_or("", FieldType::name)
+                ),
+            );
+        }
+        for f in d.get_ref() {
+            if jiff::fmt::strtime::format(f, jiff::civil::date(2015, 3, 14)).is_err()
+                || !f.contains('%')
+            {
+                cx.error(d.span(), format!("bad date format `{f}`")).help =
+                    Some("use strftime directives, e.g. \"%d/%m/%Y\"".into());
+            }
+        }
+        t.date_formats = d.get_ref().clone();
+    }
+    if let Some(b) = &r.bool {
+        if ty.is_some_and(|ty| *ty != FieldType::Bool) {
+            cx.error(
+                b.span(),
+                format!(
+                    "`bool` words cannot yield `{id}`, which is of type {}",
+                    ty.map_or("", FieldType::name)
+                ),
+            );
+        }
+        t.yes = b
+            .get_ref()
+            .yes
+            .iter()
+            .map(|w| w.trim().to_lowercase())
+            .collect();
+        t.no = b
+            .get_ref()
+            .no
+            .iter()
+            .map(|w| w.trim().to_lowercase())
+            .collect();
+    }
+    if let Some(d) = &r.default {
+        t.default = Some(d.get_ref().clone());
+        if let Some(ty) = ty {
+            let probe = Transforms {
+                trim: true,
+                ..t.clone()
+            };
+            let mut plain = probe.clone();
+            plain.regex = None;
+            plain.split = None;
+            if let Err(rejected) =
+                plain.convert(&crate::read::RawValue::Text(d.get_ref().clone()), ty)
+            {
+                cx.error(
+                    d.span(),
+                    format!("default cannot yield `{id}`: {}", rejected.reason),
+                );
+            }
+        }
+    }
+    t
+}
+
+/// Statutory fields a form never asks for are the coverage gaps; `check` warns so the analyst knows.
+fn warn_unmapped_statutory(cx: &mut Ctx, template: &Template, rules: &[Rule], span: Range<usize>) {
+    let missing: Vec<&str> = template
+        .fields
+        .iter()
+        .filter(|f| f.statutory == Statutory::Must)
+        .filter(|f| !rules.iter().any(|r| r.target == f.id))
+        .map(|f| f.id.as_str())
+        .collect();
+    if !missing.is_empty() {
+        cx.warning(
+            span,
+            format!(
+                "the form does not ask for {} statutory (must) field(s): {}",
+                missing.len(),
+                missing.join(", ")
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn template() -> Template {
+        Template::load(Path::new("mappings/national-template.toml")).unwrap()
+    }
+
+    const HEAD: &str = "[form]\nla_code = \"951\"\nla_name = \"X\"\nform = \"F\"\nversion = \"1\"\nformat = \"xlsx\"\n[form.match]\nsheet = \"Request\"\n";
+
+    fn errors(body: &str) -> Vec<(usize, usize, String)> {
+        let text = format!("{HEAD}{body}");
+        let (_, diags) = compile(Path::new("m.toml"), &text, &template());
+        diags
+            .errors()
+            .map(|d| (d.line, d.column, d.message.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_good_rule_compiles() {
+        let text = format!(
+            "{HEAD}[fields.\"child.forename\"]\ncell = \"Request!C5\"\nregex = '^(\\S+)'\n"
+        );
+        let (m, diags) = compile(Path::new("m.toml"), &text, &template());
+        assert!(!diags.has_errors(), "{diags}");
+        let m = m.unwrap();
+        assert_eq!(m.fields.len(), 1);
+        assert!(matches!(&m.fields[0].locator, Some(Locator::Cell(c)) if c.row == 4));
+        assert!(
+            diags
+                .warnings()
+                .any(|w| w.message.contains("child.surname"))
+        );
+    }
+
+    #[test]
+    fn unknown_field_points_at_key_with_hint() {
+        let text = format!("{HEAD}[fields.\"child.dob\"]\ncell = \"Request!C5\"\n");
+        let (_, diags) = compile(Path::new("m.toml"), &text, &template());
+        let d = diags.errors().next().unwrap();
+        assert_eq!((d.line, d.column), (9, 9));
+        assert_eq!(
+            d.help.as_deref(),
+            Some("did you mean `child.date_of_birth`?")
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_position() {
+        let errs = errors(concat!(
+            "[fields.\"child.forename\"]\ncell = \"C5\"\n",
+            "[fields.\"child.surname\"]\ncell = \"Request!C5\"\nregex = '(unclosed'\n",
+            "[fields.\"child.gender\"]\ncell = \"Request!C6\"\nmap = { M = \"man\" }\n",
+            "[fields.\"child.looked_after\"]\ncell = \"Request!C7\"\ndate = [\"%d/%m/%Y\"]\n",
+            "[fields.\"child.upn\"]\nfield = \"UPN\"\n",
+        ));
+        let lines: Vec<usize> = errs.iter().map(|e| e.0).collect();
+        assert_eq!(lines, vec![10, 13, 16, 19, 21], "{errs:?}");
+        assert!(errs[0].2.contains("expected a cell like `Sheet!C5`"));
+        assert!(errs[1].2.starts_with("bad regex"));
+        assert!(errs[2].2.contains("map value `man` is not allowed"));
+        assert!(
+            errs[3]
+                .2
+                .contains("`date` cannot yield `child.looked_after`")
+        );
+        assert!(errs[4].2.contains("`field` does not apply to xlsx forms"));
+    }
+
+    #[test]
+    fn unknown_keys_are_syntax_errors_with_position() {
+        let errs = errors("[fields.\"child.forename\"]\ncel = \"Request!C5\"\n");
+        assert_eq!(errs.len(), 1);
+        assert_eq!((errs[0].0, errs[0].1), (10, 1));
+        assert!(errs[0].2.contains("unknown field `cel`"), "{}", errs[0].2);
+    }
+
+    #[test]
+    fn group_rules() {
+        assert!(errors("[fields.\"parents.name\"]\nlabel = \"Parent {n} name\"\n").is_empty());
+        let errs = errors("[fields.\"child.forename\"]\nlabel = \"Name {n}\"\n");
+        assert!(errs[0].2.contains("not a group field"));
+        let errs = errors("[fields.\"child.forename\"]\nrange = \"Request!A1:A5\"\n");
+        assert!(errs[0].2.contains("not a group field"));
+    }
+
+    #[test]
+    fn extras_need_printed_wording_and_snake_case_ids() {
+        let errs = errors("[extra.CostedMap]\ncell = \"Request!B12\"\n");
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        let errs = errors("[extra.\"child.upn\"]\nprinted = \"UPN\"\n");
+        assert!(errs[0].2.contains("map it under [fields]"));
+    }
+
+    #[test]
+    fn defaults_must_fit_the_type() {
+        let errs = errors(
+            "[fields.\"request.requester_role\"]\ncell = \"Request!C5\"\ndefault = \"headteacher\"\n",
+        );
+        assert!(errs[0].2.starts_with("default cannot yield"), "{errs:?}");
+        assert!(
+            errors(
+                "[fields.\"request.requester_role\"]\ncell = \"Request!C5\"\ndefault = \"school\"\n"
+            )
+            .is_empty()
+        );
+    }
+}

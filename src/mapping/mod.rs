@@ -1,0 +1,259 @@
+//! Mapping files: one TOML file per LA form under `mappings/`, saying how to find each national template field in
+//! that form. Loading is two steps, like vector's config builder: [`raw`] is what was written (with spans), and
+//! [`compile`] checks it against the template and the form's format and resolves it into a [`Mapping`]. Only a
+//! `Mapping` reaches the harmoniser, so a loaded mapping is always internally consistent.
+//!
+//! The whole set is checked before any document is read; every problem is reported, with `file:line:column`.
+
+pub mod cellref;
+pub mod compile;
+pub mod raw;
+pub mod transform;
+
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+
+pub use cellref::{CellRange, CellRef};
+pub use transform::Transforms;
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::read::Format;
+use crate::template::Template;
+
+/// Most members a `{n}` locator is tried for (Parent/Carer 1 .. 9).
+pub const MAX_GROUP_MEMBERS: usize = 9;
+
+/// A checked mapping for one LA form.
+#[derive(Debug, Clone)]
+pub struct Mapping {
+    /// The file stem, e.g. `951-northmoor`: the mapping's id in records and the manifest.
+    pub id: String,
+    /// The file.
+    pub path: PathBuf,
+    /// LA code.
+    pub la_code: String,
+    /// LA name.
+    pub la_name: String,
+    /// Form title.
+    pub form: String,
+    /// Form version.
+    pub version: String,
+    /// The document format it reads.
+    pub format: Format,
+    /// How documents are recognised.
+    pub matcher: Matcher,
+    /// XML namespace prefixes: (prefix, URI).
+    pub namespaces: Vec<(String, String)>,
+    /// Template fields, in file order.
+    pub fields: Vec<Rule>,
+    /// Extra (non-statutory) fields, in file order.
+    pub extras: Vec<Rule>,
+    /// blake3 of the file's bytes: a changed mapping re-harmonises its documents.
+    pub fingerprint: String,
+}
+
+/// `[form.match]`, compiled. Every condition present must hold.
+#[derive(Debug, Clone, Default)]
+pub struct Matcher {
+    /// xlsx: a sheet that must exist.
+    pub sheet: Option<String>,
+    /// A phrase that must appear in the document's text, lower-cased.
+    pub contains: Option<String>,
+    /// pdf: a field (glob) that must exist.
+    pub field: Option<glob::Pattern>,
+    /// xml: the root element's local name.
+    pub root: Option<String>,
+    /// xml: the root element's namespace URI.
+    pub namespace: Option<String>,
+}
+
+impl Matcher {
+    /// How many conditions are set: a document matched by several mappings goes to the most specific.
+    pub fn specificity(&self) -> usize {
+        [
+            self.sheet.is_some(),
+            self.contains.is_some(),
+            self.field.is_some(),
+            self.root.is_some(),
+            self.namespace.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count()
+    }
+}
+
+/// Which way from a label the value lies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Take {
+    /// The next cell (or text) to the right.
+    Right,
+    /// The cell (or text) below.
+    Below,
+}
+
+/// A label regex; with `{n}` in it, one compiled regex per group member.
+#[derive(Debug, Clone)]
+pub enum LabelPattern {
+    /// One label.
+    One(Regex),
+    /// `{n}` replaced by 1..=[`MAX_GROUP_MEMBERS`].
+    Numbered(Vec<Regex>),
+}
+
+/// How a value is found in a document.
+#[derive(Debug, Clone)]
+pub enum Locator {
+    /// xlsx: a fixed cell.
+    Cell(CellRef),
+    /// xlsx: one cell per group member.
+    Cells(Vec<CellRef>),
+    /// xlsx: a table column; each non-empty row is a group member.
+    Range(CellRange),
+    /// The value beside or below a label.
+    Label {
+        /// The label.
+        pattern: LabelPattern,
+        /// Which way the value lies.
+        take: Take,
+        /// Where a `below` paragraph stops (flat text).
+        stop: Option<Regex>,
+    },
+    /// xlsx: tick-box options (cell, value).
+    Tick(Vec<(CellRef, String)>),
+    /// pdf: an AcroForm field name (glob; `{n}` numbers group members).
+    Field(String),
+    /// pdf: an XFA data path.
+    Xfa(String),
+    /// xml: a path.
+    Path(String),
+    /// Several native locators (cells, fields, paths) whose values are joined.
+    Join(Vec<String>, String),
+}
+
+impl Locator {
+    /// The locator as the analyst wrote it, for drift reports.
+    pub fn describe(&self) -> String {
+        match self {
+            Locator::Cell(c) => c.to_string(),
+            Locator::Cells(cs) => cs
+                .iter()
+                .map(CellRef::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            Locator::Range(r) => format!(
+                "{}!{}{}:{}{}",
+                r.sheet,
+                crate::read::column_letters(r.first.1),
+                u64::from(r.first.0) + 1,
+                crate::read::column_letters(r.last.1),
+                u64::from(r.last.0) + 1
+            ),
+            Locator::Label { pattern, take, .. } => {
+                let re = match pattern {
+                    LabelPattern::One(r) => r.as_str().to_string(),
+                    LabelPattern::Numbered(rs) => {
+                        rs.first().map_or(String::new(), |r| r.as_str().to_string())
+                    }
+                };
+                format!(
+                    "label /{re}/ {}",
+                    if *take == Take::Right {
+                        "right"
+                    } else {
+                        "below"
+                    }
+                )
+            }
+            Locator::Tick(opts) => format!(
+                "tick {}",
+                opts.iter()
+                    .map(|(c, _)| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Locator::Field(f) => format!("field {f}"),
+            Locator::Xfa(p) => format!("xfa {p}"),
+            Locator::Path(p) => format!("path {p}"),
+            Locator::Join(keys, _) => format!("join {}", keys.join(" + ")),
+        }
+    }
+}
+
+/// How one national (or extra) field is found and transformed.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// The template id (for fields) or the extra's id.
+    pub target: String,
+    /// Where the value is; extras may have none.
+    pub locator: Option<Locator>,
+    /// Transforms.
+    pub transforms: Transforms,
+    /// The question as printed on the form.
+    pub printed: Option<String>,
+    /// The LA's own note on the field's statutory standing.
+    pub statutory_override: Option<String>,
+}
+
+/// The national template and every mapping of a folder, all checked.
+#[derive(Debug, Clone)]
+pub struct MappingSet {
+    /// The template.
+    pub template: Template,
+    /// Mappings in file-name order.
+    pub mappings: Vec<Mapping>,
+    /// Warnings found while checking (errors make loading fail).
+    pub warnings: Diagnostics,
+}
+
+impl MappingSet {
+    /// Loads `national-template.toml` and every other `*.toml` of a folder; all problems are reported at once.
+    pub fn load(dir: &Path) -> Result<MappingSet, Diagnostics> {
+        let template = Template::load(&Template::path_in(dir))?;
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| {
+                Diagnostics::from(Diagnostic::io(
+                    dir,
+                    format!("cannot read the mappings folder: {e}"),
+                ))
+            })?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .filter(|p| {
+                p.file_name()
+                    .is_some_and(|n| n != "national-template.toml" && n != "synonyms.toml")
+            })
+            .collect();
+        files.sort();
+        let mut diags = Diagnostics::default();
+        let mut mappings = Vec::new();
+        for path in files {
+            match std::fs::read_to_string(&path) {
+                Ok(text) => {
+                    let (mapping, found) = compile::compile(&path, &text, &template);
+                    diags.extend(found);
+                    mappings.extend(mapping);
+                }
+                Err(e) => diags.push(Diagnostic::io(
+                    &path,
+                    format!("cannot read the mapping: {e}"),
+                )),
+            }
+        }
+        if mappings.is_empty() && !diags.has_errors() {
+            diags.push(Diagnostic::io(
+                dir,
+                "no mapping files (*.toml) in the mappings folder",
+            ));
+        }
+        if diags.has_errors() {
+            return Err(diags);
+        }
+        Ok(MappingSet {
+            template,
+            mappings,
+            warnings: diags,
+        })
+    }
+}

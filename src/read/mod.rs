@@ -1,0 +1,453 @@
+//! Reading documents: sniff the format from the bytes, then hand them to that format's reader, which returns a
+//! [`SourceDoc`]: what a mapping can address (cells, form fields, element paths), with no knowledge of mappings.
+//!
+//! Readers never panic on input and never allocate in proportion to what a document *claims* (dimensions,
+//! counts): they check [`Limits`] and return a [`ReadFailure`] naming the limit or the damage.
+
+pub mod xlsx;
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use jiff::civil;
+use serde::Serialize;
+
+/// A document format, as sniffed from its bytes (never from its file name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// Office Open XML workbook.
+    Xlsx,
+    /// PDF.
+    Pdf,
+    /// XML.
+    Xml,
+    /// Office Open XML word-processing document.
+    Docx,
+    /// OpenDocument spreadsheet.
+    Ods,
+    /// A zip archive that is none of the above (or whose directory is unreadable).
+    Zip,
+    /// An OLE2 compound file: legacy xls/doc, or an encrypted Office document.
+    Ole,
+    /// Zero bytes.
+    Empty,
+    /// Anything else.
+    Unknown,
+}
+
+impl Format {
+    /// The name used in mapping files and the manifest.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Xlsx => "xlsx",
+            Format::Pdf => "pdf",
+            Format::Xml => "xml",
+            Format::Docx => "docx",
+            Format::Ods => "ods",
+            Format::Zip => "zip",
+            Format::Ole => "ole",
+            Format::Empty => "empty",
+            Format::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Identifies a format from a document's first bytes and, for zip containers, its directory.
+pub fn sniff(bytes: &[u8]) -> Format {
+    if bytes.is_empty() {
+        return Format::Empty;
+    }
+    let head = bytes.get(..bytes.len().min(1024)).unwrap_or(bytes);
+    if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+        return sniff_zip(bytes);
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        return Format::Ole;
+    }
+    if head.windows(5).any(|w| w == b"%PDF-") {
+        return Format::Pdf;
+    }
+    if looks_like_xml(head) {
+        return Format::Xml;
+    }
+    Format::Unknown
+}
+
+fn sniff_zip(bytes: &[u8]) -> Format {
+    let Ok(archive) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+        return Format::Zip;
+    };
+    let has = |name: &str| archive.index_for_name(name).is_some();
+    if has("xl/workbook.xml") {
+        Format::Xlsx
+    } else if has("word/document.xml") {
+        Format::Docx
+    } else if has("content.xml") && has("mimetype") {
+        Format::Ods
+    } else {
+        Format::Zip
+    }
+}
+
+/// XML starts (after an optional BOM and white space) with `<`; UTF-16 with or without BOM too.
+fn looks_like_xml(head: &[u8]) -> bool {
+    let utf16 = [[0xFF, 0xFE], [0xFE, 0xFF], [b'<', 0], [0, b'<']];
+    if utf16.iter().any(|p| head.starts_with(p)) {
+        return true;
+    }
+    let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    body.iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'<')
+        && body.iter().all(|&b| b != 0)
+}
+
+/// A value as the document holds it, before any mapping transform.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawValue {
+    /// Nothing there.
+    Empty,
+    /// Text.
+    Text(String),
+    /// A number (spreadsheet cells).
+    Number(f64),
+    /// A boolean (spreadsheet booleans, check boxes).
+    Bool(bool),
+    /// A date (spreadsheet cells formatted as dates).
+    Date(civil::Date),
+    /// A date and time.
+    DateTime(civil::DateTime),
+    /// Several selected values (multi-select lists).
+    List(Vec<String>),
+    /// A cell error such as `#N/A`.
+    Error(String),
+}
+
+impl RawValue {
+    /// True when the value holds nothing but white space.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            RawValue::Empty => true,
+            RawValue::Text(s) => s.trim().is_empty(),
+            RawValue::List(items) => items.iter().all(|s| s.trim().is_empty()),
+            _ => false,
+        }
+    }
+
+    /// The value as text, as a person would read it: integral numbers without `.0`, dates in ISO 8601.
+    pub fn to_text(&self) -> String {
+        match self {
+            RawValue::Empty => String::new(),
+            RawValue::Text(s) | RawValue::Error(s) => s.clone(),
+            RawValue::Number(n) => format_number(*n),
+            RawValue::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+            RawValue::Date(d) => d.to_string(),
+            RawValue::DateTime(dt) => dt.to_string(),
+            RawValue::List(items) => items.join("; "),
+        }
+    }
+}
+
+/// Numbers as a spreadsheet shows them: `42`, not `42.0`; float noise rounded away.
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{n:.0}")
+    } else {
+        let s = format!("{n:.10}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// A cell's position in a grid (0-based): spreadsheet sheets, and later word-processing tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GridPos {
+    /// Index into [`SourceDoc::sheets`].
+    pub sheet: u32,
+    /// 0-based row.
+    pub row: u32,
+    /// 0-based column.
+    pub col: u32,
+}
+
+/// A merged region of a grid, inclusive; its value lives in the top-left cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Merge {
+    /// Index into [`SourceDoc::sheets`].
+    pub sheet: u32,
+    /// Top-left.
+    pub first: (u32, u32),
+    /// Bottom-right.
+    pub last: (u32, u32),
+}
+
+impl Merge {
+    /// True when (row, col) lies inside.
+    pub fn contains(&self, sheet: u32, row: u32, col: u32) -> bool {
+        self.sheet == sheet
+            && (self.first.0..=self.last.0).contains(&row)
+            && (self.first.1..=self.last.1).contains(&col)
+    }
+}
+
+/// One addressable piece of a document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceField {
+    /// The locator that addresses it, as a mapping writes it: `Request!C5`, a PDF field name, an XML path.
+    pub key: String,
+    /// A human label the document attaches to it (a PDF tooltip), if any.
+    pub label: Option<String>,
+    /// Its value.
+    pub value: RawValue,
+    /// Its grid position, for formats with grids.
+    pub pos: Option<GridPos>,
+}
+
+/// A line of flat text on a page.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextLine {
+    /// 1-based page.
+    pub page: u32,
+    /// Left edge, in points from the page's left.
+    pub x: f32,
+    /// Baseline, in points from the page's top (so reading order sorts ascending).
+    pub y: f32,
+    /// The text.
+    pub text: String,
+}
+
+/// Everything a reader found in one document.
+#[derive(Debug, Clone, Default)]
+pub struct SourceDoc {
+    /// Addressable fields, in document order.
+    pub fields: Vec<SourceField>,
+    /// Names of the grids (spreadsheet sheets), indexed by [`GridPos::sheet`].
+    pub sheets: Vec<String>,
+    /// Merged regions of the grids.
+    pub merges: Vec<Merge>,
+    /// Flat text lines with positions (PDF pages without fields), in reading order.
+    pub lines: Vec<TextLine>,
+    /// XML: the root element's local name.
+    pub root: Option<String>,
+    /// XML: the root element's namespace URI.
+    pub namespace: Option<String>,
+    /// Reader remarks that are not failures (e.g. "sheet 'X' skipped: chart sheet").
+    pub notes: Vec<String>,
+}
+
+impl SourceDoc {
+    /// True when the document's text (cell text, field values, text lines) contains a lower-cased phrase.
+    pub fn contains_text(&self, phrase_lower: &str) -> bool {
+        let hit = |s: &str| s.to_lowercase().contains(phrase_lower);
+        self.fields.iter().any(|f| match &f.value {
+            RawValue::Text(t) => hit(t),
+            _ => false,
+        } || f.label.as_deref().is_some_and(hit))
+            || self.lines.iter().any(|l| hit(&l.text))
+    }
+}
+
+/// Why a document could not be read. The kind becomes the manifest status; the reason is shown as is, so it
+/// names locators and limits, never document values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadFailure {
+    /// The manifest status.
+    pub kind: FailureKind,
+    /// A precise reason for the analyst.
+    pub reason: String,
+}
+
+/// Kinds of read failure, each a manifest status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// No reader for this format.
+    UnsupportedFormat,
+    /// Password-protected.
+    Encrypted,
+    /// Damaged or not what it claims to be.
+    Corrupt,
+    /// Over a size limit.
+    TooLarge,
+    /// Over the time limit.
+    Timeout,
+    /// Image-only: no text or fields to read.
+    NeedsOcr,
+}
+
+impl ReadFailure {
+    /// A failure of the given kind.
+    pub fn new(kind: FailureKind, reason: impl Into<String>) -> ReadFailure {
+        ReadFailure {
+            kind,
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for [`FailureKind::Corrupt`].
+    pub fn corrupt(reason: impl Into<String>) -> ReadFailure {
+        ReadFailure::new(FailureKind::Corrupt, reason)
+    }
+
+    /// Shorthand for [`FailureKind::TooLarge`].
+    pub fn too_large(reason: impl Into<String>) -> ReadFailure {
+        ReadFailure::new(FailureKind::TooLarge, reason)
+    }
+}
+
+/// What one document may cost. Every limit hit names itself in the failure reason.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest input file read, in bytes.
+    pub max_file_bytes: u64,
+    /// Largest total uncompressed size of a zip container (xlsx, docx), in bytes.
+    pub max_unzipped_bytes: u64,
+    /// Largest compression ratio of a zip container.
+    pub max_zip_ratio: u64,
+    /// Most non-empty cells read from one workbook.
+    pub max_cells: usize,
+    /// Most text (bytes) taken from one document.
+    pub max_text_bytes: usize,
+    /// Longest time spent on one document.
+    pub max_duration: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_bytes: 64 << 20,
+            max_unzipped_bytes: 256 << 20,
+            max_zip_ratio: 200,
+            max_cells: 1_000_000,
+            max_text_bytes: 64 << 20,
+            max_duration: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A per-document time budget that readers check in their loops (a thread cannot be stopped from outside).
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    end: Instant,
+    budget: Duration,
+}
+
+impl Deadline {
+    /// Starts a budget now.
+    pub fn after(budget: Duration) -> Deadline {
+        Deadline {
+            end: Instant::now() + budget,
+            budget,
+        }
+    }
+
+    /// A timeout failure once the budget is spent.
+    pub fn check(&self) -> Result<(), ReadFailure> {
+        if Instant::now() > self.end {
+            Err(ReadFailure::new(
+                FailureKind::Timeout,
+                format!(
+                    "took longer than the per-document limit of {:?}",
+                    self.budget
+                ),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Reads a document of a sniffed format.
+pub fn read(bytes: &[u8], format: Format, limits: &Limits) -> Result<SourceDoc, ReadFailure> {
+    let deadline = Deadline::after(limits.max_duration);
+    match format {
+        Format::Xlsx => xlsx::read(bytes, limits, &deadline),
+        Format::Empty => Err(ReadFailure::corrupt("file is empty (0 bytes)")),
+        Format::Ole => Err(ole_failure(bytes)),
+        Format::Zip => Err(ReadFailure::corrupt(
+            "zip archive that is not an xlsx or docx document (no xl/workbook.xml), or its directory is damaged",
+        )),
+        Format::Unknown => Err(ReadFailure::new(
+            FailureKind::UnsupportedFormat,
+            "not a recognised document: expected xlsx, pdf or xml",
+        )),
+        other => Err(ReadFailure::new(
+            FailureKind::UnsupportedFormat,
+            format!("no reader for {other} documents yet"),
+        )),
+    }
+}
+
+/// OLE2 files are legacy binary Office documents, or modern ones wrapped by encryption.
+fn ole_failure(bytes: &[u8]) -> ReadFailure {
+    let utf16: Vec<u8> = "EncryptedPackage".bytes().flat_map(|b| [b, 0]).collect();
+    if bytes.windows(utf16.len()).any(|w| w == utf16.as_slice()) {
+        ReadFailure::new(
+            FailureKind::Encrypted,
+            "encrypted: password-protected Office document (EncryptedPackage)",
+        )
+    } else {
+        ReadFailure::new(
+            FailureKind::UnsupportedFormat,
+            "legacy binary Office document (xls/doc); save it as xlsx or docx",
+        )
+    }
+}
+
+/// Spreadsheet column letters of a 0-based index: 0 -> A, 26 -> AA.
+pub fn column_letters(mut col: u32) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'A' + (col % 26) as u8);
+        if col < 26 {
+            break;
+        }
+        col = col / 26 - 1;
+    }
+    out.reverse();
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_by_content() {
+        assert_eq!(sniff(b""), Format::Empty);
+        assert_eq!(sniff(b"%PDF-1.7\n"), Format::Pdf);
+        assert_eq!(
+            sniff(b"\xEF\xBB\xBF  <?xml version='1.0'?><a/>"),
+            Format::Xml
+        );
+        assert_eq!(sniff(b"\xFF\xFE<\0a\0"), Format::Xml);
+        assert_eq!(sniff(b"PK\x03\x04garbage"), Format::Zip);
+        assert_eq!(sniff(b"hello"), Format::Unknown);
+        assert_eq!(
+            sniff(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0]),
+            Format::Ole
+        );
+    }
+
+    #[test]
+    fn column_letters_round_the_alphabet() {
+        assert_eq!(column_letters(0), "A");
+        assert_eq!(column_letters(25), "Z");
+        assert_eq!(column_letters(26), "AA");
+        assert_eq!(column_letters(16383), "XFD");
+    }
+
+    #[test]
+    fn numbers_read_as_people_write_them() {
+        assert_eq!(format_number(42.0), "42");
+        assert_eq!(format_number(7.000000000000001), "7");
+        assert_eq!(format_number(0.25), "0.25");
+        assert_eq!(format_number(-3.5), "-3.5");
+    }
+}

@@ -1,0 +1,163 @@
+//! The xlsx reader, on calamine.
+//!
+//! Cells are read with calamine's streaming cell reader, never with `worksheet_range`: a dense range allocates
+//! rows x columns up front, so a 5 KB file with cells at A1 and XFD1048576 would abort the whole process (see
+//! `shared/reference/crates.md`). Before calamine sees the bytes, the zip directory is checked against the
+//! uncompressed-size and ratio limits (zip bombs), and while cells stream in, their count and text are capped
+//! (a shared string referenced by thousands of cells would otherwise be copied thousands of times).
+
+use std::io::Cursor;
+
+use calamine::{DataRef, Reader, SheetType, Xlsx, XlsxError};
+use jiff::civil;
+
+use super::{
+    Deadline, FailureKind, GridPos, Limits, Merge, RawValue, ReadFailure, SourceDoc, SourceField,
+    column_letters,
+};
+
+/// Reads every worksheet's non-empty cells and merged regions.
+pub fn read(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<SourceDoc, ReadFailure> {
+    check_zip(bytes, limits)?;
+    let mut workbook = Xlsx::new(Cursor::new(bytes)).map_err(describe)?;
+    let mut doc = SourceDoc::default();
+    let sheets: Vec<(String, SheetType)> = workbook
+        .sheets_metadata()
+        .iter()
+        .map(|s| (s.name.clone(), s.typ))
+        .collect();
+    let mut cells = 0usize;
+    let mut text_bytes = 0usize;
+    for (name, typ) in sheets {
+        if typ != SheetType::WorkSheet {
+            doc.notes
+                .push(format!("sheet '{name}' skipped: not a worksheet"));
+            continue;
+        }
+        let index = u32::try_from(doc.sheets.len())
+            .map_err(|_| ReadFailure::too_large("too many sheets"))?;
+        for dims in workbook
+            .merge_cells_by_sheet_name(&name)
+            .map_err(describe)?
+        {
+            doc.merges.push(Merge {
+                sheet: index,
+                first: dims.start,
+                last: dims.end,
+            });
+        }
+        let mut reader = workbook.worksheet_cells_reader(&name).map_err(describe)?;
+        while let Some(cell) = reader.next_cell().map_err(describe)? {
+            let value = match cell.get_value() {
+                DataRef::SharedString(s) => text_value(s, &mut text_bytes, limits)?,
+                DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => {
+                    text_value(s, &mut text_bytes, limits)?
+                }
+                DataRef::Int(i) => RawValue::Number(*i as f64),
+                DataRef::Float(f) => RawValue::Number(*f),
+                DataRef::Bool(b) => RawValue::Bool(*b),
+                DataRef::DateTime(dt) => excel_datetime(dt),
+                DataRef::Error(e) => RawValue::Error(e.to_string()),
+                DataRef::Empty => continue,
+            };
+            if value.is_empty() {
+                continue;
+            }
+            cells += 1;
+            if cells > limits.max_cells {
+                return Err(ReadFailure::too_large(format!(
+                    "more than {} non-empty cells (limit max_cells)",
+                    limits.max_cells
+                )));
+            }
+            if cells % 4096 == 0 {
+                deadline.check()?;
+            }
+            let (row, col) = cell.get_position();
+            doc.fields.push(SourceField {
+                key: format!("{name}!{}{}", column_letters(col), u64::from(row) + 1),
+                label: None,
+                value,
+                pos: Some(GridPos {
+                    sheet: index,
+                    row,
+                    col,
+                }),
+            });
+        }
+        doc.sheets.push(name);
+    }
+    Ok(doc)
+}
+
+fn text_value(s: &str, text_bytes: &mut usize, limits: &Limits) -> Result<RawValue, ReadFailure> {
+    *text_bytes = text_bytes.saturating_add(s.len());
+    if *text_bytes > limits.max_text_bytes {
+        return Err(ReadFailure::too_large(format!(
+            "cell text exceeds {} MiB (limit max_text_bytes)",
+            limits.max_text_bytes >> 20
+        )));
+    }
+    Ok(RawValue::Text(s.to_string()))
+}
+
+/// Dates without a time of day become plain dates; calamine honours the 1904 epoch.
+fn excel_datetime(dt: &calamine::ExcelDateTime) -> RawValue {
+    if dt.is_duration() {
+        return RawValue::Number(dt.as_f64());
+    }
+    let (y, mo, d, h, mi, s, ms) = dt.to_ymd_hms_milli();
+    let date = i16::try_from(y)
+        .ok()
+        .and_then(|y| civil::Date::new(y, mo as i8, d as i8).ok());
+    match date {
+        Some(date) if (h, mi, s, ms) == (0, 0, 0, 0) => RawValue::Date(date),
+        Some(date) => match civil::Time::new(h as i8, mi as i8, s as i8, i32::from(ms) * 1_000_000)
+        {
+            Ok(t) => RawValue::DateTime(date.to_datetime(t)),
+            Err(_) => RawValue::Date(date),
+        },
+        None => RawValue::Number(dt.as_f64()),
+    }
+}
+
+/// Refuses zip bombs by the sizes the directory declares, before anything is inflated.
+fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), ReadFailure> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| ReadFailure::corrupt(format!("damaged zip container: {e}")))?;
+    let mut total: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(i)
+            .map_err(|e| ReadFailure::corrupt(format!("damaged zip entry {i}: {e}")))?;
+        total = total.saturating_add(entry.size());
+    }
+    if total > limits.max_unzipped_bytes {
+        return Err(ReadFailure::too_large(format!(
+            "uncompressed size {} MiB exceeds {} MiB (limit max_unzipped_bytes; zip bomb?)",
+            total >> 20,
+            limits.max_unzipped_bytes >> 20
+        )));
+    }
+    let compressed = bytes.len().max(1) as u64;
+    if total > 1 << 20 && total / compressed > limits.max_zip_ratio {
+        return Err(ReadFailure::too_large(format!(
+            "compression ratio {}:1 exceeds {}:1 (limit max_zip_ratio; zip bomb?)",
+            total / compressed,
+            limits.max_zip_ratio
+        )));
+    }
+    Ok(())
+}
+
+/// Turns calamine's errors into a manifest reason. They describe structure (parts, tags), never cell values.
+fn describe(e: XlsxError) -> ReadFailure {
+    match e {
+        XlsxError::Password => ReadFailure::new(
+            FailureKind::Encrypted,
+            "encrypted: workbook is password protected",
+        ),
+        XlsxError::Zip(z) => ReadFailure::corrupt(format!("damaged zip container: {z}")),
+        other => ReadFailure::corrupt(format!("unreadable workbook: {other}")),
+    }
+}
