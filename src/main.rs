@@ -232,7 +232,8 @@ fn snippet(d: &Diagnostic) -> Option<String> {
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let diag = MietteDiagnostic::new(d.message.clone()).with_label(LabeledSpan::at(span, "here"));
+    let label = d.help.clone().unwrap_or_else(|| "here".into());
+    let diag = MietteDiagnostic::new("").with_label(LabeledSpan::at(span, label));
     let report = miette::Report::new(diag).with_source_code(NamedSource::new(
         d.path.display().to_string(),
         source.to_string(),
@@ -242,7 +243,13 @@ fn snippet(d: &Diagnostic) -> Option<String> {
         .with_context_lines(1)
         .render_report(&mut out, report.as_ref())
         .ok()?;
-    Some(out)
+    // The header repeats nothing useful (the first line already says what is wrong): keep the snippet only.
+    Some(
+        out.lines()
+            .skip_while(|l| !l.contains('╭'))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
 }
 
 /// An indicatif bar on a terminal; nothing otherwise (cron, CI, pipes).
