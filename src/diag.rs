@@ -13,15 +13,19 @@ use std::sync::Arc;
 pub enum Severity {
     /// The file cannot be used; `run` and `check` exit 2.
     Error,
-    /// The file works but something deserves a look.
+    /// The file works but something deserves a look; `check --deny-warnings` fails on it.
     Warning,
+    /// Lower-priority information (e.g. an unmapped `should` field); never fails a check.
+    Note,
 }
 
 /// One problem in a configuration file.
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
-    /// Error or warning.
+    /// Error, warning or note.
     pub severity: Severity,
+    /// The lint's stable name (`bad-regex`, `unknown-field`, ...: see [`LINTS`]), when it comes from one.
+    pub lint: Option<&'static str>,
     /// The file.
     pub path: PathBuf,
     /// 1-based line, 0 when unknown.
@@ -49,6 +53,7 @@ impl Diagnostic {
         let (line, column) = line_column(text, span.start);
         Diagnostic {
             severity: Severity::Error,
+            lint: None,
             path: path.to_path_buf(),
             line,
             column,
@@ -76,6 +81,7 @@ impl Diagnostic {
     pub fn io(path: &Path, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
+            lint: None,
             path: path.to_path_buf(),
             line: 0,
             column: 0,
@@ -86,13 +92,45 @@ impl Diagnostic {
         }
     }
 
-    /// A TOML syntax or shape error (unknown key, wrong type), positioned where the toml crate says.
+    /// A note (lower priority than a warning) at a byte span of `text`.
+    pub fn note(
+        path: &Path,
+        text: &str,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Note,
+            ..Diagnostic::error(path, text, span, message)
+        }
+    }
+
+    /// A TOML syntax or shape error (unknown key, missing key, wrong type), positioned where the toml crate says.
+    /// An unknown key gets the nearest valid key as its hint.
     pub fn toml(path: &Path, text: &str, err: &toml::de::Error) -> Diagnostic {
         let message = err.message().trim().to_string();
-        match err.span() {
+        let (lint, help) = if message.starts_with("unknown field") {
+            (lint::UNKNOWN_KEY, unknown_key_help(&message))
+        } else if message.starts_with("missing field") {
+            (lint::MISSING_KEY, None)
+        } else {
+            (lint::TOML_SYNTAX, None)
+        };
+        let d = match err.span() {
             Some(span) => Diagnostic::error(path, text, span, message),
             None => Diagnostic::io(path, message),
+        };
+        Diagnostic {
+            lint: Some(lint),
+            help,
+            ..d
         }
+    }
+
+    /// Names the lint this diagnostic comes from.
+    pub fn with_lint(mut self, lint: &'static str) -> Diagnostic {
+        self.lint = Some(lint);
+        self
     }
 
     /// Adds a hint.
@@ -107,12 +145,35 @@ impl Diagnostic {
     }
 }
 
-/// `path:line:column: error: message`, the grep-friendly first line of every rendering.
+/// Turns toml's "unknown field `cel`, expected one of `cell`, `cells`, ..." into "did you mean `cell`?", or lists
+/// the valid keys when none is close.
+fn unknown_key_help(message: &str) -> Option<String> {
+    let mut ticked = message.split('`').skip(1).step_by(2);
+    let given = ticked.next()?;
+    let valid: Vec<&str> = ticked.collect();
+    let best = valid
+        .iter()
+        .map(|k| (strsim::normalized_damerau_levenshtein(given, k), *k))
+        .filter(|(score, k)| *score >= 0.5 || k.starts_with(given) || given.starts_with(k))
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    match best {
+        Some((_, k)) => Some(format!("did you mean `{k}`?")),
+        None if !valid.is_empty() => Some(format!("valid keys here: {}", valid.join(", "))),
+        None => None,
+    }
+}
+
+/// `path:line:column: error[lint]: message`, the grep-friendly first line of every rendering.
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = match self.severity {
+        let severity = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
+        };
+        let kind = match self.lint {
+            Some(lint) => format!("{severity}[{lint}]"),
+            None => severity.to_string(),
         };
         if self.line > 0 {
             write!(
@@ -171,9 +232,16 @@ impl Diagnostics {
         self.items.iter().filter(|d| d.is_error())
     }
 
-    /// The warnings only.
+    /// The warnings only (not notes).
     pub fn warnings(&self) -> impl Iterator<Item = &Diagnostic> {
-        self.items.iter().filter(|d| !d.is_error())
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+    }
+
+    /// The notes only.
+    pub fn notes(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter().filter(|d| d.severity == Severity::Note)
     }
 
     /// `Ok(value)` unless there are errors (warnings are dropped: use the fields directly to keep them).
@@ -203,9 +271,182 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
+/// One named lint of `harmonise check`.
+#[derive(Debug, Clone, Copy)]
+pub struct Lint {
+    /// The stable name shown as `error[name]`.
+    pub name: &'static str,
+    /// Its severity.
+    pub severity: Severity,
+    /// What it checks, in one line.
+    pub summary: &'static str,
+}
+
+/// The names of every lint `harmonise check` reports; each is documented in the README ("Lints").
+pub mod lint {
+    /// Not valid TOML, or a value of the wrong TOML type.
+    pub const TOML_SYNTAX: &str = "toml-syntax";
+    /// A key the mapping language does not have.
+    pub const UNKNOWN_KEY: &str = "unknown-key";
+    /// A required key is absent.
+    pub const MISSING_KEY: &str = "missing-key";
+    /// A `[fields."id"]` id that is not a national template field.
+    pub const UNKNOWN_FIELD: &str = "unknown-field";
+    /// `[form]` problems: format, LA code.
+    pub const BAD_FORM: &str = "bad-form";
+    /// `[form.match]` problems.
+    pub const BAD_MATCH: &str = "bad-match";
+    /// A locator that does not apply to the form's format.
+    pub const LOCATOR_FORMAT: &str = "locator-format";
+    /// No locator, or several.
+    pub const LOCATOR_COUNT: &str = "locator-count";
+    /// A malformed cell reference or range.
+    pub const BAD_CELL: &str = "bad-cell";
+    /// A regex that does not compile.
+    pub const BAD_REGEX: &str = "bad-regex";
+    /// A field-name glob that does not compile.
+    pub const BAD_GLOB: &str = "bad-glob";
+    /// A multi-valued locator on a single field, or `{n}` on a non-group field.
+    pub const GROUP_MISMATCH: &str = "group-mismatch";
+    /// A transform or value that cannot yield the field's type.
+    pub const TYPE_MISMATCH: &str = "type-mismatch";
+    /// A malformed locator or transform option.
+    pub const BAD_OPTION: &str = "bad-option";
+    /// A malformed `[extra]` entry.
+    pub const BAD_EXTRA: &str = "bad-extra";
+    /// A regex with several capture groups.
+    pub const REGEX_CAPTURES: &str = "regex-captures";
+    /// A `must` field the mapping leaves unmapped.
+    pub const UNMAPPED_STATUTORY: &str = "unmapped-statutory";
+    /// A `should` field the mapping leaves unmapped.
+    pub const UNMAPPED_SHOULD: &str = "unmapped-should";
+    /// A malformed `[[test]]`.
+    pub const BAD_TEST: &str = "bad-test";
+    /// A `[[test]]` whose document does not harmonise as expected.
+    pub const TEST_FAILED: &str = "test-failed";
+}
+
+/// Every lint, for the README's lint list and its test.
+pub const LINTS: &[Lint] = &[
+    Lint {
+        name: lint::TOML_SYNTAX,
+        severity: Severity::Error,
+        summary: "not valid TOML, or a value of the wrong TOML type",
+    },
+    Lint {
+        name: lint::UNKNOWN_KEY,
+        severity: Severity::Error,
+        summary: "a key the mapping language does not have",
+    },
+    Lint {
+        name: lint::MISSING_KEY,
+        severity: Severity::Error,
+        summary: "a required key is absent",
+    },
+    Lint {
+        name: lint::UNKNOWN_FIELD,
+        severity: Severity::Error,
+        summary: "a field id that is not in the national template",
+    },
+    Lint {
+        name: lint::BAD_FORM,
+        severity: Severity::Error,
+        summary: "an unknown format or a malformed LA code",
+    },
+    Lint {
+        name: lint::BAD_MATCH,
+        severity: Severity::Error,
+        summary: "a [form.match] that cannot recognise documents",
+    },
+    Lint {
+        name: lint::LOCATOR_FORMAT,
+        severity: Severity::Error,
+        summary: "a locator that does not apply to the form's format",
+    },
+    Lint {
+        name: lint::LOCATOR_COUNT,
+        severity: Severity::Error,
+        summary: "a field with no locator, or several",
+    },
+    Lint {
+        name: lint::BAD_CELL,
+        severity: Severity::Error,
+        summary: "a malformed cell reference or range",
+    },
+    Lint {
+        name: lint::BAD_REGEX,
+        severity: Severity::Error,
+        summary: "a regex that does not compile",
+    },
+    Lint {
+        name: lint::BAD_GLOB,
+        severity: Severity::Error,
+        summary: "a field-name glob that does not compile",
+    },
+    Lint {
+        name: lint::GROUP_MISMATCH,
+        severity: Severity::Error,
+        summary: "several values for a single field",
+    },
+    Lint {
+        name: lint::TYPE_MISMATCH,
+        severity: Severity::Error,
+        summary: "a transform or value that cannot yield the field's type",
+    },
+    Lint {
+        name: lint::BAD_OPTION,
+        severity: Severity::Error,
+        summary: "a malformed locator or transform option",
+    },
+    Lint {
+        name: lint::BAD_EXTRA,
+        severity: Severity::Error,
+        summary: "a malformed [extra] entry",
+    },
+    Lint {
+        name: lint::REGEX_CAPTURES,
+        severity: Severity::Warning,
+        summary: "a regex with several capture groups",
+    },
+    Lint {
+        name: lint::UNMAPPED_STATUTORY,
+        severity: Severity::Warning,
+        summary: "a `must` national field the form never asks for",
+    },
+    Lint {
+        name: lint::UNMAPPED_SHOULD,
+        severity: Severity::Note,
+        summary: "a `should` national field the form never asks for",
+    },
+    Lint {
+        name: lint::BAD_TEST,
+        severity: Severity::Error,
+        summary: "a malformed [[test]]",
+    },
+    Lint {
+        name: lint::TEST_FAILED,
+        severity: Severity::Error,
+        summary: "a [[test]] document that does not harmonise as expected",
+    },
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_keys_get_the_nearest_valid_key() {
+        let msg = "unknown field `cel`, expected one of `cell`, `cells`, `range`, `label`";
+        assert_eq!(
+            unknown_key_help(msg).as_deref(),
+            Some("did you mean `cell`?")
+        );
+        let msg = "unknown field `zzzzzz`, expected `sep` or `part`";
+        assert_eq!(
+            unknown_key_help(msg).as_deref(),
+            Some("valid keys here: sep, part")
+        );
+    }
 
     #[test]
     fn line_column_counts_characters_not_bytes() {
@@ -220,5 +461,10 @@ mod tests {
     fn display_is_path_line_column() {
         let d = Diagnostic::error(Path::new("m.toml"), "a\nbc", 3..4, "bad").with_help("try d");
         assert_eq!(d.to_string(), "m.toml:2:2: error: bad\n  help: try d");
+        let d = d.with_lint(lint::BAD_REGEX);
+        assert_eq!(
+            d.to_string(),
+            "m.toml:2:2: error[bad-regex]: bad\n  help: try d"
+        );
     }
 }

@@ -14,6 +14,7 @@
     )
 )]
 
+pub mod check;
 pub mod diag;
 pub mod harmonise;
 pub mod locate;

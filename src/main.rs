@@ -34,17 +34,26 @@ struct Cli {
 enum Command {
     /// Harmonise every document of a folder into records, a manifest and reports.
     Run(RunArgs),
-    /// Check the national template and every mapping file, without reading documents.
-    Check {
-        /// The mappings folder.
-        #[arg(default_value = "mappings")]
-        mappings: PathBuf,
-    },
+    /// Check the national template and every mapping file, then run the mappings' [[test]] cases.
+    Check(CheckArgs),
     /// Show what the readers see in a document: its source fields with their locators and values.
     Inspect {
         /// The document.
         file: PathBuf,
     },
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// The mappings folder.
+    #[arg(default_value = "mappings")]
+    mappings: PathBuf,
+    /// Fail (exit 2) on warnings too, not only on errors and failed tests.
+    #[arg(long)]
+    deny_warnings: bool,
+    /// Check the files only; do not run the [[test]] cases.
+    #[arg(long)]
+    no_tests: bool,
 }
 
 #[derive(clap::Args)]
@@ -76,7 +85,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run(args, cli.quiet),
-        Command::Check { mappings } => check(&mappings, cli.quiet),
+        Command::Check(args) => check(&args, cli.quiet),
         Command::Inspect { file } => inspect(&file),
     };
     match result {
@@ -161,18 +170,39 @@ fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn check(dir: &Path, quiet: bool) -> anyhow::Result<ExitCode> {
-    let set = match load_mappings(dir, quiet) {
+fn check(args: &CheckArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+    let set = match load_mappings(&args.mappings, quiet) {
         Ok(set) => set,
         Err(code) => return Ok(code),
     };
-    if !quiet {
+    let results = if args.no_tests {
+        Vec::new()
+    } else {
+        harmonise::check::run_tests(&set, &Limits::default(), jiff::ZonedDateTime::now().date())
+    };
+    for r in &results {
+        if let Some(d) = r.diagnostic() {
+            render(&d.into());
+            eprint!("{r}");
+        }
+    }
+    let failed = results.iter().filter(|r| !r.passed()).count();
+    let warnings = set.warnings.warnings().count();
+    if !quiet || failed > 0 {
         eprintln!(
-            "harmonise: template ({} fields) and {} mapping(s) are valid; {} warning(s)",
+            "harmonise: template ({} fields) and {} mapping(s) checked; {warnings} warning(s), {} note(s); {} test(s): {} passed, {failed} failed",
             set.template.fields.len(),
             set.mappings.len(),
-            set.warnings.items.len()
+            set.warnings.notes().count(),
+            results.len(),
+            results.len().saturating_sub(failed),
         );
+    }
+    if failed > 0 || (args.deny_warnings && warnings > 0) {
+        if args.deny_warnings && warnings > 0 {
+            eprintln!("error: warnings are denied (--deny-warnings)");
+        }
+        return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -49,11 +49,11 @@ fn check_reports_every_error_with_line_and_column() {
     let path = dir.path().join("990-broken.toml");
     let p = path.display();
     for want in [
-        format!("{p}:10:9: error: `child.dob` is not a field of the national template"),
+        format!("{p}:10:9: error[unknown-field]: `child.dob` is not a field of the national template"),
         "help: did you mean `child.date_of_birth`?".to_string(),
-        format!("{p}:15:9: error: bad regex"),
-        format!("{p}:18:8: error: expected a cell like `Sheet!C5`"),
-        format!("{p}:22:8: error: `date` cannot yield `child.looked_after`, which is of type bool"),
+        format!("{p}:15:9: error[bad-regex]: bad regex"),
+        format!("{p}:18:8: error[bad-cell]: expected a cell like `Sheet!C5`"),
+        format!("{p}:22:8: error[type-mismatch]: `date` cannot yield `child.looked_after`, which is of type bool"),
         "4 problem(s) in the mapping files".to_string(),
     ] {
         assert!(err.contains(&want), "missing {want:?} in:\n{err}");
@@ -83,9 +83,10 @@ fn toml_syntax_errors_have_positions_too() {
     assert_eq!(code(&out), 2);
     let err = stderr(&out);
     assert!(
-        err.contains("990-broken.toml:3:1: error: unknown field `la_nam`"),
+        err.contains("990-broken.toml:3:1: error[unknown-key]: unknown field `la_nam`"),
         "{err}"
     );
+    assert!(err.contains("help: did you mean `la_name`?"), "{err}");
 }
 
 #[test]
@@ -122,4 +123,104 @@ fn the_readme_worked_example_is_a_valid_mapping() {
     let dir = broken_set(block);
     let out = harmonise(&["check", dir.path().to_str().unwrap()]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+const GOOD_HEAD: &str = r#"[form]
+la_code = "990"
+la_name = "Testshire"
+form = "Request"
+version = "1"
+format = "xlsx"
+[form.match]
+sheet = "Request"
+
+[fields."child.forename"]
+label = "(?i)^first name$"
+[fields."child.upn"]
+cell = "Request!B2"
+[fields."parents.name"]
+label = "(?i)^parent {n} name$"
+"#;
+
+/// A tiny filled form: labels in column A, answers in column B.
+fn write_form(path: &std::path::Path) {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet().set_name("Request").unwrap();
+    for (row, (label, value)) in [
+        ("First name", "Amelia"),
+        ("UPN", "not a upn"),
+        ("Parent 1 name", "Jo Smith"),
+        ("Parent 2 name", "Sam Smith"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(row as u32, 0, *label).unwrap();
+        ws.write_string(row as u32, 1, *value).unwrap();
+    }
+    wb.save(path).unwrap();
+}
+
+fn set_with_test(expect: &str) -> tempfile::TempDir {
+    let dir = broken_set(&format!(
+        "{GOOD_HEAD}\n[[test]]\ndocument = \"forms/a.xlsx\"\nexpect = {expect}\n"
+    ));
+    std::fs::create_dir(dir.path().join("forms")).unwrap();
+    write_form(&dir.path().join("forms/a.xlsx"));
+    dir
+}
+
+#[test]
+fn mapping_tests_pass_and_warnings_can_be_denied() {
+    let dir = set_with_test(
+        r#"{ "child.forename" = "Amelia", "child.upn" = { status = "invalid" }, "parents.name" = ["Jo Smith", "Sam Smith"] }"#,
+    );
+    let out = harmonise(&["check", dir.path().to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 0, "{err}");
+    assert!(err.contains("1 test(s): 1 passed, 0 failed"), "{err}");
+    assert!(err.contains("warning[unmapped-statutory]"), "{err}");
+    assert!(err.contains("note[unmapped-should]"), "{err}");
+    let out = harmonise(&["check", "--deny-warnings", dir.path().to_str().unwrap()]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+}
+
+#[test]
+fn a_failing_mapping_test_prints_a_diff_and_exits_2() {
+    let dir = set_with_test(
+        r#"{ "child.forename" = "Amelie", "child.upn" = { status = "ok" }, "parents.name" = ["Jo Smith"] }"#,
+    );
+    let out = harmonise(&["check", dir.path().to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 2, "{err}");
+    assert!(
+        err.contains("error[test-failed]: test 1 (forms/a.xlsx): 3 field(s) differ"),
+        "{err}"
+    );
+    for want in [
+        "field            expected  got",
+        "child.forename   \"Amelie\"",
+        "\"Amelia\"",
+        "Request!B1",
+        "parents.name[2]  no item",
+    ] {
+        assert!(err.contains(want), "missing {want:?} in:\n{err}");
+    }
+}
+
+#[test]
+fn a_test_document_claimed_by_another_mapping_fails() {
+    let dir = set_with_test(r#"{ "child.forename" = "Amelia" }"#);
+    let other = GOOD_HEAD.replace("990", "991").replace(
+        "sheet = \"Request\"",
+        "sheet = \"Request\"\ncontains = \"Amelia\"",
+    );
+    std::fs::write(dir.path().join("991-other.toml"), other).unwrap();
+    let out = harmonise(&["check", dir.path().to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 2, "{err}");
+    assert!(
+        err.contains("the document is identified as `991-other`, not `990-broken`"),
+        "{err}"
+    );
 }

@@ -13,7 +13,7 @@ use super::transform::{Case, Split, Transforms};
 use super::{
     CellRange, CellRef, LabelPattern, Locator, MAX_GROUP_MEMBERS, Mapping, Matcher, Rule, Take,
 };
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::{Diagnostic, Diagnostics, lint as L};
 use crate::read::Format;
 use crate::template::{FieldDef, FieldType, Statutory, Template};
 
@@ -27,16 +27,31 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn error(&mut self, span: Range<usize>, msg: impl Into<String>) -> &mut Diagnostic {
+    fn error(
+        &mut self,
+        lint: &'static str,
+        span: Range<usize>,
+        msg: impl Into<String>,
+    ) -> &mut Diagnostic {
         self.diags
-            .push(Diagnostic::error(self.path, self.text, span, msg));
+            .push(Diagnostic::error(self.path, self.text, span, msg).with_lint(lint));
         self.last()
     }
 
-    fn warning(&mut self, span: Range<usize>, msg: impl Into<String>) -> &mut Diagnostic {
+    fn warning(
+        &mut self,
+        lint: &'static str,
+        span: Range<usize>,
+        msg: impl Into<String>,
+    ) -> &mut Diagnostic {
         self.diags
-            .push(Diagnostic::warning(self.path, self.text, span, msg));
+            .push(Diagnostic::warning(self.path, self.text, span, msg).with_lint(lint));
         self.last()
+    }
+
+    fn note(&mut self, lint: &'static str, span: Range<usize>, msg: impl Into<String>) {
+        self.diags
+            .push(Diagnostic::note(self.path, self.text, span, msg).with_lint(lint));
     }
 
     #[allow(clippy::expect_used)] // just pushed
@@ -67,6 +82,7 @@ pub fn compile(path: &Path, text: &str, template: &Template) -> (Option<Mapping>
     for (key, rule) in &raw.fields {
         let Some(def) = template.get(key.get_ref()) else {
             let d = cx.error(
+                L::UNKNOWN_FIELD,
                 key.span(),
                 format!(
                     "`{}` is not a field of the national template",
@@ -90,8 +106,12 @@ pub fn compile(path: &Path, text: &str, template: &Template) -> (Option<Mapping>
             span.clone(),
         ) {
             if r.locator.is_none() {
-                cx.error(span, format!("`{}` has no locator", key.get_ref()))
-                    .help = Some(locator_help(format));
+                cx.error(
+                    L::LOCATOR_COUNT,
+                    span,
+                    format!("`{}` has no locator", key.get_ref()),
+                )
+                .help = Some(locator_help(format));
                 continue;
             }
             fields.push(r);
@@ -103,6 +123,7 @@ pub fn compile(path: &Path, text: &str, template: &Template) -> (Option<Mapping>
         let id = key.get_ref();
         if template.get(id).is_some() {
             cx.error(
+                L::BAD_EXTRA,
                 key.span(),
                 format!("`{id}` is a national template field: map it under [fields], not [extra]"),
             );
@@ -114,12 +135,15 @@ pub fn compile(path: &Path, text: &str, template: &Template) -> (Option<Mapping>
             || id.is_empty()
         {
             cx.error(
+                L::BAD_EXTRA,
                 key.span(),
                 format!("extra id `{id}` must be snake_case (a-z, 0-9, _)"),
-            );
+            )
+            .help = Some(format!("e.g. `{}`", snake_case(id)));
         }
         if rule.get_ref().printed.is_none() {
             cx.error(
+                L::BAD_EXTRA,
                 key.span(),
                 format!("extra `{id}` needs `printed`: the question as the form prints it"),
             )
@@ -134,6 +158,9 @@ pub fn compile(path: &Path, text: &str, template: &Template) -> (Option<Mapping>
     }
 
     warn_unmapped_statutory(&mut cx, template, &fields, raw.form.format.span());
+    let extra_ids: Vec<String> = raw.extra.keys().map(|k| k.get_ref().clone()).collect();
+    let (tests, found) = super::cases::compile_tests(path, text, &raw.test, template, &extra_ids);
+    cx.diags.extend(found);
 
     let Some(format) = format else {
         return (None, cx.diags);
@@ -157,6 +184,7 @@ pub fn compile(path: &Path, text: &str, template: &Template) -> (Option<Mapping>
         fields,
         extras,
         fingerprint: blake3::hash(text.as_bytes()).to_hex().to_string(),
+        tests,
     };
     (Some(mapping), cx.diags)
 }
@@ -169,6 +197,7 @@ fn check_format(cx: &mut Ctx, format: &Spanned<String>) -> Option<Format> {
         "docx" => Some(Format::Docx),
         other => {
             cx.error(
+                L::BAD_FORM,
                 format.span(),
                 format!(
                     "unknown format `{other}`; expected one of {}",
@@ -190,7 +219,7 @@ fn check_la_code(cx: &mut Ctx, code: &Spanned<String>) {
             .any(|p| c.starts_with(p))
         && c.chars().skip(3).all(|ch| ch.is_ascii_digit());
     if !dfe && !ons {
-        cx.error(code.span(), format!("`{c}` is not an LA code"))
+        cx.error(L::BAD_FORM, code.span(), format!("`{c}` is not an LA code"))
             .help = Some(
             "expected a DfE 3-digit LA number (e.g. 926) or an ONS code (e.g. E10000020)".into(),
         );
@@ -203,9 +232,11 @@ fn compile_matcher(cx: &mut Ctx, raw: &Spanned<RawMatch>, format: Option<Format>
         if let (Some(k), Some(f)) = (key, format) {
             if f != fmt {
                 cx.error(
+                    L::BAD_MATCH,
                     k.span(),
                     format!("`match.{name}` only applies to {fmt} forms; this form is {f}"),
-                );
+                )
+                .help = Some(match_help(f));
             }
         }
     };
@@ -219,7 +250,8 @@ fn compile_matcher(cx: &mut Ctx, raw: &Spanned<RawMatch>, format: Option<Format>
         .and_then(|f| match glob::Pattern::new(f.get_ref()) {
             Ok(p) => Some(p),
             Err(e) => {
-                cx.error(f.span(), format!("bad field glob: {e}"));
+                cx.error(L::BAD_GLOB, f.span(), format!("bad field glob: {e}"))
+                    .help = Some(GLOB_HELP.into());
                 None
             }
         });
@@ -231,8 +263,12 @@ fn compile_matcher(cx: &mut Ctx, raw: &Spanned<RawMatch>, format: Option<Format>
         namespace: m.namespace.as_ref().map(|s| s.get_ref().clone()),
     };
     if matcher.specificity() == 0 && m.field.is_none() {
-        cx.error(raw.span(), "[form.match] needs at least one condition")
-            .help = Some("e.g. `sheet = \"Request\"` or `contains = \"Northmoor\"`".into());
+        cx.error(
+            L::BAD_MATCH,
+            raw.span(),
+            "[form.match] needs at least one condition",
+        )
+        .help = Some("e.g. `sheet = \"Request\"` or `contains = \"Northmoor\"`".into());
     }
     matcher
 }
@@ -268,6 +304,7 @@ fn compile_rule(
                 if !allowed.contains(value) {
                     let span = r.tick.as_ref().map_or(key_span.clone(), Spanned::span);
                     cx.error(
+                        L::TYPE_MISMATCH,
                         span,
                         format!("tick value `{value}` is not allowed for `{id}`"),
                     )
@@ -314,12 +351,14 @@ fn compile_locator(
         let names: Vec<&str> = given.iter().map(|(k, _)| *k).collect();
         let span = given.get(1).map_or(key_span, |(_, s)| s.clone());
         cx.error(
+            L::LOCATOR_COUNT,
             span,
             format!(
                 "`{id}` has several locators ({}); give exactly one",
                 names.join(", ")
             ),
-        );
+        )
+        .help = Some("keep one; to combine several sources use `join = [...]`".into());
         return None;
     }
     let (kind, span) = given.into_iter().next()?;
@@ -332,8 +371,12 @@ fn compile_locator(
     };
     if let Some(f) = format {
         if !fits.contains(&f) {
-            cx.error(span, format!("`{kind}` does not apply to {f} forms"))
-                .help = Some(locator_help(format));
+            cx.error(
+                L::LOCATOR_FORMAT,
+                span,
+                format!("`{kind}` does not apply to {f} forms"),
+            )
+            .help = Some(locator_help(format));
             return None;
         }
     }
@@ -346,6 +389,7 @@ fn compile_locator(
         || r.split.as_ref().is_some_and(|s| s.get_ref().part.is_none());
     if !group && group_capable && !matches!(kind, "label" | "field" | "path" | "xfa") {
         cx.error(
+            L::GROUP_MISMATCH,
             span.clone(),
             format!("`{kind}` yields several values, but `{id}` is not a group field"),
         )
@@ -358,19 +402,22 @@ fn compile_locator(
             .any(|x| x.as_ref().is_some_and(|s| numbered(s.get_ref())))
     {
         cx.error(
+            L::GROUP_MISMATCH,
             span,
             format!("`{{n}}` numbers the members of a group, but `{id}` is not a group field"),
-        );
+        )
+        .help = Some("remove `{n}`: only `parents.*` and `professionals.*` fields repeat".into());
         return None;
     }
     if r.take.is_some() && kind != "label" {
         let s = r.take.as_ref().map_or(span.clone(), Spanned::span);
-        cx.error(s, "`take` goes with `label`");
+        cx.error(L::BAD_OPTION, s, "`take` goes with `label`").help =
+            Some("remove `take`, or find the value by `label`".into());
     }
     let cell = |cx: &mut Ctx, s: &str, span: Range<usize>| match CellRef::parse(s) {
         Ok(c) => Some(c),
         Err(e) => {
-            cx.error(span, e);
+            cx.error(L::BAD_CELL, span, e);
             None
         }
     };
@@ -393,7 +440,7 @@ fn compile_locator(
             match CellRange::parse_column(s.get_ref()) {
                 Ok(range) => Some(Locator::Range(range)),
                 Err(e) => {
-                    cx.error(s.span(), e);
+                    cx.error(L::BAD_CELL, s.span(), e);
                     None
                 }
             }
@@ -401,7 +448,14 @@ fn compile_locator(
         "tick" => {
             let t = r.tick.as_ref()?;
             if t.get_ref().len() < 2 {
-                cx.error(t.span(), "`tick` needs at least two options (cell = value)");
+                cx.error(
+                    L::BAD_OPTION,
+                    t.span(),
+                    "`tick` needs at least two options (cell = value)",
+                )
+                .help = Some(
+                    "e.g. tick = { \"Request!B5\" = \"yes\", \"Request!C5\" = \"no\" }".into(),
+                );
             }
             let opts: Vec<(CellRef, String)> = t
                 .get_ref()
@@ -417,6 +471,7 @@ fn compile_locator(
                 Some(("below", _)) => Take::Below,
                 Some((other, s)) => {
                     cx.error(
+                        L::BAD_OPTION,
                         s,
                         format!("unknown `take = \"{other}\"`; expected \"right\" or \"below\""),
                     );
@@ -449,7 +504,10 @@ fn compile_locator(
         "field" => {
             let f = r.field.as_ref()?;
             glob::Pattern::new(&f.get_ref().replace("{n}", "1"))
-                .map_err(|e| cx.error(f.span(), format!("bad field glob: {e}")))
+                .map_err(|e| {
+                    cx.error(L::BAD_GLOB, f.span(), format!("bad field glob: {e}"))
+                        .help = Some(GLOB_HELP.into());
+                })
                 .ok()?;
             Some(Locator::Field(f.get_ref().clone()))
         }
@@ -458,7 +516,8 @@ fn compile_locator(
         "join" => {
             let j = r.join.as_ref()?;
             if j.get_ref().len() < 2 {
-                cx.error(j.span(), "`join` needs at least two locators");
+                cx.error(L::BAD_OPTION, j.span(), "`join` needs at least two locators")
+                    .help = Some("e.g. join = [\"Request!C5\", \"Request!D5\"]; for one source use `cell`, `field` or `path`".into());
                 return None;
             }
             if format == Some(Format::Xlsx) {
@@ -486,7 +545,9 @@ fn regex(cx: &mut Ctx, pattern: &str, span: Range<usize>) -> Option<Regex> {
                 .unwrap_or("invalid regex")
                 .trim()
                 .to_string();
-            cx.error(span, format!("bad regex: {last}"));
+            cx.error(L::BAD_REGEX, span, format!("bad regex: {last}")).help = Some(
+                "expected Rust regex syntax (docs.rs/regex); escape literal ( ) . ? + * with `\\`, and write the regex in '...' so TOML leaves backslashes alone".into(),
+            );
             None
         }
     }
@@ -509,22 +570,27 @@ fn compile_transforms(
         if let Some(compiled) = &t.regex {
             if compiled.captures_len() > 2 {
                 cx.warning(
+                    L::REGEX_CAPTURES,
                     re.span(),
                     "regex has several capture groups; only the first is kept",
-                );
+                )
+                .help = Some("make the others non-capturing: `(?:...)`".into());
             }
         }
     }
     if let Some(s) = &r.split {
         let raw = s.get_ref();
         if raw.sep.is_empty() {
-            cx.error(s.span(), "`split.sep` must not be empty");
+            cx.error(L::BAD_OPTION, s.span(), "`split.sep` must not be empty")
+                .help = Some("e.g. split = { sep = \",\", part = 1 }".into());
         }
         if raw.part == Some(0) {
-            cx.error(s.span(), "`split.part` counts from 1");
+            cx.error(L::BAD_OPTION, s.span(), "`split.part` counts from 1")
+                .help = Some("use `part = 1` for the first part".into());
         }
         if raw.part.is_none() && !group {
             cx.error(
+                L::GROUP_MISMATCH,
                 s.span(),
                 format!(
                     "`split` without `part` makes a group's items, but `{id}` is not a group field"
@@ -547,6 +613,7 @@ fn compile_transforms(
             for v in m.get_ref().values() {
                 if !allowed.contains(v) {
                     cx.error(
+                        L::TYPE_MISMATCH,
                         m.span(),
                         format!("map value `{v}` is not allowed for `{id}`"),
                     )
@@ -562,6 +629,7 @@ fn compile_transforms(
             "title" => Some(Case::Title),
             other => {
                 cx.error(
+                    L::BAD_OPTION,
                     c.span(),
                     format!("unknown case `{other}`; expected upper, lower or title"),
                 );
@@ -572,19 +640,22 @@ fn compile_transforms(
     if let Some(d) = &r.date {
         if ty.is_some_and(|ty| *ty != FieldType::Date) {
             cx.error(
+                L::TYPE_MISMATCH,
                 d.span(),
                 format!(
                     "`date` cannot yield `{id}`, which is of type {}",
                     ty.map_or("", FieldType::name)
                 ),
-            );
+            )
+            .help =
+                Some("`date` goes with fields of type date; remove it, or map a date field".into());
         }
         for f in d.get_ref() {
             if jiff::fmt::strtime::format(f, jiff::civil::date(2015, 3, 14)).is_err()
                 || !f.contains('%')
             {
-                cx.error(d.span(), format!("bad date format `{f}`")).help =
-                    Some("use strftime directives, e.g. \"%d/%m/%Y\"".into());
+                cx.error(L::BAD_OPTION, d.span(), format!("bad date format `{f}`"))
+                    .help = Some("use strftime directives, e.g. \"%d/%m/%Y\"".into());
             }
         }
         t.date_formats = d.get_ref().clone();
@@ -592,12 +663,14 @@ fn compile_transforms(
     if let Some(b) = &r.bool {
         if ty.is_some_and(|ty| *ty != FieldType::Bool) {
             cx.error(
+                L::TYPE_MISMATCH,
                 b.span(),
                 format!(
                     "`bool` words cannot yield `{id}`, which is of type {}",
                     ty.map_or("", FieldType::name)
                 ),
-            );
+            )
+            .help = Some("`bool` goes with fields of type bool; for other values use `map`".into());
         }
         t.yes = b
             .get_ref()
@@ -626,33 +699,96 @@ fn compile_transforms(
                 plain.convert(&crate::read::RawValue::Text(d.get_ref().clone()), ty)
             {
                 cx.error(
+                    L::TYPE_MISMATCH,
                     d.span(),
                     format!("default cannot yield `{id}`: {}", rejected.reason),
-                );
+                )
+                .help = Some(format!(
+                    "expected a {} value; the default goes through the field's transforms",
+                    ty.name()
+                ));
             }
         }
     }
     t
 }
 
-/// Statutory fields a form never asks for are the coverage gaps; `check` warns so the analyst knows.
+/// Statutory fields a form never asks for are the coverage gaps; `check` warns (`must`) or notes (`should`) so
+/// the analyst knows.
 fn warn_unmapped_statutory(cx: &mut Ctx, template: &Template, rules: &[Rule], span: Range<usize>) {
-    let missing: Vec<&str> = template
-        .fields
-        .iter()
-        .filter(|f| f.statutory == Statutory::Must)
-        .filter(|f| !rules.iter().any(|r| r.target == f.id))
-        .map(|f| f.id.as_str())
-        .collect();
-    if !missing.is_empty() {
+    let missing = |level: Statutory| -> Vec<&str> {
+        template
+            .fields
+            .iter()
+            .filter(|f| f.statutory == level)
+            .filter(|f| !rules.iter().any(|r| r.target == f.id))
+            .map(|f| f.id.as_str())
+            .collect()
+    };
+    let must = missing(Statutory::Must);
+    if !must.is_empty() {
         cx.warning(
-            span,
+            L::UNMAPPED_STATUTORY,
+            span.clone(),
             format!(
                 "the form does not ask for {} statutory (must) field(s): {}",
-                missing.len(),
-                missing.join(", ")
+                must.len(),
+                must.join(", ")
+            ),
+        )
+        .help = Some(
+            "map each under [fields.\"id\"] if the form asks for it; if it does not, this is a coverage gap to report"
+                .into(),
+        );
+    }
+    let should = missing(Statutory::Should);
+    if !should.is_empty() {
+        cx.note(
+            L::UNMAPPED_SHOULD,
+            span,
+            format!(
+                "the form does not ask for {} `should` field(s): {}",
+                should.len(),
+                should.join(", ")
             ),
         );
+    }
+}
+
+/// How to write a field-name glob.
+const GLOB_HELP: &str = "expected a glob on the fully qualified field name: `*` any text, `?` one character, `[abc]` one of a set";
+
+/// Which `[form.match]` conditions apply to a format.
+fn match_help(format: Format) -> String {
+    let keys = match format {
+        Format::Xlsx => "`sheet`, `contains`",
+        Format::Pdf => "`field`, `contains`",
+        Format::Xml => "`root`, `namespace`, `contains`",
+        _ => "`contains`",
+    };
+    format!("{format} forms are matched by {keys}")
+}
+
+/// A snake_case rendering of an id, for hints.
+pub fn snake_case(id: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in id.chars() {
+        if c.is_ascii_uppercase() && prev_lower {
+            out.push('_');
+        }
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('_') && !out.is_empty() {
+            out.push('_');
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+    }
+    let trimmed = out.trim_end_matches('_');
+    if trimmed.is_empty() {
+        "extra_field".into()
+    } else {
+        trimmed.to_string()
     }
 }
 
@@ -732,6 +868,46 @@ mod tests {
         assert_eq!(errs.len(), 1);
         assert_eq!((errs[0].0, errs[0].1), (10, 1));
         assert!(errs[0].2.contains("unknown field `cel`"), "{}", errs[0].2);
+    }
+
+    #[test]
+    fn every_diagnostic_has_a_documented_lint_name() {
+        let text = format!(
+            "{HEAD}[fields.\"child.dob\"]\ncell = \"C5\"\n[fields.\"child.surname\"]\ncell = \"Request!C5\"\nregex = '(a)(b)'\n"
+        );
+        let (_, diags) = compile(Path::new("m.toml"), &text, &template());
+        let names: Vec<&str> = diags.items.iter().filter_map(|d| d.lint).collect();
+        assert_eq!(names.len(), diags.items.len(), "{diags}");
+        for want in [
+            "unknown-field",
+            "regex-captures",
+            "unmapped-statutory",
+            "unmapped-should",
+        ] {
+            assert!(names.contains(&want), "{names:?}");
+        }
+        assert!(
+            diags
+                .items
+                .iter()
+                .all(|d| crate::diag::LINTS.iter().any(|l| Some(l.name) == d.lint))
+        );
+    }
+
+    #[test]
+    fn unknown_keys_suggest_the_nearest() {
+        let text = format!("{HEAD}[fields.\"child.forename\"]\ncel = \"Request!C5\"\n");
+        let (_, diags) = compile(Path::new("m.toml"), &text, &template());
+        let d = diags.errors().next().unwrap();
+        assert_eq!(d.lint, Some("unknown-key"));
+        assert_eq!(d.help.as_deref(), Some("did you mean `cell`?"));
+    }
+
+    #[test]
+    fn snake_case_hints() {
+        assert_eq!(snake_case("CostedMap"), "costed_map");
+        assert_eq!(snake_case("Costed provision map?"), "costed_provision_map");
+        assert_eq!(snake_case("!!"), "extra_field");
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //!
 //! The whole set is checked before any document is read; every problem is reported, with `file:line:column`.
 
+pub mod cases;
 pub mod cellref;
 pub mod compile;
 pub mod raw;
@@ -51,6 +52,8 @@ pub struct Mapping {
     pub extras: Vec<Rule>,
     /// blake3 of the file's bytes: a changed mapping re-harmonises its documents.
     pub fingerprint: String,
+    /// `[[test]]` cases, run by `harmonise check`.
+    pub tests: Vec<cases::TestCase>,
 }
 
 /// `[form.match]`, compiled. Every condition present must hold.
@@ -221,8 +224,11 @@ impl MappingSet {
             .filter_map(|entry| entry.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "toml"))
             .filter(|p| {
-                p.file_name()
-                    .is_some_and(|n| n != "national-template.toml" && n != "synonyms.toml")
+                p.file_name().is_some_and(|n| {
+                    n != "national-template.toml"
+                        && n != "synonyms.toml"
+                        && n != "suggest-synonyms.toml"
+                })
             })
             .collect();
         files.sort();
