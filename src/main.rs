@@ -257,6 +257,9 @@ fn write_inspection(out: &mut impl Write, file: &Path, bytes: &[u8]) -> std::io:
 fn render(diags: &Diagnostics) {
     for d in &diags.items {
         eprintln!("{d}");
+        if d.severity == harmonise::diag::Severity::Note {
+            continue; // notes are one line: they point at the whole file
+        }
         if let Some(snippet) = snippet(d) {
             eprintln!("{snippet}");
         }
