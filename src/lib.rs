@@ -24,5 +24,6 @@ pub mod output;
 pub mod pipeline;
 pub mod read;
 pub mod record;
+pub mod suggest;
 pub mod template;
 pub mod validate;

@@ -36,11 +36,31 @@ enum Command {
     Run(RunArgs),
     /// Check the national template and every mapping file, then run the mappings' [[test]] cases.
     Check(CheckArgs),
+    /// Draft a mapping file for an unseen LA form (review it, then `check` it).
+    Suggest(SuggestArgs),
     /// Show what the readers see in a document: its source fields with their locators and values.
     Inspect {
         /// The document.
         file: PathBuf,
     },
+}
+
+#[derive(clap::Args)]
+struct SuggestArgs {
+    /// A filled (better) or blank document of the new form.
+    file: PathBuf,
+    /// The LA's name (default: found in the document).
+    #[arg(long)]
+    la_name: Option<String>,
+    /// The LA's DfE 3-digit code (default: 000, to be replaced).
+    #[arg(long)]
+    la_code: Option<String>,
+    /// Write the draft here instead of stdout.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// The folder holding national-template.toml and suggest-synonyms.toml.
+    #[arg(long, default_value = "mappings")]
+    mappings: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -86,6 +106,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(args, cli.quiet),
         Command::Check(args) => check(&args, cli.quiet),
+        Command::Suggest(args) => suggest(&args),
         Command::Inspect { file } => inspect(&file),
     };
     match result {
@@ -204,6 +225,59 @@ fn check(args: &CheckArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::from(2));
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
+    use harmonise::suggest::{self, SuggestOptions, Synonyms};
+    let template = match harmonise::template::Template::load(
+        &harmonise::template::Template::path_in(&args.mappings),
+    ) {
+        Ok(t) => t,
+        Err(diags) => {
+            render(&diags);
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let synonyms = match Synonyms::load(&args.mappings) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let bytes =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let format = read::sniff(&bytes);
+    let doc = match read::read(&bytes, format, &Limits::default()) {
+        Ok(doc) => doc,
+        Err(f) => {
+            eprintln!("error: cannot read {}: {}", args.file.display(), f.reason);
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let opts = SuggestOptions {
+        la_name: args.la_name.clone(),
+        la_code: args.la_code.clone(),
+        source_name: args
+            .file
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+    };
+    let s = suggest::suggest(&doc, format, &template, &synonyms, &opts);
+    let text = suggest::write::render(&s, &template);
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, &text).with_context(|| format!("writing {}", path.display()))?
+        }
+        None => print!("{text}"),
+    }
+    eprintln!(
+        "harmonise: {} field(s) matched, {} statutory field(s) to do, {} extra(s)",
+        s.fields.len(),
+        s.todo.len(),
+        s.extras.len()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

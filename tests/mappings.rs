@@ -49,11 +49,15 @@ fn check_reports_every_error_with_line_and_column() {
     let path = dir.path().join("990-broken.toml");
     let p = path.display();
     for want in [
-        format!("{p}:10:9: error[unknown-field]: `child.dob` is not a field of the national template"),
+        format!(
+            "{p}:10:9: error[unknown-field]: `child.dob` is not a field of the national template"
+        ),
         "help: did you mean `child.date_of_birth`?".to_string(),
         format!("{p}:15:9: error[bad-regex]: bad regex"),
         format!("{p}:18:8: error[bad-cell]: expected a cell like `Sheet!C5`"),
-        format!("{p}:22:8: error[type-mismatch]: `date` cannot yield `child.looked_after`, which is of type bool"),
+        format!(
+            "{p}:22:8: error[type-mismatch]: `date` cannot yield `child.looked_after`, which is of type bool"
+        ),
         "4 problem(s) in the mapping files".to_string(),
     ] {
         assert!(err.contains(&want), "missing {want:?} in:\n{err}");

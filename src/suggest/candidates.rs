@@ -1,0 +1,457 @@
+//! Candidate source fields of an unseen document: each a printed label, a locator that finds its answer, and the
+//! answer (when the document is filled). Grids (xlsx) pair each label cell with the cell to its right, or below
+//! when the right is empty and the cell below holds a long answer; numbered labels ("Parent/carer 1 name") become
+//! one `{n}` candidate; a header row over a table becomes one `range` candidate per column; a run of tick boxes
+//! becomes one `tick` candidate. PDFs offer their AcroForm fields (tooltip or name as label), XML its element paths.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::read::{GridPos, RawValue, SourceDoc, column_letters};
+
+/// Where a candidate's answer is found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Where {
+    /// The cell right of (or below) a label; `numbered` when the label carries a member number.
+    Label {
+        /// The label's text; for numbered labels, with `{n}` in place of the number.
+        text: String,
+        /// True for `take = "below"`.
+        below: bool,
+        /// The answer cell (of member 1 for numbered labels), `Sheet!C5`.
+        cell: String,
+    },
+    /// A fixed cell (labels that are ambiguous, i.e. printed more than once).
+    Cell(String),
+    /// A table column, `Sheet!A3:A7`.
+    Range(String),
+    /// Tick-box options: (answer cell, option text).
+    Tick(Vec<(String, String)>),
+    /// A PDF form field.
+    Field(String),
+    /// An XML element path.
+    Path(String),
+}
+
+/// One source field a mapping could use.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// The question as printed.
+    pub label: String,
+    /// How its answer is found.
+    pub at: Where,
+    /// Answers seen (several for groups; none on a blank form).
+    pub values: Vec<RawValue>,
+    /// True when the candidate yields several members (numbered labels, table columns).
+    pub group: bool,
+    /// Other labels of the same table row (to decide which group a table belongs to).
+    pub siblings: Vec<String>,
+}
+
+const TICK_MARKS: &[&str] = &["x", "✓", "✔", "☑", "☒"];
+
+fn is_tick(v: &RawValue) -> bool {
+    match v {
+        RawValue::Text(t) => TICK_MARKS.contains(&t.trim().to_lowercase().as_str()),
+        RawValue::Bool(b) => *b,
+        _ => false,
+    }
+}
+
+fn text_of(v: &RawValue) -> Option<&str> {
+    match v {
+        RawValue::Text(t) if !t.trim().is_empty() => Some(t.trim()),
+        _ => None,
+    }
+}
+
+/// Does a text look like a printed question rather than an answer or a heading?
+fn label_like(t: &str) -> bool {
+    let lower = t.to_lowercase();
+    let words = t.split_whitespace().count();
+    !t.is_empty()
+        && t.chars().count() <= 120
+        && words <= 16
+        && !lower.starts_with("section ")
+        && !lower.starts_with("part ")
+        && t.chars().any(char::is_alphabetic)
+}
+
+/// Splits "Parent/carer 2 name" into ("Parent/carer ", 2, " name").
+fn numbered(t: &str) -> Option<(String, u32, String)> {
+    let re = regex::Regex::new(r"^(.*?\D)?(\d)(\D.*)?$").ok()?;
+    let c = re.captures(t)?;
+    let n: u32 = c.get(2)?.as_str().parse().ok()?;
+    let pre = c.get(1).map_or("", |m| m.as_str()).to_string();
+    let post = c.get(3).map_or("", |m| m.as_str()).to_string();
+    (pre.chars().any(char::is_alphabetic) && (1..=9).contains(&n)).then_some((pre, n, post))
+}
+
+struct Grid<'d> {
+    doc: &'d SourceDoc,
+    cells: HashMap<GridPos, &'d RawValue>,
+}
+
+impl Grid<'_> {
+    fn get(&self, sheet: u32, row: u32, col: u32) -> Option<&RawValue> {
+        self.cells
+            .get(&GridPos { sheet, row, col })
+            .copied()
+            .filter(|v| !v.is_empty())
+    }
+
+    fn name(&self, sheet: u32, row: u32, col: u32) -> String {
+        let s = self
+            .doc
+            .sheets
+            .get(sheet as usize)
+            .map_or("?", String::as_str);
+        format!("{s}!{}{}", column_letters(col), u64::from(row) + 1)
+    }
+
+    /// The column just past a cell's merged extent.
+    fn right_of(&self, p: GridPos) -> Option<u32> {
+        let last = self
+            .doc
+            .merges
+            .iter()
+            .find(|m| m.contains(p.sheet, p.row, p.col))
+            .map_or(p.col, |m| m.last.1);
+        last.checked_add(1)
+    }
+}
+
+/// Every candidate of a document, in document order.
+/// `group_header` says whether a row of labels heads a group's table; `group_label` whether a label with `{n}` in
+/// place of its number names a group field.
+pub fn candidates(
+    doc: &SourceDoc,
+    group_header: &dyn Fn(&[String]) -> bool,
+    group_label: &dyn Fn(&str) -> bool,
+) -> Vec<Candidate> {
+    if !doc.sheets.is_empty() {
+        return grid_candidates(doc, group_header, group_label);
+    }
+    doc.fields
+        .iter()
+        .map(|f| {
+            let label = f
+                .label
+                .clone()
+                .filter(|l| !l.trim().is_empty())
+                .unwrap_or_else(|| words_of_key(&f.key));
+            let at = if doc.root.is_some() {
+                Where::Path(f.key.clone())
+            } else {
+                Where::Field(f.key.clone())
+            };
+            Candidate {
+                label,
+                at,
+                values: vec![f.value.clone()],
+                group: false,
+                siblings: Vec::new(),
+            }
+        })
+        .collect()
+}
+
+/// "Child.DateOfBirth[0]" -> "Date Of Birth"; "/request/child/dob" -> "dob": the last step, in words.
+pub fn words_of_key(key: &str) -> String {
+    let last = key
+        .trim_end_matches(']')
+        .rsplit(['.', '/', ':'])
+        .find(|s| !s.is_empty() && !s.chars().all(|c| c.is_ascii_digit() || c == '['))
+        .unwrap_or(key);
+    let last = last
+        .split('[')
+        .next()
+        .unwrap_or(last)
+        .trim_start_matches('@');
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in last.chars() {
+        if c == '_' || c == '-' {
+            out.push(' ');
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower {
+            out.push(' ');
+        }
+        prev_lower = c.is_lowercase() || c.is_ascii_digit();
+        out.push(c);
+    }
+    out.trim().to_string()
+}
+
+fn grid_candidates(
+    doc: &SourceDoc,
+    group_header: &dyn Fn(&[String]) -> bool,
+    group_label: &dyn Fn(&str) -> bool,
+) -> Vec<Candidate> {
+    let grid = Grid {
+        doc,
+        cells: doc
+            .fields
+            .iter()
+            .filter_map(|f| Some((f.pos?, &f.value)))
+            .collect(),
+    };
+    let mut positions: Vec<GridPos> = grid.cells.keys().copied().collect();
+    positions.sort();
+    let mut used: BTreeSet<GridPos> = BTreeSet::new();
+    let mut out = Vec::new();
+
+    // 1. Table header rows: >= 2 adjacent label cells the matcher recognises as a group's columns.
+    let nonempty_rows: BTreeSet<(u32, u32)> = positions
+        .iter()
+        .filter(|p| grid.get(p.sheet, p.row, p.col).is_some())
+        .map(|p| (p.sheet, p.row))
+        .collect();
+    let mut rows: BTreeMap<(u32, u32), Vec<(u32, &str)>> = BTreeMap::new();
+    for p in &positions {
+        if let Some(t) = grid.get(p.sheet, p.row, p.col).and_then(text_of) {
+            rows.entry((p.sheet, p.row)).or_default().push((p.col, t));
+        }
+    }
+    for (&(sheet, row), cells) in &rows {
+        if cells.len() < 2 || !cells.iter().all(|(_, t)| label_like(t)) {
+            continue;
+        }
+        let labels: Vec<String> = cells.iter().map(|(_, t)| (*t).to_string()).collect();
+        if !group_header(&labels) {
+            continue;
+        }
+        let first = row.saturating_add(1);
+        // The table runs down to the row before content that follows a blank row (or 10 rows).
+        let mut last = first.saturating_add(9);
+        let mut prev_blank = false;
+        for r in first..=first.saturating_add(9) {
+            let filled = nonempty_rows.contains(&(sheet, r));
+            if filled && prev_blank {
+                last = r.saturating_sub(1);
+                break;
+            }
+            prev_blank = !filled;
+        }
+        for (col, text) in cells {
+            used.insert(GridPos {
+                sheet,
+                row,
+                col: *col,
+            });
+            let mut values = Vec::new();
+            for r in first..=last {
+                used.insert(GridPos {
+                    sheet,
+                    row: r,
+                    col: *col,
+                });
+                if let Some(v) = grid.get(sheet, r, *col) {
+                    values.push(v.clone());
+                }
+            }
+            let top = grid.name(sheet, first, *col);
+            let bottom = format!("{}{}", column_letters(*col), u64::from(last) + 1);
+            out.push(Candidate {
+                label: (*text).to_string(),
+                at: Where::Range(format!("{top}:{bottom}")),
+                values,
+                group: true,
+                siblings: labels.clone(),
+            });
+        }
+    }
+
+    // 2. Label cells and their answers; tick-box runs.
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for p in &positions {
+        if let Some(t) = grid.get(p.sheet, p.row, p.col).and_then(text_of) {
+            *counts.entry(t.to_lowercase()).or_default() += 1;
+        }
+    }
+    let mut numbered_seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut i = 0;
+    while let Some(p) = positions.get(i).copied() {
+        i += 1;
+        if used.contains(&p) {
+            continue;
+        }
+        let Some(text) = grid.get(p.sheet, p.row, p.col).and_then(text_of) else {
+            continue;
+        };
+        if !label_like(text) {
+            continue;
+        }
+        let Some(rc) = grid.right_of(p) else { continue };
+        let right = grid.get(p.sheet, p.row, rc);
+        // A tick-box run: this and the following rows' labels in the same column, answers tick marks or blank,
+        // at least one ticked; the question is the text just above.
+        if right.is_some_and(is_tick) || (right.is_none() && tick_run_below(&grid, p, rc)) {
+            let mut opts = Vec::new();
+            let mut r = p.row;
+            while let Some(t) = grid.get(p.sheet, r, p.col).and_then(text_of) {
+                let ans = grid.get(p.sheet, r, rc);
+                if ans.is_some_and(|v| !is_tick(v)) {
+                    break;
+                }
+                opts.push((grid.name(p.sheet, r, rc), t.to_string()));
+                used.insert(GridPos {
+                    sheet: p.sheet,
+                    row: r,
+                    col: p.col,
+                });
+                r = r.saturating_add(1);
+            }
+            if opts.len() >= 2 {
+                let question = p
+                    .row
+                    .checked_sub(1)
+                    .and_then(|up| grid.get(p.sheet, up, p.col))
+                    .and_then(text_of)
+                    .unwrap_or(text)
+                    .to_string();
+                let values = opts
+                    .iter()
+                    .filter(|(c, _)| {
+                        grid.doc
+                            .fields
+                            .iter()
+                            .any(|f| &f.key == c && is_tick(&f.value))
+                    })
+                    .map(|(_, o)| RawValue::Text(o.clone()))
+                    .collect();
+                out.push(Candidate {
+                    label: strip_heading(&question),
+                    at: Where::Tick(opts),
+                    values,
+                    group: false,
+                    siblings: Vec::new(),
+                });
+                continue;
+            }
+        }
+        let (cell_pos, below) = match right {
+            Some(_) => (GridPos { col: rc, ..p }, false),
+            None => {
+                let down = p.row.saturating_add(1);
+                let below_val = grid.get(p.sheet, down, p.col).and_then(text_of);
+                // A paragraph answer below its question: the cell below has nothing beside it and is no heading.
+                let below_is_answer = below_val.is_some_and(|b| {
+                    let l = b.to_lowercase();
+                    !l.starts_with("section ")
+                        && !l.starts_with("part ")
+                        && !b.ends_with('?')
+                        && !b.ends_with(':')
+                }) && grid.get(p.sheet, down, rc).is_none();
+                if below_is_answer {
+                    (GridPos { row: down, ..p }, true)
+                } else {
+                    (GridPos { col: rc, ..p }, false)
+                }
+            }
+        };
+        used.insert(cell_pos);
+        let value = grid
+            .get(cell_pos.sheet, cell_pos.row, cell_pos.col)
+            .cloned();
+        // A label with nothing beside it that is followed by numbered labels is a block heading ("Parent/Carer 1").
+        if value.is_none() && numbered(text).is_some_and(|(_, _, post)| post.trim().is_empty()) {
+            continue;
+        }
+        let cell = grid.name(cell_pos.sheet, cell_pos.row, cell_pos.col);
+        if let Some((pre, n, post)) = numbered(text) {
+            let key = format!("{}{{n}}{}", pre, post).to_lowercase();
+            let others = positions.iter().any(|q| {
+                grid.get(q.sheet, q.row, q.col)
+                    .and_then(text_of)
+                    .and_then(numbered)
+                    .is_some_and(|(a, m, b)| m != n && format!("{a}{{n}}{b}").to_lowercase() == key)
+            });
+            if others && group_label(&format!("{pre}{{n}}{post}")) {
+                let seen = numbered_seen.entry(key.clone()).or_insert(usize::MAX);
+                if *seen == usize::MAX {
+                    *seen = out.len();
+                    out.push(Candidate {
+                        label: format!("{pre}{{n}}{post}"),
+                        at: Where::Label {
+                            text: format!("{pre}{{n}}{post}"),
+                            below,
+                            cell,
+                        },
+                        values: value.into_iter().collect(),
+                        group: true,
+                        siblings: Vec::new(),
+                    });
+                } else if let (Some(c), Some(v)) = (out.get_mut(*seen), value) {
+                    c.values.push(v);
+                }
+                continue;
+            }
+        }
+        let unique = counts.get(&text.to_lowercase()).copied().unwrap_or(0) <= 1;
+        out.push(Candidate {
+            label: text.to_string(),
+            at: if unique {
+                Where::Label {
+                    text: text.to_string(),
+                    below,
+                    cell,
+                }
+            } else {
+                Where::Cell(cell)
+            },
+            values: value.into_iter().collect(),
+            group: false,
+            siblings: Vec::new(),
+        });
+    }
+    out
+}
+
+/// True when the rows below `p` continue a run of labels whose answers include a tick mark.
+fn tick_run_below(grid: &Grid, p: GridPos, rc: u32) -> bool {
+    let mut r = p.row.saturating_add(1);
+    for _ in 0..6 {
+        if grid.get(p.sheet, r, p.col).and_then(text_of).is_none() {
+            return false;
+        }
+        match grid.get(p.sheet, r, rc) {
+            Some(v) if is_tick(v) => return true,
+            Some(_) => return false,
+            None => {}
+        }
+        r = r.saturating_add(1);
+    }
+    false
+}
+
+/// "Section B: Who is making this request? Put an X in one box" -> "Who is making this request?".
+fn strip_heading(q: &str) -> String {
+    let q = q.split_once(':').map_or(q, |(_, rest)| rest).trim();
+    let q = q
+        .split_once('?')
+        .map_or(q.to_string(), |(a, _)| format!("{a}?"));
+    q.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_words() {
+        assert_eq!(
+            numbered("Parent/carer 2 name"),
+            Some(("Parent/carer ".into(), 2, " name".into()))
+        );
+        assert_eq!(numbered("Year 3"), Some(("Year ".into(), 3, "".into())));
+        assert_eq!(numbered("12 things"), None);
+        assert_eq!(words_of_key("Child.DateOfBirth[0]"), "Date Of Birth");
+        assert_eq!(words_of_key("/request/child/nhs_number"), "nhs number");
+        assert_eq!(
+            strip_heading("Section B: Who is making this request? Put an X in one box"),
+            "Who is making this request?"
+        );
+    }
+}

@@ -1,0 +1,260 @@
+//! Matching candidate labels to national template fields: normalised label similarity (token Jaccard and
+//! character similarity from strsim) against the template's label and the synonym table, adjusted by the shape
+//! of the answers where the document is filled (dates, postcodes, UPN/NHS/ULN, yes/no words).
+
+use std::collections::BTreeMap;
+
+use crate::mapping::transform::{NO_WORDS, YES_WORDS};
+use crate::read::RawValue;
+use crate::template::{FieldDef, FieldType, Template};
+use crate::validate;
+
+/// Words that carry no meaning in a form's question.
+const STOP_WORDS: &[&str] = &[
+    "the", "of", "a", "an", "to", "for", "is", "are", "and", "or", "in", "on", "this", "your",
+    "please", "s", "child", "childs", "young", "person", "persons", "yp", "cyp", "what", "enter",
+    "give", "their", "his", "her", "if", "any", "does", "do", "with", "by",
+];
+
+/// Lower-case words, punctuation stripped (so "D.O.B." is "d o b"), stop words dropped.
+pub fn tokens(text: &str) -> Vec<String> {
+    let lower = text.to_lowercase().replace(['\'', '’'], "");
+    let words: Vec<String> = lower
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    // "d o b" -> "dob": runs of single letters are an abbreviation.
+    let mut merged: Vec<String> = Vec::new();
+    let mut run = String::new();
+    for w in words {
+        if w.chars().count() == 1 && w.chars().all(char::is_alphabetic) {
+            run.push_str(&w);
+            continue;
+        }
+        if !run.is_empty() {
+            merged.push(std::mem::take(&mut run));
+        }
+        merged.push(w);
+    }
+    if !run.is_empty() {
+        merged.push(run);
+    }
+    let kept: Vec<String> = merged
+        .iter()
+        .filter(|w| !STOP_WORDS.contains(&w.as_str()))
+        .cloned()
+        .collect();
+    if kept.is_empty() { merged } else { kept }
+}
+
+/// The label without `(...)` parts.
+pub fn strip_parens(label: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0usize;
+    for c in label.chars() {
+        match c {
+            '(' => depth = depth.saturating_add(1),
+            ')' => depth = depth.saturating_sub(1),
+            c if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Similarity of two token lists in 0..=1: the better of token Jaccard and Sørensen-Dice on the joined text.
+pub fn similarity(a: &[String], b: &[String]) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let (ja, jb) = (a.join(" "), b.join(" "));
+    if ja == jb {
+        return 1.0;
+    }
+    let inter = a.iter().filter(|t| b.contains(t)).count() as f64;
+    let union = (a.len() + b.len()) as f64 - inter;
+    let jaccard = if union > 0.0 { inter / union } else { 0.0 };
+    let dice = strsim::sorensen_dice(&ja, &jb);
+    jaccard.max(dice * 0.95)
+}
+
+/// The phrases each field is known by: its template label, its synonyms.
+pub struct Phrases {
+    by_field: BTreeMap<String, Vec<Vec<String>>>,
+    /// Phrases for one "full name" box feeding forename and surname.
+    pub split_name: Vec<Vec<String>>,
+}
+
+impl Phrases {
+    /// Builds the table from the template and the synonym file's entries.
+    pub fn new(
+        template: &Template,
+        synonyms: &BTreeMap<String, Vec<String>>,
+        split_name: &[String],
+    ) -> Phrases {
+        let by_field = template
+            .fields
+            .iter()
+            .map(|f| {
+                let mut p = vec![tokens(&f.label)];
+                for s in synonyms.get(&f.id).into_iter().flatten() {
+                    p.push(tokens(s));
+                }
+                (f.id.clone(), p)
+            })
+            .collect();
+        Phrases {
+            by_field,
+            split_name: split_name.iter().map(|s| tokens(s)).collect(),
+        }
+    }
+
+    /// How well a label's tokens name a field, 0..=1.
+    pub fn label_score(&self, label: &[String], field: &str) -> f64 {
+        self.by_field
+            .get(field)
+            .into_iter()
+            .flatten()
+            .map(|p| similarity(label, p))
+            .fold(0.0, f64::max)
+    }
+
+    /// How well a printed label names a field: the label as printed, or without its parenthesised
+    /// instructions ("(Y/N)", "(minimum 2)").
+    pub fn text_score(&self, label: &str, field: &str) -> f64 {
+        let bare = strip_parens(label);
+        let full = self.label_score(&tokens(label), field);
+        if bare == label {
+            full
+        } else {
+            full.max(self.label_score(&tokens(&bare), field))
+        }
+    }
+}
+
+/// How the answers seen fit the field's type: a bonus for a clear fit, a penalty for a clear misfit, 0 when
+/// there is nothing to judge.
+pub fn shape_score(values: &[RawValue], def: &FieldDef) -> f64 {
+    let texts: Vec<String> = values
+        .iter()
+        .filter(|v| !v.is_empty())
+        .map(RawValue::to_text)
+        .collect();
+    if texts.is_empty() {
+        return 0.0;
+    }
+    let share = |f: &dyn Fn(&RawValue, &str) -> bool| {
+        let n = values
+            .iter()
+            .filter(|v| !v.is_empty())
+            .filter(|v| f(v, &v.to_text()))
+            .count();
+        n as f64 / texts.len() as f64
+    };
+    let dateish = |v: &RawValue, t: &str| {
+        matches!(v, RawValue::Date(_) | RawValue::DateTime(_)) || looks_like_date(t)
+    };
+    match &def.ty {
+        FieldType::Date => {
+            if share(&dateish) >= 0.5 {
+                0.15
+            } else {
+                -0.4
+            }
+        }
+        FieldType::Id(name) => {
+            let ok = share(&|_, t| match name.as_str() {
+                "upn" => validate::upn(t).is_ok(),
+                "uln" => validate::uln(t).is_ok(),
+                "nhs" => validate::nhs_number(t).is_ok(),
+                "postcode" => validate::postcode(t).is_ok(),
+                _ => t.chars().filter(char::is_ascii_digit).count() >= 5,
+            });
+            if ok >= 0.5 { 0.2 } else { -0.3 }
+        }
+        FieldType::Bool => {
+            let yn = share(&|v, t| {
+                matches!(v, RawValue::Bool(_)) || {
+                    let w = t.trim().to_lowercase();
+                    YES_WORDS.contains(&w.as_str())
+                        || NO_WORDS.contains(&w.as_str())
+                        || w == "attached"
+                }
+            });
+            if yn >= 0.5 { 0.1 } else { -0.3 }
+        }
+        FieldType::Number | FieldType::Money => {
+            let num = share(&|v, t| {
+                matches!(v, RawValue::Number(_))
+                    || t.trim().trim_end_matches('%').parse::<f64>().is_ok()
+            });
+            if num >= 0.5 { 0.05 } else { -0.3 }
+        }
+        FieldType::Text | FieldType::Enum(_) => {
+            // A date or a bare yes/no answering a text question is suspicious.
+            if share(&dateish) >= 0.5 { -0.3 } else { 0.0 }
+        }
+    }
+}
+
+fn looks_like_date(t: &str) -> bool {
+    let t = t.trim();
+    let re = |p: &str| regex::Regex::new(p).is_ok_and(|r| r.is_match(t));
+    re(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$") || re(r"^\d{4}-\d{2}-\d{2}")
+}
+
+/// Greedy one-to-one assignment of candidates to fields by descending score. `scores` holds
+/// (candidate index, field id, score); returns candidate index -> (field id, score).
+pub fn assign(
+    mut scores: Vec<(usize, String, f64)>,
+    threshold: f64,
+) -> BTreeMap<usize, (String, f64)> {
+    scores.retain(|(_, _, s)| *s >= threshold);
+    scores.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
+    let mut out: BTreeMap<usize, (String, f64)> = BTreeMap::new();
+    let mut taken: Vec<String> = Vec::new();
+    for (c, f, s) in scores {
+        if out.contains_key(&c) || taken.contains(&f) {
+            continue;
+        }
+        taken.push(f.clone());
+        out.insert(c, (f, s));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Vec<String> {
+        tokens(s)
+    }
+
+    #[test]
+    fn normalisation() {
+        assert_eq!(t("D.O.B."), vec!["dob"]);
+        assert_eq!(t("Pupil's surname"), vec!["pupils", "surname"]);
+        assert_eq!(t("Home post code"), vec!["home", "post", "code"]);
+        assert_eq!(similarity(&t("Date of birth"), &t("date of birth")), 1.0);
+        assert!(similarity(&t("Legal forename"), &t("forename")) >= 0.5);
+        assert!(similarity(&t("Telephone"), &t("Date of birth")) < 0.3);
+    }
+
+    #[test]
+    fn greedy_assignment_is_one_to_one() {
+        let a = assign(
+            vec![
+                (0, "child.forename".into(), 0.9),
+                (1, "child.forename".into(), 0.8),
+                (1, "child.surname".into(), 0.7),
+                (2, "child.gender".into(), 0.2),
+            ],
+            0.5,
+        );
+        assert_eq!(a.get(&0).map(|x| x.0.as_str()), Some("child.forename"));
+        assert_eq!(a.get(&1).map(|x| x.0.as_str()), Some("child.surname"));
+        assert!(!a.contains_key(&2));
+    }
+}
