@@ -25,3 +25,4 @@ pub mod read;
 pub mod record;
 pub mod template;
 pub mod validate;
+pub mod xpath;

@@ -9,6 +9,7 @@ use regex::Regex;
 use crate::mapping::transform::{NO_WORDS, YES_WORDS};
 use crate::mapping::{CellRef, LabelPattern, Locator, MAX_GROUP_MEMBERS, Take};
 use crate::read::{GridPos, RawValue, SourceDoc, column_letters};
+use crate::xpath::{Values, XPath};
 
 /// One value found, and where.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,9 +103,40 @@ impl<'d> DocIndex<'d> {
                 (!hits.is_empty()).then_some(hits)
             }
             Locator::Field(pattern) => self.key_glob(pattern).map(|h| vec![h]),
-            Locator::Xfa(key) | Locator::Path(key) => self.key(key).map(|h| vec![h]),
+            Locator::Xfa(key) => self.key(key).map(|h| vec![h]),
+            Locator::Path(path) => {
+                let hits = self.xpath(path);
+                (!hits.is_empty()).then_some(hits)
+            }
             Locator::Join(keys, sep) => self.join(keys, sep).map(|h| vec![h]),
         }
+    }
+
+    /// Every element or attribute a path selects, in document order; an element without text is an empty hit
+    /// (a blank answer), and provenance is the concrete path (`/Request/Parents/Parent[2]/Name`).
+    fn xpath(&self, path: &XPath) -> Vec<Hit> {
+        let Some(tree) = &self.doc.xml else {
+            return Vec::new();
+        };
+        path.select(tree, self)
+            .into_iter()
+            .filter_map(|s| {
+                let el = tree.elements.get(s.element)?;
+                match s.attr {
+                    Some(a) => {
+                        let f = self.doc.fields.get(el.attrs.get(a)?.field)?;
+                        Some(Hit::new(f.value.clone(), f.key.clone()))
+                    }
+                    None => {
+                        let value = el
+                            .text
+                            .and_then(|i| self.doc.fields.get(i))
+                            .map_or(RawValue::Empty, |f| f.value.clone());
+                        Some(Hit::new(value, el.path.clone()))
+                    }
+                }
+            })
+            .collect()
     }
 
     fn key(&self, key: &str) -> Option<Hit> {
@@ -223,6 +255,10 @@ impl<'d> DocIndex<'d> {
             .iter()
             .filter_map(|k| match CellRef::parse(k) {
                 Ok(c) if !self.doc.sheets.is_empty() => self.cell(&c),
+                // XML: each part is a path (unprefixed names: any namespace); its first match.
+                _ if self.doc.xml.is_some() => XPath::compile(k, &[])
+                    .ok()
+                    .and_then(|p| self.xpath(&p).into_iter().next()),
                 _ => self.key(k),
             })
             .collect();
@@ -241,6 +277,15 @@ impl<'d> DocIndex<'d> {
             .collect::<Vec<_>>()
             .join(" + ");
         Some(Hit::new(RawValue::Text(text), source))
+    }
+}
+
+impl Values for DocIndex<'_> {
+    fn text(&self, field: usize) -> Option<&str> {
+        match &self.doc.fields.get(field)?.value {
+            RawValue::Text(t) => Some(t),
+            _ => None,
+        }
     }
 }
 
