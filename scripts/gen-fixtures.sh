@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Regenerates every generated fixture (deterministic: re-running changes nothing). Run from anywhere.
+# Regenerates every fixture under fixtures/ (deterministic: a second run writes byte-identical files).
+# Run from anywhere; it works from the repository root. Add further generators (xml, pdf, ...) below.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+cargo run --quiet --example gen_xlsx_fixtures
 cargo run --quiet --example gen_xml_fixtures
