@@ -8,7 +8,8 @@ use regex::Regex;
 
 use crate::mapping::transform::{NO_WORDS, YES_WORDS};
 use crate::mapping::{CellRef, LabelPattern, Locator, MAX_GROUP_MEMBERS, Take};
-use crate::read::{GridPos, RawValue, SourceDoc, column_letters};
+use crate::read::pdf::XFA_PREFIX;
+use crate::read::{GridPos, RawValue, SourceDoc, TextLine, column_letters};
 
 /// One value found, and where.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +38,8 @@ pub struct DocIndex<'d> {
     by_key: HashMap<&'d str, usize>,
     by_pos: HashMap<GridPos, usize>,
     sheets: HashMap<&'d str, u32>,
+    /// Text lines in reading order (page, y, x).
+    lines: Vec<&'d TextLine>,
 }
 
 impl<'d> DocIndex<'d> {
@@ -56,11 +59,19 @@ impl<'d> DocIndex<'d> {
             .enumerate()
             .filter_map(|(i, s)| u32::try_from(i).ok().map(|i| (s.as_str(), i)))
             .collect();
+        let mut lines: Vec<&TextLine> = doc.lines.iter().collect();
+        lines.sort_by(|a, b| {
+            a.page
+                .cmp(&b.page)
+                .then(a.y.total_cmp(&b.y))
+                .then(a.x.total_cmp(&b.x))
+        });
         DocIndex {
             doc,
             by_key,
             by_pos,
             sheets,
+            lines,
         }
     }
 
@@ -87,10 +98,17 @@ impl<'d> DocIndex<'d> {
                 }
                 Some(hits)
             }
-            Locator::Label { pattern, take, .. } => match pattern {
-                LabelPattern::One(re) => self.label(re, *take).map(|h| vec![h]),
+            Locator::Label {
+                pattern,
+                take,
+                stop,
+            } => match pattern {
+                LabelPattern::One(re) => self.label(re, *take, stop.as_ref()).map(|h| vec![h]),
                 LabelPattern::Numbered(res) => {
-                    let hits: Vec<Hit> = res.iter().map_while(|re| self.label(re, *take)).collect();
+                    let hits: Vec<Hit> = res
+                        .iter()
+                        .map_while(|re| self.label(re, *take, stop.as_ref()))
+                        .collect();
                     (!hits.is_empty()).then_some(hits)
                 }
             },
@@ -102,7 +120,8 @@ impl<'d> DocIndex<'d> {
                 (!hits.is_empty()).then_some(hits)
             }
             Locator::Field(pattern) => self.key_glob(pattern).map(|h| vec![h]),
-            Locator::Xfa(key) | Locator::Path(key) => self.key(key).map(|h| vec![h]),
+            Locator::Xfa(path) => self.xfa(path).map(|h| vec![h]),
+            Locator::Path(key) => self.key(key).map(|h| vec![h]),
             Locator::Join(keys, sep) => self.join(keys, sep).map(|h| vec![h]),
         }
     }
@@ -110,6 +129,16 @@ impl<'d> DocIndex<'d> {
     fn key(&self, key: &str) -> Option<Hit> {
         let f = self.doc.fields.get(*self.by_key.get(key)?)?;
         Some(Hit::new(f.value.clone(), f.key.clone()))
+    }
+
+    /// An XFA data leaf: stored as `xfa:` + its path below `xfa:datasets/xfa:data` (see `read::pdf`).
+    fn xfa(&self, path: &str) -> Option<Hit> {
+        let bare = path
+            .trim_start_matches("xfa:datasets/")
+            .trim_start_matches("xfa:data/")
+            .trim_start_matches('/');
+        self.key(&format!("{XFA_PREFIX}{bare}"))
+            .or_else(|| self.key(path))
     }
 
     fn key_glob(&self, pattern: &str) -> Option<Hit> {
@@ -158,8 +187,14 @@ impl<'d> DocIndex<'d> {
         format!("{name}!{}{}", column_letters(col), u64::from(row) + 1)
     }
 
+    /// A label's value: in a grid if the document has one, else in the flat text lines.
+    fn label(&self, re: &Regex, take: Take, stop: Option<&Regex>) -> Option<Hit> {
+        self.grid_label(re, take)
+            .or_else(|| self.text_label(re, take, stop))
+    }
+
     /// The first grid cell whose text matches the label, then the cell past its (merged) extent.
-    fn label(&self, re: &Regex, take: Take) -> Option<Hit> {
+    fn grid_label(&self, re: &Regex, take: Take) -> Option<Hit> {
         let (pos, _) = self
             .doc
             .fields
@@ -177,6 +212,55 @@ impl<'d> DocIndex<'d> {
             Take::Below => (extent.0.checked_add(1)?, pos.col),
         };
         Some(self.grid_hit(pos.sheet, row, col))
+    }
+
+    /// Flat text (PDF pages), in reading order (page, y, x): `right` takes the rest of the label's line (a leading
+    /// `:` dropped) or else the next run on the same baseline; `below` takes the following lines up to `stop`
+    /// (exclusive) or, without `stop`, the next line only. The provenance names the page and the label, never
+    /// the value.
+    fn text_label(&self, re: &Regex, take: Take, stop: Option<&Regex>) -> Option<Hit> {
+        let lines = &self.lines;
+        let (at, m, line) = lines.iter().enumerate().find_map(|(i, l)| {
+            let m = re.find(&l.text)?;
+            Some((i, m, *l))
+        })?;
+        let source = format!("p{} \"{}\"", line.page, short_label(m.as_str()));
+        let rest = line
+            .text
+            .get(m.end()..)
+            .unwrap_or("")
+            .trim()
+            .trim_start_matches(':')
+            .trim();
+        let value = match take {
+            Take::Right if !rest.is_empty() => rest.to_string(),
+            Take::Right => lines
+                .get(at.saturating_add(1)..)
+                .unwrap_or(&[])
+                .iter()
+                .take_while(|l| l.page == line.page && (l.y - line.y).abs() < 2.0)
+                .find(|l| l.x > line.x)
+                .map(|l| l.text.trim().to_string())
+                .unwrap_or_default(),
+            Take::Below => {
+                let following = lines.get(at.saturating_add(1)..).unwrap_or(&[]).iter();
+                let taken: Vec<&str> = match stop {
+                    Some(stop) => following
+                        .take_while(|l| !stop.is_match(&l.text))
+                        .take(MAX_BELOW_LINES)
+                        .map(|l| l.text.trim())
+                        .collect(),
+                    None => following.take(1).map(|l| l.text.trim()).collect(),
+                };
+                taken.join("\n")
+            }
+        };
+        let value = if value.is_empty() {
+            RawValue::Empty
+        } else {
+            RawValue::Text(value)
+        };
+        Some(Hit::new(value, source))
     }
 
     fn tick(&self, options: &[(CellRef, String)]) -> Option<Vec<Hit>> {
@@ -242,6 +326,19 @@ impl<'d> DocIndex<'d> {
             .join(" + ");
         Some(Hit::new(RawValue::Text(text), source))
     }
+}
+
+/// Most lines a `below` paragraph takes.
+const MAX_BELOW_LINES: usize = 200;
+
+/// A label as matched, trimmed and cut to 40 characters, for provenance.
+fn short_label(s: &str) -> String {
+    let s = s.trim().trim_end_matches(':').trim();
+    let mut out: String = s.chars().take(40).collect();
+    if s.chars().count() > 40 {
+        out.push('…');
+    }
+    out
 }
 
 /// A tick-box cell is marked by X, a tick, yes or TRUE; anything else (including "no") is not.

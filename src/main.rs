@@ -177,6 +177,21 @@ fn check(dir: &Path, quiet: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The type of a raw value, for `inspect`.
+fn value_kind(v: &read::RawValue) -> &'static str {
+    use read::RawValue as V;
+    match v {
+        V::Empty => "empty",
+        V::Text(_) => "text",
+        V::Number(_) => "number",
+        V::Bool(_) => "bool",
+        V::Date(_) => "date",
+        V::DateTime(_) => "datetime",
+        V::List(_) => "list",
+        V::Error(_) => "error",
+    }
+}
+
 fn inspect(file: &Path) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let format = read::sniff(&bytes);
@@ -201,8 +216,9 @@ fn inspect(file: &Path) -> anyhow::Result<ExitCode> {
             .map(|l| format!("  [{l}]"))
             .unwrap_or_default();
         println!(
-            "{}\t{}{label}",
+            "{}\t{}\t{}{label}",
             f.key,
+            value_kind(&f.value),
             f.value.to_text().replace('\n', "\\n")
         );
     }

@@ -4,6 +4,7 @@
 //! Readers never panic on input and never allocate in proportion to what a document *claims* (dimensions,
 //! counts): they check [`Limits`] and return a [`ReadFailure`] naming the limit or the damage.
 
+pub mod pdf;
 pub mod xlsx;
 
 use std::fmt;
@@ -314,6 +315,8 @@ pub struct Limits {
     pub max_cells: usize,
     /// Most text (bytes) taken from one document.
     pub max_text_bytes: usize,
+    /// Largest size one PDF stream (object, xref, content, font, XFA) may decompress to, in bytes.
+    pub max_pdf_stream_bytes: usize,
     /// Longest time spent on one document.
     pub max_duration: Duration,
 }
@@ -326,6 +329,7 @@ impl Default for Limits {
             max_zip_ratio: 200,
             max_cells: 1_000_000,
             max_text_bytes: 64 << 20,
+            max_pdf_stream_bytes: 64 << 20,
             max_duration: Duration::from_secs(30),
         }
     }
@@ -368,6 +372,7 @@ pub fn read(bytes: &[u8], format: Format, limits: &Limits) -> Result<SourceDoc, 
     let deadline = Deadline::after(limits.max_duration);
     match format {
         Format::Xlsx => xlsx::read(bytes, limits, &deadline),
+        Format::Pdf => pdf::read(bytes, limits, &deadline),
         Format::Empty => Err(ReadFailure::corrupt("file is empty (0 bytes)")),
         Format::Ole => Err(ole_failure(bytes)),
         Format::Zip => Err(ReadFailure::corrupt(
