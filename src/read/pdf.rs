@@ -1381,3 +1381,325 @@ fn group_lines(page: u32, mut runs: Vec<Run>) -> Vec<TextLine> {
     }
     lines
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lopdf::{Stream, dictionary, text_string};
+    use std::time::Duration;
+
+    /// A one-page document with Helvetica text and optional AcroForm fields (ids of field dictionaries).
+    struct Builder {
+        doc: Document,
+        page: ObjectId,
+        fields: Vec<Object>,
+    }
+
+    impl Builder {
+        fn new(content: &str) -> Builder {
+            let mut doc = Document::with_version("1.7");
+            let pages_id = doc.new_object_id();
+            let font = doc.add_object(dictionary! {
+                "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica", "Encoding" => "WinAnsiEncoding",
+            });
+            let content = doc.add_object(Stream::new(dictionary! {}, content.as_bytes().to_vec()));
+            let page = doc.add_object(dictionary! {
+                "Type" => "Page", "Parent" => pages_id, "Contents" => content,
+                "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+                "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+            });
+            doc.objects.insert(
+                pages_id,
+                Object::Dictionary(
+                    dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
+                ),
+            );
+            let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+            doc.trailer.set("Root", catalog);
+            Builder {
+                doc,
+                page,
+                fields: Vec::new(),
+            }
+        }
+
+        fn field(&mut self, d: Dictionary) -> ObjectId {
+            let id = self.doc.add_object(d);
+            self.fields.push(id.into());
+            id
+        }
+
+        fn finish(mut self, acro_extra: Option<(&str, Object)>) -> Vec<u8> {
+            if !self.fields.is_empty() || acro_extra.is_some() {
+                let mut acro = dictionary! { "Fields" => self.fields.clone() };
+                if let Some((k, v)) = acro_extra {
+                    acro.set(k, v);
+                }
+                let acro = self.doc.add_object(acro);
+                let root = self
+                    .doc
+                    .trailer
+                    .get(b"Root")
+                    .unwrap()
+                    .as_reference()
+                    .unwrap();
+                self.doc
+                    .get_dictionary_mut(root)
+                    .unwrap()
+                    .set("AcroForm", acro);
+            }
+            let mut out = Vec::new();
+            self.doc.save_to(&mut out).unwrap();
+            out
+        }
+    }
+
+    fn read_bytes(bytes: &[u8]) -> Result<SourceDoc, ReadFailure> {
+        let limits = Limits::default();
+        read(bytes, &limits, &Deadline::after(Duration::from_secs(10)))
+    }
+
+    fn value<'d>(doc: &'d SourceDoc, key: &str) -> &'d RawValue {
+        &doc.fields
+            .iter()
+            .find(|f| f.key == key)
+            .unwrap_or_else(|| panic!("no field {key}: {:?}", doc.fields))
+            .value
+    }
+
+    fn ap(on: &str) -> Dictionary {
+        dictionary! { "N" => dictionary! { on => Object::Null, "Off" => Object::Null } }
+    }
+
+    #[test]
+    fn fields_of_every_kind_with_hierarchy_and_inheritance() {
+        let mut b = Builder::new("BT /F1 12 Tf 72 800 Td (Request form) Tj ET");
+        // form1[0] -> Section1[0] -> ChildName[0] (text, UTF-16BE), Notes[0] (multi-line, FT inherited)
+        let name = b.doc.add_object(dictionary! {
+            "T" => text_string("ChildName[0]"), "V" => text_string("Renée O'Neil"), "TU" => text_string("Child's name"),
+        });
+        let notes = b.doc.add_object(
+            dictionary! { "T" => "Notes[0]", "V" => Object::string_literal("line 1\rline 2") },
+        );
+        let section = b.doc.add_object(dictionary! {
+            "T" => "Section1[0]", "FT" => "Tx", "Kids" => vec![name.into(), notes.into()],
+        });
+        b.field(dictionary! { "T" => "form1[0]", "Kids" => vec![section.into()] });
+        b.field(dictionary! { "T" => "Consent", "FT" => "Btn", "V" => "Yes", "AS" => "Yes", "AP" => ap("Yes") });
+        b.field(dictionary! { "T" => "Photo", "FT" => "Btn", "AS" => "Off", "AP" => ap("Yes") });
+        b.field(dictionary! { "T" => "Untouched", "FT" => "Btn" });
+        // A radio group: the value is the parent /V; each kid has its own on-state.
+        let r1 = b
+            .doc
+            .add_object(dictionary! { "Subtype" => "Widget", "AS" => "Off", "AP" => ap("Mother") });
+        let r2 = b.doc.add_object(
+            dictionary! { "Subtype" => "Widget", "AS" => "Father", "AP" => ap("Father") },
+        );
+        let radio = b.field(dictionary! {
+            "T" => "Relationship", "FT" => "Btn", "Ff" => FF_RADIO, "V" => "Father", "Kids" => vec![r1.into(), r2.into()],
+        });
+        let _ = radio;
+        let r3 = b
+            .doc
+            .add_object(dictionary! { "Subtype" => "Widget", "AS" => "Off", "AP" => ap("A") });
+        let r4 = b
+            .doc
+            .add_object(dictionary! { "Subtype" => "Widget", "AS" => "Off", "AP" => ap("B") });
+        b.field(dictionary! { "T" => "NoChoice", "FT" => "Btn", "Ff" => FF_RADIO, "Kids" => vec![r3.into(), r4.into()] });
+        b.field(dictionary! {
+            "T" => "Gender", "FT" => "Ch", "Ff" => 1 << 17, "V" => Object::string_literal("F"),
+            "Opt" => vec![
+                Object::Array(vec![Object::string_literal("F"), Object::string_literal("Female")]),
+                Object::Array(vec![Object::string_literal("M"), Object::string_literal("Male")]),
+            ],
+        });
+        b.field(dictionary! {
+            "T" => "Needs", "FT" => "Ch", "Ff" => FF_MULTISELECT,
+            "V" => vec![Object::string_literal("SEMH"), Object::string_literal("SLCN")],
+        });
+        b.field(dictionary! { "T" => "Empty", "FT" => "Tx" });
+        b.field(dictionary! { "T" => "Submit", "FT" => "Btn", "Ff" => FF_PUSHBUTTON });
+        let doc = read_bytes(&b.finish(None)).unwrap();
+        assert_eq!(
+            value(&doc, "form1[0].Section1[0].ChildName[0]"),
+            &RawValue::Text("Renée O'Neil".into())
+        );
+        let label = doc
+            .fields
+            .iter()
+            .find(|f| f.key.ends_with("ChildName[0]"))
+            .unwrap();
+        assert_eq!(label.label.as_deref(), Some("Child's name"));
+        assert_eq!(
+            value(&doc, "form1[0].Section1[0].Notes[0]"),
+            &RawValue::Text("line 1\nline 2".into())
+        );
+        assert_eq!(value(&doc, "Consent"), &RawValue::Bool(true));
+        assert_eq!(value(&doc, "Photo"), &RawValue::Bool(false));
+        assert_eq!(value(&doc, "Untouched"), &RawValue::Empty);
+        assert_eq!(
+            value(&doc, "Relationship"),
+            &RawValue::Text("Father".into())
+        );
+        assert_eq!(value(&doc, "NoChoice"), &RawValue::Empty);
+        assert_eq!(value(&doc, "Gender"), &RawValue::Text("F".into()));
+        assert_eq!(
+            value(&doc, "Needs"),
+            &RawValue::List(vec!["SEMH".into(), "SLCN".into()])
+        );
+        assert_eq!(value(&doc, "Empty"), &RawValue::Empty);
+        assert!(doc.fields.iter().all(|f| f.key != "Submit"));
+        assert_eq!(
+            doc.lines.first().map(|l| l.text.as_str()),
+            Some("Request form")
+        );
+    }
+
+    #[test]
+    fn widgets_missing_from_fields_are_recovered_and_cycles_end() {
+        let mut b = Builder::new("BT /F1 12 Tf 72 800 Td (x) Tj ET");
+        let listed = b.field(
+            dictionary! { "T" => "Listed", "FT" => "Tx", "V" => Object::string_literal("a") },
+        );
+        let orphan = b.doc.add_object(dictionary! {
+            "Type" => "Annot", "Subtype" => "Widget", "T" => "Orphan", "FT" => "Tx", "V" => Object::string_literal("b"),
+        });
+        // A field whose kid is itself: the cycle guard stops it.
+        let cyclic = b.doc.new_object_id();
+        b.doc.objects.insert(
+            cyclic,
+            Object::Dictionary(dictionary! { "T" => "Loop", "Kids" => vec![cyclic.into()] }),
+        );
+        b.fields.push(cyclic.into());
+        let page = b.page;
+        b.doc
+            .get_dictionary_mut(page)
+            .unwrap()
+            .set("Annots", vec![listed.into(), orphan.into()]);
+        let doc = read_bytes(&b.finish(None)).unwrap();
+        assert_eq!(value(&doc, "Listed"), &RawValue::Text("a".into()));
+        assert_eq!(value(&doc, "Orphan"), &RawValue::Text("b".into()));
+        assert!(doc.notes.iter().any(|n| n.contains("recovered")));
+    }
+
+    #[test]
+    fn xfa_datasets_become_prefixed_paths() {
+        let mut b = Builder::new("BT /F1 12 Tf 72 800 Td (Please wait...) Tj ET");
+        let xml = r#"<xfa:datasets xmlns:xfa="http://www.xfa.org/schema/xfa-data/1.0/"><xfa:data>
+            <form1><Section1><ChildName>Amy &amp; Bo</ChildName><Parent><Name>A</Name></Parent>
+            <Parent><Name>B</Name></Parent><Empty/></Section1></form1></xfa:data></xfa:datasets>"#;
+        let ds = b
+            .doc
+            .add_object(Stream::new(dictionary! {}, xml.as_bytes().to_vec()));
+        let xfa = Object::Array(vec![Object::string_literal("datasets"), ds.into()]);
+        let doc = read_bytes(&b.finish(Some(("XFA", xfa)))).unwrap();
+        assert_eq!(
+            value(&doc, "xfa:form1/Section1/ChildName"),
+            &RawValue::Text("Amy & Bo".into())
+        );
+        assert_eq!(
+            value(&doc, "xfa:form1/Section1/Parent/Name"),
+            &RawValue::Text("A".into())
+        );
+        assert_eq!(
+            value(&doc, "xfa:form1/Section1/Parent[2]/Name"),
+            &RawValue::Text("B".into())
+        );
+        assert_eq!(value(&doc, "xfa:form1/Section1/Empty"), &RawValue::Empty);
+    }
+
+    #[test]
+    fn flat_text_groups_runs_on_a_baseline() {
+        let content = "BT /F1 10 Tf 72 800 Td (Child's name:) Tj 100 0 Td (Amy Smith) Tj ET \
+                       BT /F1 10 Tf 72 780 Td [(Sec)-20(ond)-900(line)] TJ ET \
+                       BT /F1 10 Tf 14 TL 72 760 Td (first) Tj T* (next) Tj ET";
+        let doc = read_bytes(&Builder::new(content).finish(None)).unwrap();
+        let texts: Vec<&str> = doc.lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts.first(), Some(&"Child's name: Amy Smith"));
+        assert!(texts.contains(&"Second line"), "{texts:?}");
+        assert!(
+            texts.contains(&"first") && texts.contains(&"next"),
+            "{texts:?}"
+        );
+        let first = doc.lines.first().unwrap();
+        assert_eq!(
+            (first.page, first.x.round(), first.y.round()),
+            (1, 72.0, 42.0)
+        );
+        assert!(doc.notes.iter().any(|n| n == NO_FIELDS_NOTE));
+    }
+
+    fn encrypted(user: &str) -> Vec<u8> {
+        let mut b = Builder::new("BT /F1 12 Tf 72 800 Td (Secret form) Tj ET");
+        b.field(dictionary! { "T" => "Name", "FT" => "Tx", "V" => Object::string_literal("Amy") });
+        let bytes = b.finish(None);
+        let mut doc = Document::load_mem(&bytes).unwrap();
+        doc.trailer.set(
+            "ID",
+            vec![
+                Object::string_literal("0123456789abcdef"),
+                Object::string_literal("0123456789abcdef"),
+            ],
+        );
+        let state = lopdf::EncryptionState::try_from(lopdf::EncryptionVersion::V2 {
+            document: &doc,
+            owner_password: "owner",
+            user_password: user,
+            key_length: 128,
+            permissions: lopdf::Permissions::all(),
+        })
+        .unwrap();
+        doc.encrypt(&state).unwrap();
+        let mut out = Vec::new();
+        doc.save_to(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn empty_user_password_opens_and_a_required_one_is_refused() {
+        let doc = read_bytes(&encrypted("")).unwrap();
+        assert_eq!(value(&doc, "Name"), &RawValue::Text("Amy".into()));
+        assert!(doc.lines.iter().any(|l| l.text == "Secret form"));
+        let err = read_bytes(&encrypted("s3cret")).unwrap_err();
+        assert_eq!(err.kind, FailureKind::Encrypted);
+        assert_eq!(err.reason, "encrypted: password required");
+    }
+
+    #[test]
+    fn image_only_pages_need_ocr() {
+        let mut b = Builder::new("q 500 0 0 700 50 50 cm /Im1 Do Q");
+        let img = b.doc.add_object(Stream::new(
+            dictionary! { "Type" => "XObject", "Subtype" => "Image", "Width" => 1, "Height" => 1,
+            "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8 },
+            vec![0],
+        ));
+        let page = b.page;
+        let res = dictionary! { "XObject" => dictionary! { "Im1" => img } };
+        b.doc
+            .get_dictionary_mut(page)
+            .unwrap()
+            .set("Resources", res);
+        let err = read_bytes(&b.finish(None)).unwrap_err();
+        assert_eq!(err.kind, FailureKind::NeedsOcr);
+        assert!(err.reason.contains("1 page(s)"), "{}", err.reason);
+    }
+
+    #[test]
+    fn garbage_and_truncation_are_corrupt_never_a_panic() {
+        let good = Builder::new("BT /F1 12 Tf 72 800 Td (Hello) Tj ET").finish(None);
+        for bad in [
+            b"%PDF-1.7\n".to_vec(),
+            b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 1 0 R >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF".to_vec(),
+            good.get(..good.len() / 3).unwrap().to_vec(),
+            [b"%PDF-1.7\n".as_slice(), &[0xAB; 500]].concat(),
+        ] {
+            match read_bytes(&bad) {
+                Err(f) => assert!(
+                    matches!(f.kind, FailureKind::Corrupt) && !f.reason.is_empty(),
+                    "{f:?}"
+                ),
+                Ok(doc) => panic!("read garbage: {doc:?}"),
+            }
+        }
+    }
+}
