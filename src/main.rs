@@ -1,7 +1,7 @@
 //! The `harmonise` command line: parses arguments, calls the library, renders diagnostics and maps outcomes to
 //! exit codes. No policy lives here.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -194,20 +194,30 @@ fn value_kind(v: &read::RawValue) -> &'static str {
 
 fn inspect(file: &Path) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let format = read::sniff(&bytes);
-    println!("# {} ({format})", file.display());
-    let doc = match read::read(&bytes, format, &Limits::default()) {
+    let mut out = std::io::stdout().lock();
+    match write_inspection(&mut out, file, &bytes) {
+        Ok(code) => Ok(code),
+        // `harmonise inspect x.pdf | head` closes the pipe early: that is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(e).context("writing to stdout"),
+    }
+}
+
+fn write_inspection(out: &mut impl Write, file: &Path, bytes: &[u8]) -> std::io::Result<ExitCode> {
+    let format = read::sniff(bytes);
+    writeln!(out, "# {} ({format})", file.display())?;
+    let doc = match read::read(bytes, format, &Limits::default()) {
         Ok(doc) => doc,
         Err(f) => {
-            println!("# cannot read: {} ({:?})", f.reason, f.kind);
+            writeln!(out, "# cannot read: {} ({:?})", f.reason, f.kind)?;
             return Ok(ExitCode::from(3));
         }
     };
     if !doc.sheets.is_empty() {
-        println!("# sheets: {}", doc.sheets.join(", "));
+        writeln!(out, "# sheets: {}", doc.sheets.join(", "))?;
     }
     for note in &doc.notes {
-        println!("# note: {note}");
+        writeln!(out, "# note: {note}")?;
     }
     for f in &doc.fields {
         let label = f
@@ -215,15 +225,16 @@ fn inspect(file: &Path) -> anyhow::Result<ExitCode> {
             .as_deref()
             .map(|l| format!("  [{l}]"))
             .unwrap_or_default();
-        println!(
+        writeln!(
+            out,
             "{}\t{}\t{}{label}",
             f.key,
             value_kind(&f.value),
             f.value.to_text().replace('\n', "\\n")
-        );
+        )?;
     }
     for l in &doc.lines {
-        println!("p{} y={:.0} x={:.0}\t{}", l.page, l.y, l.x, l.text);
+        writeln!(out, "p{} y={:.0} x={:.0}\t{}", l.page, l.y, l.x, l.text)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -248,7 +259,8 @@ fn snippet(d: &Diagnostic) -> Option<String> {
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let diag = MietteDiagnostic::new(d.message.clone()).with_label(LabeledSpan::at(span, "here"));
+    let label = d.help.clone().unwrap_or_else(|| "here".into());
+    let diag = MietteDiagnostic::new("").with_label(LabeledSpan::at(span, label));
     let report = miette::Report::new(diag).with_source_code(NamedSource::new(
         d.path.display().to_string(),
         source.to_string(),
@@ -258,7 +270,13 @@ fn snippet(d: &Diagnostic) -> Option<String> {
         .with_context_lines(1)
         .render_report(&mut out, report.as_ref())
         .ok()?;
-    Some(out)
+    // The header repeats nothing useful (the first line already says what is wrong): keep the snippet only.
+    Some(
+        out.lines()
+            .skip_while(|l| !l.contains('╭'))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
 }
 
 /// An indicatif bar on a terminal; nothing otherwise (cron, CI, pipes).
