@@ -353,3 +353,113 @@ fn is_marked(v: &RawValue) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::SourceField;
+
+    fn line(page: u32, y: f32, x: f32, text: &str) -> TextLine {
+        TextLine {
+            page,
+            x,
+            y,
+            text: text.into(),
+        }
+    }
+
+    fn label(re: &str, take: Take, stop: Option<&str>) -> Locator {
+        Locator::Label {
+            pattern: LabelPattern::One(Regex::new(re).unwrap()),
+            take,
+            stop: stop.map(|s| Regex::new(s).unwrap()),
+        }
+    }
+
+    fn flat() -> SourceDoc {
+        SourceDoc {
+            // Deliberately out of reading order: the index sorts by (page, y, x).
+            lines: vec![
+                line(1, 140.0, 72.0, "Views of the child"),
+                line(1, 100.0, 72.0, "Child's name: Amy Smith"),
+                line(1, 120.0, 72.0, "Parent 1 name: Jo Smith"),
+                line(1, 130.0, 72.0, "Parent 2 name:"),
+                line(1, 160.0, 72.0, "Likes drawing."),
+                line(2, 40.0, 72.0, "Dislikes noise."),
+                line(2, 60.0, 72.0, "Section 4: Health"),
+            ],
+            ..SourceDoc::default()
+        }
+    }
+
+    #[test]
+    fn labels_on_flat_text() {
+        let doc = flat();
+        let index = DocIndex::new(&doc);
+        let hits = index
+            .locate(&label("(?i)child's name", Take::Right, None))
+            .unwrap();
+        assert_eq!(hits[0].value, RawValue::Text("Amy Smith".into()));
+        assert_eq!(hits[0].source, "p1 \"Child's name\"");
+        let below = index
+            .locate(&label(
+                "(?i)^views of the child",
+                Take::Below,
+                Some("^Section"),
+            ))
+            .unwrap();
+        assert_eq!(
+            below[0].value,
+            RawValue::Text("Likes drawing.\nDislikes noise.".into())
+        );
+        let next = index
+            .locate(&label("(?i)^views of the child", Take::Below, None))
+            .unwrap();
+        assert_eq!(next[0].value, RawValue::Text("Likes drawing.".into()));
+        let blank = index
+            .locate(&label("Parent 2 name", Take::Right, None))
+            .unwrap();
+        assert_eq!(blank[0].value, RawValue::Empty);
+        assert!(index.locate(&label("Nowhere", Take::Right, None)).is_none());
+    }
+
+    #[test]
+    fn numbered_labels_on_flat_text() {
+        let doc = flat();
+        let index = DocIndex::new(&doc);
+        let numbered = Locator::Label {
+            pattern: LabelPattern::Numbered(
+                (1..=3)
+                    .map(|n| Regex::new(&format!("Parent {n} name")).unwrap())
+                    .collect(),
+            ),
+            take: Take::Right,
+            stop: None,
+        };
+        let hits = index.locate(&numbered).unwrap();
+        assert_eq!(hits.len(), 2);
+        assert_eq!(hits[0].value, RawValue::Text("Jo Smith".into()));
+        assert_eq!(hits[1].value, RawValue::Empty);
+    }
+
+    #[test]
+    fn xfa_paths_find_prefixed_leaves() {
+        let doc = SourceDoc {
+            fields: vec![SourceField {
+                key: "xfa:form1/Section1/ChildName".into(),
+                label: None,
+                value: RawValue::Text("Amy".into()),
+                pos: None,
+            }],
+            ..SourceDoc::default()
+        };
+        let index = DocIndex::new(&doc);
+        for path in [
+            "form1/Section1/ChildName",
+            "xfa:datasets/xfa:data/form1/Section1/ChildName",
+        ] {
+            let hits = index.locate(&Locator::Xfa(path.into())).unwrap();
+            assert_eq!(hits[0].value, RawValue::Text("Amy".into()));
+        }
+    }
+}
