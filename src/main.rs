@@ -177,6 +177,21 @@ fn check(dir: &Path, quiet: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The type of a raw value, for `inspect`.
+fn value_kind(v: &read::RawValue) -> &'static str {
+    use read::RawValue as V;
+    match v {
+        V::Empty => "empty",
+        V::Text(_) => "text",
+        V::Number(_) => "number",
+        V::Bool(_) => "bool",
+        V::Date(_) => "date",
+        V::DateTime(_) => "datetime",
+        V::List(_) => "list",
+        V::Error(_) => "error",
+    }
+}
+
 fn inspect(file: &Path) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let mut out = std::io::stdout().lock();
@@ -212,8 +227,9 @@ fn write_inspection(out: &mut impl Write, file: &Path, bytes: &[u8]) -> std::io:
             .unwrap_or_default();
         writeln!(
             out,
-            "{}\t{}{label}",
+            "{}\t{}\t{}{label}",
             f.key,
+            value_kind(&f.value),
             f.value.to_text().replace('\n', "\\n")
         )?;
     }

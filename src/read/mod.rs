@@ -4,6 +4,7 @@
 //! Readers never panic on input and never allocate in proportion to what a document *claims* (dimensions,
 //! counts): they check [`Limits`] and return a [`ReadFailure`] naming the limit or the damage.
 
+pub mod pdf;
 pub mod xlsx;
 pub mod xml;
 
@@ -326,6 +327,8 @@ pub struct Limits {
     pub max_cells: usize,
     /// Most text (bytes) taken from one document.
     pub max_text_bytes: usize,
+    /// Largest size one PDF stream (object, xref, content, font, XFA) may decompress to, in bytes.
+    pub max_pdf_stream_bytes: usize,
     /// Longest time spent on one document.
     pub max_duration: Duration,
     /// Deepest element nesting read from an XML document.
@@ -340,6 +343,7 @@ impl Default for Limits {
             max_zip_ratio: 200,
             max_cells: 1_000_000,
             max_text_bytes: 64 << 20,
+            max_pdf_stream_bytes: 64 << 20,
             max_duration: Duration::from_secs(30),
             max_xml_depth: 256,
         }
@@ -384,6 +388,7 @@ pub fn read(bytes: &[u8], format: Format, limits: &Limits) -> Result<SourceDoc, 
     match format {
         Format::Xlsx => xlsx::read(bytes, limits, &deadline),
         Format::Xml => xml::read(bytes, limits, &deadline),
+        Format::Pdf => pdf::read(bytes, limits, &deadline),
         Format::Empty => Err(ReadFailure::corrupt("file is empty (0 bytes)")),
         Format::Ole => Err(ole_failure(bytes)),
         Format::Zip => Err(match zip::ZipArchive::new(std::io::Cursor::new(bytes)) {
