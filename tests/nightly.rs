@@ -537,3 +537,56 @@ fn plain_progress_and_the_summary_paragraph() {
     assert!(err.contains(r#""file":"testshire/t1.xlsx""#), "{err}");
     assert!(!err.contains("Amy"), "no values in logs: {err}");
 }
+
+#[cfg(unix)]
+#[test]
+fn isolate_over_the_bundled_fixtures_matches_the_in_process_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    copy_tree(&root().join("fixtures/forms"), &input);
+    let forms = count_files(&input);
+    let sample = input.join("northmoor/filled-01.xlsx");
+    std::fs::copy(&sample, input.join("crash.xlsx")).unwrap();
+    std::fs::copy(&sample, input.join("hang.xlsx")).unwrap();
+    let mappings = root().join("mappings");
+    let (iso, inproc) = (tmp.path().join("iso"), tmp.path().join("inproc"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_harmonise"))
+        .args([
+            "run",
+            "--quiet",
+            "--isolate",
+            "--jobs",
+            "2",
+            "--timeout-secs",
+            "2",
+        ])
+        .args(["--today", "2026-11-28", "--input"])
+        .arg(&input)
+        .arg("--out")
+        .arg(&iso)
+        .arg("--mappings")
+        .arg(&mappings)
+        .env("HARMONISE_TEST_CRASH_ON", "crash.xlsx")
+        .env("HARMONISE_TEST_HANG_ON", "hang.xlsx")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let rows = manifest_rows(&iso);
+    assert_eq!(rows.len(), forms + 2);
+    assert_eq!(rows["crash.xlsx"]["status"], "failed");
+    assert_eq!(rows["hang.xlsx"]["status"], "timeout");
+    for (p, r) in rows.iter().filter(|(p, _)| p.contains('/')) {
+        assert!(
+            ["ok", "partial", "blank"].contains(&r["status"].as_str().unwrap()),
+            "{p}: {r}"
+        );
+    }
+    std::fs::remove_file(input.join("crash.xlsx")).unwrap();
+    std::fs::remove_file(input.join("hang.xlsx")).unwrap();
+    assert_eq!(code(&run_with(&input, &inproc, &mappings, &["--quiet"])), 0);
+    assert_eq!(
+        read(&iso.join("records.jsonl")),
+        read(&inproc.join("records.jsonl")),
+        "the same records, in or out of process"
+    );
+}
