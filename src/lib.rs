@@ -23,6 +23,8 @@ pub mod output;
 pub mod pipeline;
 pub mod read;
 pub mod record;
+pub mod state;
 pub mod template;
 pub mod validate;
+pub mod worker;
 pub mod xpath;

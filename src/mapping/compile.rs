@@ -208,13 +208,13 @@ fn check_la_code(cx: &mut Ctx, code: &Spanned<String>) {
 fn compile_matcher(cx: &mut Ctx, raw: &Spanned<RawMatch>, format: Option<Format>) -> Matcher {
     let m = raw.get_ref();
     let only = |cx: &mut Ctx, key: &Option<Spanned<String>>, name: &str, fmt: Format| {
-        if let (Some(k), Some(f)) = (key, format) {
-            if f != fmt {
-                cx.error(
-                    k.span(),
-                    format!("`match.{name}` only applies to {fmt} forms; this form is {f}"),
-                );
-            }
+        if let (Some(k), Some(f)) = (key, format)
+            && f != fmt
+        {
+            cx.error(
+                k.span(),
+                format!("`match.{name}` only applies to {fmt} forms; this form is {f}"),
+            );
         }
     };
     only(cx, &m.sheet, "sheet", Format::Xlsx);
@@ -270,17 +270,17 @@ fn compile_rule(
     let group = def.and_then(|d| d.group.as_deref()).is_some();
     let locator = compile_locator(cx, id, r, format, group, key_span.clone());
     let transforms = compile_transforms(cx, r, def, group);
-    if let (Some(def), Some(Locator::Tick(options))) = (def, &locator) {
-        if let FieldType::Enum(allowed) = &def.ty {
-            for (_, value) in options {
-                if !allowed.contains(value) {
-                    let span = r.tick.as_ref().map_or(key_span.clone(), Spanned::span);
-                    cx.error(
-                        span,
-                        format!("tick value `{value}` is not allowed for `{id}`"),
-                    )
-                    .help = Some(format!("allowed: {}", allowed.join(", ")));
-                }
+    if let (Some(def), Some(Locator::Tick(options))) = (def, &locator)
+        && let FieldType::Enum(allowed) = &def.ty
+    {
+        for (_, value) in options {
+            if !allowed.contains(value) {
+                let span = r.tick.as_ref().map_or(key_span.clone(), Spanned::span);
+                cx.error(
+                    span,
+                    format!("tick value `{value}` is not allowed for `{id}`"),
+                )
+                .help = Some(format!("allowed: {}", allowed.join(", ")));
             }
         }
     }
@@ -338,12 +338,12 @@ fn compile_locator(
         "label" => &[Format::Xlsx, Format::Pdf, Format::Docx],
         _ => &[Format::Xlsx, Format::Pdf, Format::Xml, Format::Docx],
     };
-    if let Some(f) = format {
-        if !fits.contains(&f) {
-            cx.error(span, format!("`{kind}` does not apply to {f} forms"))
-                .help = Some(locator_help(format));
-            return None;
-        }
+    if let Some(f) = format
+        && !fits.contains(&f)
+    {
+        cx.error(span, format!("`{kind}` does not apply to {f} forms"))
+            .help = Some(locator_help(format));
+        return None;
     }
     let numbered = |s: &str| s.contains("{n}");
     let group_capable = matches!(kind, "cells" | "range")
@@ -525,13 +525,13 @@ fn compile_transforms(
     };
     if let Some(re) = &r.regex {
         t.regex = regex(cx, re.get_ref(), re.span());
-        if let Some(compiled) = &t.regex {
-            if compiled.captures_len() > 2 {
-                cx.warning(
-                    re.span(),
-                    "regex has several capture groups; only the first is kept",
-                );
-            }
+        if let Some(compiled) = &t.regex
+            && compiled.captures_len() > 2
+        {
+            cx.warning(
+                re.span(),
+                "regex has several capture groups; only the first is kept",
+            );
         }
     }
     if let Some(s) = &r.split {

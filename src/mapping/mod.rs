@@ -205,12 +205,18 @@ pub struct MappingSet {
     pub mappings: Vec<Mapping>,
     /// Warnings found while checking (errors make loading fail).
     pub warnings: Diagnostics,
+    /// blake3 of the national template file: a changed template re-harmonises everything.
+    pub template_fingerprint: String,
 }
 
 impl MappingSet {
     /// Loads `national-template.toml` and every other `*.toml` of a folder; all problems are reported at once.
     pub fn load(dir: &Path) -> Result<MappingSet, Diagnostics> {
-        let template = Template::load(&Template::path_in(dir))?;
+        let template_path = Template::path_in(dir);
+        let template = Template::load(&template_path)?;
+        let template_fingerprint = std::fs::read(&template_path)
+            .map(|bytes| blake3::hash(&bytes).to_hex().to_string())
+            .unwrap_or_default();
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(|e| {
                 Diagnostics::from(Diagnostic::io(
@@ -254,6 +260,7 @@ impl MappingSet {
             template,
             mappings,
             warnings: diags,
+            template_fingerprint,
         })
     }
 }

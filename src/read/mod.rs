@@ -314,8 +314,10 @@ impl ReadFailure {
     }
 }
 
-/// What one document may cost. Every limit hit names itself in the failure reason.
-#[derive(Debug, Clone)]
+/// What one document may cost. Every limit hit names itself in the failure reason. Serializable so that
+/// `--isolate` can hand the limits to its worker processes; a missing field takes its default.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Limits {
     /// Largest input file read, in bytes.
     pub max_file_bytes: u64,

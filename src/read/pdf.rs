@@ -295,17 +295,17 @@ impl<'a> FieldWalker<'a, '_> {
             ));
             return Ok(());
         }
-        if let Object::Reference(id) = obj {
-            if !self.seen.insert(*id) {
-                return Ok(());
-            }
+        if let Object::Reference(id) = obj
+            && !self.seen.insert(*id)
+        {
+            return Ok(());
         }
         if self.fields.len() >= MAX_FIELDS {
             return Err(ReadFailure::too_large(format!(
                 "more than {MAX_FIELDS} form fields"
             )));
         }
-        if self.fields.len() % 256 == 0 {
+        if self.fields.len().is_multiple_of(256) {
             self.deadline.check()?;
         }
         let Some(d) = self
@@ -994,7 +994,7 @@ impl<'a> PageWalk<'a, '_> {
         let mut font: Option<&FontInfo<'a>> = None;
         for op in &content.operations {
             self.ops = self.ops.saturating_add(1);
-            if self.ops % 4096 == 0 {
+            if self.ops.is_multiple_of(4096) {
                 self.deadline.check().map_err(|f| f.reason)?;
             }
             let args = op.operands.as_slice();

@@ -111,7 +111,7 @@ pub fn read(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<Source
     let mut root_closed = false;
     loop {
         events = events.wrapping_add(1);
-        if events % 1024 == 0 {
+        if events.is_multiple_of(1024) {
             deadline.check()?;
         }
         let (ns, event) = match reader.read_resolved_event() {
