@@ -338,7 +338,11 @@ fn child(la: &La, la_index: usize, k: usize) -> Result<Child> {
     };
     let surname = pick(SURNAMES, i * 7 + 3);
     let forename = pick(FORENAMES, i);
-    let gender = if i % 2 == 0 { "female" } else { "male" };
+    let gender = if i.is_multiple_of(2) {
+        "female"
+    } else {
+        "male"
+    };
     let n_parents = if k == 1 || k == 2 { 1 } else { 2 };
     let rels = [("Mum", "Mother"), ("Dad", "Father"), ("Nan", "Grandmother")];
     let parents: Vec<Parent> = (0..n_parents)
@@ -385,7 +389,9 @@ fn child(la: &La, la_index: usize, k: usize) -> Result<Child> {
         forename,
         middle,
         surname,
-        preferred: (i % 3 == 0).then(|| pick(&["Millie", "Ollie", "Izzy", "Bear"], i)),
+        preferred: i
+            .is_multiple_of(3)
+            .then(|| pick(&["Millie", "Ollie", "Izzy", "Bear"], i)),
         dob,
         gender,
         line1: format!("{} {}", 3 + (i * 17) % 140, pick(STREETS, i)),
@@ -434,7 +440,7 @@ fn child(la: &La, la_index: usize, k: usize) -> Result<Child> {
         request_date,
         apdr: 1 + (i % 4) as u32,
         costed_map: i % 4 != 3,
-        ep_report: i % 2 == 0,
+        ep_report: i.is_multiple_of(2),
         attendance: [96.5, 88.0, 71.25, 93.1, 100.0, 64.0][k],
         consent: k != 4,
         professionals,

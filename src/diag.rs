@@ -306,6 +306,8 @@ pub mod lint {
     pub const BAD_REGEX: &str = "bad-regex";
     /// A field-name glob that does not compile.
     pub const BAD_GLOB: &str = "bad-glob";
+    /// An XML path outside the supported XPath subset.
+    pub const BAD_PATH: &str = "bad-path";
     /// A multi-valued locator on a single field, or `{n}` on a non-group field.
     pub const GROUP_MISMATCH: &str = "group-mismatch";
     /// A transform or value that cannot yield the field's type.
@@ -382,6 +384,11 @@ pub const LINTS: &[Lint] = &[
         name: lint::BAD_GLOB,
         severity: Severity::Error,
         summary: "a field-name glob that does not compile",
+    },
+    Lint {
+        name: lint::BAD_PATH,
+        severity: Severity::Error,
+        summary: "an xml path outside the supported XPath subset",
     },
     Lint {
         name: lint::GROUP_MISMATCH,

@@ -4,20 +4,26 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use clap::{Parser, Subcommand};
+use clap::{ArgAction, Parser, Subcommand, ValueEnum};
 use harmonise::diag::{Diagnostic, Diagnostics};
 use harmonise::mapping::MappingSet;
-use harmonise::pipeline::{self, Progress, RunOptions};
+use harmonise::output::LockError;
+use harmonise::pipeline::{self, Progress, RunError, RunOptions};
 use harmonise::read::{self, Limits};
+use harmonise::worker::{IsolateOptions, WorkerConfig};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 const EXIT_CODES: &str = "Exit codes:
-  0  every document was harmonised (ok, partial or blank)
+  0  every document was harmonised (ok, partial or blank; skipped_unchanged ones by what they were before)
   3  the run finished, but some documents failed or were unrecognised (see manifest.json)
-  2  the run could not start: bad arguments, or invalid mapping files
-  1  internal error (outputs could not be written)";
+  2  the run could not start: bad arguments, invalid mapping files, a missing input folder, or another run
+     holds the output folder's lock
+  1  internal error: outputs could not be written, or the manifest would not account for every input";
 
 /// Harmonise local authorities' EHC needs assessment request forms onto one national template.
 #[derive(Parser)]
@@ -25,9 +31,36 @@ const EXIT_CODES: &str = "Exit codes:
 struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// Print nothing but errors.
+    /// Print nothing but errors: no progress, no summary.
     #[arg(short, long, global = true)]
     quiet: bool,
+    /// More log lines on stderr: -v for stages and counts, -vv for every document (names and locators, never
+    /// values). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    verbose: u8,
+    /// Log line format.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    /// Plain text lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ProgressMode {
+    /// A bar when stderr is a terminal; otherwise nothing until the summary.
+    Auto,
+    /// Always a bar (hidden anyway when stderr is not a terminal).
+    Bar,
+    /// A plain line every 5 s or 10 %: `harmonise: 1200/10000 documents (12%), 340/s`.
+    Plain,
+    /// No progress.
+    None,
 }
 
 #[derive(Subcommand)]
@@ -42,6 +75,16 @@ enum Command {
     Inspect {
         /// The document.
         file: PathBuf,
+    },
+    /// Internal: serve `run --isolate` over stdin/stdout (JSON lines).
+    #[command(hide = true)]
+    Worker {
+        /// The mappings folder.
+        #[arg(long)]
+        mappings: PathBuf,
+        /// The worker configuration (JSON).
+        #[arg(long)]
+        config: String,
     },
 }
 
@@ -93,9 +136,28 @@ struct RunArgs {
     /// Largest document read, in MiB.
     #[arg(long, default_value_t = 64)]
     max_file_mib: u64,
-    /// Most seconds spent on one document.
-    #[arg(long, default_value_t = 30)]
+    /// Most seconds spent on one document (with --isolate, a worker that overruns it is killed).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     timeout_secs: u64,
+    /// Largest total uncompressed size of an xlsx/docx, in MiB (zip bombs).
+    #[arg(long, default_value_t = 256)]
+    max_unzipped_mib: u64,
+    /// Most non-empty cells read from one workbook.
+    #[arg(long, default_value_t = 1_000_000)]
+    max_cells: usize,
+    /// Read and harmonise every document, ignoring what the previous run in --out recorded.
+    #[arg(long)]
+    full: bool,
+    /// Run each document in a worker process: a crash or hang costs that document a row, not the night.
+    #[arg(long)]
+    isolate: bool,
+    /// Also write records.shareable.csv: names, identifiers, contact details and free text dropped, dates of
+    /// birth to the month, postcodes to the outward code (the template's `shareable` keys).
+    #[arg(long)]
+    shareable: bool,
+    /// Progress display on stderr.
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    progress: ProgressMode,
     /// Reference date (YYYY-MM-DD) for ages when a form has no request date (default: today).
     #[arg(long)]
     today: Option<jiff::civil::Date>,
@@ -103,11 +165,29 @@ struct RunArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let log = LogOptions {
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+        format: cli.log_format,
+    };
     let result = match cli.command {
-        Command::Run(args) => run(args, cli.quiet),
-        Command::Check(args) => check(&args, cli.quiet),
-        Command::Suggest(args) => suggest(&args),
-        Command::Inspect { file } => inspect(&file),
+        Command::Run(args) => run(args, &log),
+        Command::Check(args) => {
+            log.init(ProgressBar::hidden());
+            check(&args, cli.quiet)
+        }
+        Command::Suggest(args) => {
+            log.init(ProgressBar::hidden());
+            suggest(&args)
+        }
+        Command::Inspect { file } => {
+            log.init(ProgressBar::hidden());
+            inspect(&file)
+        }
+        Command::Worker { mappings, config } => {
+            log.init(ProgressBar::hidden());
+            worker(&mappings, &config)
+        }
     };
     match result {
         Ok(code) => code,
@@ -135,60 +215,88 @@ fn load_mappings(dir: &Path, quiet: bool) -> Result<MappingSet, ExitCode> {
     }
 }
 
-fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+fn run(args: RunArgs, log: &LogOptions) -> anyhow::Result<ExitCode> {
+    let quiet = log.quiet;
+    let reporter = Reporter::new(if quiet {
+        ProgressMode::None
+    } else {
+        args.progress
+    });
+    log.init(reporter.bar.clone());
     let set = match load_mappings(&args.mappings, true) {
         Ok(set) => set,
         Err(code) => return Ok(code),
     };
-    let limits = Limits {
-        max_file_bytes: args.max_file_mib << 20,
-        max_duration: std::time::Duration::from_secs(args.timeout_secs),
-        ..Limits::default()
+    let isolate = if args.isolate {
+        Some(IsolateOptions {
+            exe: std::env::current_exe()
+                .context("finding the harmonise executable for --isolate")?,
+            mappings: args.mappings.clone(),
+        })
+    } else {
+        None
     };
     let opts = RunOptions {
         input: args.input,
         out: args.out,
         jobs: args.jobs,
-        limits,
+        limits: Limits {
+            max_file_bytes: args.max_file_mib << 20,
+            max_unzipped_bytes: args.max_unzipped_mib << 20,
+            max_cells: args.max_cells,
+            max_duration: Duration::from_secs(args.timeout_secs),
+            ..Limits::default()
+        },
         today: args
             .today
             .unwrap_or_else(|| jiff::ZonedDateTime::now().date()),
+        full: args.full,
+        shareable: args.shareable,
+        isolate,
     };
-    let bar = Bar::new(quiet);
-    let summary = match pipeline::run(&set, &opts, &bar) {
+    let summary = match pipeline::run(&set, &opts, &reporter) {
         Ok(s) => s,
-        Err(pipeline::RunError::Input { path, reason }) => {
-            eprintln!(
-                "error: cannot read the input folder {}: {reason}",
-                path.display()
-            );
+        Err(e @ (RunError::Input { .. } | RunError::Lock(LockError::Busy { .. }))) => {
+            eprintln!("error: {e}");
             return Ok(ExitCode::from(2));
         }
         Err(e) => return Err(e).context("the run stopped"),
     };
     if !quiet {
-        let counts: Vec<String> = summary
-            .manifest
-            .counts
-            .iter()
-            .map(|(status, n)| format!("{n} {}", status.as_str()))
-            .collect();
-        eprintln!(
-            "harmonise: {} document(s): {}. Outputs in {}",
-            summary.manifest.inputs,
-            if counts.is_empty() {
-                "none".into()
-            } else {
-                counts.join(", ")
-            },
-            summary.out.display()
-        );
+        eprintln!("{}", summary.describe());
     }
     Ok(if summary.all_harmonised() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(3)
     })
+}
+
+fn worker(mappings: &Path, config: &str) -> anyhow::Result<ExitCode> {
+    let set = match load_mappings(mappings, true) {
+        Ok(set) => set,
+        Err(code) => return Ok(code),
+    };
+    let config: WorkerConfig =
+        serde_json::from_str(config).context("reading the worker configuration")?;
+    let opts = RunOptions {
+        input: PathBuf::new(),
+        out: PathBuf::new(),
+        jobs: 1,
+        limits: config.limits,
+        today: config.today.parse().context("the worker's --today")?,
+        full: false,
+        shareable: false,
+        isolate: None,
+    };
+    harmonise::worker::serve(
+        &set,
+        &opts,
+        std::io::stdin().lock(),
+        std::io::stdout().lock(),
+    )
+    .context("serving documents")?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn check(args: &CheckArgs, quiet: bool) -> anyhow::Result<ExitCode> {
@@ -281,6 +389,21 @@ fn suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The type of a raw value, for `inspect`.
+fn value_kind(v: &read::RawValue) -> &'static str {
+    use read::RawValue as V;
+    match v {
+        V::Empty => "empty",
+        V::Text(_) => "text",
+        V::Number(_) => "number",
+        V::Bool(_) => "bool",
+        V::Date(_) => "date",
+        V::DateTime(_) => "datetime",
+        V::List(_) => "list",
+        V::Error(_) => "error",
+    }
+}
+
 fn inspect(file: &Path) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let mut out = std::io::stdout().lock();
@@ -316,8 +439,9 @@ fn write_inspection(out: &mut impl Write, file: &Path, bytes: &[u8]) -> std::io:
             .unwrap_or_default();
         writeln!(
             out,
-            "{}\t{}{label}",
+            "{}\t{}\t{}{label}",
             f.key,
+            value_kind(&f.value),
             f.value.to_text().replace('\n', "\\n")
         )?;
     }
@@ -370,13 +494,74 @@ fn snippet(d: &Diagnostic) -> Option<String> {
     )
 }
 
-/// An indicatif bar on a terminal; nothing otherwise (cron, CI, pipes).
-struct Bar(ProgressBar);
+/// How log lines are filtered and shaped.
+struct LogOptions {
+    quiet: bool,
+    verbose: u8,
+    format: LogFormat,
+}
 
-impl Bar {
-    fn new(quiet: bool) -> Bar {
+impl LogOptions {
+    /// Installs the `tracing` subscriber: stderr, through the bar so lines never tear it.
+    fn init(&self, bar: ProgressBar) {
+        use tracing_subscriber::EnvFilter;
+        let level = match (self.quiet, self.verbose) {
+            (true, _) => "error",
+            (false, 0) => "warn",
+            (false, 1) => "info",
+            (false, _) => "debug",
+        };
+        let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+        let writer = move || BarWriter(bar.clone());
+        let builder = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(writer)
+            .with_target(false);
+        let _ = match self.format {
+            LogFormat::Text => builder
+                .with_ansi(std::io::stderr().is_terminal())
+                .try_init(),
+            LogFormat::Json => builder.json().try_init(),
+        };
+    }
+}
+
+/// Writes log lines to stderr with the bar suspended.
+struct BarWriter(ProgressBar);
+
+impl Write for BarWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.suspend(|| std::io::stderr().write_all(buf))?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
+/// Progress: an indicatif bar on a terminal, or plain periodic lines (`--progress plain`), or nothing.
+struct Reporter {
+    bar: ProgressBar,
+    plain: Option<Plain>,
+}
+
+struct Plain {
+    total: AtomicU64,
+    done: AtomicU64,
+    started: Instant,
+    /// When the last line was printed, and at which tenth.
+    last: Mutex<(Instant, u64)>,
+}
+
+impl Reporter {
+    fn new(mode: ProgressMode) -> Reporter {
         let bar = ProgressBar::new(0);
-        if quiet || !std::io::stderr().is_terminal() {
+        let show_bar = match mode {
+            ProgressMode::Auto => std::io::stderr().is_terminal(),
+            ProgressMode::Bar => true,
+            ProgressMode::Plain | ProgressMode::None => false,
+        };
+        if !show_bar {
             bar.set_draw_target(ProgressDrawTarget::hidden());
         }
         if let Ok(style) = ProgressStyle::with_template(
@@ -384,20 +569,44 @@ impl Bar {
         ) {
             bar.set_style(style.progress_chars("=> "));
         }
-        Bar(bar)
+        let plain = (mode == ProgressMode::Plain).then(|| Plain {
+            total: AtomicU64::new(0),
+            done: AtomicU64::new(0),
+            started: Instant::now(),
+            last: Mutex::new((Instant::now(), 0)),
+        });
+        Reporter { bar, plain }
     }
 }
 
-impl Progress for Bar {
+impl Progress for Reporter {
     fn start(&self, total: u64) {
-        self.0.set_length(total);
-        self.0
-            .enable_steady_tick(std::time::Duration::from_millis(120));
+        self.bar.set_length(total);
+        self.bar.enable_steady_tick(Duration::from_millis(120));
+        if let Some(p) = &self.plain {
+            p.total.store(total, Ordering::Relaxed);
+        }
     }
     fn advance(&self) {
-        self.0.inc(1);
+        self.bar.inc(1);
+        let Some(p) = &self.plain else { return };
+        let done = p.done.fetch_add(1, Ordering::Relaxed).saturating_add(1);
+        let total = p.total.load(Ordering::Relaxed).max(1);
+        let tenth = done.saturating_mul(10) / total;
+        let Ok(mut last) = p.last.try_lock() else {
+            return;
+        };
+        if last.0.elapsed() >= Duration::from_secs(5) || tenth > last.1 {
+            *last = (Instant::now(), tenth);
+            let secs = p.started.elapsed().as_secs_f64().max(0.001);
+            eprintln!(
+                "harmonise: {done}/{total} documents ({}%), {:.0}/s",
+                done.saturating_mul(100) / total,
+                done as f64 / secs
+            );
+        }
     }
     fn finish(&self) {
-        self.0.finish_and_clear();
+        self.bar.finish_and_clear();
     }
 }

@@ -34,12 +34,18 @@ pub enum DocStatus {
     NeedsOcr,
     /// The file could not be opened (permissions, a link loop).
     Unreadable,
-    /// An internal error (a bug) while processing this document; the rest of the run went on.
+    /// An internal error (a bug) while processing this document, or its worker process died (`--isolate`); the
+    /// rest of the run went on.
     Failed,
+    /// Unchanged since the previous run (same path, size and modification time, or the same content hash, and the
+    /// same mapping): not read again; its record, if any, is carried forward. The row's `previous_status` keeps
+    /// what the document was, and [`ManifestRow::is_harmonised`] goes by that.
+    SkippedUnchanged,
 }
 
 impl DocStatus {
-    /// True when the document produced a record.
+    /// True when the document produced a record in this run. A [`DocStatus::SkippedUnchanged`] row is decided by
+    /// its previous status: use [`ManifestRow::is_harmonised`] (or [`ManifestRow::effective_status`]) on rows.
     pub fn is_harmonised(self) -> bool {
         matches!(self, DocStatus::Ok | DocStatus::Partial | DocStatus::Blank)
     }
@@ -59,6 +65,7 @@ impl DocStatus {
             DocStatus::NeedsOcr => "needs_ocr",
             DocStatus::Unreadable => "unreadable",
             DocStatus::Failed => "failed",
+            DocStatus::SkippedUnchanged => "skipped_unchanged",
         }
     }
 }
@@ -105,6 +112,43 @@ pub struct ManifestRow {
     pub reason: Option<String>,
     /// Time taken, in milliseconds (the only field that differs between identical runs).
     pub elapsed_ms: u64,
+    /// For `skipped_unchanged` rows: the status the document had when it was last processed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_status: Option<DocStatus>,
+    /// The file name's raw bytes in hex, when they are not UTF-8 (`path` then shows it lossily, with U+FFFD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_bytes_hex: Option<String>,
+}
+
+impl ManifestRow {
+    /// A row for an input, before anything is known about it.
+    pub fn new(path: String, path_bytes_hex: Option<String>) -> ManifestRow {
+        ManifestRow {
+            path,
+            size: 0,
+            blake3: None,
+            format: None,
+            mapping: None,
+            status: DocStatus::Unreadable,
+            reason: None,
+            elapsed_ms: 0,
+            previous_status: None,
+            path_bytes_hex,
+        }
+    }
+
+    /// What the document is: its status, or for a skipped document, the status it had before.
+    pub fn effective_status(&self) -> DocStatus {
+        match (self.status, self.previous_status) {
+            (DocStatus::SkippedUnchanged, Some(prev)) => prev,
+            (status, _) => status,
+        }
+    }
+
+    /// True when the document has a record (harmonised now, or harmonised before and carried forward).
+    pub fn is_harmonised(&self) -> bool {
+        self.effective_status().is_harmonised()
+    }
 }
 
 /// The manifest file.
@@ -114,8 +158,11 @@ pub struct Manifest {
     pub harmonise_version: String,
     /// Number of input files (always equal to `files.len()`).
     pub inputs: usize,
-    /// Count per status.
+    /// Count per status (`skipped_unchanged` counted as such).
     pub counts: BTreeMap<DocStatus, usize>,
+    /// Count per effective status: skipped documents counted by what they were before (see
+    /// [`ManifestRow::effective_status`]).
+    pub outcome_counts: BTreeMap<DocStatus, usize>,
     /// Every input, sorted by path.
     pub files: Vec<ManifestRow>,
 }
@@ -124,14 +171,80 @@ impl Manifest {
     /// Builds the manifest from rows already in path order.
     pub fn new(files: Vec<ManifestRow>) -> Manifest {
         let mut counts = BTreeMap::new();
+        let mut outcome_counts = BTreeMap::new();
         for f in &files {
             *counts.entry(f.status).or_insert(0) += 1;
+            *outcome_counts.entry(f.effective_status()).or_insert(0) += 1;
         }
         Manifest {
             harmonise_version: env!("CARGO_PKG_VERSION").to_string(),
             inputs: files.len(),
             counts,
+            outcome_counts,
             files,
         }
+    }
+
+    /// The most frequent reasons of documents that were not harmonised (effective status), most frequent first,
+    /// ties by reason text: at most `n`.
+    pub fn top_failure_reasons(&self, n: usize) -> Vec<(String, usize)> {
+        let mut by_reason: BTreeMap<&str, usize> = BTreeMap::new();
+        for f in self.files.iter().filter(|f| !f.is_harmonised()) {
+            let reason = f.reason.as_deref().unwrap_or("no reason given");
+            *by_reason.entry(reason).or_insert(0) += 1;
+        }
+        let mut all: Vec<(String, usize)> = by_reason
+            .into_iter()
+            .map(|(r, c)| (r.to_string(), c))
+            .collect();
+        all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        all.truncate(n);
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(
+        path: &str,
+        status: DocStatus,
+        prev: Option<DocStatus>,
+        reason: Option<&str>,
+    ) -> ManifestRow {
+        ManifestRow {
+            status,
+            previous_status: prev,
+            reason: reason.map(str::to_string),
+            ..ManifestRow::new(path.into(), None)
+        }
+    }
+
+    #[test]
+    fn skipped_rows_count_as_what_they_were() {
+        let m = Manifest::new(vec![
+            row("a", DocStatus::SkippedUnchanged, Some(DocStatus::Ok), None),
+            row(
+                "b",
+                DocStatus::SkippedUnchanged,
+                Some(DocStatus::Unrecognised),
+                Some("no match"),
+            ),
+            row("c", DocStatus::Corrupt, None, Some("damaged zip")),
+            row("d", DocStatus::Corrupt, None, Some("damaged zip")),
+        ]);
+        assert!(m.files[0].is_harmonised());
+        assert!(!m.files[1].is_harmonised());
+        assert_eq!(m.counts[&DocStatus::SkippedUnchanged], 2);
+        assert_eq!(m.outcome_counts[&DocStatus::Ok], 1);
+        assert_eq!(m.outcome_counts[&DocStatus::Unrecognised], 1);
+        assert_eq!(
+            m.top_failure_reasons(5),
+            vec![("damaged zip".to_string(), 2), ("no match".to_string(), 1)]
+        );
+        let json = serde_json::to_string(&m.files[0]).unwrap();
+        assert!(json.contains(r#""status":"skipped_unchanged","#), "{json}");
+        assert!(json.contains(r#""previous_status":"ok""#), "{json}");
     }
 }

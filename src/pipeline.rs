@@ -3,7 +3,13 @@
 //!
 //! Inputs are sorted by path and processed in chunks: each chunk runs in parallel and is written in order before
 //! the next starts, so output is identical whatever the thread count and memory does not grow with the corpus.
-//! Each document runs inside `catch_unwind`: a reader bug costs that document a `failed` row, not the night.
+//! Each document runs inside `catch_unwind`: a reader bug costs that document a `failed` row, not the night; with
+//! `--isolate` each runs in a worker process ([`crate::worker`]), so even an abort or a hang costs one row.
+//!
+//! A run is incremental ([`crate::state`]): documents unchanged since the previous run are not read again and their
+//! records are carried forward. It holds an OS lock on the output folder, writes every output under a temporary
+//! name and renames them all at the end, the state file last ([`crate::output`]), and checks that the manifest has
+//! exactly one row per input before it renames anything.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -11,13 +17,20 @@ use std::time::Instant;
 
 use jiff::civil;
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::harmonise::{harmonise, identify};
 use crate::manifest::{DocStatus, Manifest, ManifestRow};
 use crate::mapping::MappingSet;
-use crate::output::{RecordWriter, WriteError, create_out_dir, write_manifest};
+use crate::output::{
+    LockError, OutputLock, RecordWriter, SHAREABLE_CSV, WriteError, clean_stale_temps, commit_all,
+    create_out_dir, stage_json,
+};
 use crate::read::{self, Limits};
 use crate::record::Record;
+use crate::state::{self, Carrier, Entry, Prior, STATE_FILE, Stamp};
+use crate::template::{Statutory, Template};
+use crate::worker::{IsolateOptions, WorkerPool};
 
 /// Documents processed in parallel before their results are written.
 const CHUNK: usize = 256;
@@ -48,12 +61,18 @@ pub struct RunOptions {
     pub input: PathBuf,
     /// The output folder.
     pub out: PathBuf,
-    /// Worker threads (0: one per core).
+    /// Worker threads (0: one per core); with `isolate`, also the number of worker processes.
     pub jobs: usize,
     /// Per-document limits.
     pub limits: Limits,
     /// Reference date for ages when a record has no request date.
     pub today: civil::Date,
+    /// Ignore the previous run's state: read and harmonise every document.
+    pub full: bool,
+    /// Also write `records.shareable.csv` (personal data degraded per the template's `shareable` keys).
+    pub shareable: bool,
+    /// Run each document in a worker process.
+    pub isolate: Option<IsolateOptions>,
 }
 
 /// What a run did.
@@ -63,12 +82,76 @@ pub struct RunSummary {
     pub manifest: Manifest,
     /// The output folder.
     pub out: PathBuf,
+    /// Why every document was processed, when the run was not incremental.
+    pub full_run: Option<String>,
 }
 
 impl RunSummary {
-    /// True when every input was harmonised (exit 0); otherwise the run exits 3.
+    /// True when every input was harmonised, now or (skipped unchanged) before: exit 0; otherwise the run exits 3.
     pub fn all_harmonised(&self) -> bool {
-        self.manifest.files.iter().all(|f| f.status.is_harmonised())
+        self.manifest.files.iter().all(ManifestRow::is_harmonised)
+    }
+
+    /// The end-of-run paragraph for humans: documents by status (skipped ones by what they were), the most
+    /// frequent failure reasons, and where the outputs are. Names statuses and reasons, never values.
+    pub fn describe(&self) -> String {
+        let m = &self.manifest;
+        let mut skipped_as: std::collections::BTreeMap<DocStatus, usize> = Default::default();
+        for f in m
+            .files
+            .iter()
+            .filter(|f| f.status == DocStatus::SkippedUnchanged)
+        {
+            *skipped_as.entry(f.effective_status()).or_insert(0) += 1;
+        }
+        let counts: Vec<String> = m
+            .counts
+            .iter()
+            .map(|(status, n)| {
+                let mut part = format!("{n} {}", status.as_str());
+                if *status == DocStatus::SkippedUnchanged && !skipped_as.is_empty() {
+                    let was: Vec<String> = skipped_as
+                        .iter()
+                        .map(|(s, n)| format!("{n} {}", s.as_str()))
+                        .collect();
+                    part.push_str(&format!(" ({})", was.join(", ")));
+                }
+                part
+            })
+            .collect();
+        let mut text = format!(
+            "harmonise: {} document(s): {}.",
+            m.inputs,
+            if counts.is_empty() {
+                "none".into()
+            } else {
+                counts.join(", ")
+            }
+        );
+        match &self.full_run {
+            Some(why) => text.push_str(&format!(" Full run ({why}).")),
+            None => text.push_str(" Incremental run."),
+        }
+        let top = m.top_failure_reasons(3);
+        if !top.is_empty() {
+            let reasons: Vec<String> = top
+                .iter()
+                .map(|(reason, n)| format!("{n} x \"{reason}\""))
+                .collect();
+            text.push_str(&format!("\nTop failure reasons: {}.", reasons.join("; ")));
+        }
+        let mut files = vec!["records.jsonl", "records.csv", "manifest.json"];
+        for optional in [SHAREABLE_CSV, "report.html"] {
+            if self.out.join(optional).exists() {
+                files.push(optional);
+            }
+        }
+        text.push_str(&format!(
+            "\nOutputs in {}: {}.",
+            self.out.display(),
+            files.join(", ")
+        ));
+        text
     }
 }
 
@@ -83,12 +166,25 @@ pub enum RunError {
         /// Why.
         reason: String,
     },
+    /// Another run holds the output folder's lock, or the lock could not be taken.
+    #[error(transparent)]
+    Lock(#[from] LockError),
     /// Outputs could not be written.
     #[error(transparent)]
     Write(#[from] WriteError),
     /// The thread pool could not start.
     #[error("cannot start {0} worker threads")]
     Threads(usize),
+    /// The manifest would not account for every input exactly once: a bug. Nothing was renamed into place.
+    #[error(
+        "internal error: {inputs} inputs were discovered but the manifest has {rows} rows; the previous outputs are left as they were"
+    )]
+    Accounting {
+        /// Inputs discovered.
+        inputs: usize,
+        /// Rows produced.
+        rows: usize,
+    },
 }
 
 /// An input found by discovery: a file to read, or an entry that could not be reached.
@@ -96,8 +192,10 @@ pub enum RunError {
 pub struct Input {
     /// Absolute or input-relative path to open.
     pub path: PathBuf,
-    /// Path relative to the input folder, as shown in outputs.
+    /// Path relative to the input folder, as shown in outputs (lossy when the name is not UTF-8).
     pub rel: String,
+    /// The relative path's bytes in hex, when they are not UTF-8, so two such names never merge.
+    pub path_bytes_hex: Option<String>,
     /// Set when discovery itself failed for this entry (permission denied, link loop).
     pub error: Option<String>,
 }
@@ -126,6 +224,7 @@ pub fn discover(input: &Path, out: &Path) -> Result<Vec<Input>, RunError> {
             Ok(e) if e.file_type().is_dir() => {}
             Ok(e) => found.push(Input {
                 rel: relative(input, e.path()),
+                path_bytes_hex: non_utf8_hex(input, e.path()),
                 path: e.path().to_path_buf(),
                 error: None,
             }),
@@ -141,13 +240,18 @@ pub fn discover(input: &Path, out: &Path) -> Result<Vec<Input>, RunError> {
                 };
                 found.push(Input {
                     rel: relative(input, &path),
+                    path_bytes_hex: non_utf8_hex(input, &path),
                     path,
                     error: Some(reason),
                 });
             }
         }
     }
-    found.sort_by(|a, b| a.rel.cmp(&b.rel));
+    found.sort_by(|a, b| {
+        a.rel
+            .cmp(&b.rel)
+            .then_with(|| a.path_bytes_hex.cmp(&b.path_bytes_hex))
+    });
     Ok(found)
 }
 
@@ -158,12 +262,52 @@ fn relative(base: &Path, path: &Path) -> String {
         .replace('\\', "/")
 }
 
+/// The relative path's raw bytes in hex when they are not valid UTF-8.
+fn non_utf8_hex(base: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(base).unwrap_or(path);
+    if rel.to_str().is_some() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Some(hex(rel.as_os_str().as_bytes()))
+    }
+    #[cfg(not(unix))]
+    {
+        Some(hex(rel.to_string_lossy().as_bytes()))
+    }
+}
+
+/// Lower-case hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The outcome of one document.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DocOutcome {
     /// Its manifest row.
     pub row: ManifestRow,
-    /// Its record, when harmonised.
+    /// Its record, when harmonised (or carried forward).
     pub record: Option<Record>,
+    /// Its size and modification time, for the next run's "unchanged?" test.
+    #[serde(default)]
+    pub stamp: Option<Stamp>,
+}
+
+/// What processing one document came to: an outcome, or "unchanged since the previous run".
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[allow(clippy::large_enum_variant)] // one per document, moved a handful of times: boxing buys nothing
+pub enum Processed {
+    /// Read (or failed): a fresh outcome.
+    Done(DocOutcome),
+    /// Same content as before: carry the previous outcome forward.
+    Unchanged {
+        /// Its current size and modification time.
+        stamp: Option<Stamp>,
+    },
 }
 
 /// Runs the whole pipeline.
@@ -172,60 +316,218 @@ pub fn run(
     opts: &RunOptions,
     progress: &dyn Progress,
 ) -> Result<RunSummary, RunError> {
+    let started = Instant::now();
     let inputs = discover(&opts.input, &opts.out)?;
     create_out_dir(&opts.out)?;
+    let _lock = OutputLock::acquire(&opts.out)?;
+    let stale = clean_stale_temps(&opts.out)?;
+    if stale > 0 {
+        tracing::info!(stale, "removed temporary files left by an interrupted run");
+    }
+    tracing::info!(
+        inputs = inputs.len(),
+        elapsed_ms = ms(started),
+        "discovered inputs"
+    );
+    let ctx = state::Context::new(set, &opts.limits);
+    let (prior, full_run) = if opts.full {
+        (None, Some("--full".to_string()))
+    } else {
+        match Prior::load(&opts.out, &ctx) {
+            Ok(prior) => (Some(prior), None),
+            Err(why) => (None, Some(why)),
+        }
+    };
+    if let Some(why) = &full_run {
+        tracing::info!(reason = %why, "full run");
+    }
+    let mut carrier = Carrier::open(&opts.out);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
         .build()
         .map_err(|_| RunError::Threads(opts.jobs))?;
+    let workers = opts
+        .isolate
+        .as_ref()
+        .map(|iso| WorkerPool::new(iso, opts, pool.current_num_threads()));
     progress.start(inputs.len() as u64);
-    let mut writer = RecordWriter::create(&opts.out, &set.template)?;
+    let mut writer = RecordWriter::create(&opts.out, &set.template, opts.shareable)?;
     let mut rows = Vec::with_capacity(inputs.len());
+    let mut entries: Vec<Entry> = Vec::with_capacity(inputs.len());
     for chunk in inputs.chunks(CHUNK) {
-        let outcomes: Vec<DocOutcome> = pool.install(|| {
+        let processed: Vec<Processed> = pool.install(|| {
             chunk
                 .par_iter()
                 .map(|input| {
-                    let outcome = process(input, set, opts);
+                    let known = prior
+                        .as_ref()
+                        .and_then(|p| p.candidate(&input.rel, input.path_bytes_hex.as_deref()));
+                    let processed = match &workers {
+                        Some(w) => w.process(input, known),
+                        None => process_known(input, set, opts, known),
+                    };
                     progress.advance();
-                    outcome
+                    processed
                 })
                 .collect()
         });
+        let outcomes = chunk
+            .iter()
+            .zip(processed)
+            .map(|(input, p)| resolve(input, p, prior.as_ref(), &mut carrier, set, opts));
         for outcome in outcomes {
-            if let Some(record) = &outcome.record {
-                writer.write(record)?;
-            }
+            tracing::debug!(file = %outcome.row.path, status = outcome.row.status.as_str(), "document");
+            let span = match &outcome.record {
+                Some(record) => Some(writer.write(record)?),
+                None => None,
+            };
+            entries.push(state::entry(&outcome.row, outcome.stamp, span, &ctx));
             rows.push(outcome.row);
         }
     }
-    writer.commit()?;
+    drop(workers);
+    if rows.len() != inputs.len() {
+        return Err(RunError::Accounting {
+            inputs: inputs.len(),
+            rows: rows.len(),
+        });
+    }
+    let mut staged = writer.finish()?;
+    let records_stamp = staged
+        .iter()
+        .find(|s| s.dest().ends_with("records.jsonl"))
+        .and_then(|s| s.metadata().ok())
+        .and_then(|m| Stamp::of(&m));
     let manifest = Manifest::new(rows);
-    write_manifest(&opts.out, &manifest)?;
+    staged.push(stage_json(&opts.out.join("manifest.json"), &manifest)?);
+    // The state goes last: it describes the files renamed before it.
+    staged.push(stage_json(
+        &opts.out.join(STATE_FILE),
+        &ctx.state(records_stamp, entries),
+    )?);
+    commit_all(&opts.out, staged)?;
+    if !opts.shareable {
+        // A shareable copy from an earlier run would no longer match the records.
+        let old = opts.out.join(SHAREABLE_CSV);
+        if old.exists() {
+            std::fs::remove_file(&old)
+                .map_err(|source| WriteError::new("removing", &old, source))?;
+        }
+    }
     progress.finish();
+    tracing::info!(
+        inputs = manifest.inputs,
+        skipped = manifest
+            .counts
+            .get(&DocStatus::SkippedUnchanged)
+            .copied()
+            .unwrap_or(0),
+        elapsed_ms = ms(started),
+        "run complete"
+    );
     Ok(RunSummary {
         manifest,
         out: opts.out.clone(),
+        full_run,
     })
+}
+
+fn ms(since: Instant) -> u64 {
+    u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Turns "unchanged" into the carried-forward outcome: the previous record read back and a `skipped_unchanged`
+/// row. If the record cannot be read back, the document is simply processed again.
+fn resolve(
+    input: &Input,
+    processed: Processed,
+    prior: Option<&Prior>,
+    carrier: &mut Carrier,
+    set: &MappingSet,
+    opts: &RunOptions,
+) -> DocOutcome {
+    let stamp = match processed {
+        Processed::Done(outcome) => return outcome,
+        Processed::Unchanged { stamp } => stamp,
+    };
+    let Some(entry) = prior.and_then(|p| p.candidate(&input.rel, input.path_bytes_hex.as_deref()))
+    else {
+        return process(input, set, opts);
+    };
+    let record = match entry.record {
+        Some(span) => match carrier.read(span, &input.rel) {
+            Ok(record) => Some(record),
+            Err(why) => {
+                tracing::warn!(file = %input.rel, reason = %why, "cannot carry the record forward; processing again");
+                return process(input, set, opts);
+            }
+        },
+        None => None,
+    };
+    DocOutcome {
+        row: state::skipped_row(entry, stamp),
+        record,
+        stamp,
+    }
+}
+
+/// The document's stamp when it equals the previous run's: unchanged without reading a byte.
+pub fn unchanged_by_stamp(input: &Input, known: Option<&Entry>) -> Option<Stamp> {
+    let known = known?;
+    if input.error.is_some() {
+        return None;
+    }
+    let meta = std::fs::metadata(&input.path).ok()?;
+    let stamp = Stamp::of(&meta)?;
+    (meta.is_file() && known.stamp == Some(stamp)).then_some(stamp)
+}
+
+/// Processes one document unless it is unchanged since the previous run (`known`: its previous entry, when that
+/// outcome could still stand): first by size and modification time, then by content hash.
+pub fn process_known(
+    input: &Input,
+    set: &MappingSet,
+    opts: &RunOptions,
+    known: Option<&Entry>,
+) -> Processed {
+    if let Some(stamp) = unchanged_by_stamp(input, known) {
+        return Processed::Unchanged { stamp: Some(stamp) };
+    }
+    process_hashed(input, set, opts, known.and_then(|e| e.blake3.as_deref()))
 }
 
 /// Reads, identifies and harmonises one document; never panics, never returns an error.
 pub fn process(input: &Input, set: &MappingSet, opts: &RunOptions) -> DocOutcome {
+    match process_hashed(input, set, opts, None) {
+        Processed::Done(outcome) => outcome,
+        // Cannot happen without a known hash; account for the document all the same.
+        Processed::Unchanged { stamp } => DocOutcome {
+            row: ManifestRow {
+                status: DocStatus::Failed,
+                reason: Some("internal error: unchanged without a previous hash".into()),
+                ..ManifestRow::new(input.rel.clone(), input.path_bytes_hex.clone())
+            },
+            record: None,
+            stamp,
+        },
+    }
+}
+
+/// Like [`process`], but stops with [`Processed::Unchanged`] as soon as the content hash equals `known_blake3`.
+pub fn process_hashed(
+    input: &Input,
+    set: &MappingSet,
+    opts: &RunOptions,
+    known_blake3: Option<&str>,
+) -> Processed {
     let started = Instant::now();
-    let mut row = ManifestRow {
-        path: input.rel.clone(),
-        size: 0,
-        blake3: None,
-        format: None,
-        mapping: None,
-        status: DocStatus::Unreadable,
-        reason: None,
-        elapsed_ms: 0,
-    };
+    let mut row = ManifestRow::new(input.rel.clone(), input.path_bytes_hex.clone());
+    let mut stamp = None;
     let record = match catch_unwind(AssertUnwindSafe(|| {
-        process_inner(input, set, opts, &mut row)
+        process_inner(input, set, opts, known_blake3, &mut row, &mut stamp)
     })) {
-        Ok(record) => record,
+        Ok(Step::Unchanged) => return Processed::Unchanged { stamp },
+        Ok(Step::Done(record)) => record,
         Err(panic) => {
             let msg = panic
                 .downcast_ref::<&str>()
@@ -239,20 +541,28 @@ pub fn process(input: &Input, set: &MappingSet, opts: &RunOptions) -> DocOutcome
             None
         }
     };
-    row.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    DocOutcome { row, record }
+    row.elapsed_ms = ms(started);
+    Processed::Done(DocOutcome { row, record, stamp })
+}
+
+#[allow(clippy::large_enum_variant)] // lives for one call
+enum Step {
+    Done(Option<Record>),
+    Unchanged,
 }
 
 fn process_inner(
     input: &Input,
     set: &MappingSet,
     opts: &RunOptions,
+    known_blake3: Option<&str>,
     row: &mut ManifestRow,
-) -> Option<Record> {
+    stamp: &mut Option<Stamp>,
+) -> Step {
     let fail = |row: &mut ManifestRow, status: DocStatus, reason: String| {
         row.status = status;
         row.reason = Some(reason);
-        None
+        Step::Done(None)
     };
     if let Some(e) = &input.error {
         return fail(row, DocStatus::Unreadable, format!("cannot open: {e}"));
@@ -267,19 +577,31 @@ fn process_inner(
             );
         }
     };
+    *stamp = Stamp::of(&meta);
     row.size = meta.len();
-    if meta.len() > opts.limits.max_file_bytes {
+    if !meta.is_file() {
+        // Never open a named pipe or a device: reading one can block the night.
         return fail(
+            row,
+            DocStatus::Unreadable,
+            format!("not a regular file ({})", kind_of(&meta)),
+        );
+    }
+    let too_large = |row: &mut ManifestRow, size: u64| {
+        fail(
             row,
             DocStatus::TooLarge,
             format!(
                 "file is {} MiB, over the {} MiB limit (max_file_bytes)",
-                meta.len() >> 20,
+                size >> 20,
                 opts.limits.max_file_bytes >> 20
             ),
-        );
+        )
+    };
+    if meta.len() > opts.limits.max_file_bytes {
+        return too_large(row, meta.len());
     }
-    let bytes = match std::fs::read(&input.path) {
+    let bytes = match read_capped(&input.path, opts.limits.max_file_bytes) {
         Ok(b) => b,
         Err(e) => {
             return fail(
@@ -289,7 +611,14 @@ fn process_inner(
             );
         }
     };
-    row.blake3 = Some(blake3::hash(&bytes).to_hex().to_string());
+    if bytes.len() as u64 > opts.limits.max_file_bytes {
+        return too_large(row, bytes.len() as u64);
+    }
+    let hash = blake3::hash(&bytes).to_hex().to_string();
+    if known_blake3 == Some(hash.as_str()) {
+        return Step::Unchanged;
+    }
+    row.blake3 = Some(hash);
     let format = read::sniff(&bytes);
     row.format = Some(format.as_str().to_string());
     let doc = match read::read(&bytes, format, &opts.limits) {
@@ -304,31 +633,67 @@ fn process_inner(
     let record = harmonise(&doc, mapping, &set.template, &input.rel, opts.today);
     row.status = record.status.into();
     row.reason = match row.status {
-        DocStatus::Partial => Some(partial_reason(&record)),
+        DocStatus::Partial => Some(partial_reason(&record, &set.template)),
         DocStatus::Blank => Some("blank form: no field is filled in".into()),
         _ => None,
     };
-    Some(record)
+    Step::Done(Some(record))
 }
 
-/// Names the fields that made a record partial (ids only, never values).
-fn partial_reason(record: &Record) -> String {
+/// Reads at most `max + 1` bytes, so a file that grows after it was measured cannot exhaust memory.
+fn read_capped(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(max.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// What kind of non-regular file this is.
+fn kind_of(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a named pipe";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "a device";
+        }
+    }
+    let _ = meta;
+    "not a file"
+}
+
+/// Names the fields that made a record partial (ids only, never values): invalid, not found, or empty `must`.
+fn partial_reason(record: &Record, template: &Template) -> String {
     use crate::record::FieldStatus;
-    let ids = |status: FieldStatus| -> Vec<&str> {
+    let ids = |status: FieldStatus, must_only: bool| -> Vec<&str> {
         record
             .fields
             .iter()
             .filter(|(_, f)| f.status == status)
+            .filter(|(id, _)| {
+                !must_only
+                    || template
+                        .get(id)
+                        .is_some_and(|d| d.statutory == Statutory::Must)
+            })
             .map(|(id, _)| id.as_str())
             .collect()
     };
     let mut parts = Vec::new();
-    for (status, label) in [
-        (FieldStatus::Invalid, "invalid"),
-        (FieldStatus::NotFound, "not found"),
-        (FieldStatus::Empty, "empty"),
+    for (status, label, must_only) in [
+        (FieldStatus::Invalid, "invalid", false),
+        (FieldStatus::NotFound, "not found", false),
+        (FieldStatus::Empty, "empty (must)", true),
     ] {
-        let found = ids(status);
+        let found = ids(status, must_only);
         if !found.is_empty() {
             parts.push(format!("{label}: {}", found.join(", ")));
         }

@@ -41,6 +41,39 @@ impl Statutory {
     }
 }
 
+/// How a field appears in `records.shareable.csv` (`--shareable`), the copy of the records for wider sharing.
+/// Set per field with `shareable = "..."` in the template; the default is `keep`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Shareable {
+    /// Kept as is (not personal data, or not identifying on its own).
+    #[default]
+    Keep,
+    /// Left out entirely (names, identifiers, contact details, addresses, free text).
+    Drop,
+    /// A date reduced to its month: `2015-03-14` -> `2015-03` (date of birth).
+    Month,
+    /// A postcode reduced to its outward code: `SW1A 1AA` -> `SW1A`.
+    Outward,
+}
+
+impl Shareable {
+    /// Degrades one valid value as text; `None` when the field is dropped.
+    pub fn apply(self, text: &str) -> Option<String> {
+        match self {
+            Shareable::Keep => Some(text.to_string()),
+            Shareable::Drop => None,
+            Shareable::Month => Some(text.chars().take(7).collect()),
+            Shareable::Outward => Some(
+                text.split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+            ),
+        }
+    }
+}
+
 /// The type of a template field, which decides how a raw value is converted and validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FieldType {
@@ -96,6 +129,8 @@ pub struct FieldDef {
     pub check: Option<String>,
     /// The repeating group this field belongs to (`parents`, `professionals`), if any.
     pub group: Option<String>,
+    /// How the field appears in `records.shareable.csv`.
+    pub shareable: Shareable,
 }
 
 /// The loaded national template, fields in file order.
@@ -134,6 +169,8 @@ struct RawField {
     statutory: Statutory,
     statutory_note: Option<String>,
     basis: String,
+    #[serde(default)]
+    shareable: Shareable,
 }
 
 /// Checks a value may be given to [`FieldDef::check`].
@@ -202,12 +239,12 @@ impl Template {
                     continue;
                 }
             };
-            if let Some(c) = &f.check {
-                if !CHECKS.contains(&c.as_str()) {
-                    diags.push(at(format!(
-                        "unknown check `{c}`; expected one of {CHECKS:?}"
-                    )));
-                }
+            if let Some(c) = &f.check
+                && !CHECKS.contains(&c.as_str())
+            {
+                diags.push(at(format!(
+                    "unknown check `{c}`; expected one of {CHECKS:?}"
+                )));
             }
             let group =
                 f.id.split_once('.')
@@ -225,6 +262,7 @@ impl Template {
                 basis: f.basis,
                 check: f.check,
                 group,
+                shareable: f.shareable,
             });
         }
         diags.into_result(Template {
@@ -281,6 +319,39 @@ mod tests {
         assert!(
             matches!(&t.get("needs.primary_area").unwrap().ty, FieldType::Enum(v) if v.len() == 4)
         );
+    }
+
+    #[test]
+    fn shareable_degrades_personal_data() {
+        let t = bundled();
+        let s = |id: &str| t.get(id).unwrap().shareable;
+        for id in [
+            "child.forename",
+            "child.surname",
+            "child.upn",
+            "child.nhs_number",
+            "child.address",
+            "parents.name",
+            "parents.email",
+            "setting.senco_name",
+            "needs.description",
+            "views.child",
+        ] {
+            assert_eq!(s(id), Shareable::Drop, "{id}");
+        }
+        assert_eq!(s("child.date_of_birth"), Shareable::Month);
+        assert_eq!(s("child.postcode"), Shareable::Outward);
+        assert_eq!(s("setting.urn"), Shareable::Keep);
+        assert_eq!(s("needs.primary_area"), Shareable::Keep);
+        assert_eq!(
+            Shareable::Month.apply("2015-03-14").as_deref(),
+            Some("2015-03")
+        );
+        assert_eq!(
+            Shareable::Outward.apply("SW1A 1AA").as_deref(),
+            Some("SW1A")
+        );
+        assert_eq!(Shareable::Drop.apply("x"), None);
     }
 
     #[test]

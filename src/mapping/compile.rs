@@ -24,6 +24,8 @@ struct Ctx<'a> {
     path: &'a Path,
     text: &'a str,
     diags: Diagnostics,
+    /// `[form.namespaces]`: the prefixes `path` locators may use.
+    namespaces: Vec<(String, String)>,
 }
 
 impl Ctx<'_> {
@@ -73,6 +75,12 @@ pub fn compile(path: &Path, text: &str, template: &Template) -> (Option<Mapping>
         path,
         text,
         diags: Diagnostics::default(),
+        namespaces: raw
+            .form
+            .namespaces
+            .iter()
+            .map(|(p, u)| (p.clone(), u.clone()))
+            .collect(),
     };
     let format = check_format(&mut cx, &raw.form.format);
     check_la_code(&mut cx, &raw.form.la_code);
@@ -229,15 +237,15 @@ fn check_la_code(cx: &mut Ctx, code: &Spanned<String>) {
 fn compile_matcher(cx: &mut Ctx, raw: &Spanned<RawMatch>, format: Option<Format>) -> Matcher {
     let m = raw.get_ref();
     let only = |cx: &mut Ctx, key: &Option<Spanned<String>>, name: &str, fmt: Format| {
-        if let (Some(k), Some(f)) = (key, format) {
-            if f != fmt {
-                cx.error(
-                    L::BAD_MATCH,
-                    k.span(),
-                    format!("`match.{name}` only applies to {fmt} forms; this form is {f}"),
-                )
-                .help = Some(match_help(f));
-            }
+        if let (Some(k), Some(f)) = (key, format)
+            && f != fmt
+        {
+            cx.error(
+                L::BAD_MATCH,
+                k.span(),
+                format!("`match.{name}` only applies to {fmt} forms; this form is {f}"),
+            )
+            .help = Some(match_help(f));
         }
     };
     only(cx, &m.sheet, "sheet", Format::Xlsx);
@@ -298,18 +306,18 @@ fn compile_rule(
     let group = def.and_then(|d| d.group.as_deref()).is_some();
     let locator = compile_locator(cx, id, r, format, group, key_span.clone());
     let transforms = compile_transforms(cx, r, def, group);
-    if let (Some(def), Some(Locator::Tick(options))) = (def, &locator) {
-        if let FieldType::Enum(allowed) = &def.ty {
-            for (_, value) in options {
-                if !allowed.contains(value) {
-                    let span = r.tick.as_ref().map_or(key_span.clone(), Spanned::span);
-                    cx.error(
-                        L::TYPE_MISMATCH,
-                        span,
-                        format!("tick value `{value}` is not allowed for `{id}`"),
-                    )
-                    .help = Some(format!("allowed: {}", allowed.join(", ")));
-                }
+    if let (Some(def), Some(Locator::Tick(options))) = (def, &locator)
+        && let FieldType::Enum(allowed) = &def.ty
+    {
+        for (_, value) in options {
+            if !allowed.contains(value) {
+                let span = r.tick.as_ref().map_or(key_span.clone(), Spanned::span);
+                cx.error(
+                    L::TYPE_MISMATCH,
+                    span,
+                    format!("tick value `{value}` is not allowed for `{id}`"),
+                )
+                .help = Some(format!("allowed: {}", allowed.join(", ")));
             }
         }
     }
@@ -369,16 +377,16 @@ fn compile_locator(
         "label" => &[Format::Xlsx, Format::Pdf, Format::Docx],
         _ => &[Format::Xlsx, Format::Pdf, Format::Xml, Format::Docx],
     };
-    if let Some(f) = format {
-        if !fits.contains(&f) {
-            cx.error(
-                L::LOCATOR_FORMAT,
-                span,
-                format!("`{kind}` does not apply to {f} forms"),
-            )
-            .help = Some(locator_help(format));
-            return None;
-        }
+    if let Some(f) = format
+        && !fits.contains(&f)
+    {
+        cx.error(
+            L::LOCATOR_FORMAT,
+            span,
+            format!("`{kind}` does not apply to {f} forms"),
+        )
+        .help = Some(locator_help(format));
+        return None;
     }
     let numbered = |s: &str| s.contains("{n}");
     let group_capable = matches!(kind, "cells" | "range")
@@ -512,7 +520,18 @@ fn compile_locator(
             Some(Locator::Field(f.get_ref().clone()))
         }
         "xfa" => r.xfa.as_ref().map(|x| Locator::Xfa(x.get_ref().clone())),
-        "path" => r.path.as_ref().map(|p| Locator::Path(p.get_ref().clone())),
+        "path" => {
+            let p = r.path.as_ref()?;
+            match crate::xpath::XPath::compile(p.get_ref(), &cx.namespaces) {
+                Ok(x) => Some(Locator::Path(x)),
+                Err(e) => {
+                    cx.error(L::BAD_PATH, p.span(), format!("bad path: {e}")).help = Some(
+                        "paths are a small XPath subset: /a/b, //b, @attr, [n], [@attr='v'], [child='v'], prefix:name".into(),
+                    );
+                    None
+                }
+            }
+        }
         "join" => {
             let j = r.join.as_ref()?;
             if j.get_ref().len() < 2 {
@@ -567,15 +586,15 @@ fn compile_transforms(
     };
     if let Some(re) = &r.regex {
         t.regex = regex(cx, re.get_ref(), re.span());
-        if let Some(compiled) = &t.regex {
-            if compiled.captures_len() > 2 {
-                cx.warning(
-                    L::REGEX_CAPTURES,
-                    re.span(),
-                    "regex has several capture groups; only the first is kept",
-                )
-                .help = Some("make the others non-capturing: `(?:...)`".into());
-            }
+        if let Some(compiled) = &t.regex
+            && compiled.captures_len() > 2
+        {
+            cx.warning(
+                L::REGEX_CAPTURES,
+                re.span(),
+                "regex has several capture groups; only the first is kept",
+            )
+            .help = Some("make the others non-capturing: `(?:...)`".into());
         }
     }
     if let Some(s) = &r.split {
@@ -925,6 +944,32 @@ mod tests {
         assert_eq!(errs.len(), 2, "{errs:?}");
         let errs = errors("[extra.\"child.upn\"]\nprinted = \"UPN\"\n");
         assert!(errs[0].2.contains("map it under [fields]"));
+    }
+
+    #[test]
+    fn xml_paths_compile_at_load_with_the_mappings_prefixes() {
+        let head = "[form]\nla_code = \"957\"\nla_name = \"X\"\nform = \"F\"\nversion = \"1\"\nformat = \"xml\"\n[form.namespaces]\nr = \"urn:r\"\n[form.match]\nroot = \"Request\"\n";
+        let good =
+            format!("{head}[fields.\"child.forename\"]\npath = \"/r:Request/r:Child/@forename\"\n");
+        let (m, diags) = compile(Path::new("m.toml"), &good, &template());
+        assert!(!diags.has_errors(), "{diags}");
+        let m = m.unwrap();
+        assert!(
+            matches!(&m.fields[0].locator, Some(Locator::Path(p)) if p.as_str() == "/r:Request/r:Child/@forename")
+        );
+        assert_eq!(
+            m.fields[0].locator.as_ref().unwrap().describe(),
+            "path /r:Request/r:Child/@forename"
+        );
+        let bad = format!("{head}[fields.\"child.forename\"]\npath = \"/q:Request/Child\"\n");
+        let (_, diags) = compile(Path::new("m.toml"), &bad, &template());
+        let d = diags.errors().next().unwrap();
+        assert_eq!((d.line, d.column), (12, 8));
+        assert!(
+            d.message.contains("unknown namespace prefix `q`"),
+            "{}",
+            d.message
+        );
     }
 
     #[test]

@@ -129,8 +129,8 @@ pub enum Locator {
     Field(String),
     /// pdf: an XFA data path.
     Xfa(String),
-    /// xml: a path.
-    Path(String),
+    /// xml: a path in the XPath subset, compiled at load (its text is kept for [`Locator::describe`]).
+    Path(crate::xpath::XPath),
     /// Several native locators (cells, fields, paths) whose values are joined.
     Join(Vec<String>, String),
 }
@@ -178,7 +178,7 @@ impl Locator {
             ),
             Locator::Field(f) => format!("field {f}"),
             Locator::Xfa(p) => format!("xfa {p}"),
-            Locator::Path(p) => format!("path {p}"),
+            Locator::Path(p) => format!("path {}", p.as_str()),
             Locator::Join(keys, _) => format!("join {}", keys.join(" + ")),
         }
     }
@@ -208,12 +208,18 @@ pub struct MappingSet {
     pub mappings: Vec<Mapping>,
     /// Warnings found while checking (errors make loading fail).
     pub warnings: Diagnostics,
+    /// blake3 of the national template file: a changed template re-harmonises everything.
+    pub template_fingerprint: String,
 }
 
 impl MappingSet {
     /// Loads `national-template.toml` and every other `*.toml` of a folder; all problems are reported at once.
     pub fn load(dir: &Path) -> Result<MappingSet, Diagnostics> {
-        let template = Template::load(&Template::path_in(dir))?;
+        let template_path = Template::path_in(dir);
+        let template = Template::load(&template_path)?;
+        let template_fingerprint = std::fs::read(&template_path)
+            .map(|bytes| blake3::hash(&bytes).to_hex().to_string())
+            .unwrap_or_default();
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(|e| {
                 Diagnostics::from(Diagnostic::io(
@@ -260,6 +266,7 @@ impl MappingSet {
             template,
             mappings,
             warnings: diags,
+            template_fingerprint,
         })
     }
 }

@@ -236,10 +236,10 @@ impl Transforms {
                 Err(_) => {}
             }
         }
-        if text.trim().chars().all(|c| c.is_ascii_digit() || c == '.') {
-            if let Some(d) = text.trim().parse::<f64>().ok().and_then(excel_serial) {
-                return Ok(d);
-            }
+        if text.trim().chars().all(|c| c.is_ascii_digit() || c == '.')
+            && let Some(d) = text.trim().parse::<f64>().ok().and_then(excel_serial)
+        {
+            return Ok(d);
         }
         Err(format!(
             "not a date in the expected formats ({})",

@@ -70,7 +70,7 @@ pub fn read(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<Source
                     limits.max_cells
                 )));
             }
-            if cells % 4096 == 0 {
+            if cells.is_multiple_of(4096) {
                 deadline.check()?;
             }
             let (row, col) = cell.get_position();

@@ -81,3 +81,97 @@ pub fn manifest_rows(out: &Path) -> std::collections::BTreeMap<String, serde_jso
         .map(|r| (r["path"].as_str().expect("path").to_string(), r.clone()))
         .collect()
 }
+
+/// A mappings folder for tests that do not depend on the bundled fixtures: the national template and two small
+/// mappings, `990-testshire` and `991-otherford`, each recognising its own LA's xlsx form (see [`write_form`]).
+pub fn test_mappings(dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    std::fs::copy(
+        root().join("mappings/national-template.toml"),
+        dir.join("national-template.toml"),
+    )
+    .expect("template");
+    for (code, la) in [("990", "Testshire"), ("991", "Otherford")] {
+        std::fs::write(
+            dir.join(format!("{code}-{}.toml", la.to_lowercase())),
+            mapping_text(code, la),
+        )
+        .expect("mapping");
+    }
+    dir.to_path_buf()
+}
+
+/// The text of a test mapping.
+pub fn mapping_text(code: &str, la: &str) -> String {
+    format!(
+        r#"[form]
+la_code = "{code}"
+la_name = "{la} Council"
+form = "Request for EHC needs assessment"
+version = "2025-01"
+format = "xlsx"
+[form.match]
+sheet = "Request"
+contains = "{la}"
+[fields."child.forename"]
+cell = "Request!B2"
+[fields."child.surname"]
+cell = "Request!B3"
+[fields."child.date_of_birth"]
+cell = "Request!B4"
+[fields."child.postcode"]
+cell = "Request!B5"
+[fields."setting.urn"]
+cell = "Request!B6"
+"#
+    )
+}
+
+/// Writes a small filled xlsx form of a test LA (`Testshire` or `Otherford`).
+pub fn write_form(path: &Path, la: &str, forename: &str) {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("Request").expect("sheet name");
+    let rows = [
+        ("Local authority", format!("{la} Council")),
+        ("Forename", forename.to_string()),
+        ("Surname", "Example".to_string()),
+        ("Date of birth", "2015-03-14".to_string()),
+        ("Postcode", "SW1A 1AA".to_string()),
+        ("School URN", "100000".to_string()),
+    ];
+    for (i, (label, value)) in rows.iter().enumerate() {
+        let row = i as u32;
+        sheet.write_string(row, 0, *label).expect("label");
+        sheet.write_string(row, 1, value).expect("value");
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    book.save(path).expect("save xlsx");
+}
+
+/// Runs `harmonise run` over `input` into `out` with the mappings in `mappings`, plus extra arguments.
+pub fn run_with(input: &Path, out: &Path, mappings: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "run",
+        "--input",
+        input.to_str().expect("utf-8 path"),
+        "--out",
+        out.to_str().expect("utf-8 path"),
+        "--mappings",
+        mappings.to_str().expect("utf-8 path"),
+        "--today",
+        "2026-11-28",
+    ];
+    args.extend_from_slice(extra);
+    harmonise(&args)
+}
+
+/// The manifest's statuses keyed by path.
+pub fn statuses(out: &Path) -> std::collections::BTreeMap<String, String> {
+    manifest_rows(out)
+        .into_iter()
+        .map(|(p, r)| (p, r["status"].as_str().expect("status").to_string()))
+        .collect()
+}

@@ -1,0 +1,400 @@
+//! `--isolate`: each document is processed in a worker process (the `harmonise` binary itself, run as the hidden
+//! `harmonise worker` subcommand), so that what `catch_unwind` cannot catch (an abort, a stack overflow, the OOM
+//! killer, an endless loop in a parser) costs one document a row instead of the night, as in Tika Pipes.
+//!
+//! Protocol: JSON lines. The parent writes a [`Request`] (the document's path, its relative path and, for
+//! incremental runs, the content hash it had) to the worker's stdin; the worker answers one line, a
+//! [`crate::pipeline::Processed`] (a manifest row and an optional record, or "unchanged"). There is one worker per
+//! rayon thread, started when first needed. A worker that dies or does not answer within the time limit is killed
+//! and replaced; its document gets a `failed` or `timeout` row naming what happened.
+//!
+//! **Test hooks.** Inside `harmonise worker` only, the environment variables `HARMONISE_TEST_CRASH_ON` and
+//! `HARMONISE_TEST_HANG_ON` name a file (its last path component) on which the worker calls
+//! `std::process::abort()` or loops forever. They exist so the integration tests can exercise worker death and
+//! timeouts; document content can never trigger them, and outside `harmonise worker` they are never read.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::manifest::{DocStatus, ManifestRow};
+use crate::mapping::MappingSet;
+use crate::pipeline::{self, DocOutcome, Input, Processed, RunOptions};
+use crate::read::Limits;
+use crate::state::{Entry, Stamp};
+
+/// Environment variable: the worker aborts on the file of this name (a test hook, see the module docs).
+pub const TEST_CRASH_ON: &str = "HARMONISE_TEST_CRASH_ON";
+/// Environment variable: the worker hangs on the file of this name (a test hook, see the module docs).
+pub const TEST_HANG_ON: &str = "HARMONISE_TEST_HANG_ON";
+
+/// Time a worker is given past the per-document limit before it is killed (the readers' own deadline normally
+/// answers first, with a `timeout` row of its own).
+const GRACE: Duration = Duration::from_secs(1);
+
+/// How to start workers.
+#[derive(Debug, Clone)]
+pub struct IsolateOptions {
+    /// The harmonise executable.
+    pub exe: PathBuf,
+    /// The mappings folder the workers load (the same the run loaded).
+    pub mappings: PathBuf,
+}
+
+/// What a worker is told once, on its command line (`--config`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WorkerConfig {
+    /// Per-document limits.
+    pub limits: Limits,
+    /// The reference date, `YYYY-MM-DD`.
+    pub today: String,
+}
+
+/// One document to process.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Request {
+    /// The path to open (lossy when not UTF-8).
+    pub path: String,
+    /// The path's bytes in hex, when not UTF-8.
+    #[serde(default)]
+    pub path_hex: Option<String>,
+    /// Relative path, as shown in outputs.
+    pub rel: String,
+    /// Its bytes in hex, when not UTF-8.
+    #[serde(default)]
+    pub rel_hex: Option<String>,
+    /// A discovery error.
+    #[serde(default)]
+    pub error: Option<String>,
+    /// The content hash of the previous run, when its outcome could stand.
+    #[serde(default)]
+    pub known_blake3: Option<String>,
+}
+
+/// Serves requests from `input` until it closes (the `harmonise worker` subcommand).
+pub fn serve(
+    set: &MappingSet,
+    opts: &RunOptions,
+    input: impl BufRead,
+    mut output: impl Write,
+) -> std::io::Result<()> {
+    for line in input.lines() {
+        let line = line?;
+        let processed = match serde_json::from_str::<Request>(&line) {
+            Ok(req) => {
+                let input = Input {
+                    path: path_of(&req.path, req.path_hex.as_deref()),
+                    rel: req.rel,
+                    path_bytes_hex: req.rel_hex,
+                    error: req.error,
+                };
+                test_hooks(&input.rel);
+                pipeline::process_hashed(&input, set, opts, req.known_blake3.as_deref())
+            }
+            Err(e) => Processed::Done(DocOutcome {
+                row: ManifestRow {
+                    status: DocStatus::Failed,
+                    reason: Some(format!("internal error: a bad worker request: {e}")),
+                    ..ManifestRow::new(String::new(), None)
+                },
+                record: None,
+                stamp: None,
+            }),
+        };
+        serde_json::to_writer(&mut output, &processed)?;
+        output.write_all(b"\n")?;
+        output.flush()?;
+    }
+    Ok(())
+}
+
+/// The test hooks (see the module docs).
+fn test_hooks(rel: &str) {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    let named = |var: &str| std::env::var_os(var).is_some_and(|v| v == name);
+    if named(TEST_CRASH_ON) {
+        std::process::abort();
+    }
+    if named(TEST_HANG_ON) {
+        loop {
+            std::thread::sleep(Duration::from_secs(60));
+        }
+    }
+}
+
+fn path_of(lossy: &str, hex: Option<&str>) -> PathBuf {
+    #[cfg(unix)]
+    if let Some(bytes) = hex.and_then(unhex) {
+        use std::os::unix::ffi::OsStringExt;
+        return PathBuf::from(std::ffi::OsString::from_vec(bytes));
+    }
+    let _ = hex;
+    PathBuf::from(lossy)
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    let digits: Vec<u8> = s
+        .chars()
+        .map(|c| c.to_digit(16).and_then(|d| u8::try_from(d).ok()))
+        .collect::<Option<_>>()?;
+    if !digits.len().is_multiple_of(2) {
+        return None;
+    }
+    Some(
+        digits
+            .chunks(2)
+            .map(|p| p.iter().fold(0, |acc, d| acc * 16 + d))
+            .collect(),
+    )
+}
+
+/// A running worker.
+struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<std::io::Result<String>>,
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        // An idle worker waits on stdin; nothing is lost by killing it.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One worker slot per rayon thread.
+pub struct WorkerPool {
+    slots: Vec<Mutex<Option<Worker>>>,
+    exe: PathBuf,
+    args: Vec<String>,
+    limit: Duration,
+}
+
+impl WorkerPool {
+    /// A pool of `n` slots; workers start when first needed.
+    pub fn new(iso: &IsolateOptions, opts: &RunOptions, n: usize) -> WorkerPool {
+        let config = WorkerConfig {
+            limits: opts.limits.clone(),
+            today: opts.today.to_string(),
+        };
+        let args = vec![
+            "worker".to_string(),
+            "--mappings".to_string(),
+            iso.mappings.to_string_lossy().into_owned(),
+            "--config".to_string(),
+            serde_json::to_string(&config).unwrap_or_default(),
+        ];
+        WorkerPool {
+            slots: (0..n.max(1)).map(|_| Mutex::new(None)).collect(),
+            exe: iso.exe.clone(),
+            args,
+            limit: opts.limits.max_duration,
+        }
+    }
+
+    fn spawn(&self) -> std::io::Result<Worker> {
+        let mut child = Command::new(&self.exe)
+            .args(&self.args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        let (stdin, stdout) = match (child.stdin.take(), child.stdout.take()) {
+            (Some(i), Some(o)) => (i, o),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(std::io::Error::other("worker pipes missing"));
+            }
+        };
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let end = line.is_err();
+                if tx.send(line).is_err() || end {
+                    break;
+                }
+            }
+        });
+        Ok(Worker {
+            child,
+            stdin,
+            lines,
+        })
+    }
+
+    /// Processes one document in a worker (unless its size and time show it unchanged).
+    pub fn process(&self, input: &Input, known: Option<&Entry>) -> Processed {
+        if let Some(stamp) = pipeline::unchanged_by_stamp(input, known) {
+            return Processed::Unchanged { stamp: Some(stamp) };
+        }
+        let request = Request {
+            path: input.path.to_string_lossy().into_owned(),
+            path_hex: path_hex(&input.path),
+            rel: input.rel.clone(),
+            rel_hex: input.path_bytes_hex.clone(),
+            error: input.error.clone(),
+            known_blake3: known.and_then(|e| e.blake3.clone()),
+        };
+        let line = match serde_json::to_string(&request) {
+            Ok(l) => l + "\n",
+            Err(e) => return failed(input, DocStatus::Failed, format!("internal error: {e}")),
+        };
+        let slot_index = rayon::current_thread_index().unwrap_or(0);
+        let Some(slot) = self.slots.get(slot_index).or_else(|| self.slots.first()) else {
+            return failed(
+                input,
+                DocStatus::Failed,
+                "internal error: no worker slot".into(),
+            );
+        };
+        let mut slot = match slot.lock() {
+            Ok(s) => s,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        // A worker that died between documents is replaced once before the document is blamed.
+        for attempt in 0..2 {
+            if slot.is_none() {
+                match self.spawn() {
+                    Ok(w) => *slot = Some(w),
+                    Err(e) => {
+                        return failed(
+                            input,
+                            DocStatus::Failed,
+                            format!("cannot start a worker process: {}", e.kind()),
+                        );
+                    }
+                }
+            }
+            let Some(worker) = slot.as_mut() else {
+                continue;
+            };
+            let sent = worker
+                .stdin
+                .write_all(line.as_bytes())
+                .and_then(|()| worker.stdin.flush());
+            if sent.is_err() && attempt == 0 {
+                *slot = None;
+                continue;
+            }
+            let answer = worker.lines.recv_timeout(self.limit.saturating_add(GRACE));
+            return match answer {
+                Ok(Ok(text)) => match serde_json::from_str::<Processed>(&text) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        *slot = None;
+                        failed(
+                            input,
+                            DocStatus::Failed,
+                            format!(
+                                "internal error: the worker's answer was unreadable ({e}); worker restarted"
+                            ),
+                        )
+                    }
+                },
+                Err(RecvTimeoutError::Timeout) => {
+                    *slot = None;
+                    failed(
+                        input,
+                        DocStatus::Timeout,
+                        format!(
+                            "timed out: no answer within the {} s limit (timeout_secs); worker process killed and restarted",
+                            self.limit.as_secs()
+                        ),
+                    )
+                }
+                Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => {
+                    let how = slot
+                        .as_mut()
+                        .and_then(|w| w.child.wait().ok())
+                        .map_or_else(|| "unknown".to_string(), describe_exit);
+                    *slot = None;
+                    failed(
+                        input,
+                        DocStatus::Failed,
+                        format!("worker process died: {how}; worker restarted"),
+                    )
+                }
+            };
+        }
+        failed(
+            input,
+            DocStatus::Failed,
+            "worker process died before it took the document".into(),
+        )
+    }
+}
+
+fn path_hex(path: &Path) -> Option<String> {
+    if path.to_str().is_some() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Some(pipeline::hex(path.as_os_str().as_bytes()))
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// A failed row for a document whose worker gave no answer.
+fn failed(input: &Input, status: DocStatus, reason: String) -> Processed {
+    let meta = std::fs::metadata(&input.path).ok();
+    tracing::warn!(file = %input.rel, reason = %reason, "worker");
+    Processed::Done(DocOutcome {
+        row: ManifestRow {
+            size: meta.as_ref().map_or(0, std::fs::Metadata::len),
+            status,
+            reason: Some(reason),
+            ..ManifestRow::new(input.rel.clone(), input.path_bytes_hex.clone())
+        },
+        record: None,
+        stamp: meta.as_ref().and_then(Stamp::of),
+    })
+}
+
+/// "signal 6 (abort)", "exit code 2".
+fn describe_exit(status: std::process::ExitStatus) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            let name = match sig {
+                4 => "illegal instruction",
+                6 => "abort",
+                7 => "bus error",
+                8 => "floating point exception",
+                9 => "killed",
+                11 => "segmentation fault",
+                15 => "terminated",
+                _ => "other",
+            };
+            return format!("signal {sig} ({name})");
+        }
+    }
+    match status.code() {
+        Some(code) => format!("exit code {code}"),
+        None => "unknown".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trips() {
+        assert_eq!(unhex(&pipeline::hex(b"a\xff/b")), Some(b"a\xff/b".to_vec()));
+        assert_eq!(unhex("abc"), None);
+        assert_eq!(unhex("zz"), None);
+    }
+}
