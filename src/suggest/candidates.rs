@@ -45,6 +45,8 @@ pub struct Candidate {
     pub group: bool,
     /// Other labels of the same table row (to decide which group a table belongs to).
     pub siblings: Vec<String>,
+    /// Words of the enclosing element (XML), tried with the label: `Setting` + `name`.
+    pub context: Option<String>,
 }
 
 const TICK_MARKS: &[&str] = &["x", "✓", "✔", "☑", "☒"];
@@ -78,8 +80,9 @@ fn label_like(t: &str) -> bool {
 
 /// Splits "Parent/carer 2 name" into ("Parent/carer ", 2, " name").
 fn numbered(t: &str) -> Option<(String, u32, String)> {
-    let re = regex::Regex::new(r"^(.*?\D)?(\d)(\D.*)?$").ok()?;
-    let c = re.captures(t)?;
+    static NUMBERED: std::sync::LazyLock<Option<regex::Regex>> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"^(.*?\D)?(\d)(\D.*)?$").ok());
+    let c = NUMBERED.as_ref()?.captures(t)?;
     let n: u32 = c.get(2)?.as_str().parse().ok()?;
     let pre = c.get(1).map_or("", |m| m.as_str()).to_string();
     let post = c.get(3).map_or("", |m| m.as_str()).to_string();
@@ -131,6 +134,9 @@ pub fn candidates(
     if !doc.sheets.is_empty() {
         return grid_candidates(doc, group_header, group_label);
     }
+    if let Some(tree) = &doc.xml {
+        return xml_candidates(doc, tree, group_label);
+    }
     doc.fields
         .iter()
         .map(|f| {
@@ -150,9 +156,103 @@ pub fn candidates(
                 values: vec![f.value.clone()],
                 group: false,
                 siblings: Vec::new(),
+                context: None,
             }
         })
         .collect()
+}
+
+/// The prefix a draft declares for a namespace URI index: `n1`, `n2`, ...
+pub fn ns_prefix(ns: u32) -> String {
+    format!("n{}", u64::from(ns) + 1)
+}
+
+/// One path step: `n1:Parent` (positional indexes dropped: a path without one finds every member).
+fn step(ns: Option<u32>, local: &str) -> String {
+    match ns {
+        Some(i) => format!("{}:{local}", ns_prefix(i)),
+        None => local.to_string(),
+    }
+}
+
+/// XML: one candidate per distinct element-text or attribute path, with the draft's own namespace prefixes.
+fn xml_candidates(
+    doc: &SourceDoc,
+    tree: &crate::read::xml::XmlTree,
+    group_label: &dyn Fn(&str) -> bool,
+) -> Vec<Candidate> {
+    let elements = &tree.elements;
+    let path_of = |i: usize| -> (String, Vec<String>) {
+        let mut steps = Vec::new();
+        let mut locals = Vec::new();
+        let mut cur = Some(i);
+        let mut guard = 0usize;
+        while let Some(k) = cur {
+            guard += 1;
+            let Some(el) = elements.get(k) else { break };
+            if guard > elements.len() {
+                break;
+            }
+            steps.push(step(el.ns, &el.local));
+            locals.push(el.local.clone());
+            cur = el.parent.map(|p| p as usize);
+        }
+        steps.reverse();
+        locals.reverse();
+        (format!("/{}", steps.join("/")), locals)
+    };
+    let mut out: Vec<Candidate> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (i, el) in elements.iter().enumerate() {
+        let (path, locals) = path_of(i);
+        let mut items: Vec<(String, String, usize)> = Vec::new();
+        if let Some(t) = el.text {
+            items.push((path.clone(), el.local.clone(), t));
+        }
+        for a in &el.attrs {
+            items.push((
+                format!("{path}/@{}", step(a.ns, &a.local)),
+                a.local.clone(),
+                a.field,
+            ));
+        }
+        let parent = locals.last().cloned();
+        for (p, local, field) in items {
+            let value = doc.fields.get(field).map(|f| f.value.clone());
+            if let Some(&k) = seen.get(&p) {
+                if let (Some(c), Some(v)) = (out.get_mut(k), value) {
+                    c.values.push(v);
+                }
+                continue;
+            }
+            // A member of a repeating group when an enclosing element names the group (Parent, Professional).
+            // (For element text the element itself is the field: `ParentsAgree` is no group member.)
+            let owners = if p.contains("/@") {
+                locals.as_slice()
+            } else {
+                locals.split_last().map_or(&[][..], |(_, rest)| rest)
+            };
+            let group = owners.iter().any(|l| group_label(&words_of_key(l)));
+            let label = words_of_key(&local);
+            // The enclosing element's words: `Setting` for `Setting/@name`; for element text, its parent's.
+            let context = if p.contains("/@") {
+                parent.clone()
+            } else {
+                locals.iter().rev().nth(1).cloned()
+            }
+            .map(|c| words_of_key(&c));
+            seen.insert(p.clone(), out.len());
+            out.push(Candidate {
+                label,
+                at: Where::Path(p),
+                values: value.into_iter().collect(),
+                group,
+                siblings: Vec::new(),
+                context,
+            });
+        }
+    }
+    out
 }
 
 /// "Child.DateOfBirth[0]" -> "Date Of Birth"; "/request/child/dob" -> "dob": the last step, in words.
@@ -259,6 +359,7 @@ fn grid_candidates(
                 values,
                 group: true,
                 siblings: labels.clone(),
+                context: None,
             });
         }
     }
@@ -327,6 +428,7 @@ fn grid_candidates(
                     values,
                     group: false,
                     siblings: Vec::new(),
+                    context: None,
                 });
                 continue;
             }
@@ -382,6 +484,7 @@ fn grid_candidates(
                         values: value.into_iter().collect(),
                         group: true,
                         siblings: Vec::new(),
+                        context: None,
                     });
                 } else if let (Some(c), Some(v)) = (out.get_mut(*seen), value) {
                     c.values.push(v);
@@ -404,6 +507,7 @@ fn grid_candidates(
             values: value.into_iter().collect(),
             group: false,
             siblings: Vec::new(),
+            context: None,
         });
     }
     out

@@ -74,7 +74,12 @@ pub fn similarity(a: &[String], b: &[String]) -> f64 {
     }
     let inter = a.iter().filter(|t| b.contains(t)).count() as f64;
     let union = (a.len() + b.len()) as f64 - inter;
-    let jaccard = if union > 0.0 { inter / union } else { 0.0 };
+    // The same words in another order ("name of setting", "setting name") is close, not identical.
+    let jaccard = if union > 0.0 {
+        inter / union * 0.98
+    } else {
+        0.0
+    };
     let dice = strsim::sorensen_dice(&ja, &jb);
     jaccard.max(dice * 0.95)
 }
@@ -198,10 +203,12 @@ pub fn shape_score(values: &[RawValue], def: &FieldDef) -> f64 {
     }
 }
 
+static DATE_TEXT: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"^(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}.*)$").ok()
+});
+
 fn looks_like_date(t: &str) -> bool {
-    let t = t.trim();
-    let re = |p: &str| regex::Regex::new(p).is_ok_and(|r| r.is_match(t));
-    re(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}$") || re(r"^\d{4}-\d{2}-\d{2}")
+    DATE_TEXT.as_ref().is_some_and(|r| r.is_match(t.trim()))
 }
 
 /// Greedy one-to-one assignment of candidates to fields by descending score. `scores` holds

@@ -88,6 +88,8 @@ pub struct Suggestion {
     pub la_code: String,
     /// A title for the form.
     pub form_title: String,
+    /// `[form.namespaces]`: (prefix, URI), for XML paths.
+    pub namespaces: Vec<(String, String)>,
     /// `[form.match]` lines: (key, value).
     pub matcher: Vec<(&'static str, String)>,
     /// Matched fields, in document order.
@@ -167,7 +169,11 @@ pub fn suggest(
     let mut scores = Vec::new();
     let mut split_names: Vec<usize> = Vec::new();
     for (i, c) in cands.iter().enumerate() {
-        let t = tokens(&c.label.replace("{n}", " "));
+        // The label in its context (XML: the enclosing element's words), so `Requester/@name` is no full name.
+        let t = tokens(&match &c.context {
+            Some(ctx) => format!("{ctx} {}", c.label),
+            None => c.label.replace("{n}", " "),
+        });
         if !c.group
             && phrases
                 .split_name
@@ -196,7 +202,11 @@ pub fn suggest(
             } else {
                 0.0
             };
-            let s = phrases.text_score(&c.label.replace("{n}", " "), &def.id)
+            let label = c.label.replace("{n}", " ");
+            let in_context = c.context.as_ref().map_or(0.0, |ctx| {
+                phrases.text_score(&format!("{ctx} {label}"), &def.id)
+            });
+            let s = phrases.text_score(&label, &def.id).max(in_context)
                 + shape_score(&c.values, def)
                 - unanswered;
             scores.push((i, def.id.clone(), s.min(1.0)));
@@ -219,24 +229,23 @@ pub fn suggest(
     }
     let taken = |fields: &[(usize, Matched)], id: &str| fields.iter().any(|(_, m)| m.field == id);
     let mut used: Vec<usize> = fields.iter().map(|(i, _)| *i).collect();
-    if let Some(&i) = split_names.first() {
-        if let Some(c) = cands.get(i) {
-            if !taken(&fields, "child.forename") && !taken(&fields, "child.surname") {
-                for (field, regex) in [("child.forename", r"^(\S+)"), ("child.surname", r"(\S+)$")]
-                {
-                    fields.push((
-                        i,
-                        Matched {
-                            field: field.into(),
-                            confidence: 0.9,
-                            candidate: c.clone(),
-                            regex: Some(regex),
-                        },
-                    ));
-                }
-                used.push(i);
-            }
+    if let Some(&i) = split_names.first()
+        && let Some(c) = cands.get(i)
+        && !taken(&fields, "child.forename")
+        && !taken(&fields, "child.surname")
+    {
+        for (field, regex) in [("child.forename", r"^(\S+)"), ("child.surname", r"(\S+)$")] {
+            fields.push((
+                i,
+                Matched {
+                    field: field.into(),
+                    confidence: 0.9,
+                    candidate: c.clone(),
+                    regex: Some(regex),
+                },
+            ));
         }
+        used.push(i);
     }
     fields.sort_by_key(|f| f.0);
     let extras: Vec<Candidate> = cands
@@ -274,6 +283,9 @@ pub fn suggest(
             if let Some(r) = &doc.root {
                 matcher.push(("root", r.clone()));
             }
+            if let Some(n) = &doc.namespace {
+                matcher.push(("namespace", n.clone()));
+            }
         }
         _ => {}
     }
@@ -288,6 +300,16 @@ pub fn suggest(
         la_name,
         la_code: opts.la_code.clone().unwrap_or_else(|| "000".into()),
         form_title: find_title(doc).unwrap_or_else(|| "Request for an EHC needs assessment".into()),
+        namespaces: doc
+            .xml
+            .as_ref()
+            .map(|t| {
+                (0u32..)
+                    .zip(&t.uris)
+                    .map(|(i, u)| (candidates::ns_prefix(i), u.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
         matcher,
         fields: fields.into_iter().map(|(_, m)| m).collect(),
         extras,
@@ -307,7 +329,7 @@ fn glob_escape(s: &str) -> String {
 
 /// The first text naming a council (or borough, county, city).
 fn find_la_name(doc: &SourceDoc) -> Option<String> {
-    let re = regex::Regex::new(r"(?i)\b([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*\s+(?:Borough|County|City|District|Metropolitan Borough)?\s*Council)\b").ok()?;
+    let re = regex::Regex::new(r"\b([A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*\s+(?:Borough|County|City|District|Metropolitan Borough)?\s*Council)\b").ok()?;
     doc.fields
         .iter()
         .filter_map(|f| match &f.value {

@@ -97,6 +97,13 @@ pub fn render(s: &Suggestion, template: &Template) -> String {
     let _ = writeln!(out, "form = {}", q(&s.form_title));
     let _ = writeln!(out, "version = \"draft\"");
     let _ = writeln!(out, "format = {}\n", q(s.format.as_str()));
+    if !s.namespaces.is_empty() {
+        let _ = writeln!(out, "[form.namespaces]");
+        for (prefix, uri) in &s.namespaces {
+            let _ = writeln!(out, "{prefix} = {}", q(uri));
+        }
+        out.push('\n');
+    }
     let _ = writeln!(out, "[form.match]");
     for (k, v) in &s.matcher {
         let _ = writeln!(out, "{k} = {}", q(v));
