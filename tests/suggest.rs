@@ -66,3 +66,39 @@ fn suggest_keeps_its_measured_precision_and_recall() {
         );
     }
 }
+
+#[test]
+fn suggest_reads_pdf_form_fields_by_tooltip_and_name() {
+    let pdf = root().join("../shared/corpus/real/pdf/qpdf--sample-form.pdf");
+    if !pdf.exists() {
+        eprintln!("skipped: {} is not here", pdf.display());
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("mappings/national-template.toml"),
+        dir.path().join("national-template.toml"),
+    )
+    .unwrap();
+    let draft = dir.path().join("990-sample.toml");
+    let out = harmonise(&[
+        "suggest",
+        pdf.to_str().unwrap(),
+        "--la-code",
+        "990",
+        "--out",
+        draft.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = std::fs::read_to_string(&draft).unwrap();
+    for want in [
+        "[fields.\"child.forename\"]",
+        "field = \"Given Name Text Box\"",
+        "[fields.\"child.gender\"]",
+        "field = \"Gender List Box\"",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    let out = harmonise(&["check", "--no-tests", dir.path().to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}

@@ -47,6 +47,8 @@ pub struct Candidate {
     pub siblings: Vec<String>,
     /// Words of the enclosing element (XML), tried with the label: `Setting` + `name`.
     pub context: Option<String>,
+    /// Another name for the same question, tried instead of the label (a PDF field's name beside its tooltip).
+    pub alt_label: Option<String>,
 }
 
 const TICK_MARKS: &[&str] = &["x", "✓", "✔", "☑", "☒"];
@@ -140,11 +142,10 @@ pub fn candidates(
     doc.fields
         .iter()
         .map(|f| {
-            let label = f
-                .label
-                .clone()
-                .filter(|l| !l.trim().is_empty())
-                .unwrap_or_else(|| words_of_key(&f.key));
+            let name = pdf_field_words(&f.key);
+            let tooltip = f.label.clone().filter(|l| !l.trim().is_empty());
+            let alt_label = tooltip.as_ref().map(|_| name.clone());
+            let label = tooltip.unwrap_or(name);
             let at = if doc.root.is_some() {
                 Where::Path(f.key.clone())
             } else {
@@ -157,9 +158,28 @@ pub fn candidates(
                 group: false,
                 siblings: Vec::new(),
                 context: None,
+                alt_label,
             }
         })
         .collect()
+}
+
+/// A PDF field's name in words, without widget words: "Given Name Text Box" -> "Given Name".
+fn pdf_field_words(key: &str) -> String {
+    let words = words_of_key(key);
+    let mut w: Vec<&str> = words.split_whitespace().collect();
+    for suffix in [
+        ["Text", "Box"],
+        ["List", "Box"],
+        ["Check", "Box"],
+        ["Combo", "Box"],
+        ["Formatted", "Field"],
+    ] {
+        if w.len() > 2 && w.ends_with(&suffix) {
+            w.truncate(w.len().saturating_sub(2));
+        }
+    }
+    w.join(" ")
 }
 
 /// The prefix a draft declares for a namespace URI index: `n1`, `n2`, ...
@@ -249,6 +269,7 @@ fn xml_candidates(
                 group,
                 siblings: Vec::new(),
                 context,
+                alt_label: None,
             });
         }
     }
@@ -360,6 +381,7 @@ fn grid_candidates(
                 group: true,
                 siblings: labels.clone(),
                 context: None,
+                alt_label: None,
             });
         }
     }
@@ -429,6 +451,7 @@ fn grid_candidates(
                     group: false,
                     siblings: Vec::new(),
                     context: None,
+                    alt_label: None,
                 });
                 continue;
             }
@@ -485,6 +508,7 @@ fn grid_candidates(
                         group: true,
                         siblings: Vec::new(),
                         context: None,
+                        alt_label: None,
                     });
                 } else if let (Some(c), Some(v)) = (out.get_mut(*seen), value) {
                     c.values.push(v);
@@ -508,6 +532,7 @@ fn grid_candidates(
             group: false,
             siblings: Vec::new(),
             context: None,
+            alt_label: None,
         });
     }
     out

@@ -197,8 +197,12 @@ pub fn shape_score(values: &[RawValue], def: &FieldDef) -> f64 {
             if num >= 0.5 { 0.05 } else { -0.3 }
         }
         FieldType::Text | FieldType::Enum(_) => {
-            // A date or a bare yes/no answering a text question is suspicious.
-            if share(&dateish) >= 0.5 { -0.3 } else { 0.0 }
+            // A date or a check box answering a text question is suspicious.
+            if share(&dateish) >= 0.5 || share(&|v, _| matches!(v, RawValue::Bool(_))) >= 0.5 {
+                -0.3
+            } else {
+                0.0
+            }
         }
     }
 }

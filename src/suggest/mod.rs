@@ -206,7 +206,11 @@ pub fn suggest(
             let in_context = c.context.as_ref().map_or(0.0, |ctx| {
                 phrases.text_score(&format!("{ctx} {label}"), &def.id)
             });
-            let s = phrases.text_score(&label, &def.id).max(in_context)
+            let alt = c
+                .alt_label
+                .as_ref()
+                .map_or(0.0, |a| phrases.text_score(a, &def.id));
+            let s = phrases.text_score(&label, &def.id).max(in_context).max(alt)
                 + shape_score(&c.values, def)
                 - unanswered;
             scores.push((i, def.id.clone(), s.min(1.0)));
