@@ -228,3 +228,43 @@ fn a_test_document_claimed_by_another_mapping_fails() {
         "{err}"
     );
 }
+
+#[test]
+fn every_lint_is_documented_in_the_readme() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for lint in harmonise::diag::LINTS {
+        let heading = format!("#### `{}`", lint.name);
+        assert!(readme.contains(&heading), "README lacks {heading}");
+        let section = readme.split(&heading).nth(1).unwrap();
+        let section = section.split("\n#### ").next().unwrap();
+        for part in ["**What it does:**", "**Why", "**Example:**"] {
+            assert!(section.contains(part), "{heading} lacks {part}");
+        }
+    }
+}
+
+#[test]
+fn the_readme_mapping_test_example_passes() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let block = readme
+        .split("```toml\n[[test]]\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a [[test]] example");
+    let mapping = std::fs::read_to_string(root().join("mappings/951-northmoor.toml")).unwrap();
+    let head = mapping.split("[[test]]").next().unwrap();
+    let dir = broken_set(&format!(
+        "{head}[[test]]\n{}",
+        block.replace(
+            "../fixtures",
+            &root().join("fixtures").display().to_string()
+        )
+    ));
+    let out = harmonise(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 test(s): 1 passed"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -299,11 +299,18 @@ pub fn suggest(
     if matcher.is_empty() {
         matcher.push(("contains", "TODO: a phrase only this form prints".into()));
     }
+    // The form's own heading (the LA's name, the title) is no question.
+    let form_title =
+        find_title(doc).unwrap_or_else(|| "Request for an EHC needs assessment".into());
+    let heading = |c: &Candidate| {
+        c.label.eq_ignore_ascii_case(&la_name) || c.label.eq_ignore_ascii_case(&form_title)
+    };
+    let extras = extras.into_iter().filter(|c| !heading(c)).collect();
     Suggestion {
         format,
         la_name,
         la_code: opts.la_code.clone().unwrap_or_else(|| "000".into()),
-        form_title: find_title(doc).unwrap_or_else(|| "Request for an EHC needs assessment".into()),
+        form_title,
         namespaces: doc
             .xml
             .as_ref()
