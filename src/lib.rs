@@ -14,6 +14,7 @@
     )
 )]
 
+pub mod audit;
 pub mod diag;
 pub mod harmonise;
 pub mod locate;
@@ -23,5 +24,6 @@ pub mod output;
 pub mod pipeline;
 pub mod read;
 pub mod record;
+pub mod report;
 pub mod template;
 pub mod validate;

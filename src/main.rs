@@ -45,6 +45,15 @@ enum Command {
         /// The document.
         file: PathBuf,
     },
+    /// Rebuild report.json, report.html and report.xlsx from a finished run's records.jsonl and the mappings,
+    /// without reading any document.
+    Report {
+        /// The output folder of a finished run (holding records.jsonl).
+        out: PathBuf,
+        /// The folder holding national-template.toml and the mapping files.
+        #[arg(long, default_value = "mappings")]
+        mappings: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -78,6 +87,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args, cli.quiet),
         Command::Check { mappings } => check(&mappings, cli.quiet),
         Command::Inspect { file } => inspect(&file),
+        Command::Report { out, mappings } => report(&out, &mappings, cli.quiet),
     };
     match result {
         Ok(code) => code,
@@ -175,6 +185,31 @@ fn check(dir: &Path, quiet: bool) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn report(out: &Path, mappings: &Path, quiet: bool) -> anyhow::Result<ExitCode> {
+    let set = match load_mappings(mappings, true) {
+        Ok(set) => set,
+        Err(code) => return Ok(code),
+    };
+    match harmonise::report::rebuild(out, &set) {
+        Ok(report) => {
+            if !quiet {
+                eprintln!(
+                    "harmonise: reports rebuilt for {} form(s) from {} record(s) in {}",
+                    report.summary.forms,
+                    report.summary.documents,
+                    out.display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e @ harmonise::report::RebuildError::NoRecords(_)) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(2))
+        }
+        Err(e) => Err(e).context("rebuilding the reports"),
+    }
 }
 
 fn inspect(file: &Path) -> anyhow::Result<ExitCode> {

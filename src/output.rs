@@ -20,6 +20,17 @@ pub struct WriteError {
     source: std::io::Error,
 }
 
+impl WriteError {
+    /// A failure to `action` (e.g. "writing") `path`.
+    pub fn new(action: &'static str, path: &Path, source: std::io::Error) -> WriteError {
+        WriteError {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
 fn ctx(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> WriteError {
     let path = path.to_path_buf();
     move |source| WriteError {

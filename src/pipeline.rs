@@ -181,6 +181,7 @@ pub fn run(
     progress.start(inputs.len() as u64);
     let mut writer = RecordWriter::create(&opts.out, &set.template)?;
     let mut rows = Vec::with_capacity(inputs.len());
+    let mut audit = crate::audit::Audit::new(set);
     for chunk in inputs.chunks(CHUNK) {
         let outcomes: Vec<DocOutcome> = pool.install(|| {
             chunk
@@ -195,6 +196,7 @@ pub fn run(
         for outcome in outcomes {
             if let Some(record) = &outcome.record {
                 writer.write(record)?;
+                audit.add(record);
             }
             rows.push(outcome.row);
         }
@@ -202,6 +204,7 @@ pub fn run(
     writer.commit()?;
     let manifest = Manifest::new(rows);
     write_manifest(&opts.out, &manifest)?;
+    crate::report::write_all(&opts.out, &audit.finish())?;
     progress.finish();
     Ok(RunSummary {
         manifest,

@@ -205,6 +205,8 @@ pub struct MappingSet {
     pub mappings: Vec<Mapping>,
     /// Warnings found while checking (errors make loading fail).
     pub warnings: Diagnostics,
+    /// The audit's synonym table (`synonyms.toml`; empty when absent).
+    pub synonyms: crate::audit::Synonyms,
 }
 
 impl MappingSet {
@@ -241,6 +243,11 @@ impl MappingSet {
                 )),
             }
         }
+        let synonyms = crate::audit::Synonyms::load_in(dir, &|id| template.get(id).is_some())
+            .unwrap_or_else(|found| {
+                diags.extend(found);
+                crate::audit::Synonyms::default()
+            });
         if mappings.is_empty() && !diags.has_errors() {
             diags.push(Diagnostic::io(
                 dir,
@@ -254,6 +261,7 @@ impl MappingSet {
             template,
             mappings,
             warnings: diags,
+            synonyms,
         })
     }
 }
