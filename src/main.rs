@@ -1,7 +1,7 @@
 //! The `harmonise` command line: parses arguments, calls the library, renders diagnostics and maps outcomes to
 //! exit codes. No policy lives here.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -214,20 +214,30 @@ fn report(out: &Path, mappings: &Path, quiet: bool) -> anyhow::Result<ExitCode> 
 
 fn inspect(file: &Path) -> anyhow::Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let format = read::sniff(&bytes);
-    println!("# {} ({format})", file.display());
-    let doc = match read::read(&bytes, format, &Limits::default()) {
+    let mut out = std::io::stdout().lock();
+    match write_inspection(&mut out, file, &bytes) {
+        Ok(code) => Ok(code),
+        // `harmonise inspect x.pdf | head` closes the pipe early: that is not an error.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        Err(e) => Err(e).context("writing to stdout"),
+    }
+}
+
+fn write_inspection(out: &mut impl Write, file: &Path, bytes: &[u8]) -> std::io::Result<ExitCode> {
+    let format = read::sniff(bytes);
+    writeln!(out, "# {} ({format})", file.display())?;
+    let doc = match read::read(bytes, format, &Limits::default()) {
         Ok(doc) => doc,
         Err(f) => {
-            println!("# cannot read: {} ({:?})", f.reason, f.kind);
+            writeln!(out, "# cannot read: {} ({:?})", f.reason, f.kind)?;
             return Ok(ExitCode::from(3));
         }
     };
     if !doc.sheets.is_empty() {
-        println!("# sheets: {}", doc.sheets.join(", "));
+        writeln!(out, "# sheets: {}", doc.sheets.join(", "))?;
     }
     for note in &doc.notes {
-        println!("# note: {note}");
+        writeln!(out, "# note: {note}")?;
     }
     for f in &doc.fields {
         let label = f
@@ -235,14 +245,15 @@ fn inspect(file: &Path) -> anyhow::Result<ExitCode> {
             .as_deref()
             .map(|l| format!("  [{l}]"))
             .unwrap_or_default();
-        println!(
+        writeln!(
+            out,
             "{}\t{}{label}",
             f.key,
             f.value.to_text().replace('\n', "\\n")
-        );
+        )?;
     }
     for l in &doc.lines {
-        println!("p{} y={:.0} x={:.0}\t{}", l.page, l.y, l.x, l.text);
+        writeln!(out, "p{} y={:.0} x={:.0}\t{}", l.page, l.y, l.x, l.text)?;
     }
     Ok(ExitCode::SUCCESS)
 }

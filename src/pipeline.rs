@@ -18,6 +18,7 @@ use crate::mapping::MappingSet;
 use crate::output::{RecordWriter, WriteError, create_out_dir, write_manifest};
 use crate::read::{self, Limits};
 use crate::record::Record;
+use crate::template::{Statutory, Template};
 
 /// Documents processed in parallel before their results are written.
 const CHUNK: usize = 256;
@@ -307,31 +308,37 @@ fn process_inner(
     let record = harmonise(&doc, mapping, &set.template, &input.rel, opts.today);
     row.status = record.status.into();
     row.reason = match row.status {
-        DocStatus::Partial => Some(partial_reason(&record)),
+        DocStatus::Partial => Some(partial_reason(&record, &set.template)),
         DocStatus::Blank => Some("blank form: no field is filled in".into()),
         _ => None,
     };
     Some(record)
 }
 
-/// Names the fields that made a record partial (ids only, never values).
-fn partial_reason(record: &Record) -> String {
+/// Names the fields that made a record partial (ids only, never values): invalid, not found, or empty `must`.
+fn partial_reason(record: &Record, template: &Template) -> String {
     use crate::record::FieldStatus;
-    let ids = |status: FieldStatus| -> Vec<&str> {
+    let ids = |status: FieldStatus, must_only: bool| -> Vec<&str> {
         record
             .fields
             .iter()
             .filter(|(_, f)| f.status == status)
+            .filter(|(id, _)| {
+                !must_only
+                    || template
+                        .get(id)
+                        .is_some_and(|d| d.statutory == Statutory::Must)
+            })
             .map(|(id, _)| id.as_str())
             .collect()
     };
     let mut parts = Vec::new();
-    for (status, label) in [
-        (FieldStatus::Invalid, "invalid"),
-        (FieldStatus::NotFound, "not found"),
-        (FieldStatus::Empty, "empty"),
+    for (status, label, must_only) in [
+        (FieldStatus::Invalid, "invalid", false),
+        (FieldStatus::NotFound, "not found", false),
+        (FieldStatus::Empty, "empty (must)", true),
     ] {
-        let found = ids(status);
+        let found = ids(status, must_only);
         if !found.is_empty() {
             parts.push(format!("{label}: {}", found.join(", ")));
         }

@@ -370,9 +370,13 @@ pub fn read(bytes: &[u8], format: Format, limits: &Limits) -> Result<SourceDoc, 
         Format::Xlsx => xlsx::read(bytes, limits, &deadline),
         Format::Empty => Err(ReadFailure::corrupt("file is empty (0 bytes)")),
         Format::Ole => Err(ole_failure(bytes)),
-        Format::Zip => Err(ReadFailure::corrupt(
-            "zip archive that is not an xlsx or docx document (no xl/workbook.xml), or its directory is damaged",
-        )),
+        Format::Zip => Err(match zip::ZipArchive::new(std::io::Cursor::new(bytes)) {
+            Err(e) => ReadFailure::corrupt(format!("damaged zip container: {e}")),
+            Ok(_) => ReadFailure::new(
+                FailureKind::UnsupportedFormat,
+                "zip archive that is not an xlsx or docx document (no xl/workbook.xml)",
+            ),
+        }),
         Format::Unknown => Err(ReadFailure::new(
             FailureKind::UnsupportedFormat,
             "not a recognised document: expected xlsx, pdf or xml",

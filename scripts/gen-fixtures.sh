@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Regenerates every fixture under fixtures/ (deterministic: a second run writes byte-identical files).
+# Run from anywhere; it works from the repository root. Add further generators (xml, pdf, ...) below.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo run --quiet --example gen_xlsx_fixtures
