@@ -170,7 +170,7 @@ impl Normaliser {
             .map(|(k, v)| (tokens(k), tokens(v)))
             .filter(|(k, _)| !k.is_empty())
             .collect();
-        terms.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        terms.sort_by_key(|t| std::cmp::Reverse(t.0.len()));
         Normaliser { terms }
     }
 

@@ -187,17 +187,30 @@ const NOT_ASKED: &str = "#e5e7eb";
 const NO_DATA: &str = "#ffffff";
 
 fn heatmap(h: &mut String, r: &AuditReport) {
-    const CELL: usize = 17;
-    const LEFT: usize = 250;
-    const TOP: usize = 190;
-    let cols = r.fields.len();
-    let rows = r.forms.len();
-    let width = LEFT + cols * CELL + 10;
-    let height = TOP + rows * CELL + 10;
+    const CW: usize = 18;
+    const CH: usize = 24;
+    const GAP: usize = 8;
+    const LEFT: usize = 230;
+    const TOP: usize = 170;
+    const RIGHT: usize = 130;
+    // Column x positions, with a gap between the must, should and no groups.
+    let mut xs = Vec::with_capacity(r.fields.len());
+    let mut x = LEFT;
+    let mut prev: Option<Statutory> = None;
+    for f in &r.fields {
+        if prev.is_some_and(|p| p != f.statutory) {
+            x += GAP;
+        }
+        xs.push(x);
+        x += CW;
+        prev = Some(f.statutory);
+    }
+    let width = x + RIGHT;
+    let height = TOP + r.forms.len() * CH + 10;
     h.push_str(
         "<section id=\"heatmap\"><h2>Coverage and completeness by LA and national field</h2>",
     );
-    h.push_str("<p class=\"lead\">One row per LA form, one column per national field (statutory <i>must</i> fields first, then <i>should</i>, then <i>no</i>). Grey: the form does not ask for the field (a coverage gap). Coloured: the form asks for it; the colour is the share of filled documents where it came back valid. White: asked, but no filled documents yet.</p>");
+    h.push_str("<p class=\"lead\">One row per LA form, one column per national field: statutory <i>must</i> fields first, then <i>should</i>, then <i>no</i> (the coloured band above the columns). Grey: the form does not ask for the field (a coverage gap). Coloured: the form asks for it, and the colour is the share of its filled documents where the answer came back valid. White: asked, but no filled documents yet. Hover a cell for its counts.</p>");
     h.push_str("<div class=\"legend\">");
     let _ = write!(
         h,
@@ -207,7 +220,7 @@ fn heatmap(h: &mut String, r: &AuditReport) {
         h,
         "<span><i style=\"background:{NO_DATA}\"></i>asked, no filled documents</span>"
     );
-    for (label, s) in [("0% valid", 0.0), ("50%", 0.5), ("100% valid", 1.0)] {
+    for (label, s) in [("0% valid", 0.0), ("50% valid", 0.5), ("100% valid", 1.0)] {
         let _ = write!(
             h,
             "<span><i style=\"background:{}\"></i>{label}</span>",
@@ -217,10 +230,9 @@ fn heatmap(h: &mut String, r: &AuditReport) {
     h.push_str("<span><i style=\"background:#7f1d1d\"></i>must</span><span><i style=\"background:#92400e\"></i>should</span><span><i style=\"background:#374151\"></i>no (non-statutory)</span></div>");
     let _ = write!(
         h,
-        "<div class=\"heatmap\"><svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"Heatmap of LA forms by national field coverage and completeness\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"DejaVu Sans, sans-serif\" font-size=\"10\">"
+        "<div class=\"heatmap\"><svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"Heatmap of LA forms by national field coverage and completeness\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"DejaVu Sans, sans-serif\" font-size=\"11\">"
     );
-    for (i, f) in r.fields.iter().enumerate() {
-        let x = LEFT + i * CELL;
+    for (f, &x) in r.fields.iter().zip(&xs) {
         let band = match f.statutory {
             Statutory::Must => "#7f1d1d",
             Statutory::Should => "#92400e",
@@ -228,39 +240,39 @@ fn heatmap(h: &mut String, r: &AuditReport) {
         };
         let _ = write!(
             h,
-            "<rect x=\"{x}\" y=\"{}\" width=\"{CELL}\" height=\"6\" fill=\"{band}\"><title>{} ({})</title></rect>",
-            TOP - 8,
+            "<rect x=\"{x}\" y=\"{}\" width=\"{}\" height=\"7\" fill=\"{band}\"><title>{} ({})</title></rect>",
+            TOP - 9,
+            CW - 1,
             escape(&f.field),
             escape(f.statutory.as_str())
         );
-        let tx = x + CELL / 2 + 3;
+        let tx = x + CW / 2 + 4;
         let _ = write!(
             h,
-            "<text x=\"{tx}\" y=\"{}\" transform=\"rotate(-60 {tx} {})\" fill=\"#1f2937\">{}</text>",
-            TOP - 12,
-            TOP - 12,
+            "<text x=\"{tx}\" y=\"{}\" transform=\"rotate(-55 {tx} {})\" fill=\"#1f2937\">{}</text>",
+            TOP - 13,
+            TOP - 13,
             escape(&f.field)
         );
     }
     for (j, form) in r.forms.iter().enumerate() {
-        let y = TOP + j * CELL;
+        let y = TOP + j * CH;
         let _ = write!(
             h,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"11\">{} ({})</text>",
-            LEFT - 6,
-            y + CELL - 5,
-            escape(&truncate(&form.la_name, 34)),
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"12\">{} ({})</text>",
+            LEFT - 8,
+            y + CH / 2 + 4,
+            escape(&truncate(&form.la_name, 30)),
             escape(&form.la_code)
         );
-        for (i, f) in r.fields.iter().enumerate() {
-            let x = LEFT + i * CELL;
+        for (f, &x) in r.fields.iter().zip(&xs) {
             let c = form.completeness.iter().find(|c| c.field.field == f.field);
             let (fill, tip) = cell(c, form);
             let _ = write!(
                 h,
                 "<rect x=\"{x}\" y=\"{y}\" width=\"{}\" height=\"{}\" fill=\"{fill}\" stroke=\"#9ca3af\" stroke-width=\"0.5\"><title>{} · {}: {}</title></rect>",
-                CELL - 1,
-                CELL - 1,
+                CW - 1,
+                CH - 2,
                 escape(&form.la_name),
                 escape(&f.field),
                 escape(&tip)
