@@ -5,3 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo run --quiet --example gen_xlsx_fixtures
+cargo run --quiet --example gen_xml_fixtures

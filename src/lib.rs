@@ -27,3 +27,4 @@ pub mod record;
 pub mod report;
 pub mod template;
 pub mod validate;
+pub mod xpath;

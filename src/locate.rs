@@ -8,7 +8,9 @@ use regex::Regex;
 
 use crate::mapping::transform::{NO_WORDS, YES_WORDS};
 use crate::mapping::{CellRef, LabelPattern, Locator, MAX_GROUP_MEMBERS, Take};
-use crate::read::{GridPos, RawValue, SourceDoc, column_letters};
+use crate::read::pdf::XFA_PREFIX;
+use crate::read::{GridPos, RawValue, SourceDoc, TextLine, column_letters};
+use crate::xpath::{Values, XPath};
 
 /// One value found, and where.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +39,8 @@ pub struct DocIndex<'d> {
     by_key: HashMap<&'d str, usize>,
     by_pos: HashMap<GridPos, usize>,
     sheets: HashMap<&'d str, u32>,
+    /// Text lines in reading order (page, y, x).
+    lines: Vec<&'d TextLine>,
 }
 
 impl<'d> DocIndex<'d> {
@@ -56,11 +60,19 @@ impl<'d> DocIndex<'d> {
             .enumerate()
             .filter_map(|(i, s)| u32::try_from(i).ok().map(|i| (s.as_str(), i)))
             .collect();
+        let mut lines: Vec<&TextLine> = doc.lines.iter().collect();
+        lines.sort_by(|a, b| {
+            a.page
+                .cmp(&b.page)
+                .then(a.y.total_cmp(&b.y))
+                .then(a.x.total_cmp(&b.x))
+        });
         DocIndex {
             doc,
             by_key,
             by_pos,
             sheets,
+            lines,
         }
     }
 
@@ -87,10 +99,17 @@ impl<'d> DocIndex<'d> {
                 }
                 Some(hits)
             }
-            Locator::Label { pattern, take, .. } => match pattern {
-                LabelPattern::One(re) => self.label(re, *take).map(|h| vec![h]),
+            Locator::Label {
+                pattern,
+                take,
+                stop,
+            } => match pattern {
+                LabelPattern::One(re) => self.label(re, *take, stop.as_ref()).map(|h| vec![h]),
                 LabelPattern::Numbered(res) => {
-                    let hits: Vec<Hit> = res.iter().map_while(|re| self.label(re, *take)).collect();
+                    let hits: Vec<Hit> = res
+                        .iter()
+                        .map_while(|re| self.label(re, *take, stop.as_ref()))
+                        .collect();
                     (!hits.is_empty()).then_some(hits)
                 }
             },
@@ -102,14 +121,55 @@ impl<'d> DocIndex<'d> {
                 (!hits.is_empty()).then_some(hits)
             }
             Locator::Field(pattern) => self.key_glob(pattern).map(|h| vec![h]),
-            Locator::Xfa(key) | Locator::Path(key) => self.key(key).map(|h| vec![h]),
+            Locator::Xfa(path) => self.xfa(path).map(|h| vec![h]),
+            Locator::Path(path) => {
+                let hits = self.xpath(path);
+                (!hits.is_empty()).then_some(hits)
+            }
             Locator::Join(keys, sep) => self.join(keys, sep).map(|h| vec![h]),
         }
+    }
+
+    /// Every element or attribute a path selects, in document order; an element without text is an empty hit
+    /// (a blank answer), and provenance is the concrete path (`/Request/Parents/Parent[2]/Name`).
+    fn xpath(&self, path: &XPath) -> Vec<Hit> {
+        let Some(tree) = &self.doc.xml else {
+            return Vec::new();
+        };
+        path.select(tree, self)
+            .into_iter()
+            .filter_map(|s| {
+                let el = tree.elements.get(s.element)?;
+                match s.attr {
+                    Some(a) => {
+                        let f = self.doc.fields.get(el.attrs.get(a)?.field)?;
+                        Some(Hit::new(f.value.clone(), f.key.clone()))
+                    }
+                    None => {
+                        let value = el
+                            .text
+                            .and_then(|i| self.doc.fields.get(i))
+                            .map_or(RawValue::Empty, |f| f.value.clone());
+                        Some(Hit::new(value, el.path.clone()))
+                    }
+                }
+            })
+            .collect()
     }
 
     fn key(&self, key: &str) -> Option<Hit> {
         let f = self.doc.fields.get(*self.by_key.get(key)?)?;
         Some(Hit::new(f.value.clone(), f.key.clone()))
+    }
+
+    /// An XFA data leaf: stored as `xfa:` + its path below `xfa:datasets/xfa:data` (see `read::pdf`).
+    fn xfa(&self, path: &str) -> Option<Hit> {
+        let bare = path
+            .trim_start_matches("xfa:datasets/")
+            .trim_start_matches("xfa:data/")
+            .trim_start_matches('/');
+        self.key(&format!("{XFA_PREFIX}{bare}"))
+            .or_else(|| self.key(path))
     }
 
     fn key_glob(&self, pattern: &str) -> Option<Hit> {
@@ -158,8 +218,14 @@ impl<'d> DocIndex<'d> {
         format!("{name}!{}{}", column_letters(col), u64::from(row) + 1)
     }
 
+    /// A label's value: in a grid if the document has one, else in the flat text lines.
+    fn label(&self, re: &Regex, take: Take, stop: Option<&Regex>) -> Option<Hit> {
+        self.grid_label(re, take)
+            .or_else(|| self.text_label(re, take, stop))
+    }
+
     /// The first grid cell whose text matches the label, then the cell past its (merged) extent.
-    fn label(&self, re: &Regex, take: Take) -> Option<Hit> {
+    fn grid_label(&self, re: &Regex, take: Take) -> Option<Hit> {
         let (pos, _) = self
             .doc
             .fields
@@ -177,6 +243,55 @@ impl<'d> DocIndex<'d> {
             Take::Below => (extent.0.checked_add(1)?, pos.col),
         };
         Some(self.grid_hit(pos.sheet, row, col))
+    }
+
+    /// Flat text (PDF pages), in reading order (page, y, x): `right` takes the rest of the label's line (a leading
+    /// `:` dropped) or else the next run on the same baseline; `below` takes the following lines up to `stop`
+    /// (exclusive) or, without `stop`, the next line only. The provenance names the page and the label, never
+    /// the value.
+    fn text_label(&self, re: &Regex, take: Take, stop: Option<&Regex>) -> Option<Hit> {
+        let lines = &self.lines;
+        let (at, m, line) = lines.iter().enumerate().find_map(|(i, l)| {
+            let m = re.find(&l.text)?;
+            Some((i, m, *l))
+        })?;
+        let source = format!("p{} \"{}\"", line.page, short_label(m.as_str()));
+        let rest = line
+            .text
+            .get(m.end()..)
+            .unwrap_or("")
+            .trim()
+            .trim_start_matches(':')
+            .trim();
+        let value = match take {
+            Take::Right if !rest.is_empty() => rest.to_string(),
+            Take::Right => lines
+                .get(at.saturating_add(1)..)
+                .unwrap_or(&[])
+                .iter()
+                .take_while(|l| l.page == line.page && (l.y - line.y).abs() < 2.0)
+                .find(|l| l.x > line.x)
+                .map(|l| l.text.trim().to_string())
+                .unwrap_or_default(),
+            Take::Below => {
+                let following = lines.get(at.saturating_add(1)..).unwrap_or(&[]).iter();
+                let taken: Vec<&str> = match stop {
+                    Some(stop) => following
+                        .take_while(|l| !stop.is_match(&l.text))
+                        .take(MAX_BELOW_LINES)
+                        .map(|l| l.text.trim())
+                        .collect(),
+                    None => following.take(1).map(|l| l.text.trim()).collect(),
+                };
+                taken.join("\n")
+            }
+        };
+        let value = if value.is_empty() {
+            RawValue::Empty
+        } else {
+            RawValue::Text(value)
+        };
+        Some(Hit::new(value, source))
     }
 
     fn tick(&self, options: &[(CellRef, String)]) -> Option<Vec<Hit>> {
@@ -223,6 +338,10 @@ impl<'d> DocIndex<'d> {
             .iter()
             .filter_map(|k| match CellRef::parse(k) {
                 Ok(c) if !self.doc.sheets.is_empty() => self.cell(&c),
+                // XML: each part is a path (unprefixed names: any namespace); its first match.
+                _ if self.doc.xml.is_some() => XPath::compile(k, &[])
+                    .ok()
+                    .and_then(|p| self.xpath(&p).into_iter().next()),
                 _ => self.key(k),
             })
             .collect();
@@ -244,6 +363,28 @@ impl<'d> DocIndex<'d> {
     }
 }
 
+/// Most lines a `below` paragraph takes.
+const MAX_BELOW_LINES: usize = 200;
+
+/// A label as matched, trimmed and cut to 40 characters, for provenance.
+fn short_label(s: &str) -> String {
+    let s = s.trim().trim_end_matches(':').trim();
+    let mut out: String = s.chars().take(40).collect();
+    if s.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}
+
+impl Values for DocIndex<'_> {
+    fn text(&self, field: usize) -> Option<&str> {
+        match &self.doc.fields.get(field)?.value {
+            RawValue::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
 /// A tick-box cell is marked by X, a tick, yes or TRUE; anything else (including "no") is not.
 fn is_marked(v: &RawValue) -> bool {
     match v {
@@ -254,5 +395,115 @@ fn is_marked(v: &RawValue) -> bool {
         }
         RawValue::Number(n) => *n == 1.0,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::SourceField;
+
+    fn line(page: u32, y: f32, x: f32, text: &str) -> TextLine {
+        TextLine {
+            page,
+            x,
+            y,
+            text: text.into(),
+        }
+    }
+
+    fn label(re: &str, take: Take, stop: Option<&str>) -> Locator {
+        Locator::Label {
+            pattern: LabelPattern::One(Regex::new(re).unwrap()),
+            take,
+            stop: stop.map(|s| Regex::new(s).unwrap()),
+        }
+    }
+
+    fn flat() -> SourceDoc {
+        SourceDoc {
+            // Deliberately out of reading order: the index sorts by (page, y, x).
+            lines: vec![
+                line(1, 140.0, 72.0, "Views of the child"),
+                line(1, 100.0, 72.0, "Child's name: Amy Smith"),
+                line(1, 120.0, 72.0, "Parent 1 name: Jo Smith"),
+                line(1, 130.0, 72.0, "Parent 2 name:"),
+                line(1, 160.0, 72.0, "Likes drawing."),
+                line(2, 40.0, 72.0, "Dislikes noise."),
+                line(2, 60.0, 72.0, "Section 4: Health"),
+            ],
+            ..SourceDoc::default()
+        }
+    }
+
+    #[test]
+    fn labels_on_flat_text() {
+        let doc = flat();
+        let index = DocIndex::new(&doc);
+        let hits = index
+            .locate(&label("(?i)child's name", Take::Right, None))
+            .unwrap();
+        assert_eq!(hits[0].value, RawValue::Text("Amy Smith".into()));
+        assert_eq!(hits[0].source, "p1 \"Child's name\"");
+        let below = index
+            .locate(&label(
+                "(?i)^views of the child",
+                Take::Below,
+                Some("^Section"),
+            ))
+            .unwrap();
+        assert_eq!(
+            below[0].value,
+            RawValue::Text("Likes drawing.\nDislikes noise.".into())
+        );
+        let next = index
+            .locate(&label("(?i)^views of the child", Take::Below, None))
+            .unwrap();
+        assert_eq!(next[0].value, RawValue::Text("Likes drawing.".into()));
+        let blank = index
+            .locate(&label("Parent 2 name", Take::Right, None))
+            .unwrap();
+        assert_eq!(blank[0].value, RawValue::Empty);
+        assert!(index.locate(&label("Nowhere", Take::Right, None)).is_none());
+    }
+
+    #[test]
+    fn numbered_labels_on_flat_text() {
+        let doc = flat();
+        let index = DocIndex::new(&doc);
+        let numbered = Locator::Label {
+            pattern: LabelPattern::Numbered(
+                (1..=3)
+                    .map(|n| Regex::new(&format!("Parent {n} name")).unwrap())
+                    .collect(),
+            ),
+            take: Take::Right,
+            stop: None,
+        };
+        let hits = index.locate(&numbered).unwrap();
+        assert_eq!(hits.len(), 2);
+        assert_eq!(hits[0].value, RawValue::Text("Jo Smith".into()));
+        assert_eq!(hits[1].value, RawValue::Empty);
+    }
+
+    #[test]
+    fn xfa_paths_find_prefixed_leaves() {
+        let doc = SourceDoc {
+            fields: vec![SourceField {
+                key: "xfa:form1/Section1/ChildName".into(),
+                label: None,
+                value: RawValue::Text("Amy".into()),
+                pos: None,
+            }],
+            ..SourceDoc::default()
+        };
+        let index = DocIndex::new(&doc);
+        for path in [
+            "form1/Section1/ChildName",
+            "xfa:datasets/xfa:data/form1/Section1/ChildName",
+        ] {
+            let hits = index.locate(&Locator::Xfa(path.into())).unwrap();
+            assert_eq!(hits[0].value, RawValue::Text("Amy".into()));
+        }
     }
 }

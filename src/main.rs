@@ -187,6 +187,7 @@ fn check(dir: &Path, quiet: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+<<<<<<< HEAD
 fn report(out: &Path, mappings: &Path, quiet: bool) -> anyhow::Result<ExitCode> {
     let set = match load_mappings(mappings, true) {
         Ok(set) => set,
@@ -209,6 +210,20 @@ fn report(out: &Path, mappings: &Path, quiet: bool) -> anyhow::Result<ExitCode> 
             Ok(ExitCode::from(2))
         }
         Err(e) => Err(e).context("rebuilding the reports"),
+=======
+/// The type of a raw value, for `inspect`.
+fn value_kind(v: &read::RawValue) -> &'static str {
+    use read::RawValue as V;
+    match v {
+        V::Empty => "empty",
+        V::Text(_) => "text",
+        V::Number(_) => "number",
+        V::Bool(_) => "bool",
+        V::Date(_) => "date",
+        V::DateTime(_) => "datetime",
+        V::List(_) => "list",
+        V::Error(_) => "error",
+>>>>>>> main
     }
 }
 
@@ -247,8 +262,9 @@ fn write_inspection(out: &mut impl Write, file: &Path, bytes: &[u8]) -> std::io:
             .unwrap_or_default();
         writeln!(
             out,
-            "{}\t{}{label}",
+            "{}\t{}\t{}{label}",
             f.key,
+            value_kind(&f.value),
             f.value.to_text().replace('\n', "\\n")
         )?;
     }

@@ -24,6 +24,8 @@ struct Ctx<'a> {
     path: &'a Path,
     text: &'a str,
     diags: Diagnostics,
+    /// `[form.namespaces]`: the prefixes `path` locators may use.
+    namespaces: Vec<(String, String)>,
 }
 
 impl Ctx<'_> {
@@ -58,6 +60,12 @@ pub fn compile(path: &Path, text: &str, template: &Template) -> (Option<Mapping>
         path,
         text,
         diags: Diagnostics::default(),
+        namespaces: raw
+            .form
+            .namespaces
+            .iter()
+            .map(|(p, u)| (p.clone(), u.clone()))
+            .collect(),
     };
     let format = check_format(&mut cx, &raw.form.format);
     check_la_code(&mut cx, &raw.form.la_code);
@@ -454,7 +462,18 @@ fn compile_locator(
             Some(Locator::Field(f.get_ref().clone()))
         }
         "xfa" => r.xfa.as_ref().map(|x| Locator::Xfa(x.get_ref().clone())),
-        "path" => r.path.as_ref().map(|p| Locator::Path(p.get_ref().clone())),
+        "path" => {
+            let p = r.path.as_ref()?;
+            match crate::xpath::XPath::compile(p.get_ref(), &cx.namespaces) {
+                Ok(x) => Some(Locator::Path(x)),
+                Err(e) => {
+                    cx.error(p.span(), format!("bad path: {e}")).help = Some(
+                        "paths are a small XPath subset: /a/b, //b, @attr, [n], [@attr='v'], [child='v'], prefix:name".into(),
+                    );
+                    None
+                }
+            }
+        }
         "join" => {
             let j = r.join.as_ref()?;
             if j.get_ref().len() < 2 {
@@ -749,6 +768,32 @@ mod tests {
         assert_eq!(errs.len(), 2, "{errs:?}");
         let errs = errors("[extra.\"child.upn\"]\nprinted = \"UPN\"\n");
         assert!(errs[0].2.contains("map it under [fields]"));
+    }
+
+    #[test]
+    fn xml_paths_compile_at_load_with_the_mappings_prefixes() {
+        let head = "[form]\nla_code = \"957\"\nla_name = \"X\"\nform = \"F\"\nversion = \"1\"\nformat = \"xml\"\n[form.namespaces]\nr = \"urn:r\"\n[form.match]\nroot = \"Request\"\n";
+        let good =
+            format!("{head}[fields.\"child.forename\"]\npath = \"/r:Request/r:Child/@forename\"\n");
+        let (m, diags) = compile(Path::new("m.toml"), &good, &template());
+        assert!(!diags.has_errors(), "{diags}");
+        let m = m.unwrap();
+        assert!(
+            matches!(&m.fields[0].locator, Some(Locator::Path(p)) if p.as_str() == "/r:Request/r:Child/@forename")
+        );
+        assert_eq!(
+            m.fields[0].locator.as_ref().unwrap().describe(),
+            "path /r:Request/r:Child/@forename"
+        );
+        let bad = format!("{head}[fields.\"child.forename\"]\npath = \"/q:Request/Child\"\n");
+        let (_, diags) = compile(Path::new("m.toml"), &bad, &template());
+        let d = diags.errors().next().unwrap();
+        assert_eq!((d.line, d.column), (12, 8));
+        assert!(
+            d.message.contains("unknown namespace prefix `q`"),
+            "{}",
+            d.message
+        );
     }
 
     #[test]

@@ -126,8 +126,8 @@ pub enum Locator {
     Field(String),
     /// pdf: an XFA data path.
     Xfa(String),
-    /// xml: a path.
-    Path(String),
+    /// xml: a path in the XPath subset, compiled at load (its text is kept for [`Locator::describe`]).
+    Path(crate::xpath::XPath),
     /// Several native locators (cells, fields, paths) whose values are joined.
     Join(Vec<String>, String),
 }
@@ -175,7 +175,7 @@ impl Locator {
             ),
             Locator::Field(f) => format!("field {f}"),
             Locator::Xfa(p) => format!("xfa {p}"),
-            Locator::Path(p) => format!("path {p}"),
+            Locator::Path(p) => format!("path {}", p.as_str()),
             Locator::Join(keys, _) => format!("join {}", keys.join(" + ")),
         }
     }

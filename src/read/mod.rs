@@ -4,7 +4,9 @@
 //! Readers never panic on input and never allocate in proportion to what a document *claims* (dimensions,
 //! counts): they check [`Limits`] and return a [`ReadFailure`] naming the limit or the damage.
 
+pub mod pdf;
 pub mod xlsx;
+pub mod xml;
 
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -96,10 +98,19 @@ fn sniff_zip(bytes: &[u8]) -> Format {
     }
 }
 
-/// XML starts (after an optional BOM and white space) with `<`; UTF-16 with or without BOM too.
+/// XML starts (after an optional BOM and white space) with `<`; UTF-16 with or without BOM too. EBCDIC
+/// (`<?xm` is `4C 6F A7 94`) and UTF-32 count as XML so that the XML reader can name the unsupported encoding.
 fn looks_like_xml(head: &[u8]) -> bool {
     let utf16 = [[0xFF, 0xFE], [0xFE, 0xFF], [b'<', 0], [0, b'<']];
     if utf16.iter().any(|p| head.starts_with(p)) {
+        return true;
+    }
+    let other: [&[u8]; 3] = [
+        &[0x4C, 0x6F, 0xA7, 0x94],
+        &[0, 0, 0xFE, 0xFF],
+        &[0, 0, 0, b'<'],
+    ];
+    if other.iter().any(|p| head.starts_with(p)) {
         return true;
     }
     let body = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
@@ -237,6 +248,8 @@ pub struct SourceDoc {
     pub root: Option<String>,
     /// XML: the root element's namespace URI.
     pub namespace: Option<String>,
+    /// XML: the element tree that `path` locators are evaluated on (keys alone cannot resolve namespaces).
+    pub xml: Option<xml::XmlTree>,
     /// Reader remarks that are not failures (e.g. "sheet 'X' skipped: chart sheet").
     pub notes: Vec<String>,
 }
@@ -314,8 +327,12 @@ pub struct Limits {
     pub max_cells: usize,
     /// Most text (bytes) taken from one document.
     pub max_text_bytes: usize,
+    /// Largest size one PDF stream (object, xref, content, font, XFA) may decompress to, in bytes.
+    pub max_pdf_stream_bytes: usize,
     /// Longest time spent on one document.
     pub max_duration: Duration,
+    /// Deepest element nesting read from an XML document.
+    pub max_xml_depth: usize,
 }
 
 impl Default for Limits {
@@ -326,7 +343,9 @@ impl Default for Limits {
             max_zip_ratio: 200,
             max_cells: 1_000_000,
             max_text_bytes: 64 << 20,
+            max_pdf_stream_bytes: 64 << 20,
             max_duration: Duration::from_secs(30),
+            max_xml_depth: 256,
         }
     }
 }
@@ -368,6 +387,8 @@ pub fn read(bytes: &[u8], format: Format, limits: &Limits) -> Result<SourceDoc, 
     let deadline = Deadline::after(limits.max_duration);
     match format {
         Format::Xlsx => xlsx::read(bytes, limits, &deadline),
+        Format::Xml => xml::read(bytes, limits, &deadline),
+        Format::Pdf => pdf::read(bytes, limits, &deadline),
         Format::Empty => Err(ReadFailure::corrupt("file is empty (0 bytes)")),
         Format::Ole => Err(ole_failure(bytes)),
         Format::Zip => Err(match zip::ZipArchive::new(std::io::Cursor::new(bytes)) {
