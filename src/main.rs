@@ -187,7 +187,6 @@ fn check(dir: &Path, quiet: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-<<<<<<< HEAD
 fn report(out: &Path, mappings: &Path, quiet: bool) -> anyhow::Result<ExitCode> {
     let set = match load_mappings(mappings, true) {
         Ok(set) => set,
@@ -210,7 +209,9 @@ fn report(out: &Path, mappings: &Path, quiet: bool) -> anyhow::Result<ExitCode> 
             Ok(ExitCode::from(2))
         }
         Err(e) => Err(e).context("rebuilding the reports"),
-=======
+    }
+}
+
 /// The type of a raw value, for `inspect`.
 fn value_kind(v: &read::RawValue) -> &'static str {
     use read::RawValue as V;
@@ -223,7 +224,6 @@ fn value_kind(v: &read::RawValue) -> &'static str {
         V::DateTime(_) => "datetime",
         V::List(_) => "list",
         V::Error(_) => "error",
->>>>>>> main
     }
 }
 
