@@ -207,6 +207,8 @@ pub struct MappingSet {
     pub warnings: Diagnostics,
     /// blake3 of the national template file: a changed template re-harmonises everything.
     pub template_fingerprint: String,
+    /// The audit's synonym table (`synonyms.toml`; empty when absent).
+    pub synonyms: crate::audit::Synonyms,
 }
 
 impl MappingSet {
@@ -247,6 +249,11 @@ impl MappingSet {
                 )),
             }
         }
+        let synonyms = crate::audit::Synonyms::load_in(dir, &|id| template.get(id).is_some())
+            .unwrap_or_else(|found| {
+                diags.extend(found);
+                crate::audit::Synonyms::default()
+            });
         if mappings.is_empty() && !diags.has_errors() {
             diags.push(Diagnostic::io(
                 dir,
@@ -261,6 +268,7 @@ impl MappingSet {
             mappings,
             warnings: diags,
             template_fingerprint,
+            synonyms,
         })
     }
 }
