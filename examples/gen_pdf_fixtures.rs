@@ -1064,7 +1064,7 @@ fn southport(rel: &str, k: &Kid, encrypt: bool) -> Doc {
     }
 }
 
-// ---- Kingsmere 955 (fillable) and 956 (flattened print view) ----
+// ---- Kingsmere 955: the fillable form and its flattened print view (mapping 956-kingsmere-flat) ----
 
 /// How Kingsmere parents write the relationship; the mapping maps it back.
 fn informal(rel: &str) -> &str {
