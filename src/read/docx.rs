@@ -1131,6 +1131,13 @@ mod tests {
         assert_eq!(f.kind, FailureKind::Corrupt);
         // A zip with word/document.xml missing never reaches here (sniffed as zip), but a directory lie must not
         // panic either.
+        let mut parts: Vec<(String, &str)> =
+            (0..=MAX_PARTS).map(|i| (format!("p{i}"), "")).collect();
+        parts.push(("word/document.xml".into(), "<w:document/>"));
+        let refs: Vec<(&str, &str)> = parts.iter().map(|(n, b)| (n.as_str(), *b)).collect();
+        let f = read_err(&docx_with(&refs), &Limits::default());
+        assert_eq!(f.kind, FailureKind::TooLarge);
+        assert!(f.reason.contains("parts"), "{}", f.reason);
         let no_body = docx_with(&[("word/styles.xml", "<x/>")]);
         assert_eq!(
             read_err(&no_body, &Limits::default()).kind,
