@@ -286,11 +286,16 @@ fn record_status(
     fields: &IndexMap<String, FieldOutcome>,
     extras: &IndexMap<String, FieldOutcome>,
 ) -> RecordStatus {
-    let answered = |f: &FieldOutcome| {
-        matches!(f.status, FieldStatus::Ok | FieldStatus::Invalid)
-            || f.items
-                .as_ref()
-                .is_some_and(|i| i.iter().any(|i| i.status != FieldStatus::Empty))
+    // An unticked box is what a blank form holds too (Word check boxes have no "never set" state), so it does
+    // not make a form filled in; a ticked box, any other value, or an invalid answer does.
+    let filled = |status: FieldStatus, value: Option<&Value>| match status {
+        FieldStatus::Invalid => true,
+        FieldStatus::Ok => value != Some(&Value::Bool(false)),
+        _ => false,
+    };
+    let answered = |f: &FieldOutcome| match &f.items {
+        Some(items) => items.iter().any(|i| filled(i.status, i.value.as_ref())),
+        None => filled(f.status, f.value.as_ref()),
     };
     if !fields.values().chain(extras.values()).any(answered) {
         return RecordStatus::Blank;

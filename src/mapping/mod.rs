@@ -130,6 +130,10 @@ pub enum Locator {
     Path(crate::xpath::XPath),
     /// Several native locators (cells, fields, paths) whose values are joined.
     Join(Vec<String>, String),
+    /// docx: a content control by tag or alias (`{n}` numbers group members).
+    Control(String),
+    /// docx: a legacy form field by name (`{n}` numbers group members).
+    FormField(String),
 }
 
 impl Locator {
@@ -177,6 +181,8 @@ impl Locator {
             Locator::Xfa(p) => format!("xfa {p}"),
             Locator::Path(p) => format!("path {}", p.as_str()),
             Locator::Join(keys, _) => format!("join {}", keys.join(" + ")),
+            Locator::Control(c) => format!("control {c}"),
+            Locator::FormField(f) => format!("formfield {f}"),
         }
     }
 }

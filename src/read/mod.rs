@@ -4,6 +4,7 @@
 //! Readers never panic on input and never allocate in proportion to what a document *claims* (dimensions,
 //! counts): they check [`Limits`] and return a [`ReadFailure`] naming the limit or the damage.
 
+pub mod docx;
 pub mod pdf;
 pub mod xlsx;
 pub mod xml;
@@ -391,6 +392,7 @@ pub fn read(bytes: &[u8], format: Format, limits: &Limits) -> Result<SourceDoc, 
         Format::Xlsx => xlsx::read(bytes, limits, &deadline),
         Format::Xml => xml::read(bytes, limits, &deadline),
         Format::Pdf => pdf::read(bytes, limits, &deadline),
+        Format::Docx => docx::read(bytes, limits, &deadline),
         Format::Empty => Err(ReadFailure::corrupt("file is empty (0 bytes)")),
         Format::Ole => Err(ole_failure(bytes)),
         Format::Zip => Err(match zip::ZipArchive::new(std::io::Cursor::new(bytes)) {
@@ -402,7 +404,7 @@ pub fn read(bytes: &[u8], format: Format, limits: &Limits) -> Result<SourceDoc, 
         }),
         Format::Unknown => Err(ReadFailure::new(
             FailureKind::UnsupportedFormat,
-            "not a recognised document: expected xlsx, pdf or xml",
+            "not a recognised document: expected xlsx, docx, pdf or xml",
         )),
         other => Err(ReadFailure::new(
             FailureKind::UnsupportedFormat,

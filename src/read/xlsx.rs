@@ -122,7 +122,7 @@ fn excel_datetime(dt: &calamine::ExcelDateTime) -> RawValue {
 }
 
 /// Refuses zip bombs by the sizes the directory declares, before anything is inflated.
-fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), ReadFailure> {
+pub(crate) fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), ReadFailure> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| ReadFailure::corrupt(format!("damaged zip container: {e}")))?;
     let mut total: u64 = 0;
