@@ -42,7 +42,7 @@ pub fn identify<'m>(
 ) -> Result<&'m Mapping, Unrecognised> {
     let fits: Vec<&Mapping> = mappings
         .iter()
-        .filter(|m| m.format == format && matches(doc, m))
+        .filter(|m| reads(m.format, format) && matches(doc, m))
         .collect();
     let best = fits
         .iter()
@@ -59,6 +59,12 @@ pub fn identify<'m>(
             many.iter().map(|m| m.id.clone()).collect(),
         )),
     }
+}
+
+/// A mapping reads documents of its own format; an xlsx mapping also reads the same form saved as ODS (the
+/// readers give both the same sheets and cells).
+fn reads(mapping: Format, document: Format) -> bool {
+    mapping == document || (mapping == Format::Xlsx && document == Format::Ods)
 }
 
 fn matches(doc: &SourceDoc, m: &Mapping) -> bool {

@@ -8,73 +8,21 @@
 //!
 //! No row may be `failed` (a panic) or `timeout`. A missing corpus is a failure, not a skip.
 
+mod util;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/real")
-}
+use util::{CorpusRow, copy_rows, corpus_rows, never_matching_mappings, run_bin};
 
-struct Row {
-    path: String,
-    expect: String,
-    note: String,
-}
-
-fn docx_rows() -> Vec<Row> {
-    let tsv = corpus().join("expect.tsv");
-    let text = std::fs::read_to_string(&tsv).unwrap_or_else(|e| {
-        panic!(
-            "the real corpus is missing ({}: {e}); this test needs ../shared/corpus/real",
-            tsv.display()
-        )
-    });
-    let rows: Vec<Row> = text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .filter_map(|l| {
-            let cols: Vec<&str> = l.split('\t').collect();
-            (cols.get(1) == Some(&"docx")).then(|| Row {
-                path: cols[0].to_string(),
-                expect: cols[2].to_string(),
-                note: cols.get(3).unwrap_or(&"").to_string(),
-            })
-        })
-        .collect();
+fn docx_rows() -> Vec<CorpusRow> {
+    let rows = corpus_rows(&["docx"]);
     assert!(rows.len() >= 5, "expected the docx rows of expect.tsv");
     rows
 }
 
-/// Runs the binary with a wall-clock limit; returns (exit code, stdout).
-fn run_bin(args: &[&str], limit: Duration) -> (Option<i32>, String) {
-    let out_file = tempfile::NamedTempFile::new().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_harmonise"))
-        .args(args)
-        .stdout(out_file.reopen().unwrap())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("harmonise {args:?} did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    (
-        status.code(),
-        std::fs::read_to_string(out_file.path()).unwrap(),
-    )
-}
-
 /// What `inspect` must show for a readable row, from its note: (key prefix, value kind, at least how many).
-fn wanted(row: &Row) -> Vec<(&'static str, &'static str, usize)> {
+fn wanted(row: &CorpusRow) -> Vec<(&'static str, &'static str, usize)> {
     let note = row.note.to_lowercase();
     let number = |word: &str| -> usize {
         // "9 FORMCHECKBOX fields", "40 text inputs + 29 check boxes": the number just before the word.
@@ -109,24 +57,8 @@ fn real_docx_corpus_matches_expectations() {
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("in");
     let out = tmp.path().join("out");
-    std::fs::create_dir_all(input.join("docx")).unwrap();
-    for row in &rows {
-        std::fs::copy(corpus().join(&row.path), input.join(&row.path))
-            .unwrap_or_else(|e| panic!("copying {}: {e}", row.path));
-    }
-    let mappings = tmp.path().join("mappings");
-    std::fs::create_dir_all(&mappings).unwrap();
-    std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings/national-template.toml"),
-        mappings.join("national-template.toml"),
-    )
-    .unwrap();
-    std::fs::write(
-        mappings.join("990-never.toml"),
-        "[form]\nla_code = \"990\"\nla_name = \"Nowhere\"\nform = \"none\"\nversion = \"1\"\nformat = \"docx\"\n\
-         [form.match]\ncontains = \"zz-no-document-says-this-zz\"\n",
-    )
-    .unwrap();
+    copy_rows(&rows, &input);
+    let mappings = never_matching_mappings(&tmp.path().join("mappings"), "docx");
     let (code, _) = run_bin(
         &[
             "run",

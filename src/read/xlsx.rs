@@ -102,7 +102,7 @@ fn text_value(s: &str, text_bytes: &mut usize, limits: &Limits) -> Result<RawVal
 }
 
 /// Dates without a time of day become plain dates; calamine honours the 1904 epoch.
-fn excel_datetime(dt: &calamine::ExcelDateTime) -> RawValue {
+pub(crate) fn excel_datetime(dt: &calamine::ExcelDateTime) -> RawValue {
     if dt.is_duration() {
         return RawValue::Number(dt.as_f64());
     }
