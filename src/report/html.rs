@@ -190,7 +190,7 @@ fn heatmap(h: &mut String, r: &AuditReport) {
     const CW: usize = 18;
     const CH: usize = 24;
     const GAP: usize = 8;
-    const LEFT: usize = 230;
+    const LEFT: usize = 300;
     const TOP: usize = 170;
     const RIGHT: usize = 130;
     // Column x positions, with a gap between the must, should and no groups.
@@ -257,13 +257,16 @@ fn heatmap(h: &mut String, r: &AuditReport) {
     }
     for (j, form) in r.forms.iter().enumerate() {
         let y = TOP + j * CH;
+        // An LA with several forms (a fillable PDF and its print view) is told apart by the mapping id.
+        let shared = r.forms.iter().filter(|f| f.la_code == form.la_code).count() > 1;
+        let tag = if shared { &form.mapping } else { &form.la_code };
         let _ = write!(
             h,
             "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"12\">{} ({})</text>",
             LEFT - 8,
             y + CH / 2 + 4,
-            escape(&truncate(&form.la_name, 30)),
-            escape(&form.la_code)
+            escape(&truncate(&form.la_name, if shared { 26 } else { 34 })),
+            escape(tag)
         );
         for (f, &x) in r.fields.iter().zip(&xs) {
             let c = form.completeness.iter().find(|c| c.field.field == f.field);
