@@ -14,6 +14,7 @@
     )
 )]
 
+pub mod audit;
 pub mod check;
 pub mod diag;
 pub mod harmonise;
@@ -24,6 +25,7 @@ pub mod output;
 pub mod pipeline;
 pub mod read;
 pub mod record;
+pub mod report;
 pub mod state;
 pub mod suggest;
 pub mod template;
