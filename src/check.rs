@@ -339,6 +339,7 @@ mod tests {
             status: RecordStatus::Ok,
             fields,
             extras: IndexMap::new(),
+            unconsumed: Vec::new(),
         };
         let ok = |v: &str| ExpectedItem {
             status: Some(FieldStatus::Ok),

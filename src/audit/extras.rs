@@ -489,6 +489,7 @@ mod tests {
             fields: vec![],
             extras,
             fingerprint: String::new(),
+            tests: Vec::new(),
         };
         let ms = vec![
             mapping(

@@ -28,6 +28,10 @@ pub enum Where {
     Tick(Vec<(String, String)>),
     /// A PDF form field.
     Field(String),
+    /// A Word content control (tag or title).
+    Control(String),
+    /// A Word legacy form field.
+    FormField(String),
     /// An XML element path.
     Path(String),
 }
@@ -133,35 +137,67 @@ pub fn candidates(
     group_header: &dyn Fn(&[String]) -> bool,
     group_label: &dyn Fn(&str) -> bool,
 ) -> Vec<Candidate> {
-    if !doc.sheets.is_empty() {
-        return grid_candidates(doc, group_header, group_label);
-    }
     if let Some(tree) = &doc.xml {
         return xml_candidates(doc, tree, group_label);
     }
-    doc.fields
-        .iter()
-        .map(|f| {
-            let name = pdf_field_words(&f.key);
-            let tooltip = f.label.clone().filter(|l| !l.trim().is_empty());
-            let alt_label = tooltip.as_ref().map(|_| name.clone());
-            let label = tooltip.unwrap_or(name);
-            let at = if doc.root.is_some() {
-                Where::Path(f.key.clone())
+    let mut out = if doc.sheets.is_empty() {
+        Vec::new()
+    } else {
+        grid_candidates(doc, group_header, group_label)
+    };
+    // Named fields: PDF AcroForm fields, Word content controls (`sdt:`) and legacy form fields (`ff:`). A number
+    // in the name of a group's field ("Parent1Name") becomes `{n}`.
+    let mut numbered_at: HashMap<String, usize> = HashMap::new();
+    for f in doc.fields.iter().filter(|f| f.pos.is_none()) {
+        let (name_key, make): (&str, fn(String) -> Where) =
+            if let Some(c) = f.key.strip_prefix("sdt:") {
+                (c, Where::Control)
+            } else if let Some(c) = f.key.strip_prefix("ff:") {
+                (c, Where::FormField)
             } else {
-                Where::Field(f.key.clone())
+                (f.key.as_str(), Where::Field)
             };
-            Candidate {
-                label,
-                at,
-                values: vec![f.value.clone()],
-                group: false,
-                siblings: Vec::new(),
-                context: None,
-                alt_label,
+        let name = pdf_field_words(name_key);
+        if let Some((pre, n, post)) = numbered(&name) {
+            let digit = n.to_string();
+            let pattern = format!("{pre}{{n}}{post}");
+            // The number is in the last segment of a qualified name (`form1[0].Parent1Name[0]`).
+            let cut = name_key.rfind('.').map_or(0, |i| i.saturating_add(1));
+            let (head, last) = name_key.split_at(cut.min(name_key.len()));
+            if last.matches(digit.as_str()).count() == 1 && group_label(&pattern) {
+                let key = format!("{head}{}", last.replacen(digit.as_str(), "{n}", 1));
+                if let Some(&i) = numbered_at.get(&key) {
+                    if let Some(c) = out.get_mut(i) {
+                        c.values.push(f.value.clone());
+                    }
+                } else {
+                    numbered_at.insert(key.clone(), out.len());
+                    out.push(Candidate {
+                        label: pattern,
+                        at: make(key),
+                        values: vec![f.value.clone()],
+                        group: true,
+                        siblings: Vec::new(),
+                        context: None,
+                        alt_label: None,
+                    });
+                }
+                continue;
             }
-        })
-        .collect()
+        }
+        let tooltip = f.label.clone().filter(|l| !l.trim().is_empty());
+        let alt_label = tooltip.as_ref().map(|_| name.clone());
+        out.push(Candidate {
+            label: tooltip.unwrap_or(name),
+            at: make(name_key.to_string()),
+            values: vec![f.value.clone()],
+            group: false,
+            siblings: Vec::new(),
+            context: None,
+            alt_label,
+        });
+    }
+    out
 }
 
 /// A PDF field's name in words, without widget words: "Given Name Text Box" -> "Given Name".

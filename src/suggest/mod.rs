@@ -136,9 +136,13 @@ pub fn suggest(
         .collect();
     let group_label = |label: &str| {
         let before = label.split("{n}").next().unwrap_or(label);
-        tokens(before)
-            .iter()
-            .any(|w| group_words.contains(&w.trim_end_matches('s').to_string()))
+        // "Prof" abbreviates "professional": a word of 4+ letters that starts a group word counts.
+        tokens(before).iter().any(|w| {
+            let w = w.trim_end_matches('s');
+            group_words
+                .iter()
+                .any(|g| g == w || (w.len() >= 4 && g.starts_with(w)))
+        })
     };
     let cands = candidates::candidates(doc, &group_header, &group_label);
     let filled = cands.iter().filter(|c| !c.values.is_empty()).count() * 2 > cands.len();
@@ -170,9 +174,11 @@ pub fn suggest(
     let mut split_names: Vec<usize> = Vec::new();
     for (i, c) in cands.iter().enumerate() {
         // The label in its context (XML: the enclosing element's words), so `Requester/@name` is no full name.
-        let t = tokens(&match &c.context {
-            Some(ctx) => format!("{ctx} {}", c.label),
-            None => c.label.replace("{n}", " "),
+        // A PDF field's name is more specific than a tooltip such as "Name".
+        let t = tokens(&match (&c.context, &c.alt_label) {
+            (Some(ctx), _) => format!("{ctx} {}", c.label),
+            (None, Some(alt)) => alt.clone(),
+            (None, None) => c.label.replace("{n}", " "),
         });
         if !c.group
             && phrases

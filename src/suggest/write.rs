@@ -61,8 +61,20 @@ fn locator_lines(at: &Where, group_ok: bool, tick_values: &dyn Fn(&str) -> Strin
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        Where::Field(f) => format!("field = {}", q(&super::glob_escape(f))),
+        Where::Field(f) => {
+            let f = super::glob_escape(f).replace("[{]n[}]", "{n}");
+            let f = if group_ok { f } else { f.replace("{n}", "1") };
+            format!("field = {}", q(&f))
+        }
         Where::Path(p) => format!("path = {}", q(p)),
+        Where::Control(c) => format!(
+            "control = {}",
+            q(&c.replace("{n}", if group_ok { "{n}" } else { "1" }))
+        ),
+        Where::FormField(f) => format!(
+            "formfield = {}",
+            q(&f.replace("{n}", if group_ok { "{n}" } else { "1" }))
+        ),
     }
 }
 
