@@ -207,7 +207,7 @@ const SURNAMES: &[&str] = &[
     "Lindqvist",
     "Bramwell",
     "Kaur",
-    "Fenwick",
+    "Fennimore",
     "O'Malley",
     "Whitlock",
     "Abara",

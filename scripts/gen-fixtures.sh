@@ -6,3 +6,5 @@ cd "$(dirname "$0")/.."
 
 cargo run --quiet --example gen_xlsx_fixtures
 cargo run --quiet --example gen_xml_fixtures
+cargo run --quiet --example gen_pdf_fixtures
+cargo run --quiet --example gen_docx_fixtures

@@ -7,7 +7,7 @@ use jiff::civil;
 use crate::locate::{DocIndex, Hit};
 use crate::mapping::{Mapping, Rule};
 use crate::read::{Format, SourceDoc};
-use crate::record::{FieldOutcome, FieldStatus, Item, Record, RecordStatus, Value};
+use crate::record::{FieldOutcome, FieldStatus, Item, Record, RecordStatus, SourceKey, Value};
 use crate::template::{FieldDef, FieldType, Statutory, Template};
 use crate::validate;
 
@@ -42,7 +42,7 @@ pub fn identify<'m>(
 ) -> Result<&'m Mapping, Unrecognised> {
     let fits: Vec<&Mapping> = mappings
         .iter()
-        .filter(|m| m.format == format && matches(doc, m))
+        .filter(|m| reads(m.format, format) && matches(doc, m))
         .collect();
     let best = fits
         .iter()
@@ -59,6 +59,12 @@ pub fn identify<'m>(
             many.iter().map(|m| m.id.clone()).collect(),
         )),
     }
+}
+
+/// A mapping reads documents of its own format; an xlsx mapping also reads the same form saved as ODS (the
+/// readers give both the same sheets and cells).
+fn reads(mapping: Format, document: Format) -> bool {
+    mapping == document || (mapping == Format::Xlsx && document == Format::Ods)
 }
 
 fn matches(doc: &SourceDoc, m: &Mapping) -> bool {
@@ -107,6 +113,7 @@ pub fn harmonise(
         .map(|r| (r.target.clone(), apply(&index, r, &FieldType::Text, false)))
         .collect();
     let status = record_status(template, &fields, &extras);
+    let unconsumed = unconsumed(doc, mapping, fields.values().chain(extras.values()));
     Record {
         file: file.to_string(),
         mapping: mapping.id.clone(),
@@ -114,7 +121,67 @@ pub fn harmonise(
         status,
         fields,
         extras,
+        unconsumed,
     }
+}
+
+/// The drift hook: keys of the document's non-empty source fields that are neither a hit's source (nor one of
+/// the cells a locator names) nor a cell matched by one of the mapping's label regexes. Printed furniture
+/// (titles, question text) is among them; the audit tells it from answers by comparing digests across documents.
+pub fn unconsumed<'a>(
+    doc: &SourceDoc,
+    mapping: &Mapping,
+    outcomes: impl Iterator<Item = &'a FieldOutcome>,
+) -> Vec<SourceKey> {
+    use std::collections::HashSet;
+    use std::hash::{Hash, Hasher};
+    let mut consumed: HashSet<String> = HashSet::new();
+    let mut add = |source: &str| {
+        for part in source.split(" + ").flat_map(|p| p.split(", ")) {
+            consumed.insert(part.trim().to_string());
+        }
+    };
+    for o in outcomes {
+        if let Some(s) = &o.source {
+            add(s);
+        }
+        for i in o.items.iter().flatten() {
+            if let Some(s) = &i.source {
+                add(s);
+            }
+        }
+    }
+    let mut labels = Vec::new();
+    for rule in mapping.fields.iter().chain(&mapping.extras) {
+        match &rule.locator {
+            Some(crate::mapping::Locator::Label { pattern, .. }) => match pattern {
+                crate::mapping::LabelPattern::One(re) => labels.push(re),
+                crate::mapping::LabelPattern::Numbered(res) => labels.extend(res),
+            },
+            Some(crate::mapping::Locator::Tick(opts)) => {
+                for (c, _) in opts {
+                    add(&c.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    doc.fields
+        .iter()
+        .filter(|f| !f.value.is_empty() && !consumed.contains(&f.key))
+        .filter(|f| match &f.value {
+            crate::read::RawValue::Text(t) => !labels.iter().any(|re| re.is_match(t.trim())),
+            _ => true,
+        })
+        .map(|f| {
+            let mut h = std::hash::DefaultHasher::new();
+            f.value.to_text().trim().to_lowercase().hash(&mut h);
+            SourceKey {
+                key: f.key.clone(),
+                digest: h.finish(),
+            }
+        })
+        .collect()
 }
 
 /// One rule: locate, then transform each hit.
@@ -225,11 +292,16 @@ fn record_status(
     fields: &IndexMap<String, FieldOutcome>,
     extras: &IndexMap<String, FieldOutcome>,
 ) -> RecordStatus {
-    let answered = |f: &FieldOutcome| {
-        matches!(f.status, FieldStatus::Ok | FieldStatus::Invalid)
-            || f.items
-                .as_ref()
-                .is_some_and(|i| i.iter().any(|i| i.status != FieldStatus::Empty))
+    // An unticked box is what a blank form holds too (Word check boxes have no "never set" state), so it does
+    // not make a form filled in; a ticked box, any other value, or an invalid answer does.
+    let filled = |status: FieldStatus, value: Option<&Value>| match status {
+        FieldStatus::Invalid => true,
+        FieldStatus::Ok => value != Some(&Value::Bool(false)),
+        _ => false,
+    };
+    let answered = |f: &FieldOutcome| match &f.items {
+        Some(items) => items.iter().any(|i| filled(i.status, i.value.as_ref())),
+        None => filled(f.status, f.value.as_ref()),
     };
     if !fields.values().chain(extras.values()).any(answered) {
         return RecordStatus::Blank;

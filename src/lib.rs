@@ -14,6 +14,7 @@
     )
 )]
 
+pub mod audit;
 pub mod diag;
 pub mod harmonise;
 pub mod locate;
@@ -23,6 +24,7 @@ pub mod output;
 pub mod pipeline;
 pub mod read;
 pub mod record;
+pub mod report;
 pub mod state;
 pub mod template;
 pub mod validate;

@@ -8,6 +8,7 @@ use regex::Regex;
 
 use crate::mapping::transform::{NO_WORDS, YES_WORDS};
 use crate::mapping::{CellRef, LabelPattern, Locator, MAX_GROUP_MEMBERS, Take};
+use crate::read::docx::{CONTROL_PREFIX, FORMFIELD_PREFIX};
 use crate::read::pdf::XFA_PREFIX;
 use crate::read::{GridPos, RawValue, SourceDoc, TextLine, column_letters};
 use crate::xpath::{Values, XPath};
@@ -127,7 +128,33 @@ impl<'d> DocIndex<'d> {
                 (!hits.is_empty()).then_some(hits)
             }
             Locator::Join(keys, sep) => self.join(keys, sep).map(|h| vec![h]),
+            Locator::Control(name) => self.numbered(name, |n| self.control(n)),
+            Locator::FormField(name) => {
+                self.numbered(name, |n| self.key(&format!("{FORMFIELD_PREFIX}{n}")))
+            }
         }
+    }
+
+    /// A docx locator, or with `{n}` one hit per member 1, 2, ... up to the first that is not there.
+    fn numbered(&self, name: &str, find: impl Fn(&str) -> Option<Hit>) -> Option<Vec<Hit>> {
+        if !name.contains("{n}") {
+            return find(name).map(|h| vec![h]);
+        }
+        let hits: Vec<Hit> = (1..=MAX_GROUP_MEMBERS)
+            .map_while(|n| find(&name.replace("{n}", &n.to_string())))
+            .collect();
+        (!hits.is_empty()).then_some(hits)
+    }
+
+    /// A content control by tag (its key), else by alias (its label).
+    fn control(&self, name: &str) -> Option<Hit> {
+        self.key(&format!("{CONTROL_PREFIX}{name}")).or_else(|| {
+            let f =
+                self.doc.fields.iter().find(|f| {
+                    f.key.starts_with(CONTROL_PREFIX) && f.label.as_deref() == Some(name)
+                })?;
+            Some(Hit::new(f.value.clone(), f.key.clone()))
+        })
     }
 
     /// Every element or attribute a path selects, in document order; an element without text is an empty hit
@@ -385,13 +412,17 @@ impl Values for DocIndex<'_> {
     }
 }
 
-/// A tick-box cell is marked by X, a tick, yes or TRUE; anything else (including "no") is not.
+/// A tick-box cell is marked by X, a tick, yes or TRUE; anything else (including "no") is not. A cell that
+/// holds its option's wording after the box (Word forms: `☒ Parent`, `✓ School`, `X Parent`) is marked by its
+/// first character: ☒ ☑ ✓ ✔, or an X followed by a space; `☐ Parent` is not.
 fn is_marked(v: &RawValue) -> bool {
     match v {
         RawValue::Bool(b) => *b,
         RawValue::Text(t) => {
             let t = t.trim().to_lowercase();
-            YES_WORDS.contains(&t.as_str()) && !NO_WORDS.contains(&t.as_str())
+            (YES_WORDS.contains(&t.as_str()) && !NO_WORDS.contains(&t.as_str()))
+                || t.starts_with(['☒', '☑', '✓', '✔'])
+                || t.starts_with("x ")
         }
         RawValue::Number(n) => *n == 1.0,
         _ => false,
@@ -504,6 +535,48 @@ mod tests {
         ] {
             let hits = index.locate(&Locator::Xfa(path.into())).unwrap();
             assert_eq!(hits[0].value, RawValue::Text("Amy".into()));
+        }
+    }
+
+    #[test]
+    fn docx_controls_form_fields_and_tick_boxes_with_wording() {
+        let field = |key: &str, label: Option<&str>, value: RawValue| SourceField {
+            key: key.into(),
+            label: label.map(str::to_string),
+            value,
+            pos: None,
+        };
+        let doc = SourceDoc {
+            fields: vec![
+                field("sdt:Parent1Name", None, RawValue::Text("Jo".into())),
+                field("sdt:Parent2Name", None, RawValue::Empty),
+                field(
+                    "sdt:#1",
+                    Some("Child's surname"),
+                    RawValue::Text("Smith".into()),
+                ),
+                field("ff:Agree", None, RawValue::Bool(true)),
+            ],
+            ..SourceDoc::default()
+        };
+        let index = DocIndex::new(&doc);
+        let hits = index
+            .locate(&Locator::Control("Parent{n}Name".into()))
+            .unwrap();
+        assert_eq!(hits.len(), 2);
+        assert_eq!(hits[1].source, "sdt:Parent2Name");
+        let by_alias = index
+            .locate(&Locator::Control("Child's surname".into()))
+            .unwrap();
+        assert_eq!(by_alias[0].source, "sdt:#1");
+        assert!(index.locate(&Locator::Control("Nope".into())).is_none());
+        let ff = index.locate(&Locator::FormField("Agree".into())).unwrap();
+        assert_eq!(ff[0].value, RawValue::Bool(true));
+        for marked in ["☒ Parent", "✓ School", "X Parent", "x"] {
+            assert!(is_marked(&RawValue::Text(marked.into())), "{marked}");
+        }
+        for unmarked in ["☐ Parent", "Xavier", "Parent", "no"] {
+            assert!(!is_marked(&RawValue::Text(unmarked.into())), "{unmarked}");
         }
     }
 }

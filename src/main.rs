@@ -78,6 +78,15 @@ enum Command {
         /// The document.
         file: PathBuf,
     },
+    /// Rebuild report.json, report.html and report.xlsx from a finished run's records.jsonl and the mappings,
+    /// without reading any document.
+    Report {
+        /// The output folder of a finished run (holding records.jsonl).
+        out: PathBuf,
+        /// The folder holding national-template.toml and the mapping files.
+        #[arg(long, default_value = "mappings")]
+        mappings: PathBuf,
+    },
     /// Internal: serve `run --isolate` over stdin/stdout (JSON lines).
     #[command(hide = true)]
     Worker {
@@ -154,6 +163,10 @@ fn main() -> ExitCode {
         Command::Worker { mappings, config } => {
             log.init(ProgressBar::hidden());
             worker(&mappings, &config)
+        }
+        Command::Report { out, mappings } => {
+            log.init(ProgressBar::hidden());
+            report(&out, &mappings, cli.quiet)
         }
     };
     match result {
@@ -280,6 +293,31 @@ fn check(dir: &Path, quiet: bool) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn report(out: &Path, mappings: &Path, quiet: bool) -> anyhow::Result<ExitCode> {
+    let set = match load_mappings(mappings, true) {
+        Ok(set) => set,
+        Err(code) => return Ok(code),
+    };
+    match harmonise::report::rebuild(out, &set) {
+        Ok(report) => {
+            if !quiet {
+                eprintln!(
+                    "harmonise: reports rebuilt for {} form(s) from {} record(s) in {}",
+                    report.summary.forms,
+                    report.summary.documents,
+                    out.display()
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e @ harmonise::report::RebuildError::NoRecords(_)) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(2))
+        }
+        Err(e) => Err(e).context("rebuilding the reports"),
+    }
 }
 
 /// The type of a raw value, for `inspect`.
@@ -469,6 +507,17 @@ impl Reporter {
     }
 }
 
+impl Plain {
+    fn print(&self, done: u64, total: u64) {
+        let secs = self.started.elapsed().as_secs_f64().max(0.001);
+        eprintln!(
+            "harmonise: {done}/{total} documents ({}%), {:.0}/s",
+            done.saturating_mul(100) / total,
+            done as f64 / secs
+        );
+    }
+}
+
 impl Progress for Reporter {
     fn start(&self, total: u64) {
         self.bar.set_length(total);
@@ -488,15 +537,20 @@ impl Progress for Reporter {
         };
         if last.0.elapsed() >= Duration::from_secs(5) || tenth > last.1 {
             *last = (Instant::now(), tenth);
-            let secs = p.started.elapsed().as_secs_f64().max(0.001);
-            eprintln!(
-                "harmonise: {done}/{total} documents ({}%), {:.0}/s",
-                done.saturating_mul(100) / total,
-                done as f64 / secs
-            );
+            p.print(done, total);
         }
     }
     fn finish(&self) {
         self.bar.finish_and_clear();
+        // A line skipped under contention (try_lock) must not be the last one: always end on 100%.
+        if let Some(p) = &self.plain
+            && let Ok(last) = p.last.lock()
+            && last.1 < 10
+        {
+            p.print(
+                p.done.load(Ordering::Relaxed),
+                p.total.load(Ordering::Relaxed).max(1),
+            );
+        }
     }
 }

@@ -354,6 +354,7 @@ pub fn run(
     let mut writer = RecordWriter::create(&opts.out, &set.template, opts.shareable)?;
     let mut rows = Vec::with_capacity(inputs.len());
     let mut entries: Vec<Entry> = Vec::with_capacity(inputs.len());
+    let mut audit = crate::audit::Audit::new(set);
     let process_one = |input: &Input| {
         let known = prior
             .as_ref()
@@ -369,11 +370,23 @@ pub fn run(
         let input = &inputs[index];
         let outcome = resolve(input, processed, prior.as_ref(), &mut carrier, set, opts);
         tracing::debug!(file = %outcome.row.path, status = outcome.row.status.as_str(), "document");
-        let span = match &outcome.record {
-            Some(record) => Some(writer.write(record)?),
-            None => None,
+        let (span, unconsumed) = match outcome.record {
+            Some(mut record) => {
+                audit.add(&record);
+                (
+                    Some(writer.write(&record)?),
+                    std::mem::take(&mut record.unconsumed),
+                )
+            }
+            None => (None, Vec::new()),
         };
-        entries.push(state::entry(&outcome.row, outcome.stamp, span, &ctx));
+        entries.push(state::entry(
+            &outcome.row,
+            outcome.stamp,
+            span,
+            unconsumed,
+            &ctx,
+        ));
         rows.push(outcome.row);
         Ok(())
     })?;
@@ -398,6 +411,8 @@ pub fn run(
         &ctx.state(records_stamp, entries),
     )?);
     commit_all(&opts.out, staged)?;
+    // Reports are derived from the records (`harmonise report` rebuilds them), so they follow the commit.
+    crate::report::write_all(&opts.out, &audit.finish())?;
     if !opts.shareable {
         // A shareable copy from an earlier run would no longer match the records.
         let old = opts.out.join(SHAREABLE_CSV);
@@ -518,7 +533,10 @@ fn resolve(
     };
     let record = match entry.record {
         Some(span) => match carrier.read(span, &input.rel) {
-            Ok(record) => Some(record),
+            Ok(mut record) => {
+                record.unconsumed = entry.unconsumed.clone();
+                Some(record)
+            }
             Err(why) => {
                 tracing::warn!(file = %input.rel, reason = %why, "cannot carry the record forward; processing again");
                 return process(input, set, opts);

@@ -194,4 +194,19 @@ pub struct Record {
     /// The form's extra (non-statutory) fields that the mapping captures.
     #[serde(skip_serializing_if = "IndexMap::is_empty", default)]
     pub extras: IndexMap<String, FieldOutcome>,
+    /// Non-empty source fields of the document that no rule consumed (for the drift audit). Never serialized:
+    /// `records.jsonl` does not carry it, so a report rebuilt from records has no unconsumed-field drift.
+    #[serde(skip)]
+    pub unconsumed: Vec<SourceKey>,
+}
+
+/// A source field no rule consumed: its locator, and a digest of its content that only tells the audit whether
+/// the content is the same in every document of a form (printed furniture) or varies (an answer). No report
+/// carries the digest or the content; the private state file keeps the digest for incremental runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceKey {
+    /// The locator, e.g. `Request!C41`.
+    pub key: String,
+    /// A digest of the content (trimmed, lower-cased).
+    pub digest: u64,
 }

@@ -25,6 +25,7 @@ use crate::mapping::MappingSet;
 use crate::output::RecordSpan;
 use crate::read::Limits;
 use crate::record::Record;
+use crate::record::SourceKey;
 
 /// The state file's name in the output folder.
 pub const STATE_FILE: &str = ".harmonise-state.json";
@@ -79,6 +80,10 @@ pub struct Entry {
     pub reason: Option<String>,
     /// Where its record lies in `records.jsonl`, if it has one.
     pub record: Option<RecordSpan>,
+    /// Source fields no rule consumed (keys and content digests), carried forward with the record so the drift
+    /// audit of an incremental run sees skipped documents too. The file is as private as records.jsonl.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unconsumed: Vec<SourceKey>,
 }
 
 /// The whole state file.
@@ -243,6 +248,7 @@ pub fn entry(
     row: &ManifestRow,
     stamp: Option<Stamp>,
     record: Option<RecordSpan>,
+    unconsumed: Vec<SourceKey>,
     ctx: &Context,
 ) -> Entry {
     Entry {
@@ -260,6 +266,7 @@ pub fn entry(
         status: row.effective_status(),
         reason: row.reason.clone(),
         record,
+        unconsumed,
     }
 }
 

@@ -26,6 +26,7 @@ use crate::manifest::{DocStatus, ManifestRow};
 use crate::mapping::MappingSet;
 use crate::pipeline::{self, DocOutcome, Input, Processed, RunOptions};
 use crate::read::Limits;
+use crate::record::SourceKey;
 use crate::state::{Entry, Stamp};
 
 /// Environment variable: the worker aborts on the file of this name (a test hook, see the module docs).
@@ -106,7 +107,7 @@ pub fn serve(
                 stamp: None,
             }),
         };
-        serde_json::to_writer(&mut output, &processed)?;
+        serde_json::to_writer(&mut output, &Answer::from(processed))?;
         output.write_all(b"\n")?;
         output.flush()?;
     }
@@ -285,8 +286,8 @@ impl WorkerPool {
             }
             let answer = worker.lines.recv_timeout(self.limit.saturating_add(GRACE));
             return match answer {
-                Ok(Ok(text)) => match serde_json::from_str::<Processed>(&text) {
-                    Ok(p) => p,
+                Ok(Ok(text)) => match serde_json::from_str::<Answer>(&text) {
+                    Ok(answer) => answer.into_processed(),
                     Err(e) => {
                         *slot = None;
                         failed(
@@ -396,5 +397,42 @@ mod tests {
         assert_eq!(unhex(&pipeline::hex(b"a\xff/b")), Some(b"a\xff/b".to_vec()));
         assert_eq!(unhex("abc"), None);
         assert_eq!(unhex("zz"), None);
+    }
+}
+
+/// A worker's answer on the wire: the outcome, plus the record's unconsumed source keys, which records.jsonl
+/// (and so `Record`'s own serialization) leaves out but the drift audit needs.
+#[derive(Serialize, Deserialize)]
+struct Answer {
+    processed: Processed,
+    #[serde(default)]
+    unconsumed: Vec<SourceKey>,
+}
+
+impl From<Processed> for Answer {
+    fn from(mut processed: Processed) -> Answer {
+        let unconsumed = match &mut processed {
+            Processed::Done(DocOutcome {
+                record: Some(r), ..
+            }) => std::mem::take(&mut r.unconsumed),
+            _ => Vec::new(),
+        };
+        Answer {
+            processed,
+            unconsumed,
+        }
+    }
+}
+
+impl Answer {
+    fn into_processed(self) -> Processed {
+        let mut processed = self.processed;
+        if let Processed::Done(DocOutcome {
+            record: Some(r), ..
+        }) = &mut processed
+        {
+            r.unconsumed = self.unconsumed;
+        }
+        processed
     }
 }

@@ -589,4 +589,29 @@ fn isolate_over_the_bundled_fixtures_matches_the_in_process_run() {
         read(&inproc.join("records.jsonl")),
         "the same records, in or out of process"
     );
+    assert_eq!(
+        read(&iso.join("report.json")),
+        read(&inproc.join("report.json")),
+        "the same report (drift included), in or out of process"
+    );
+}
+
+#[test]
+fn an_unchanged_rerun_of_the_fixtures_writes_the_same_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let (input, mappings) = (root().join("fixtures/forms"), root().join("mappings"));
+    assert_eq!(code(&run_with(&input, &out, &mappings, &["--quiet"])), 0);
+    let first = read(&out.join("report.json"));
+    assert!(
+        String::from_utf8_lossy(&first).contains("\"unconsumed\""),
+        "the fixtures have unconsumed source fields (the CTF's second SEN need)"
+    );
+    assert_eq!(code(&run_with(&input, &out, &mappings, &["--quiet"])), 0);
+    assert!(statuses(&out).values().all(|s| s == "skipped_unchanged"));
+    assert_eq!(
+        read(&out.join("report.json")),
+        first,
+        "skipped documents carry their drift evidence forward"
+    );
 }

@@ -8,10 +8,12 @@
 //! No row may be `failed` (a panic) or `timeout`, and the whole run must finish. A missing corpus is a failure,
 //! not a skip.
 
+mod util;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use util::{CorpusRow, copy_rows, corpus_rows, never_matching_mappings, run_bin};
 
 /// Known deviations from expect.tsv, with why harmonise's answer is defensible. The file must still not panic.
 const DEVIATIONS: &[(&str, &str)] = &[(
@@ -20,64 +22,10 @@ const DEVIATIONS: &[(&str, &str)] = &[(
      tree and the one text field are intact, so the form reads (with a note) instead of being rejected",
 )];
 
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/real")
-}
-
-struct Row {
-    path: String,
-    expect: String,
-    note: String,
-}
-
-fn pdf_rows() -> Vec<Row> {
-    let tsv = corpus().join("expect.tsv");
-    let text = std::fs::read_to_string(&tsv).unwrap_or_else(|e| {
-        panic!(
-            "the real corpus is missing ({}: {e}); this test needs ../shared/corpus/real",
-            tsv.display()
-        )
-    });
-    let rows: Vec<Row> = text
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .filter_map(|l| {
-            let cols: Vec<&str> = l.split('\t').collect();
-            (cols.get(1) == Some(&"pdf")).then(|| Row {
-                path: cols[0].to_string(),
-                expect: cols[2].to_string(),
-                note: cols.get(3).unwrap_or(&"").to_string(),
-            })
-        })
-        .collect();
+fn pdf_rows() -> Vec<CorpusRow> {
+    let rows = corpus_rows(&["pdf"]);
     assert!(rows.len() >= 30, "expected the pdf rows of expect.tsv");
     rows
-}
-
-/// Runs the binary with a wall-clock limit; returns (exit code, stdout).
-fn run_bin(args: &[&str], limit: Duration) -> (Option<i32>, String) {
-    let out_file = tempfile::NamedTempFile::new().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_harmonise"))
-        .args(args)
-        .stdout(out_file.reopen().unwrap())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            panic!("harmonise {args:?} did not finish within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    (
-        status.code(),
-        std::fs::read_to_string(out_file.path()).unwrap(),
-    )
 }
 
 #[test]
@@ -86,26 +34,8 @@ fn real_pdf_corpus_matches_expectations() {
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("in");
     let out = tmp.path().join("out");
-    std::fs::create_dir_all(input.join("pdf")).unwrap();
-    for row in &rows {
-        std::fs::copy(corpus().join(&row.path), input.join(&row.path))
-            .unwrap_or_else(|e| panic!("copying {}: {e}", row.path));
-    }
-    // A mappings folder of its own: the national template and one pdf mapping no corpus file matches, so that
-    // every readable file comes back `unrecognised` whatever the repository's mappings are.
-    let mappings = tmp.path().join("mappings");
-    std::fs::create_dir_all(&mappings).unwrap();
-    std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings/national-template.toml"),
-        mappings.join("national-template.toml"),
-    )
-    .unwrap();
-    std::fs::write(
-        mappings.join("990-never.toml"),
-        "[form]\nla_code = \"990\"\nla_name = \"Nowhere\"\nform = \"none\"\nversion = \"1\"\nformat = \"pdf\"\n\
-         [form.match]\ncontains = \"zz-no-document-says-this-zz\"\n",
-    )
-    .unwrap();
+    copy_rows(&rows, &input);
+    let mappings = never_matching_mappings(&tmp.path().join("mappings"), "pdf");
     let (code, _) = run_bin(
         &[
             "run",

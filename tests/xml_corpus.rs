@@ -5,34 +5,14 @@
 mod util;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use util::*;
 
-fn corpus() -> PathBuf {
-    let dir = root().join("../shared/corpus/real");
-    assert!(
-        dir.join("expect.tsv").is_file(),
-        "the real corpus is missing at {}: the XML corpus test needs it",
-        dir.display()
-    );
-    dir
-}
-
 /// `expect.tsv` rows for xml files: path -> (expect, note).
 fn expectations() -> BTreeMap<String, (String, String)> {
-    let text = std::fs::read_to_string(corpus().join("expect.tsv")).unwrap();
-    text.lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .filter_map(|l| {
-            let cols: Vec<&str> = l.split('\t').collect();
-            (cols.get(1) == Some(&"xml")).then(|| {
-                (
-                    cols[0].to_string(),
-                    (cols[2].to_string(), cols.get(3).unwrap_or(&"").to_string()),
-                )
-            })
-        })
+    corpus_rows(&["xml"])
+        .into_iter()
+        .map(|r| (r.path, (r.expect, r.note)))
         .collect()
 }
 

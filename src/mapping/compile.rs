@@ -252,6 +252,9 @@ fn locator_help(format: Option<Format>) -> String {
         }
         Some(Format::Pdf) => "give one of `field`, `xfa`, `label` or `join`".into(),
         Some(Format::Xml) => "give one of `path` or `join`".into(),
+        Some(Format::Docx) => {
+            "give one of `control`, `formfield`, `cell`, `cells`, `range`, `label`, `tick` or `join`".into()
+        }
         _ => "give a locator such as `cell`, `label`, `field` or `path`".into(),
     }
 }
@@ -314,6 +317,8 @@ fn compile_locator(
         ("xfa", r.xfa.as_ref().map(Spanned::span)),
         ("path", r.path.as_ref().map(Spanned::span)),
         ("join", r.join.as_ref().map(Spanned::span)),
+        ("control", r.control.as_ref().map(Spanned::span)),
+        ("formfield", r.formfield.as_ref().map(Spanned::span)),
     ]
     .into_iter()
     .filter_map(|(k, s)| s.map(|s| (k, s)))
@@ -332,7 +337,8 @@ fn compile_locator(
     }
     let (kind, span) = given.into_iter().next()?;
     let fits: &[Format] = match kind {
-        "cell" | "cells" | "range" | "tick" => &[Format::Xlsx],
+        "cell" | "cells" | "range" | "tick" => &[Format::Xlsx, Format::Docx],
+        "control" | "formfield" => &[Format::Docx],
         "field" | "xfa" => &[Format::Pdf],
         "path" => &[Format::Xml],
         "label" => &[Format::Xlsx, Format::Pdf, Format::Docx],
@@ -346,13 +352,29 @@ fn compile_locator(
         return None;
     }
     let numbered = |s: &str| s.contains("{n}");
+    let numbered_keys = [
+        &r.label,
+        &r.field,
+        &r.path,
+        &r.xfa,
+        &r.control,
+        &r.formfield,
+    ];
     let group_capable = matches!(kind, "cells" | "range")
-        || (matches!(kind, "label" | "field" | "path" | "xfa")
-            && [&r.label, &r.field, &r.path, &r.xfa]
-                .iter()
-                .any(|x| x.as_ref().is_some_and(|s| numbered(s.get_ref()))))
+        || (matches!(
+            kind,
+            "label" | "field" | "path" | "xfa" | "control" | "formfield"
+        ) && numbered_keys
+            .iter()
+            .any(|x| x.as_ref().is_some_and(|s| numbered(s.get_ref()))))
         || r.split.as_ref().is_some_and(|s| s.get_ref().part.is_none());
-    if !group && group_capable && !matches!(kind, "label" | "field" | "path" | "xfa") {
+    if !group
+        && group_capable
+        && !matches!(
+            kind,
+            "label" | "field" | "path" | "xfa" | "control" | "formfield"
+        )
+    {
         cx.error(
             span.clone(),
             format!("`{kind}` yields several values, but `{id}` is not a group field"),
@@ -361,7 +383,7 @@ fn compile_locator(
         return None;
     }
     if !group
-        && [&r.label, &r.field, &r.path, &r.xfa]
+        && numbered_keys
             .iter()
             .any(|x| x.as_ref().is_some_and(|s| numbered(s.get_ref())))
     {
@@ -462,6 +484,14 @@ fn compile_locator(
             Some(Locator::Field(f.get_ref().clone()))
         }
         "xfa" => r.xfa.as_ref().map(|x| Locator::Xfa(x.get_ref().clone())),
+        "control" => r
+            .control
+            .as_ref()
+            .map(|c| Locator::Control(c.get_ref().clone())),
+        "formfield" => r
+            .formfield
+            .as_ref()
+            .map(|f| Locator::FormField(f.get_ref().clone())),
         "path" => {
             let p = r.path.as_ref()?;
             match crate::xpath::XPath::compile(p.get_ref(), &cx.namespaces) {
@@ -807,6 +837,37 @@ mod tests {
                 "[fields.\"request.requester_role\"]\ncell = \"Request!C5\"\ndefault = \"school\"\n"
             )
             .is_empty()
+        );
+    }
+
+    #[test]
+    fn docx_locators_compile_and_only_for_docx() {
+        let head = "[form]\nla_code = \"960\"\nla_name = \"X\"\nform = \"F\"\nversion = \"1\"\nformat = \"docx\"\n[form.match]\ncontains = \"X\"\n";
+        let good = format!(
+            "{head}[fields.\"child.forename\"]\ncontrol = \"ChildForename\"\n[fields.\"parents.name\"]\ncontrol = \"Parent{{n}}Name\"\n[fields.\"child.looked_after\"]\nformfield = \"LAC\"\n[fields.\"child.surname\"]\ncell = \"Table2!B3\"\n[fields.\"request.requester_role\"]\ntick = {{ \"Table1!B5\" = \"parent\", \"Table1!C5\" = \"school\" }}\n"
+        );
+        let (m, diags) = compile(Path::new("m.toml"), &good, &template());
+        assert!(!diags.has_errors(), "{diags}");
+        let m = m.unwrap();
+        assert_eq!(
+            m.fields[0].locator.as_ref().unwrap().describe(),
+            "control ChildForename"
+        );
+        assert_eq!(
+            m.fields[2].locator.as_ref().unwrap().describe(),
+            "formfield LAC"
+        );
+        let errs = errors("[fields.\"child.forename\"]\ncontrol = \"ChildForename\"\n");
+        assert!(
+            errs[0].2.contains("`control` does not apply to xlsx forms"),
+            "{errs:?}"
+        );
+        let bad = format!("{head}[fields.\"child.forename\"]\nformfield = \"Name{{n}}\"\n");
+        let (_, diags) = compile(Path::new("m.toml"), &bad, &template());
+        assert!(
+            diags
+                .errors()
+                .any(|d| d.message.contains("not a group field"))
         );
     }
 }

@@ -130,6 +130,10 @@ pub enum Locator {
     Path(crate::xpath::XPath),
     /// Several native locators (cells, fields, paths) whose values are joined.
     Join(Vec<String>, String),
+    /// docx: a content control by tag or alias (`{n}` numbers group members).
+    Control(String),
+    /// docx: a legacy form field by name (`{n}` numbers group members).
+    FormField(String),
 }
 
 impl Locator {
@@ -177,6 +181,8 @@ impl Locator {
             Locator::Xfa(p) => format!("xfa {p}"),
             Locator::Path(p) => format!("path {}", p.as_str()),
             Locator::Join(keys, _) => format!("join {}", keys.join(" + ")),
+            Locator::Control(c) => format!("control {c}"),
+            Locator::FormField(f) => format!("formfield {f}"),
         }
     }
 }
@@ -207,6 +213,8 @@ pub struct MappingSet {
     pub warnings: Diagnostics,
     /// blake3 of the national template file: a changed template re-harmonises everything.
     pub template_fingerprint: String,
+    /// The audit's synonym table (`synonyms.toml`; empty when absent).
+    pub synonyms: crate::audit::Synonyms,
 }
 
 impl MappingSet {
@@ -247,6 +255,11 @@ impl MappingSet {
                 )),
             }
         }
+        let synonyms = crate::audit::Synonyms::load_in(dir, &|id| template.get(id).is_some())
+            .unwrap_or_else(|found| {
+                diags.extend(found);
+                crate::audit::Synonyms::default()
+            });
         if mappings.is_empty() && !diags.has_errors() {
             diags.push(Diagnostic::io(
                 dir,
@@ -261,6 +274,7 @@ impl MappingSet {
             mappings,
             warnings: diags,
             template_fingerprint,
+            synonyms,
         })
     }
 }

@@ -86,6 +86,10 @@ pub struct RawRule {
     pub xfa: Option<Spanned<String>>,
     /// xml: a path in a small XPath subset.
     pub path: Option<Spanned<String>>,
+    /// docx: a content control by tag (or alias); `{n}` numbers group members.
+    pub control: Option<Spanned<String>>,
+    /// docx: a legacy form field (FORMTEXT, FORMCHECKBOX, FORMDROPDOWN) by name; `{n}` numbers group members.
+    pub formfield: Option<Spanned<String>>,
     /// Several locators (cells, fields or paths) whose values are joined.
     pub join: Option<Spanned<Vec<String>>>,
     /// The separator for `join` (default a space).

@@ -4,6 +4,8 @@
 //! Readers never panic on input and never allocate in proportion to what a document *claims* (dimensions,
 //! counts): they check [`Limits`] and return a [`ReadFailure`] naming the limit or the damage.
 
+pub mod docx;
+pub mod ods;
 pub mod pdf;
 pub mod xlsx;
 pub mod xml;
@@ -389,24 +391,22 @@ pub fn read(bytes: &[u8], format: Format, limits: &Limits) -> Result<SourceDoc, 
     let deadline = Deadline::after(limits.max_duration);
     match format {
         Format::Xlsx => xlsx::read(bytes, limits, &deadline),
+        Format::Ods => ods::read(bytes, limits, &deadline),
         Format::Xml => xml::read(bytes, limits, &deadline),
         Format::Pdf => pdf::read(bytes, limits, &deadline),
+        Format::Docx => docx::read(bytes, limits, &deadline),
         Format::Empty => Err(ReadFailure::corrupt("file is empty (0 bytes)")),
         Format::Ole => Err(ole_failure(bytes)),
         Format::Zip => Err(match zip::ZipArchive::new(std::io::Cursor::new(bytes)) {
             Err(e) => ReadFailure::corrupt(format!("damaged zip container: {e}")),
             Ok(_) => ReadFailure::new(
                 FailureKind::UnsupportedFormat,
-                "zip archive that is not an xlsx or docx document (no xl/workbook.xml)",
+                "zip archive that is not an xlsx, ods or docx document (no xl/workbook.xml, content.xml or word/document.xml)",
             ),
         }),
         Format::Unknown => Err(ReadFailure::new(
             FailureKind::UnsupportedFormat,
-            "not a recognised document: expected xlsx, pdf or xml",
-        )),
-        other => Err(ReadFailure::new(
-            FailureKind::UnsupportedFormat,
-            format!("no reader for {other} documents yet"),
+            "not a recognised document: expected xlsx, ods, docx, pdf or xml",
         )),
     }
 }

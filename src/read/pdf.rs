@@ -420,7 +420,7 @@ impl<'a> FieldWalker<'a, '_> {
         }))
     }
 
-    /// Check boxes (on or off) and radio groups (the export value of the kid that is on).
+    /// Check boxes (on, off, or empty when never set) and radio groups (the export value of the kid that is on).
     fn button(
         &self,
         inh: &Inherited<'a>,
@@ -460,11 +460,12 @@ impl<'a> FieldWalker<'a, '_> {
                 None => RawValue::Empty,
             };
         }
+        // A check box whose field was never set (no `/V`, only the widget's `/AS /Off` appearance) is
+        // unanswered, like a radio group with nothing chosen: otherwise no blank form with a check box
+        // could ever be `blank`. `/V /Off` (set, then cleared) is a no.
         match on {
             Some(_) => RawValue::Bool(true),
-            None if v_name.is_some() || widgets.iter().any(|w| state(w).is_some()) => {
-                RawValue::Bool(false)
-            }
+            None if v_name.is_some() => RawValue::Bool(false),
             None => RawValue::Empty,
         }
     }
@@ -1486,7 +1487,9 @@ mod tests {
         });
         b.field(dictionary! { "T" => "form1[0]", "Kids" => vec![section.into()] });
         b.field(dictionary! { "T" => "Consent", "FT" => "Btn", "V" => "Yes", "AS" => "Yes", "AP" => ap("Yes") });
-        b.field(dictionary! { "T" => "Photo", "FT" => "Btn", "AS" => "Off", "AP" => ap("Yes") });
+        b.field(dictionary! { "T" => "Photo", "FT" => "Btn", "V" => "Off", "AS" => "Off", "AP" => ap("Yes") });
+        // Never set: the widget shows Off but the field has no /V, as in a blank form.
+        b.field(dictionary! { "T" => "NeverSet", "FT" => "Btn", "AS" => "Off", "AP" => ap("Yes") });
         b.field(dictionary! { "T" => "Untouched", "FT" => "Btn" });
         // A radio group: the value is the parent /V; each kid has its own on-state.
         let r1 = b
@@ -1536,6 +1539,7 @@ mod tests {
         );
         assert_eq!(value(&doc, "Consent"), &RawValue::Bool(true));
         assert_eq!(value(&doc, "Photo"), &RawValue::Bool(false));
+        assert_eq!(value(&doc, "NeverSet"), &RawValue::Empty);
         assert_eq!(value(&doc, "Untouched"), &RawValue::Empty);
         assert_eq!(
             value(&doc, "Relationship"),

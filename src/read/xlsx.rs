@@ -102,7 +102,7 @@ fn text_value(s: &str, text_bytes: &mut usize, limits: &Limits) -> Result<RawVal
 }
 
 /// Dates without a time of day become plain dates; calamine honours the 1904 epoch.
-fn excel_datetime(dt: &calamine::ExcelDateTime) -> RawValue {
+pub(crate) fn excel_datetime(dt: &calamine::ExcelDateTime) -> RawValue {
     if dt.is_duration() {
         return RawValue::Number(dt.as_f64());
     }
@@ -122,7 +122,7 @@ fn excel_datetime(dt: &calamine::ExcelDateTime) -> RawValue {
 }
 
 /// Refuses zip bombs by the sizes the directory declares, before anything is inflated.
-fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), ReadFailure> {
+pub(crate) fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), ReadFailure> {
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| ReadFailure::corrupt(format!("damaged zip container: {e}")))?;
     let mut total: u64 = 0;

@@ -413,7 +413,7 @@ fn entity_failure(e: &quick_xml::Error, element: &str) -> ReadFailure {
 /// The internal DTD subset is never processed; declaring entities at all is refused (defusedxml's
 /// `forbid_entities`), so neither internal expansion (billion laughs, quadratic blow-up) nor external entities
 /// (XXE: files, URLs) can happen whatever a later stage might do.
-fn check_doctype(d: &str) -> Result<(), ReadFailure> {
+pub(crate) fn check_doctype(d: &str) -> Result<(), ReadFailure> {
     let Some(at) = d.find("<!ENTITY") else {
         return Ok(());
     };
@@ -442,7 +442,7 @@ fn check_doctype(d: &str) -> Result<(), ReadFailure> {
 }
 
 /// Decodes the document to UTF-8 text; a note when the encoding had to be guessed.
-fn decode(bytes: &[u8]) -> Result<(String, Option<String>), ReadFailure> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<(String, Option<String>), ReadFailure> {
     let unsupported = |what: &str| {
         ReadFailure::new(
             FailureKind::UnsupportedFormat,

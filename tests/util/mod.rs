@@ -175,3 +175,101 @@ pub fn statuses(out: &Path) -> std::collections::BTreeMap<String, String> {
         .map(|(p, r)| (p, r["status"].as_str().expect("status").to_string()))
         .collect()
 }
+
+/// The real-world corpus beside the repository. Missing is a failure, never a skip.
+pub fn corpus() -> PathBuf {
+    let dir = root().join("../shared/corpus/real");
+    assert!(
+        dir.join("expect.tsv").is_file(),
+        "the real corpus is missing ({}); these tests need ../shared/corpus/real",
+        dir.display()
+    );
+    dir
+}
+
+/// One row of the corpus's `expect.tsv`.
+pub struct CorpusRow {
+    /// Path relative to the corpus folder, e.g. `pdf/qpdf--bad1.pdf`.
+    pub path: String,
+    /// `xlsx`, `ods`, `pdf`, `xml`, `docx`.
+    pub format: String,
+    /// `read`, `reject` or `needs-ocr`.
+    pub expect: String,
+    /// What the file exercises, and acceptable alternatives.
+    pub note: String,
+}
+
+/// The rows of `expect.tsv` whose format is one of `formats`.
+pub fn corpus_rows(formats: &[&str]) -> Vec<CorpusRow> {
+    let text = std::fs::read_to_string(corpus().join("expect.tsv")).expect("expect.tsv");
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            let (path, format, expect) = (cols.first()?, cols.get(1)?, cols.get(2)?);
+            formats.contains(format).then(|| CorpusRow {
+                path: path.to_string(),
+                format: format.to_string(),
+                expect: expect.to_string(),
+                note: cols.get(3).unwrap_or(&"").to_string(),
+            })
+        })
+        .collect()
+}
+
+/// Copies corpus rows into `input`, keeping their relative paths.
+pub fn copy_rows(rows: &[CorpusRow], input: &Path) {
+    for row in rows {
+        let dest = input.join(&row.path);
+        std::fs::create_dir_all(dest.parent().expect("a parent")).expect("mkdir");
+        std::fs::copy(corpus().join(&row.path), &dest)
+            .unwrap_or_else(|e| panic!("copying {}: {e}", row.path));
+    }
+}
+
+/// A mappings folder with the national template and one `format` mapping no document matches, so every readable
+/// file comes back `unrecognised` whatever the repository's mappings are.
+pub fn never_matching_mappings(dir: &Path, format: &str) -> PathBuf {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    std::fs::copy(
+        root().join("mappings/national-template.toml"),
+        dir.join("national-template.toml"),
+    )
+    .expect("template");
+    std::fs::write(
+        dir.join("990-never.toml"),
+        format!(
+            "[form]\nla_code = \"990\"\nla_name = \"Nowhere\"\nform = \"none\"\nversion = \"1\"\nformat = \"{format}\"\n\
+             [form.match]\ncontains = \"zz-no-document-says-this-zz\"\n"
+        ),
+    )
+    .expect("mapping");
+    dir.to_path_buf()
+}
+
+/// Runs the binary with a wall-clock limit (a hang fails the test); returns (exit code, stdout).
+pub fn run_bin(args: &[&str], limit: std::time::Duration) -> (Option<i32>, String) {
+    use std::process::Stdio;
+    let out_file = tempfile::NamedTempFile::new().expect("temp file");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_harmonise"))
+        .args(args)
+        .stdout(out_file.reopen().expect("reopen"))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("harmonise {args:?} did not finish within {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    (
+        status.code(),
+        std::fs::read_to_string(out_file.path()).unwrap_or_default(),
+    )
+}

@@ -1,0 +1,402 @@
+//! The audit: folds harmonised records into per-form aggregates and derives, with the mappings, what the reports
+//! show. Memory is sized by forms x national fields (plus capped drift tallies and a few example paths), never by
+//! the number of documents: [`Audit::add`] keeps no record.
+//!
+//! One concern per module: [`gaps`] (coverage gaps, completeness), [`drift`] (locators that found nothing,
+//! unconsumed source fields), [`extras`] (non-statutory demands, duplicates, clusters across LAs), [`burden`]
+//! (ranking) and [`synonyms`] (the data table behind label comparison). Reports carry counts, field ids, labels
+//! and file paths only, never a value from a record.
+
+pub mod burden;
+pub mod drift;
+pub mod extras;
+pub mod gaps;
+pub mod synonyms;
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use crate::mapping::{Mapping, MappingSet};
+use crate::record::{FieldStatus, Record, RecordStatus};
+use crate::template::Statutory;
+
+pub use synonyms::Synonyms;
+
+use burden::BurdenRow;
+use drift::{Drift, DriftTally};
+use extras::{Cluster, Duplicate, Normaliser};
+use gaps::{Completeness, FieldRef, FieldTally};
+
+/// The version of the report.json structure.
+pub const REPORT_VERSION: u32 = 1;
+
+/// Documents of one form by record status.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DocCounts {
+    /// Recognised documents.
+    pub total: u64,
+    /// ok.
+    pub ok: u64,
+    /// partial.
+    pub partial: u64,
+    /// blank.
+    pub blank: u64,
+    /// ok + partial: the completeness denominator.
+    pub filled: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+struct FormTally {
+    docs: DocCounts,
+    fields: BTreeMap<String, FieldTally>,
+    drift: DriftTally,
+}
+
+/// The running audit of one run (or of a finished run's records.jsonl).
+pub struct Audit<'s> {
+    set: &'s MappingSet,
+    unconsumed_checked: bool,
+    forms: Vec<FormTally>,
+    index: HashMap<String, usize>,
+    without_mapping: BTreeMap<String, u64>,
+}
+
+impl<'s> Audit<'s> {
+    /// An empty audit of a mapping set, fed by a run (records carry their unconsumed source fields).
+    pub fn new(set: &'s MappingSet) -> Audit<'s> {
+        let forms = set
+            .mappings
+            .iter()
+            .map(|m| FormTally {
+                fields: m
+                    .fields
+                    .iter()
+                    .map(|r| (r.target.clone(), FieldTally::default()))
+                    .collect(),
+                ..FormTally::default()
+            })
+            .collect();
+        let index = set
+            .mappings
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m.id.clone(), i))
+            .collect();
+        Audit {
+            set,
+            unconsumed_checked: true,
+            forms,
+            index,
+            without_mapping: BTreeMap::new(),
+        }
+    }
+
+    /// An empty audit fed from records.jsonl, which does not carry unconsumed source fields.
+    pub fn from_records(set: &'s MappingSet) -> Audit<'s> {
+        Audit {
+            unconsumed_checked: false,
+            ..Audit::new(set)
+        }
+    }
+
+    /// Folds one record in.
+    pub fn add(&mut self, record: &Record) {
+        let Some(form) = self
+            .index
+            .get(&record.mapping)
+            .and_then(|&i| self.forms.get_mut(i))
+        else {
+            *self
+                .without_mapping
+                .entry(record.mapping.clone())
+                .or_default() += 1;
+            return;
+        };
+        let filled = record.status != RecordStatus::Blank;
+        form.docs.total += 1;
+        match record.status {
+            RecordStatus::Ok => form.docs.ok += 1,
+            RecordStatus::Partial => form.docs.partial += 1,
+            RecordStatus::Blank => form.docs.blank += 1,
+        }
+        if filled {
+            form.docs.filled += 1;
+        }
+        for (id, outcome) in &record.fields {
+            if outcome.status == FieldStatus::NotFound {
+                let locator = outcome.source.as_deref().unwrap_or("(unknown locator)");
+                form.drift.locator(id, locator, &record.file);
+            }
+            if !filled {
+                continue;
+            }
+            if let Some(tally) = form.fields.get_mut(id) {
+                let reasons = outcome
+                    .reason
+                    .iter()
+                    .chain(
+                        outcome
+                            .items
+                            .iter()
+                            .flatten()
+                            .filter_map(|i| i.reason.as_ref()),
+                    )
+                    .map(String::as_str);
+                tally.add(outcome.status, reasons);
+            }
+        }
+        for (id, outcome) in &record.extras {
+            if outcome.status == FieldStatus::NotFound {
+                let locator = outcome.source.as_deref().unwrap_or("(unknown locator)");
+                form.drift
+                    .locator(&format!("extra.{id}"), locator, &record.file);
+            }
+        }
+        for key in &record.unconsumed {
+            form.drift.unconsumed(&key.key, key.digest, &record.file);
+        }
+    }
+
+    /// Derives the report.
+    pub fn finish(self) -> AuditReport {
+        let set = self.set;
+        let template = &set.template;
+        let norm = Normaliser::new(&set.synonyms);
+        let order = gaps::statutory_order(template);
+        let mut forms = Vec::with_capacity(set.mappings.len());
+        let mut burden = Vec::with_capacity(set.mappings.len());
+        for (mapping, tally) in set.mappings.iter().zip(&self.forms) {
+            let duplicates = extras::duplicates(mapping, template, &set.synonyms, &norm);
+            burden.push(burden::row(mapping, template, duplicates.len()));
+            let completeness = order
+                .iter()
+                .filter_map(|d| {
+                    let t = tally.fields.get(&d.id)?;
+                    Some(Completeness::new(FieldRef::of(d), tally.docs.filled, t))
+                })
+                .collect();
+            forms.push(FormReport {
+                mapping: mapping.id.clone(),
+                la_code: mapping.la_code.clone(),
+                la_name: mapping.la_name.clone(),
+                form: mapping.form.clone(),
+                version: mapping.version.clone(),
+                format: mapping.format.as_str().to_string(),
+                documents: tally.docs.clone(),
+                gaps: gaps::coverage_gaps(mapping, template),
+                completeness,
+                drift: tally.drift.report(tally.docs.total),
+                non_statutory: non_statutory(mapping, set, &duplicates),
+                duplicates,
+            });
+        }
+        let clusters = extras::clusters(&set.mappings, &norm);
+        let docs = |f: fn(&DocCounts) -> u64| forms.iter().map(|r| f(&r.documents)).sum::<u64>();
+        let summary = Summary {
+            forms: forms.len(),
+            documents: docs(|d| d.total),
+            filled_documents: docs(|d| d.filled),
+            blank_documents: docs(|d| d.blank),
+            records_without_mapping: self.without_mapping,
+            unconsumed_checked: self.unconsumed_checked,
+            must_gaps: forms
+                .iter()
+                .map(|f| {
+                    f.gaps
+                        .iter()
+                        .filter(|g| g.statutory == Statutory::Must)
+                        .count()
+                })
+                .sum(),
+            should_gaps: forms
+                .iter()
+                .map(|f| {
+                    f.gaps
+                        .iter()
+                        .filter(|g| g.statutory == Statutory::Should)
+                        .count()
+                })
+                .sum(),
+            non_statutory_demands: forms.iter().map(|f| f.non_statutory.len()).sum(),
+            duplicates: forms.iter().map(|f| f.duplicates.len()).sum(),
+            recurring_clusters: clusters.iter().filter(|c| c.las >= 2).count(),
+            drift_warnings: forms
+                .iter()
+                .map(|f| f.drift.not_found.len() + f.drift.unconsumed.len())
+                .sum(),
+        };
+        AuditReport {
+            report_version: REPORT_VERSION,
+            template_version: template.version.clone(),
+            summary,
+            thresholds: Thresholds::current(),
+            fields: order.into_iter().map(FieldRef::of).collect(),
+            forms,
+            burden: burden::rank(burden),
+            clusters,
+        }
+    }
+}
+
+fn non_statutory(mapping: &Mapping, set: &MappingSet, duplicates: &[Duplicate]) -> Vec<Demand> {
+    let mut out: Vec<Demand> = mapping
+        .fields
+        .iter()
+        .filter_map(|r| {
+            let def = set.template.get(&r.target)?;
+            (def.statutory == Statutory::No).then(|| Demand {
+                kind: DemandKind::Field,
+                id: r.target.clone(),
+                label: def.label.clone(),
+                printed: r.printed.clone(),
+                duplicates: None,
+            })
+        })
+        .collect();
+    out.extend(mapping.extras.iter().map(|r| {
+        Demand {
+            kind: DemandKind::Extra,
+            id: r.target.clone(),
+            label: r.printed.clone().unwrap_or_else(|| r.target.clone()),
+            printed: r.printed.clone(),
+            duplicates: duplicates
+                .iter()
+                .find(|d| d.extra == r.target)
+                .map(|d| d.field.clone()),
+        }
+    }));
+    out
+}
+
+/// Whether a demand is a mapped non-statutory national field or an extra.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DemandKind {
+    /// A national field with `statutory = "no"`.
+    Field,
+    /// An extra field.
+    Extra,
+}
+
+/// A non-statutory demand of one form.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Demand {
+    /// field or extra.
+    pub kind: DemandKind,
+    /// The national field id or the extra's id.
+    pub id: String,
+    /// The template label (fields) or the printed label (extras).
+    pub label: String,
+    /// The question as the form prints it, when the mapping says.
+    pub printed: Option<String>,
+    /// For an extra that duplicates a mapped national field: that field.
+    pub duplicates: Option<String>,
+}
+
+/// Everything the audit found about one LA form.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FormReport {
+    /// The mapping id.
+    pub mapping: String,
+    /// LA code.
+    pub la_code: String,
+    /// LA name.
+    pub la_name: String,
+    /// Form title.
+    pub form: String,
+    /// Form version.
+    pub version: String,
+    /// Document format.
+    pub format: String,
+    /// Recognised documents by status.
+    pub documents: DocCounts,
+    /// National fields the form does not ask for, must first.
+    pub gaps: Vec<FieldRef>,
+    /// Mapped fields, statutory first, over filled documents.
+    pub completeness: Vec<Completeness>,
+    /// Drift.
+    pub drift: Drift,
+    /// Mapped non-statutory fields, then extras.
+    pub non_statutory: Vec<Demand>,
+    /// Extras that ask again for a mapped national field.
+    pub duplicates: Vec<Duplicate>,
+}
+
+/// Totals over all forms.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// LA forms (mappings).
+    pub forms: usize,
+    /// Recognised documents.
+    pub documents: u64,
+    /// Filled (ok or partial) documents.
+    pub filled_documents: u64,
+    /// Blank documents.
+    pub blank_documents: u64,
+    /// Records whose mapping is not in the mapping set (a report rebuilt with other mappings), by mapping id.
+    pub records_without_mapping: BTreeMap<String, u64>,
+    /// False when rebuilt from records.jsonl, which does not carry unconsumed source fields.
+    pub unconsumed_checked: bool,
+    /// Missing `must` fields, summed over forms.
+    pub must_gaps: usize,
+    /// Missing `should` fields, summed over forms.
+    pub should_gaps: usize,
+    /// Non-statutory demands, summed over forms.
+    pub non_statutory_demands: usize,
+    /// Within-form duplicates, summed over forms.
+    pub duplicates: usize,
+    /// Clusters of extras demanded by two or more LAs.
+    pub recurring_clusters: usize,
+    /// Drift findings (locators and unconsumed fields), summed over forms.
+    pub drift_warnings: usize,
+}
+
+/// The thresholds the audit used, so that a report documents itself.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Thresholds {
+    /// [`extras::JACCARD_MIN`].
+    pub jaccard_min: f64,
+    /// [`extras::LEVENSHTEIN_MIN`].
+    pub levenshtein_min: f64,
+    /// [`extras::STOP_WORDS`].
+    pub stop_words: Vec<String>,
+    /// [`drift::MAX_EXAMPLES`].
+    pub max_examples: usize,
+    /// [`gaps::TOP_REASONS`].
+    pub top_invalid_reasons: usize,
+}
+
+impl Thresholds {
+    /// The thresholds of this build.
+    pub fn current() -> Thresholds {
+        Thresholds {
+            jaccard_min: extras::JACCARD_MIN,
+            levenshtein_min: extras::LEVENSHTEIN_MIN,
+            stop_words: extras::STOP_WORDS.iter().map(|s| s.to_string()).collect(),
+            max_examples: drift::MAX_EXAMPLES,
+            top_invalid_reasons: gaps::TOP_REASONS,
+        }
+    }
+}
+
+/// The whole audit: the content of report.json, and what the HTML and xlsx reports render.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditReport {
+    /// [`REPORT_VERSION`].
+    pub report_version: u32,
+    /// The national template's version.
+    pub template_version: String,
+    /// Totals.
+    pub summary: Summary,
+    /// Thresholds used.
+    pub thresholds: Thresholds,
+    /// National fields in report order (must, should, no): the heatmap's columns.
+    pub fields: Vec<FieldRef>,
+    /// One entry per LA form, in mapping id order.
+    pub forms: Vec<FormReport>,
+    /// Burden, worst first.
+    pub burden: Vec<BurdenRow>,
+    /// Clusters of extras across LAs, most LAs first.
+    pub clusters: Vec<Cluster>,
+}

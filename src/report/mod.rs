@@ -1,0 +1,109 @@
+//! Report writers: `report.json`, `report.html` and `report.xlsx`, rendered from one [`AuditReport`].
+//!
+//! Each format is a [`ReportWriter`], an interchangeable sink (like ripgrep's printers): it renders the whole report
+//! into a byte stream, and [`write_all`] writes each to a temporary file in the output folder and renames it into
+//! place. Writers only render: every number and list is decided by [`crate::audit`]. Nothing here ever sees a
+//! record, so no value from a document can reach a report.
+
+pub mod html;
+pub mod json;
+pub mod xlsx;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use crate::audit::{Audit, AuditReport};
+use crate::mapping::MappingSet;
+use crate::output::{AtomicFile, WriteError};
+use crate::record::Record;
+
+/// One report format.
+pub trait ReportWriter {
+    /// The file it writes in the output folder, e.g. `report.json`.
+    fn file_name(&self) -> &'static str;
+    /// Renders the report.
+    fn write(&self, report: &AuditReport, out: &mut dyn Write) -> std::io::Result<()>;
+}
+
+/// Every report format, in the order they are written.
+pub fn writers() -> Vec<Box<dyn ReportWriter>> {
+    vec![
+        Box::new(json::JsonReport),
+        Box::new(html::HtmlReport),
+        Box::new(xlsx::XlsxReport),
+    ]
+}
+
+/// Writes every report into `out`, each atomically.
+pub fn write_all(out: &Path, report: &AuditReport) -> Result<(), WriteError> {
+    for w in writers() {
+        let path = out.join(w.file_name());
+        let mut file = AtomicFile::create(&path)?;
+        w.write(report, file.writer())
+            .map_err(|e| WriteError::new("writing", &path, e))?;
+        file.commit()?;
+    }
+    Ok(())
+}
+
+/// Why `harmonise report` could not rebuild the reports.
+#[derive(Debug, thiserror::Error)]
+pub enum RebuildError {
+    /// The folder holds no records.jsonl (exit 2).
+    #[error("{} not found: is this the output folder of a finished run?", .0.display())]
+    NoRecords(PathBuf),
+    /// A line of records.jsonl is not a record (exit 1). The reason never quotes the line.
+    #[error("{}:{line}: not a harmonised record ({reason})", path.display())]
+    BadRecord {
+        /// records.jsonl.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// What kind of problem (syntax, data, end of file), with the column.
+        reason: String,
+    },
+    /// records.jsonl could not be read (exit 1).
+    #[error("reading {}: {source}", path.display())]
+    Read {
+        /// records.jsonl.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A report could not be written (exit 1).
+    #[error(transparent)]
+    Write(#[from] WriteError),
+}
+
+/// Rebuilds the three reports of a finished run from its `records.jsonl` and a mapping set, without reading any
+/// document. Records stream through the audit one at a time.
+pub fn rebuild(out: &Path, set: &MappingSet) -> Result<AuditReport, RebuildError> {
+    let path = out.join("records.jsonl");
+    let file = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(RebuildError::NoRecords(path));
+        }
+        Err(source) => return Err(RebuildError::Read { path, source }),
+    };
+    let mut audit = Audit::from_records(set);
+    for (i, line) in BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|source| RebuildError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let record: Record = serde_json::from_str(&line).map_err(|e| RebuildError::BadRecord {
+            path: path.clone(),
+            line: i + 1,
+            // serde_json's message can quote the offending value: keep only its class and column.
+            reason: format!("{:?} error at column {}", e.classify(), e.column()),
+        })?;
+        audit.add(&record);
+    }
+    let report = audit.finish();
+    write_all(out, &report)?;
+    Ok(report)
+}

@@ -1,0 +1,387 @@
+//! `report.xlsx`: one sheet per table of the report (summary, burden, coverage matrix, gaps, completeness,
+//! non-statutory demands, duplicates, clusters, drift), each with a bold, frozen header row, for analysts who
+//! filter and pivot in Excel. Written with rust_xlsxwriter into memory, then into the atomic file.
+
+use std::io::Write;
+
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+use super::ReportWriter;
+use crate::audit::{AuditReport, DemandKind};
+
+/// Writes `report.xlsx`.
+pub struct XlsxReport;
+
+impl ReportWriter for XlsxReport {
+    fn file_name(&self) -> &'static str {
+        "report.xlsx"
+    }
+
+    fn write(&self, report: &AuditReport, out: &mut dyn Write) -> std::io::Result<()> {
+        let bytes = workbook(report).map_err(std::io::Error::other)?;
+        out.write_all(&bytes)
+    }
+}
+
+/// A cell of a table.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Text.
+    Text(String),
+    /// A number.
+    Num(f64),
+    /// Nothing.
+    Blank,
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Cell {
+        Cell::Text(s.to_string())
+    }
+}
+impl From<String> for Cell {
+    fn from(s: String) -> Cell {
+        Cell::Text(s)
+    }
+}
+impl From<&String> for Cell {
+    fn from(s: &String) -> Cell {
+        Cell::Text(s.clone())
+    }
+}
+impl From<u64> for Cell {
+    fn from(n: u64) -> Cell {
+        Cell::Num(n as f64)
+    }
+}
+impl From<usize> for Cell {
+    fn from(n: usize) -> Cell {
+        Cell::Num(n as f64)
+    }
+}
+impl From<Option<f64>> for Cell {
+    fn from(n: Option<f64>) -> Cell {
+        n.map_or(Cell::Blank, Cell::Num)
+    }
+}
+
+/// One sheet: a name, a header row and rows.
+#[derive(Debug, Clone)]
+pub struct Table {
+    /// Sheet name (at most 31 characters).
+    pub name: &'static str,
+    /// Column headers.
+    pub header: Vec<String>,
+    /// Rows.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    fn new(name: &'static str, header: &[&str]) -> Table {
+        Table {
+            name,
+            header: header.iter().map(|s| s.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+}
+
+/// The report's tables, in sheet order.
+pub fn tables(r: &AuditReport) -> Vec<Table> {
+    let s = &r.summary;
+    let mut summary = Table::new("Summary", &["measure", "value"]);
+    for (k, v) in [
+        ("template version", Cell::from(&r.template_version)),
+        ("LA forms", s.forms.into()),
+        ("recognised documents", s.documents.into()),
+        ("filled documents", s.filled_documents.into()),
+        ("blank documents", s.blank_documents.into()),
+        ("missing must fields (all forms)", s.must_gaps.into()),
+        ("missing should fields (all forms)", s.should_gaps.into()),
+        ("non-statutory demands", s.non_statutory_demands.into()),
+        ("within-form duplicates", s.duplicates.into()),
+        ("extras demanded by 2+ LAs", s.recurring_clusters.into()),
+        ("drift warnings", s.drift_warnings.into()),
+        (
+            "unconsumed source fields checked",
+            if s.unconsumed_checked {
+                "yes"
+            } else {
+                "no (rebuilt from records.jsonl)"
+            }
+            .into(),
+        ),
+        ("jaccard threshold", Cell::Num(r.thresholds.jaccard_min)),
+        (
+            "levenshtein threshold",
+            Cell::Num(r.thresholds.levenshtein_min),
+        ),
+    ] {
+        summary.rows.push(vec![k.into(), v]);
+    }
+
+    let mut burden = Table::new(
+        "Burden",
+        &[
+            "rank",
+            "mapping",
+            "la_code",
+            "la_name",
+            "fields_asked",
+            "statutory",
+            "must",
+            "should",
+            "non_statutory",
+            "duplicated",
+        ],
+    );
+    for b in &r.burden {
+        burden.rows.push(vec![
+            b.rank.into(),
+            (&b.mapping).into(),
+            (&b.la_code).into(),
+            (&b.la_name).into(),
+            b.fields_asked.into(),
+            b.statutory.into(),
+            b.must.into(),
+            b.should.into(),
+            b.non_statutory.into(),
+            b.duplicated.into(),
+        ]);
+    }
+
+    let mut header = vec!["mapping", "la_name"];
+    header.extend(r.fields.iter().map(|f| f.field.as_str()));
+    let mut coverage = Table::new("Coverage", &header);
+    let mut level_row = vec![Cell::from("(statutory level)"), Cell::Blank];
+    level_row.extend(r.fields.iter().map(|f| Cell::from(f.statutory.as_str())));
+    coverage.rows.push(level_row);
+    for f in &r.forms {
+        let mut row = vec![Cell::from(&f.mapping), Cell::from(&f.la_name)];
+        row.extend(r.fields.iter().map(|d| {
+            match f.completeness.iter().find(|c| c.field.field == d.field) {
+                None => Cell::from("GAP"),
+                Some(c) if c.filled == 0 => Cell::from("asked"),
+                Some(c) => c.ok_share.into(),
+            }
+        }));
+        coverage.rows.push(row);
+    }
+
+    let mut gaps = Table::new(
+        "Gaps",
+        &["mapping", "la_name", "statutory", "field", "label"],
+    );
+    let mut completeness = Table::new(
+        "Completeness",
+        &[
+            "mapping",
+            "la_name",
+            "field",
+            "label",
+            "statutory",
+            "filled",
+            "ok",
+            "empty",
+            "invalid",
+            "not_found",
+            "ok_share",
+            "empty_share",
+            "invalid_share",
+            "not_found_share",
+            "invalid_reasons",
+        ],
+    );
+    let mut demands = Table::new(
+        "Non-statutory",
+        &[
+            "mapping",
+            "la_name",
+            "kind",
+            "id",
+            "label",
+            "printed",
+            "duplicates",
+        ],
+    );
+    let mut dups = Table::new(
+        "Duplicates",
+        &[
+            "mapping",
+            "la_name",
+            "extra",
+            "printed",
+            "field",
+            "field_label",
+            "matched",
+        ],
+    );
+    let mut drift = Table::new(
+        "Drift",
+        &[
+            "mapping",
+            "la_name",
+            "kind",
+            "field",
+            "locator",
+            "documents",
+            "examples",
+        ],
+    );
+    for f in &r.forms {
+        for g in &f.gaps {
+            gaps.rows.push(vec![
+                (&f.mapping).into(),
+                (&f.la_name).into(),
+                g.statutory.as_str().into(),
+                (&g.field).into(),
+                (&g.label).into(),
+            ]);
+        }
+        for c in &f.completeness {
+            let reasons: Vec<String> = c
+                .invalid_reasons
+                .iter()
+                .map(|x| format!("{} ({})", x.reason, x.count))
+                .collect();
+            completeness.rows.push(vec![
+                (&f.mapping).into(),
+                (&f.la_name).into(),
+                (&c.field.field).into(),
+                (&c.field.label).into(),
+                c.field.statutory.as_str().into(),
+                c.filled.into(),
+                c.ok.into(),
+                c.empty.into(),
+                c.invalid.into(),
+                c.not_found.into(),
+                c.ok_share.into(),
+                c.empty_share.into(),
+                c.invalid_share.into(),
+                c.not_found_share.into(),
+                reasons.join("; ").into(),
+            ]);
+        }
+        for d in &f.non_statutory {
+            demands.rows.push(vec![
+                (&f.mapping).into(),
+                (&f.la_name).into(),
+                match d.kind {
+                    DemandKind::Field => "field",
+                    DemandKind::Extra => "extra",
+                }
+                .into(),
+                (&d.id).into(),
+                (&d.label).into(),
+                d.printed.as_deref().unwrap_or("").into(),
+                d.duplicates.as_deref().unwrap_or("").into(),
+            ]);
+        }
+        for d in &f.duplicates {
+            dups.rows.push(vec![
+                (&f.mapping).into(),
+                (&f.la_name).into(),
+                (&d.extra).into(),
+                (&d.printed).into(),
+                (&d.field).into(),
+                (&d.field_label).into(),
+                (&d.matched).into(),
+            ]);
+        }
+        for d in &f.drift.not_found {
+            drift.rows.push(vec![
+                (&f.mapping).into(),
+                (&f.la_name).into(),
+                "locator found nothing".into(),
+                (&d.field).into(),
+                (&d.locator).into(),
+                d.documents.into(),
+                d.examples.join(", ").into(),
+            ]);
+        }
+        for u in &f.drift.unconsumed {
+            drift.rows.push(vec![
+                (&f.mapping).into(),
+                (&f.la_name).into(),
+                "answer no rule reads".into(),
+                Cell::Blank,
+                (&u.key).into(),
+                u.documents.into(),
+                u.examples.join(", ").into(),
+            ]);
+        }
+    }
+
+    let mut clusters = Table::new(
+        "Clusters",
+        &[
+            "cluster",
+            "canonical",
+            "las",
+            "mapping",
+            "la_code",
+            "la_name",
+            "extra",
+            "printed",
+        ],
+    );
+    for (i, c) in r.clusters.iter().enumerate() {
+        for m in &c.members {
+            clusters.rows.push(vec![
+                (i + 1).into(),
+                (&c.canonical).into(),
+                c.las.into(),
+                (&m.mapping).into(),
+                (&m.la_code).into(),
+                (&m.la_name).into(),
+                (&m.extra).into(),
+                (&m.printed).into(),
+            ]);
+        }
+    }
+    vec![
+        summary,
+        burden,
+        coverage,
+        gaps,
+        completeness,
+        demands,
+        dups,
+        clusters,
+        drift,
+    ]
+}
+
+fn workbook(r: &AuditReport) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    for t in tables(r) {
+        let sheet = book.add_worksheet();
+        sheet.set_name(t.name)?;
+        for (c, h) in t.header.iter().enumerate() {
+            sheet.write_string_with_format(0, col(c), h, &bold)?;
+        }
+        for (i, row) in t.rows.iter().enumerate() {
+            let r = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            for (c, cell) in row.iter().enumerate() {
+                match cell {
+                    Cell::Text(s) => {
+                        sheet.write_string(r, col(c), s)?;
+                    }
+                    Cell::Num(n) => {
+                        sheet.write_number(r, col(c), *n)?;
+                    }
+                    Cell::Blank => {}
+                }
+            }
+        }
+        sheet.set_freeze_panes(1, 0)?;
+        sheet.set_autofit_max_width(320);
+        sheet.autofit();
+    }
+    book.save_to_buffer()
+}
+
+fn col(c: usize) -> u16 {
+    u16::try_from(c).unwrap_or(u16::MAX)
+}

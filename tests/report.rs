@@ -1,0 +1,857 @@
+//! The audit reports on the bundled fixtures, through the real binary: report.json against its schema and field
+//! by field against the fixture mappings and expected records, drift on a changed form, no personal data in any
+//! report, report.html in headless Chromium, report.xlsx read back with calamine, and `harmonise report`.
+
+mod util;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+use util::*;
+
+const TODAY: &str = "2026-11-28";
+
+/// Runs the fixtures (or `input`) with a mappings folder into `out`; returns report.json.
+fn run(input: &Path, mappings: &Path, out: &Path) -> Value {
+    let result = harmonise(&[
+        "run",
+        "--input",
+        input.to_str().unwrap(),
+        "--mappings",
+        mappings.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--today",
+        TODAY,
+        "--quiet",
+    ]);
+    assert_eq!(code(&result), 0, "stderr: {}", stderr(&result));
+    report_json(out)
+}
+
+fn report_json(out: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap()
+}
+
+fn fixture_run() -> (tempfile::TempDir, PathBuf, Value) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let report = run(
+        &root().join("fixtures/forms"),
+        &root().join("mappings"),
+        &out,
+    );
+    (tmp, out, report)
+}
+
+fn form<'a>(report: &'a Value, mapping: &str) -> &'a Value {
+    report["forms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["mapping"] == mapping)
+        .unwrap_or_else(|| panic!("no form {mapping}"))
+}
+
+fn strings(v: &Value, key: &str) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x[key].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn report_json_validates_against_its_schema() {
+    let (_tmp, _out, report) = fixture_run();
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("schemas/report.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    let errors: Vec<String> = validator
+        .iter_errors(&report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "report.json breaks its schema:\n{}",
+        errors.join("\n")
+    );
+    // And the schema really constrains: a report missing a required key fails.
+    let mut broken = report.clone();
+    broken["forms"][0].as_object_mut().unwrap().remove("gaps");
+    assert!(!validator.is_valid(&broken));
+}
+
+/// Coverage gaps (must and should), read off the fixture mappings: the national fields each does not map.
+#[test]
+fn coverage_gaps_per_fixture_la() {
+    let (_tmp, _out, report) = fixture_run();
+    let gaps = |m: &str, level: &str| -> Vec<String> {
+        form(&report, m)["gaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|g| g["statutory"] == level)
+            .map(|g| g["field"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(gaps("951-northmoor", "must"), ["parents.address"]);
+    assert_eq!(
+        gaps("951-northmoor", "should"),
+        [
+            "request.parent_agreement",
+            "child.gp_practice",
+            "child.year_group",
+            "child.looked_after",
+            "needs.primary_area",
+            "needs.health",
+            "needs.social_care",
+            "evidence.attainment",
+            "evidence.action_taken",
+            "evidence.progress_with_support",
+            "professionals.name",
+            "professionals.service",
+            "young_person.additional_time"
+        ]
+    );
+    assert!(gaps("952-eastbridge", "must").is_empty());
+    assert_eq!(
+        gaps("952-eastbridge", "should"),
+        [
+            "child.gp_practice",
+            "setting.headteacher_name",
+            "needs.primary_area",
+            "needs.social_care",
+            "evidence.attainment",
+            "evidence.action_taken",
+            "evidence.progress_with_support",
+            "views.parent",
+            "professionals.name",
+            "professionals.service",
+            "young_person.additional_time"
+        ]
+    );
+    assert!(gaps("953-westvale", "must").is_empty());
+    assert_eq!(
+        gaps("953-westvale", "should"),
+        [
+            "request.parent_agreement",
+            "child.gp_practice",
+            "child.looked_after",
+            "needs.health",
+            "needs.social_care",
+            "evidence.attainment",
+            "evidence.action_taken",
+            "evidence.progress_with_support",
+            "views.parent",
+            "young_person.additional_time"
+        ]
+    );
+    // Every template field is either mapped (a completeness row) or a gap, exactly once.
+    let template_len = report["fields"].as_array().unwrap().len();
+    for f in report["forms"].as_array().unwrap() {
+        let n = f["gaps"].as_array().unwrap().len() + f["completeness"].as_array().unwrap().len();
+        assert_eq!(n, template_len, "{}", f["mapping"]);
+    }
+    // The CTF (xml) carries identity and SEN data only: nine must fields are not in it.
+    assert_eq!(
+        gaps("959-ctf", "must"),
+        [
+            "request.date",
+            "request.requester_role",
+            "request.requester_name",
+            "child.address",
+            "child.postcode",
+            "parents.name",
+            "parents.relationship",
+            "parents.address",
+            "needs.description"
+        ]
+    );
+    assert!(gaps("957-riverton", "must").is_empty());
+    assert!(gaps("958-halden", "must").is_empty());
+    // The pdf and docx forms: no parents' address anywhere but Eastbridge, Westvale and the xml exports; Kingsmere
+    // (fillable and print view alike) never asks who makes the request; Fenwick never asks the relationship.
+    assert_eq!(gaps("954-southport", "must"), ["parents.address"]);
+    for kingsmere in ["955-kingsmere", "956-kingsmere-flat"] {
+        assert_eq!(
+            gaps(kingsmere, "must"),
+            ["request.requester_role", "parents.address"]
+        );
+    }
+    assert_eq!(gaps("960-ashcombe", "must"), ["parents.address"]);
+    assert_eq!(
+        gaps("961-fenwick", "must"),
+        ["parents.relationship", "parents.address"]
+    );
+    assert_eq!(report["summary"]["must_gaps"], 1 + 9 + 1 + 2 + 2 + 1 + 2);
+}
+
+/// Completeness, checked against an independent oracle: the generator's expected records.
+#[test]
+fn completeness_matches_the_expected_records() {
+    let (_tmp, _out, report) = fixture_run();
+    let mut expected: BTreeMap<String, Value> = BTreeMap::new();
+    for entry in std::fs::read_dir(root().join("fixtures/expected")).unwrap() {
+        let part: BTreeMap<String, Value> =
+            serde_json::from_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap()).unwrap();
+        expected.extend(part);
+    }
+    assert_eq!(report["forms"].as_array().unwrap().len(), 11);
+    for f in report["forms"].as_array().unwrap() {
+        let mapping = f["mapping"].as_str().unwrap();
+        let filled: Vec<&Value> = expected
+            .values()
+            .filter(|r| r["mapping"] == mapping && r["status"] != "blank")
+            .collect();
+        assert_eq!(f["documents"]["filled"], filled.len() as u64, "{mapping}");
+        assert!(
+            filled.len() >= 2,
+            "{mapping}: every fixture form has filled documents"
+        );
+        let blank = expected
+            .values()
+            .filter(|r| r["mapping"] == mapping && r["status"] == "blank")
+            .count();
+        assert_eq!(f["documents"]["blank"], blank as u64, "{mapping}");
+        for c in f["completeness"].as_array().unwrap() {
+            let id = c["field"].as_str().unwrap();
+            let count = |status: &str| {
+                filled
+                    .iter()
+                    .filter(|r| r["fields"][id]["status"] == status)
+                    .count() as u64
+            };
+            for status in ["ok", "empty", "invalid", "not_found"] {
+                assert_eq!(c[status], count(status), "{mapping} {id} {status}");
+            }
+            assert_eq!(c["filled"], filled.len() as u64);
+        }
+    }
+    let field = |m: &str, id: &str| -> Value {
+        form(&report, m)["completeness"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["field"] == id)
+            .unwrap()
+            .clone()
+    };
+    let upn = field("951-northmoor", "child.upn");
+    assert_eq!(
+        (upn["ok"].as_u64(), upn["invalid"].as_u64()),
+        (Some(5), Some(1))
+    );
+    assert_eq!(upn["invalid_share"], 0.1667);
+    assert_eq!(
+        upn["invalid_reasons"][0]["reason"],
+        "UPN check letter is wrong"
+    );
+    let dob = field("952-eastbridge", "child.date_of_birth");
+    assert_eq!(
+        (
+            dob["ok"].as_u64(),
+            dob["empty"].as_u64(),
+            dob["invalid"].as_u64()
+        ),
+        (Some(4), Some(1), Some(1))
+    );
+    assert_eq!(
+        dob["invalid_reasons"][0]["reason"],
+        "not a real calendar date"
+    );
+    let dob = field("953-westvale", "child.date_of_birth");
+    assert_eq!(
+        dob["invalid_reasons"][0]["reason"],
+        "age 30 at the request date is outside 0-25"
+    );
+    assert_eq!(
+        field("952-eastbridge", "child.preferred_name")["ok_share"],
+        0.3333
+    );
+}
+
+#[test]
+fn non_statutory_demands_duplicates_clusters_and_burden() {
+    let (_tmp, _out, report) = fixture_run();
+    let demands = |m: &str| -> BTreeSet<String> {
+        strings(&form(&report, m)["non_statutory"], "id")
+            .into_iter()
+            .collect()
+    };
+    let set = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    assert_eq!(
+        demands("951-northmoor"),
+        set(&[
+            "child.gender",
+            "child.upn",
+            "child.nhs_number",
+            "evidence.apdr_cycles",
+            "evidence.costed_provision_map",
+            "dob_again",
+            "photograph",
+            "boxall_profile"
+        ])
+    );
+    assert_eq!(
+        demands("952-eastbridge"),
+        set(&[
+            "child.preferred_name",
+            "child.gender",
+            "child.upn",
+            "setting.senco_name",
+            "evidence.ep_report",
+            "photograph",
+            "sdq_score",
+            "fixed_term_exclusions"
+        ])
+    );
+    assert_eq!(
+        demands("953-westvale"),
+        set(&[
+            "child.upn",
+            "child.nhs_number",
+            "child.first_language",
+            "child.pupil_premium",
+            "needs.primary_need_type",
+            "parents.phone",
+            "consent.information_sharing",
+            "setting.urn",
+            "setting.type",
+            "setting.senco_name",
+            "setting.senco_contact",
+            "evidence.attendance_percent",
+            "name_of_setting",
+            "exclusions",
+            "boxall_profile",
+            "sdq_total"
+        ])
+    );
+
+    // Within a form: Northmoor asks the date of birth twice; Westvale asks "Name of setting" beside "Current school".
+    let dups = |m: &str| -> Vec<(String, String)> {
+        form(&report, m)["duplicates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["extra"].as_str().unwrap().into(),
+                    d["field"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        dups("951-northmoor"),
+        [("dob_again".into(), "child.date_of_birth".into())]
+    );
+    assert!(dups("952-eastbridge").is_empty());
+    assert_eq!(
+        dups("953-westvale"),
+        [("name_of_setting".into(), "setting.name".into())]
+    );
+
+    // Across LAs: four demands made by several LAs each (counted by LA code), then the single-LA extras.
+    let clusters: Vec<(u64, BTreeSet<(String, String)>)> = report["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            let members = c["members"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| {
+                    (
+                        m["mapping"].as_str().unwrap().into(),
+                        m["extra"].as_str().unwrap().into(),
+                    )
+                })
+                .collect();
+            (c["las"].as_u64().unwrap(), members)
+        })
+        .collect();
+    let cluster = |las: u64, members: &[(&str, &str)]| {
+        (
+            las,
+            members
+                .iter()
+                .map(|(m, e)| (m.to_string(), e.to_string()))
+                .collect::<BTreeSet<_>>(),
+        )
+    };
+    // Kingsmere's fillable form and its print view are one LA (955): its Boxall question counts once.
+    let want_recurring = vec![
+        cluster(
+            5,
+            &[
+                ("951-northmoor", "boxall_profile"),
+                ("953-westvale", "boxall_profile"),
+                ("955-kingsmere", "boxall_profile"),
+                ("956-kingsmere-flat", "boxall_profile"),
+                ("958-halden", "boxall_profile"),
+                ("961-fenwick", "boxall_profile"),
+            ],
+        ),
+        cluster(
+            5,
+            &[
+                ("951-northmoor", "photograph"),
+                ("952-eastbridge", "photograph"),
+                ("954-southport", "photograph"),
+                ("957-riverton", "photograph"),
+                ("960-ashcombe", "photograph"),
+            ],
+        ),
+        // "Has the child been excluded in the last 12 months?" joins through the synonym table.
+        cluster(
+            4,
+            &[
+                ("952-eastbridge", "fixed_term_exclusions"),
+                ("953-westvale", "exclusions"),
+                ("958-halden", "exclusions"),
+                ("961-fenwick", "exclusions_12_months"),
+            ],
+        ),
+        cluster(
+            4,
+            &[
+                ("952-eastbridge", "sdq_score"),
+                ("953-westvale", "sdq_total"),
+                ("954-southport", "sdq_score"),
+                ("957-riverton", "sdq_score"),
+            ],
+        ),
+    ];
+    for want in &want_recurring {
+        assert!(
+            clusters.contains(want),
+            "missing cluster {want:?} in {clusters:?}"
+        );
+    }
+    assert_eq!(clusters.len(), 7, "{clusters:?}");
+    assert_eq!(
+        clusters
+            .iter()
+            .take(4)
+            .map(|(las, _)| *las)
+            .collect::<Vec<_>>(),
+        [5, 5, 4, 4],
+        "most widely demanded first"
+    );
+    assert!(
+        clusters
+            .iter()
+            .skip(4)
+            .all(|(las, m)| *las == 1 && m.len() == 1)
+    );
+    assert_eq!(report["summary"]["recurring_clusters"], 4);
+
+    // Burden, worst first.
+    let burden: Vec<(String, u64, u64, u64, u64)> = report["burden"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["mapping"].as_str().unwrap().into(),
+                b["fields_asked"].as_u64().unwrap(),
+                b["statutory"].as_u64().unwrap(),
+                b["non_statutory"].as_u64().unwrap(),
+                b["duplicated"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        burden,
+        [
+            ("953-westvale".to_string(), 35, 19, 16, 1),
+            ("951-northmoor".to_string(), 23, 15, 8, 1),
+            ("952-eastbridge".to_string(), 26, 18, 8, 0),
+            ("957-riverton".to_string(), 25, 17, 8, 0),
+            ("960-ashcombe".to_string(), 20, 14, 6, 0),
+            ("958-halden".to_string(), 20, 15, 5, 0),
+            ("954-southport".to_string(), 19, 14, 5, 0),
+            ("961-fenwick".to_string(), 17, 12, 5, 0),
+            ("955-kingsmere".to_string(), 18, 14, 4, 0),
+            ("956-kingsmere-flat".to_string(), 18, 14, 4, 0),
+            ("959-ctf".to_string(), 7, 4, 3, 0),
+        ]
+    );
+}
+
+#[test]
+fn the_fixtures_drift_only_where_the_ctf_carries_more_than_is_mapped() {
+    let (_tmp, _out, report) = fixture_run();
+    for f in report["forms"].as_array().unwrap() {
+        assert_eq!(
+            f["drift"]["not_found"],
+            Value::Array(vec![]),
+            "{}",
+            f["mapping"]
+        );
+        if f["mapping"] != "959-ctf" {
+            assert_eq!(
+                f["drift"]["unconsumed"],
+                Value::Array(vec![]),
+                "{}",
+                f["mapping"]
+            );
+        }
+    }
+    // The CTF mapping reads the rank-1 SEN need only, and not the header's time stamp: the other SEN need and the
+    // time stamp vary between documents, so they are answers no rule reads. (SENtypeRank is read by the path's
+    // predicate, which the hook does not count as consumption.)
+    let ctf = &form(&report, "959-ctf")["drift"]["unconsumed"];
+    assert_eq!(
+        strings(ctf, "key"),
+        [
+            "/CTfile/CTFpupilData/Pupil/SENhistory/SENneeds/SENneed/SENtype",
+            "/CTfile/CTFpupilData/Pupil/SENhistory/SENneeds/SENneed/SENtypeRank",
+            "/CTfile/CTFpupilData/Pupil/SENhistory/SENneeds/SENneed[2]/SENtypeRank",
+            "/CTfile/Header/DateTime"
+        ]
+    );
+    assert_eq!(ctf[0]["documents"], 6);
+    assert_eq!(ctf[3]["documents"], 7);
+    assert_eq!(report["summary"]["drift_warnings"], 4);
+    assert_eq!(report["summary"]["unconsumed_checked"], true);
+}
+
+/// A changed form: a label no longer found (Eastbridge) and a question no rule reads any more (Northmoor).
+#[test]
+fn drift_is_reported_when_forms_and_mappings_part_ways() {
+    let tmp = tempfile::tempdir().unwrap();
+    let maps = tmp.path().join("mappings");
+    copy_tree(&root().join("mappings"), &maps);
+    let east = std::fs::read_to_string(maps.join("952-eastbridge.toml")).unwrap();
+    let (before, after) = east.split_once("[fields.\"needs.health\"]").unwrap();
+    let rule_end = after.find("\n[").unwrap();
+    let changed = format!(
+        "{before}[fields.\"needs.health\"]\nprinted = \"Health needs\"\nlabel = '(?i)^medical needs$'\ntake = \"right\"\n{}",
+        &after[rule_end..]
+    );
+    std::fs::write(maps.join("952-eastbridge.toml"), changed).unwrap();
+    let north = std::fs::read_to_string(maps.join("951-northmoor.toml")).unwrap();
+    let north = north.replace(
+        "[fields.\"child.nhs_number\"]\nprinted = \"NHS number\"\ncell = \"Request!C9\"\n",
+        "",
+    );
+    assert!(!north.contains("child.nhs_number"));
+    std::fs::write(maps.join("951-northmoor.toml"), north).unwrap();
+
+    let report = run(
+        &root().join("fixtures/forms"),
+        &maps,
+        &tmp.path().join("out"),
+    );
+    let east = &form(&report, "952-eastbridge")["drift"];
+    assert_eq!(east["not_found"].as_array().unwrap().len(), 1, "{east}");
+    let nf = &east["not_found"][0];
+    assert_eq!(nf["field"], "needs.health");
+    assert_eq!(nf["locator"], "label /(?i)^medical needs$/ right");
+    assert_eq!(
+        nf["documents"], 7,
+        "every recognised document, the blank one too"
+    );
+    assert_eq!(
+        nf["examples"],
+        serde_json::json!([
+            "eastbridge/blank.xlsx",
+            "eastbridge/filled-01.xlsx",
+            "eastbridge/filled-02.xlsx"
+        ])
+    );
+    let north = &form(&report, "951-northmoor")["drift"];
+    let keys = strings(&north["unconsumed"], "key");
+    assert_eq!(
+        keys,
+        ["Request!C9"],
+        "the NHS number answers, not the printed question in B9"
+    );
+    assert_eq!(north["unconsumed"][0]["documents"], 5);
+    assert!(
+        form(&report, "953-westvale")["drift"]["unconsumed"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// Every value in records.jsonl that could identify a child (longer than 2 characters, not an enum, bool or
+/// number) is absent from every report.
+#[test]
+fn no_personal_data_in_any_report() {
+    let (_tmp, out, _report) = fixture_run();
+    let template =
+        harmonise::template::Template::load(&root().join("mappings/national-template.toml"))
+            .unwrap();
+    let mut values = BTreeSet::new();
+    let text = std::fs::read_to_string(out.join("records.jsonl")).unwrap();
+    let mut collect = |field: &str, v: &Value| {
+        let enum_field = template
+            .get(field)
+            .is_some_and(|d| matches!(d.ty, harmonise::template::FieldType::Enum(_)));
+        if let Some(s) = v.as_str() {
+            let plain = s.parse::<f64>().is_ok()
+                || ["true", "false", "yes", "no"].contains(&s.to_lowercase().as_str());
+            if s.chars().count() > 2 && !plain && !enum_field {
+                values.insert(s.to_string());
+            }
+        }
+    };
+    for line in text.lines() {
+        let r: Value = serde_json::from_str(line).unwrap();
+        for section in ["fields", "extras"] {
+            for (id, f) in r[section].as_object().into_iter().flatten() {
+                collect(id, &f["value"]);
+                for item in f["items"].as_array().into_iter().flatten() {
+                    collect(id, &item["value"]);
+                }
+            }
+        }
+    }
+    assert!(
+        values.len() > 50,
+        "the fixtures hold personal values: {}",
+        values.len()
+    );
+    let json = std::fs::read_to_string(out.join("report.json")).unwrap();
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let xlsx = xlsx_text(&out.join("report.xlsx"));
+    for v in &values {
+        for (name, text) in [
+            ("report.json", &json),
+            ("report.html", &html),
+            ("report.xlsx", &xlsx),
+        ] {
+            assert!(!text.contains(v.as_str()), "{name} contains a record value");
+        }
+    }
+}
+
+fn xlsx_text(path: &Path) -> String {
+    use calamine::{Reader, Xlsx, open_workbook};
+    let mut book: Xlsx<_> = open_workbook(path).unwrap();
+    let mut all = String::new();
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).unwrap();
+        for row in range.rows() {
+            for c in row {
+                all.push_str(&c.to_string());
+                all.push('\t');
+            }
+            all.push('\n');
+        }
+    }
+    all
+}
+
+#[test]
+fn report_xlsx_has_one_sheet_per_table() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let (_tmp, out, _report) = fixture_run();
+    let mut book: Xlsx<_> = open_workbook(out.join("report.xlsx")).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        [
+            "Summary",
+            "Burden",
+            "Coverage",
+            "Gaps",
+            "Completeness",
+            "Non-statutory",
+            "Duplicates",
+            "Clusters",
+            "Drift"
+        ]
+    );
+    let burden = book.worksheet_range("Burden").unwrap();
+    let header: Vec<String> = burden
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "rank",
+            "mapping",
+            "la_code",
+            "la_name",
+            "fields_asked",
+            "statutory",
+            "must",
+            "should",
+            "non_statutory",
+            "duplicated"
+        ]
+    );
+    let first: Vec<&Data> = burden.rows().nth(1).unwrap().iter().collect();
+    assert_eq!(first[1], &Data::String("953-westvale".into()));
+    assert_eq!(first[4], &Data::Float(35.0));
+    let gaps = book.worksheet_range("Gaps").unwrap();
+    let must = gaps
+        .rows()
+        .filter(|r| r.get(2) == Some(&Data::String("must".into())))
+        .count();
+    assert_eq!(must, 18);
+    let coverage = book.worksheet_range("Coverage").unwrap();
+    assert_eq!(
+        coverage.rows().count(),
+        1 + 1 + 11,
+        "header, levels, one row per LA form"
+    );
+    let clusters = book.worksheet_range("Clusters").unwrap();
+    assert_eq!(
+        clusters.rows().count(),
+        1 + 6 + 5 + 4 + 4 + 1 + 1 + 1,
+        "header and one row per extra"
+    );
+}
+
+#[test]
+fn report_html_renders_in_headless_chromium() {
+    let (tmp, out, _report) = fixture_run();
+    let chromium = Path::new("/usr/bin/chromium");
+    assert!(
+        chromium.exists(),
+        "/usr/bin/chromium is missing: install it (see .ci/run); this test must not be skipped"
+    );
+    let html = out.join("report.html");
+    let text = std::fs::read_to_string(&html).unwrap();
+    for external in ["<script", "src=\"http", "href=\"http", "@import", "url("] {
+        assert!(
+            !text.contains(external),
+            "report.html must be self-contained: {external}"
+        );
+    }
+    let url = format!("file://{}", html.display());
+    let browser = |extra: &[&str]| {
+        let profile = tmp.path().join(format!("profile-{}", extra.len()));
+        let out = Command::new(chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--enable-logging=stderr",
+                "--v=0",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .args(extra)
+            .arg(&url)
+            .output()
+            .expect("chromium runs");
+        assert!(
+            out.status.success(),
+            "chromium failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let log = String::from_utf8_lossy(&out.stderr).into_owned();
+        for line in log.lines() {
+            assert!(
+                !line.contains("Uncaught") && !line.contains("Refused"),
+                "console error: {line}"
+            );
+        }
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let dom = browser(&["--dump-dom"]);
+    assert!(dom.contains("<svg"), "the heatmap is in the DOM");
+    assert!(
+        dom.matches("<rect").count() >= 3 * 54,
+        "a cell per LA and field"
+    );
+    for id in [
+        "summary",
+        "heatmap",
+        "burden",
+        "gaps",
+        "completeness",
+        "demands",
+        "duplicates",
+        "drift",
+    ] {
+        assert!(dom.contains(&format!("id=\"{id}\"")), "section {id}");
+    }
+    assert!(
+        dom.matches("<table").count() >= 6,
+        "the tables are rendered"
+    );
+    assert!(dom.contains("Westvale County Council"));
+    let shot = root().join("target/report.png");
+    let _ = std::fs::remove_file(&shot);
+    browser(&[
+        &format!("--screenshot={}", shot.display()),
+        "--window-size=1280,2000",
+        "--hide-scrollbars",
+    ]);
+    let png = std::fs::read(&shot).expect("a screenshot");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "a real screenshot"
+    );
+}
+
+#[test]
+fn harmonise_report_rebuilds_the_reports_from_records() {
+    let (_tmp, out, from_run) = fixture_run();
+    for f in ["report.json", "report.html", "report.xlsx"] {
+        std::fs::remove_file(out.join(f)).unwrap();
+    }
+    let result = harmonise(&["report", out.to_str().unwrap(), "--quiet"]);
+    assert_eq!(code(&result), 0, "{}", stderr(&result));
+    let rebuilt = report_json(&out);
+    assert!(out.join("report.html").exists() && out.join("report.xlsx").exists());
+    assert_eq!(rebuilt["summary"]["unconsumed_checked"], false);
+    let mut a = from_run.clone();
+    a["summary"]["unconsumed_checked"] = Value::Bool(false);
+    let ctf = a["forms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|f| f["mapping"] == "959-ctf")
+        .unwrap();
+    a["forms"][ctf]["drift"]["unconsumed"] = Value::Array(vec![]);
+    a["summary"]["drift_warnings"] = Value::from(0);
+    assert_eq!(
+        a, rebuilt,
+        "the same report, but for the unconsumed-field check"
+    );
+
+    let empty = tempfile::tempdir().unwrap();
+    let result = harmonise(&["report", empty.path().to_str().unwrap()]);
+    assert_eq!(code(&result), 2);
+    assert!(
+        stderr(&result).contains("records.jsonl"),
+        "{}",
+        stderr(&result)
+    );
+
+    let bad = tempfile::tempdir().unwrap();
+    copy_tree(&root().join("mappings"), bad.path());
+    std::fs::write(bad.path().join("synonyms.toml"), "[terms]\nsdq = [1]\n").unwrap();
+    let result = harmonise(&[
+        "report",
+        out.to_str().unwrap(),
+        "--mappings",
+        bad.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code(&result), 2);
+    assert!(
+        stderr(&result).contains("synonyms.toml:2:7"),
+        "{}",
+        stderr(&result)
+    );
+}
