@@ -17,6 +17,10 @@ mod xlsx_fixtures;
 #[path = "gen_xml_fixtures.rs"]
 mod xml_fixtures;
 
+#[allow(dead_code, clippy::all)]
+#[path = "gen_pdf_fixtures.rs"]
+mod pdf_fixtures;
+
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -84,12 +88,22 @@ fn document(seed: u64, j: usize) -> Result<(&'static str, &'static str, Vec<u8>)
     });
     let variant = (r >> 24) as usize % 1_000_000;
     let family = (r >> 48) as usize;
-    // 40% xlsx, 40% pdf, 20% xml. Until the pdf fixture generator lands, the pdf share is xlsx too.
+    // 40% xlsx, 40% pdf, 20% xml.
     match r % 10 {
-        0..=7 => {
+        0..=3 => {
             let (dir, bytes) =
                 xlsx_fixtures::bench_document(family % xlsx_fixtures::N_LAS, variant, long)?;
             Ok((dir, "xlsx", bytes))
+        }
+        4..=7 => {
+            let (dir, bytes) =
+                pdf_fixtures::bench_document(family % pdf_fixtures::N_FAMILIES, variant, long);
+            // One pdf in four is a longer submission: two to four continuation pages of free text.
+            let extra = match (r >> 40) % 8 {
+                0 | 1 => 2 + (r >> 44) as usize % 3,
+                _ => 0,
+            };
+            Ok((dir, "pdf", with_pages(bytes, extra, long_texts())?))
         }
         _ => {
             let (dir, bytes) =
@@ -97,6 +111,46 @@ fn document(seed: u64, j: usize) -> Result<(&'static str, &'static str, Vec<u8>)
             Ok((dir, "xml", bytes))
         }
     }
+}
+
+/// Appends `extra` continuation pages of Helvetica text ("Additional information") to a PDF.
+fn with_pages(bytes: Vec<u8>, extra: usize, texts: &[&str]) -> Result<Vec<u8>> {
+    use lopdf::{Document, Object, Stream, dictionary};
+    if extra == 0 {
+        return Ok(bytes);
+    }
+    let mut doc = Document::load_mem(&bytes)?;
+    let pages_id = doc.catalog()?.get(b"Pages")?.as_reference()?;
+    let font = doc.add_object(dictionary! {
+        "Type" => "Font", "Subtype" => "Type1", "BaseFont" => "Helvetica", "Encoding" => "WinAnsiEncoding",
+    });
+    let mut kids = Vec::new();
+    for p in 0..extra {
+        let mut content = String::from("BT /F9 11 Tf 50 790 Td (Additional information, continued) Tj ET\n");
+        let text = texts[p % texts.len()];
+        let words: Vec<&str> = text.split(' ').collect();
+        for (l, line) in words.chunks(12).take(60).enumerate() {
+            let line = line.join(" ").replace(['(', ')', '\\'], " ");
+            let y = 770 - 12 * l as i32;
+            content.push_str(&format!("BT /F9 9 Tf 50 {y} Td ({line}) Tj ET\n"));
+        }
+        let contents = doc.add_object(Stream::new(dictionary! {}, content.into_bytes()));
+        let page = doc.add_object(dictionary! {
+            "Type" => "Page",
+            "Parent" => pages_id,
+            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+            "Resources" => dictionary! { "Font" => dictionary! { "F9" => font } },
+            "Contents" => contents,
+        });
+        kids.push(Object::Reference(page));
+    }
+    let pages = doc.get_object_mut(pages_id)?.as_dict_mut()?;
+    let count = pages.get(b"Count")?.as_i64()? + extra as i64;
+    pages.get_mut(b"Kids")?.as_array_mut()?.extend(kids);
+    pages.set("Count", count);
+    let mut out = Vec::new();
+    doc.save_to(&mut out)?;
+    Ok(out)
 }
 
 fn main() -> Result<()> {

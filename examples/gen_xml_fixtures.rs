@@ -967,7 +967,7 @@ pub(crate) fn bench_document(
             // 04 keeps its planted wrong check letter.
             k.upn = upn(la, estab, (i % 1000) as u32);
         }
-        k.nhs = nhs((i % 20_000) as u32);
+        k.nhs = nhs((i % 5_000) as u32);
         if let Some(long) = long {
             k.description = long;
         }
