@@ -6,8 +6,8 @@
 //!
 //! The documents come from the fixture generators themselves (included below as modules), so a layout exists in
 //! exactly one place: each generator exposes a `bench_document(la, seed, long)` that builds one of its forms with
-//! values drawn from the seed. Mix: about 40% xlsx, 40% pdf (fillable and flat), 20% xml; about one document in
-//! eight carries long free-text answers (1-6 KB). Output: `OUT/<la>/<nnnnnn>.<ext>`; the folder is emptied first.
+//! values drawn from the seed. Mix: about 40% xlsx, 40% pdf (fillable and flat, a quarter with 2-4 continuation
+//! pages), 20% xml; about one document in eight carries long free-text answers (1-6 KB). Output: `OUT/<la>/<nnnnnn>.<ext>`; the folder is emptied first.
 
 #[allow(dead_code, clippy::all)]
 #[path = "gen_xlsx_fixtures.rs"]
@@ -126,7 +126,8 @@ fn with_pages(bytes: Vec<u8>, extra: usize, texts: &[&str]) -> Result<Vec<u8>> {
     });
     let mut kids = Vec::new();
     for p in 0..extra {
-        let mut content = String::from("BT /F9 11 Tf 50 790 Td (Additional information, continued) Tj ET\n");
+        let mut content =
+            String::from("BT /F9 11 Tf 50 790 Td (Additional information, continued) Tj ET\n");
         let text = texts[p % texts.len()];
         let words: Vec<&str> = text.split(' ').collect();
         for (l, line) in words.chunks(12).take(60).enumerate() {

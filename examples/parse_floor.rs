@@ -144,7 +144,11 @@ fn xml(bytes: &[u8]) -> Option<u64> {
         Some((enc, bom)) => enc.decode_without_bom_handling(&bytes[bom..]).0,
         None => match std::str::from_utf8(bytes) {
             Ok(s) => s.into(),
-            Err(_) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0,
+            Err(_) => {
+                encoding_rs::WINDOWS_1252
+                    .decode_without_bom_handling(bytes)
+                    .0
+            }
         },
     };
     let mut reader = quick_xml::NsReader::from_str(&text);

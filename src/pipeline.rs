@@ -366,8 +366,7 @@ pub fn run(
         progress.advance();
         processed
     };
-    in_order(&pool, &inputs, process_one, |index, processed| {
-        let input = &inputs[index];
+    in_order(&pool, &inputs, process_one, |input, processed| {
         let outcome = resolve(input, processed, prior.as_ref(), &mut carrier, set, opts);
         tracing::debug!(file = %outcome.row.path, status = outcome.row.status.as_str(), "document");
         let (span, unconsumed) = match outcome.record {
@@ -447,7 +446,7 @@ fn in_order<T: Send>(
     pool: &rayon::ThreadPool,
     inputs: &[Input],
     process: impl Fn(&Input) -> T + Sync,
-    mut write: impl FnMut(usize, T) -> Result<(), RunError>,
+    mut write: impl FnMut(&Input, T) -> Result<(), RunError>,
 ) -> Result<(), RunError> {
     use std::collections::BTreeMap;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -464,9 +463,9 @@ fn in_order<T: Send>(
                 let tx = tx.clone();
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
-                    if index >= inputs.len() {
+                    let Some(input) = inputs.get(index) else {
                         return;
-                    }
+                    };
                     {
                         let (lock, wake) = written;
                         let mut done = lock.lock().unwrap_or_else(|e| e.into_inner());
@@ -477,7 +476,7 @@ fn in_order<T: Send>(
                             return;
                         }
                     }
-                    if tx.send((index, process(&inputs[index]))).is_err() {
+                    if tx.send((index, process(input))).is_err() {
                         return;
                     }
                 }
@@ -490,7 +489,9 @@ fn in_order<T: Send>(
             for (index, value) in &rx {
                 pending.insert(index, value);
                 while let Some(value) = pending.remove(&done) {
-                    write(done, value)?;
+                    if let Some(input) = inputs.get(done) {
+                        write(input, value)?;
+                    }
                     done += 1;
                 }
                 let (lock, wake) = &written;
