@@ -1454,6 +1454,68 @@ fn write(path: &Path, bytes: &[u8]) {
     std::fs::write(path, bytes).expect("write");
 }
 
+/// For `examples/gen_bench_corpus.rs`, which includes this file as a module: the document of form `family` (of
+/// [`N_FAMILIES`]: Southport fillable, Kingsmere fillable, Kingsmere print view) for seed `i`: one of the fixtures'
+/// children (or the blank form) with a fresh name, UPN and NHS number, the need description replaced by `long`
+/// when given. Returns the fixture folder name and the bytes.
+#[allow(dead_code)] // unused by this example itself
+pub(crate) fn bench_document(
+    family: usize,
+    i: usize,
+    long: Option<&'static str>,
+) -> (&'static str, Vec<u8>) {
+    const FORENAMES: &[&str] = &[
+        "Amelia", "Oliver", "Isla", "Noah", "Freya", "Leo", "Maya", "Arlo", "Poppy", "Theo", "Zoë",
+    ];
+    const SURNAMES: &[&str] = &[
+        "Hart", "O'Neil", "Reid", "Khan", "Singh", "Brook", "Okafor", "Nowak", "Adeyemi", "Brontë",
+    ];
+    let family = family % N_FAMILIES;
+    let (dir, la, estab) = match family {
+        0 => ("southport", "954", "3001"),
+        1 => ("kingsmere", "955", "2002"),
+        _ => ("kingsmere-flat", "955", "2002"),
+    };
+    let all = kids(la, estab);
+    let blank_allowed = family != 2;
+    let case = i % (all.len() + usize::from(blank_allowed));
+    let mut k = match all.get(case) {
+        Some(k) => k.clone(),
+        None => blank(),
+    };
+    if case < all.len() {
+        if family != 0 {
+            k.postcode = match k.postcode {
+                "SP1 2AB" => "KM4 7QT",
+                "SP12 9XY" => "KM11 2HD",
+                other => other,
+            };
+        }
+        k.forename = FORENAMES[i % FORENAMES.len()];
+        if !k.surname.is_empty() {
+            k.surname = SURNAMES[(i / 7) % SURNAMES.len()];
+        }
+        if validate::upn(&k.upn).is_ok() {
+            k.upn = upn(la, estab, (i % 1000) as u32);
+        }
+        k.nhs = nhs((i % 5_000) as u32);
+        if let Some(long) = long {
+            k.description = long;
+        }
+    }
+    let rel = format!("{dir}/bench.pdf");
+    let doc = match family {
+        0 => southport(&rel, &k, false),
+        1 => kingsmere(&rel, &k),
+        _ => kingsmere_flat(&rel, &k),
+    };
+    (dir, doc.bytes)
+}
+
+/// How many forms [`bench_document`] draws from.
+#[allow(dead_code)]
+pub(crate) const N_FAMILIES: usize = 3;
+
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let template = Template::load(&root.join("mappings/national-template.toml")).expect("template");

@@ -324,7 +324,11 @@ fn year_group(dob: Date, request: Date) -> String {
 
 /// The `k`-th child (0..6) of an LA. `k` also decides the requester and how many parents and professionals.
 fn child(la: &La, la_index: usize, k: usize) -> Result<Child> {
-    let i = la_index * 6 + k;
+    child_at(la, la_index * 6 + k, k)
+}
+
+/// The child of case `k` (0..6) whose values are drawn from seed `i` (the fixtures use `i = la_index * 6 + k`).
+fn child_at(la: &La, i: usize, k: usize) -> Result<Child> {
     let request_date = date(2025, 9 + (i % 3) as i8, 1 + ((i * 5) % 27) as i8);
     let dob = if k == 5 {
         // Old enough to make the request as a young person.
@@ -1781,6 +1785,39 @@ fn save(path: &str, bytes: &[u8]) -> Result<()> {
     }
     fs::write(path, bytes).with_context(|| format!("writing {path}"))
 }
+
+/// For `examples/gen_bench_corpus.rs`, which includes this file as a module: the workbook of LA `la_index` (of
+/// [`N_LAS`]) for seed `i`, planted case `i % 7` (0-5 as the filled fixtures, 6 blank), both free-text answers
+/// replaced by `long` when given. Returns the LA's fixture folder name and the bytes.
+#[allow(dead_code)] // unused by this example itself
+pub(crate) fn bench_document(
+    la_index: usize,
+    i: usize,
+    long: Option<&'static str>,
+) -> Result<(&'static str, Vec<u8>)> {
+    let las = las();
+    let la = &las[la_index % N_LAS];
+    let case = i % 7;
+    let k = case % 6;
+    let mut c = child_at(la, la_index * 6 + k + i * 19, k)?;
+    if let Some(long) = long {
+        c.views_child = long;
+        c.views_parent = long;
+    }
+    let plant = match case {
+        6 => Plant {
+            blank: true,
+            ..Plant::default()
+        },
+        _ => plants(la.code).into_iter().nth(k).unwrap_or_default(),
+    };
+    let (mut wb, _) = (la.write)(&c, &plant)?;
+    Ok((la.dir, wb.save_to_buffer()?))
+}
+
+/// How many LAs [`bench_document`] draws from.
+#[allow(dead_code)]
+pub(crate) const N_LAS: usize = 3;
 
 fn main() -> Result<()> {
     let must = must_fields()?;

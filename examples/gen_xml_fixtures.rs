@@ -931,6 +931,67 @@ fn write(path: &Path, bytes: &[u8]) {
     std::fs::write(path, bytes).expect("write");
 }
 
+/// For `examples/gen_bench_corpus.rs`, which includes this file as a module: the document of source `family` (of
+/// [`N_FAMILIES`]: Riverton, Halden, CTF) for seed `i`: one of the fixtures' children (or the blank form) with a
+/// fresh name, UPN and NHS number, the need description replaced by `long` when given; a Halden file now and then
+/// in windows-1252 or UTF-16. Returns the fixture folder name and the bytes.
+#[allow(dead_code)] // unused by this example itself
+pub(crate) fn bench_document(
+    family: usize,
+    i: usize,
+    long: Option<&'static str>,
+) -> (&'static str, Vec<u8>) {
+    const FORENAMES: &[&str] = &[
+        "Amelia", "Oliver", "Isla", "Noah", "Freya", "Leo", "Maya", "Arlo", "Poppy", "Theo", "Zoë",
+    ];
+    const SURNAMES: &[&str] = &[
+        "Hart", "O'Neil", "Reid", "Khan", "Singh", "Brook", "Okafor", "Nowak", "Adeyemi", "Brontë",
+    ];
+    let (dir, la, estab) = match family % N_FAMILIES {
+        0 => ("riverton", "957", "4001"),
+        1 => ("halden", "958", "2001"),
+        _ => ("ctf", "958", "2001"),
+    };
+    let all = kids(la, estab);
+    let case = i % (all.len() + 1);
+    let mut k = match all.get(case) {
+        Some(k) => k.clone(),
+        None => blank(),
+    };
+    if case < all.len() {
+        k.forename = FORENAMES[i % FORENAMES.len()];
+        if !k.surname.is_empty() {
+            k.surname = SURNAMES[(i / 7) % SURNAMES.len()];
+        }
+        if case != 3 {
+            // 04 keeps its planted wrong check letter.
+            k.upn = upn(la, estab, (i % 1000) as u32);
+        }
+        k.nhs = nhs((i % 5_000) as u32);
+        if let Some(long) = long {
+            k.description = long;
+        }
+    }
+    let rel = String::new();
+    let doc = match family % N_FAMILIES {
+        0 => riverton(rel, &k),
+        1 => {
+            let enc = match i % 50 {
+                1 => Enc::Windows1252,
+                2 => Enc::Utf16Le,
+                _ => Enc::Utf8,
+            };
+            halden(rel, &k, enc)
+        }
+        _ => ctf(rel, &k),
+    };
+    (dir, doc.bytes)
+}
+
+/// How many sources [`bench_document`] draws from.
+#[allow(dead_code)]
+pub(crate) const N_FAMILIES: usize = 3;
+
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let template = Template::load(&root.join("mappings/national-template.toml")).expect("template");

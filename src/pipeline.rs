@@ -1,8 +1,9 @@
 //! `harmonise run`: discover the inputs, read + identify + harmonise each in parallel (rayon), write records in
 //! input order, and account for every input in the manifest.
 //!
-//! Inputs are sorted by path and processed in chunks: each chunk runs in parallel and is written in order before
-//! the next starts, so output is identical whatever the thread count and memory does not grow with the corpus.
+//! Inputs are sorted by path; worker threads take them in order and the calling thread writes each result as soon as
+//! it and every earlier one are done (a bounded reorder buffer, [`in_order`]), so output is identical whatever the
+//! thread count and memory does not grow with the corpus.
 //! Each document runs inside `catch_unwind`: a reader bug costs that document a `failed` row, not the night; with
 //! `--isolate` each runs in a worker process ([`crate::worker`]), so even an abort or a hang costs one row.
 //!
@@ -16,7 +17,6 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use jiff::civil;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::harmonise::{harmonise, identify};
@@ -32,8 +32,8 @@ use crate::state::{self, Carrier, Entry, Prior, STATE_FILE, Stamp};
 use crate::template::{Statutory, Template};
 use crate::worker::{IsolateOptions, WorkerPool};
 
-/// Documents processed in parallel before their results are written.
-const CHUNK: usize = 256;
+/// How far the workers may run ahead of the writer (documents done but not yet written, at most).
+const WINDOW: usize = 256;
 
 /// Reports progress; the library never draws to a terminal itself.
 pub trait Progress: Sync {
@@ -355,49 +355,40 @@ pub fn run(
     let mut rows = Vec::with_capacity(inputs.len());
     let mut entries: Vec<Entry> = Vec::with_capacity(inputs.len());
     let mut audit = crate::audit::Audit::new(set);
-    for chunk in inputs.chunks(CHUNK) {
-        let processed: Vec<Processed> = pool.install(|| {
-            chunk
-                .par_iter()
-                .map(|input| {
-                    let known = prior
-                        .as_ref()
-                        .and_then(|p| p.candidate(&input.rel, input.path_bytes_hex.as_deref()));
-                    let processed = match &workers {
-                        Some(w) => w.process(input, known),
-                        None => process_known(input, set, opts, known),
-                    };
-                    progress.advance();
-                    processed
-                })
-                .collect()
-        });
-        let outcomes = chunk
-            .iter()
-            .zip(processed)
-            .map(|(input, p)| resolve(input, p, prior.as_ref(), &mut carrier, set, opts));
-        for outcome in outcomes {
-            tracing::debug!(file = %outcome.row.path, status = outcome.row.status.as_str(), "document");
-            let (span, unconsumed) = match outcome.record {
-                Some(mut record) => {
-                    audit.add(&record);
-                    (
-                        Some(writer.write(&record)?),
-                        std::mem::take(&mut record.unconsumed),
-                    )
-                }
-                None => (None, Vec::new()),
-            };
-            entries.push(state::entry(
-                &outcome.row,
-                outcome.stamp,
-                span,
-                unconsumed,
-                &ctx,
-            ));
-            rows.push(outcome.row);
-        }
-    }
+    let process_one = |input: &Input| {
+        let known = prior
+            .as_ref()
+            .and_then(|p| p.candidate(&input.rel, input.path_bytes_hex.as_deref()));
+        let processed = match &workers {
+            Some(w) => w.process(input, known),
+            None => process_known(input, set, opts, known),
+        };
+        progress.advance();
+        processed
+    };
+    in_order(&pool, &inputs, process_one, |input, processed| {
+        let outcome = resolve(input, processed, prior.as_ref(), &mut carrier, set, opts);
+        tracing::debug!(file = %outcome.row.path, status = outcome.row.status.as_str(), "document");
+        let (span, unconsumed) = match outcome.record {
+            Some(mut record) => {
+                audit.add(&record);
+                (
+                    Some(writer.write(&record)?),
+                    std::mem::take(&mut record.unconsumed),
+                )
+            }
+            None => (None, Vec::new()),
+        };
+        entries.push(state::entry(
+            &outcome.row,
+            outcome.stamp,
+            span,
+            unconsumed,
+            &ctx,
+        ));
+        rows.push(outcome.row);
+        Ok(())
+    })?;
     drop(workers);
     if rows.len() != inputs.len() {
         return Err(RunError::Accounting {
@@ -444,6 +435,78 @@ pub fn run(
         manifest,
         out: opts.out.clone(),
         full_run,
+    })
+}
+
+/// Processes `inputs` on every thread of `pool` and hands each result to `write` in input order, on the calling
+/// thread, as soon as it and all before it are done. Workers take inputs in order and never run more than
+/// [`WINDOW`] ahead of the writer, so the reorder buffer (and memory) stays bounded; there is no barrier at which
+/// fast threads wait for a slow document. The first error from `write` stops the workers and is returned.
+fn in_order<T: Send>(
+    pool: &rayon::ThreadPool,
+    inputs: &[Input],
+    process: impl Fn(&Input) -> T + Sync,
+    mut write: impl FnMut(&Input, T) -> Result<(), RunError>,
+) -> Result<(), RunError> {
+    use std::collections::BTreeMap;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Condvar, Mutex, mpsc};
+
+    let next = AtomicUsize::new(0);
+    // How many have been written, or usize::MAX once the writer gave up.
+    let written = (Mutex::new(0usize), Condvar::new());
+    let (tx, rx) = mpsc::sync_channel::<(usize, T)>(WINDOW);
+    std::thread::scope(|scope| {
+        let (next, written, process) = (&next, &written, &process);
+        scope.spawn(move || {
+            pool.broadcast(|_| {
+                let tx = tx.clone();
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(input) = inputs.get(index) else {
+                        return;
+                    };
+                    {
+                        let (lock, wake) = written;
+                        let mut done = lock.lock().unwrap_or_else(|e| e.into_inner());
+                        while *done != usize::MAX && index >= *done + WINDOW {
+                            done = wake.wait(done).unwrap_or_else(|e| e.into_inner());
+                        }
+                        if *done == usize::MAX {
+                            return;
+                        }
+                    }
+                    if tx.send((index, process(input))).is_err() {
+                        return;
+                    }
+                }
+            });
+            drop(tx);
+        });
+        let mut pending = BTreeMap::new();
+        let mut done = 0usize;
+        let result = (|| {
+            for (index, value) in &rx {
+                pending.insert(index, value);
+                while let Some(value) = pending.remove(&done) {
+                    if let Some(input) = inputs.get(done) {
+                        write(input, value)?;
+                    }
+                    done += 1;
+                }
+                let (lock, wake) = &written;
+                *lock.lock().unwrap_or_else(|e| e.into_inner()) = done;
+                wake.notify_all();
+            }
+            Ok(())
+        })();
+        if result.is_err() {
+            let (lock, wake) = &written;
+            *lock.lock().unwrap_or_else(|e| e.into_inner()) = usize::MAX;
+            wake.notify_all();
+        }
+        drop(rx);
+        result
     })
 }
 
