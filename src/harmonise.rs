@@ -6,6 +6,7 @@ use jiff::civil;
 
 use crate::locate::{DocIndex, Hit};
 use crate::mapping::{Mapping, Rule};
+use crate::read::docx::is_control;
 use crate::read::{Format, SourceDoc};
 use crate::record::{FieldOutcome, FieldStatus, Item, Record, RecordStatus, SourceKey, Value};
 use crate::template::{FieldDef, FieldType, Statutory, Template};
@@ -85,6 +86,10 @@ fn matches(doc: &SourceDoc, m: &Mapping) -> bool {
             .namespace
             .as_ref()
             .is_none_or(|n| doc.namespace.as_deref() == Some(n.as_str()))
+        && mt
+            .control
+            .as_ref()
+            .is_none_or(|c| doc.fields.iter().any(|f| is_control(f, c)))
 }
 
 /// Applies a mapping to a document. `file` is the document's path relative to the input folder; `today` is the

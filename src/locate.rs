@@ -8,7 +8,7 @@ use regex::Regex;
 
 use crate::mapping::transform::{NO_WORDS, YES_WORDS};
 use crate::mapping::{CellRef, LabelPattern, Locator, MAX_GROUP_MEMBERS, Take};
-use crate::read::docx::{CONTROL_PREFIX, FORMFIELD_PREFIX};
+use crate::read::docx::{CONTROL_PREFIX, FORMFIELD_PREFIX, is_control};
 use crate::read::pdf::XFA_PREFIX;
 use crate::read::{GridPos, RawValue, SourceDoc, TextLine, column_letters};
 use crate::xpath::{Values, XPath};
@@ -148,11 +148,9 @@ impl<'d> DocIndex<'d> {
 
     /// A content control by tag (its key), else by alias (its label).
     fn control(&self, name: &str) -> Option<Hit> {
+        // By tag through the index; else by alias (a linear scan, as aliases are not keys).
         self.key(&format!("{CONTROL_PREFIX}{name}")).or_else(|| {
-            let f =
-                self.doc.fields.iter().find(|f| {
-                    f.key.starts_with(CONTROL_PREFIX) && f.label.as_deref() == Some(name)
-                })?;
+            let f = self.doc.fields.iter().find(|f| is_control(f, name))?;
             Some(Hit::new(f.value.clone(), f.key.clone()))
         })
     }

@@ -268,3 +268,44 @@ fn the_readme_mapping_test_example_passes() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_docx_form_is_identified_by_a_content_control() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mappings, input) = (tmp.path().join("mappings"), tmp.path().join("in"));
+    std::fs::create_dir_all(&mappings).unwrap();
+    std::fs::copy(
+        root().join("mappings/national-template.toml"),
+        mappings.join("national-template.toml"),
+    )
+    .unwrap();
+    let ashcombe = std::fs::read_to_string(root().join("mappings/960-ashcombe.toml")).unwrap();
+    assert!(ashcombe.contains("control = \"ChildSurname\""));
+    copy_tree(&root().join("fixtures/forms/ashcombe"), &input);
+    let run = |mapping: &str| {
+        std::fs::write(mappings.join("960-ashcombe.toml"), mapping).unwrap();
+        let out = tmp.path().join("out");
+        let _ = std::fs::remove_dir_all(&out);
+        harmonise(&[
+            "run",
+            "--quiet",
+            "--input",
+            input.to_str().unwrap(),
+            "--mappings",
+            mappings.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        manifest_rows(&out)["filled-01.docx"]["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(run(&ashcombe), "ok");
+    let renamed = ashcombe.replace("control = \"ChildSurname\"", "control = \"NoSuchControl\"");
+    assert_eq!(
+        run(&renamed),
+        "unrecognised",
+        "the control is a real condition"
+    );
+}

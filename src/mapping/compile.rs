@@ -252,6 +252,7 @@ fn compile_matcher(cx: &mut Ctx, raw: &Spanned<RawMatch>, format: Option<Format>
     only(cx, &m.field, "field", Format::Pdf);
     only(cx, &m.root, "root", Format::Xml);
     only(cx, &m.namespace, "namespace", Format::Xml);
+    only(cx, &m.control, "control", Format::Docx);
     let field = m
         .field
         .as_ref()
@@ -269,6 +270,7 @@ fn compile_matcher(cx: &mut Ctx, raw: &Spanned<RawMatch>, format: Option<Format>
         field,
         root: m.root.as_ref().map(|s| s.get_ref().clone()),
         namespace: m.namespace.as_ref().map(|s| s.get_ref().clone()),
+        control: m.control.as_ref().map(|s| s.get_ref().clone()),
     };
     if matcher.specificity() == 0 && m.field.is_none() {
         cx.error(

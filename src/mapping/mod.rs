@@ -69,6 +69,8 @@ pub struct Matcher {
     pub root: Option<String>,
     /// xml: the root element's namespace URI.
     pub namespace: Option<String>,
+    /// docx: a content control (tag, or else alias) that must exist.
+    pub control: Option<String>,
 }
 
 impl Matcher {
@@ -80,6 +82,7 @@ impl Matcher {
             self.field.is_some(),
             self.root.is_some(),
             self.namespace.is_some(),
+            self.control.is_some(),
         ]
         .iter()
         .filter(|b| **b)

@@ -59,6 +59,8 @@ pub struct RawMatch {
     pub root: Option<Spanned<String>>,
     /// xml: the root element's namespace URI.
     pub namespace: Option<Spanned<String>>,
+    /// docx: a content control (tag, or else alias) that must exist.
+    pub control: Option<Spanned<String>>,
 }
 
 /// How one field is found and transformed. Exactly one locator (extras may have none: they are then only

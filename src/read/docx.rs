@@ -44,6 +44,14 @@ use super::{
 
 /// Key prefix of content controls.
 pub const CONTROL_PREFIX: &str = "sdt:";
+
+/// True when a source field is the content control a mapping names: by tag (its key), or else by alias (its label).
+pub fn is_control(field: &super::SourceField, name: &str) -> bool {
+    field
+        .key
+        .strip_prefix(CONTROL_PREFIX)
+        .is_some_and(|tag| tag == name || field.label.as_deref() == Some(name))
+}
 /// Key prefix of legacy form fields.
 pub const FORMFIELD_PREFIX: &str = "ff:";
 /// Most zip entries a docx may have (a real form has a few dozen).
