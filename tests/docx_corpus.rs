@@ -13,7 +13,7 @@ mod util;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use util::{CorpusRow, copy_rows, corpus_rows, never_matching_mappings, run_bin};
+use util::{CorpusRow, corpus_rows, run_bin, run_corpus};
 
 fn docx_rows() -> Vec<CorpusRow> {
     let rows = corpus_rows(&["docx"]);
@@ -54,28 +54,8 @@ fn wanted(row: &CorpusRow) -> Vec<(&'static str, &'static str, usize)> {
 #[test]
 fn real_docx_corpus_matches_expectations() {
     let rows = docx_rows();
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    let out = tmp.path().join("out");
-    copy_rows(&rows, &input);
-    let mappings = never_matching_mappings(&tmp.path().join("mappings"), "docx");
-    let (code, _) = run_bin(
-        &[
-            "run",
-            "--quiet",
-            "--input",
-            input.to_str().unwrap(),
-            "--mappings",
-            mappings.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--timeout-secs",
-            "20",
-            "--today",
-            "2025-01-15",
-        ],
-        Duration::from_secs(300),
-    );
+    let run = run_corpus(&rows, "docx", Duration::from_secs(300));
+    let (input, out, code) = (&run.input, &run.out, run.code);
     assert_eq!(code, Some(3), "corpus files are unrecognised or rejected");
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();

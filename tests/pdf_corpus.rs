@@ -13,7 +13,7 @@ mod util;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use util::{CorpusRow, copy_rows, corpus_rows, never_matching_mappings, run_bin};
+use util::{CorpusRow, corpus_rows, run_bin, run_corpus};
 
 /// Known deviations from expect.tsv, with why harmonise's answer is defensible. The file must still not panic.
 const DEVIATIONS: &[(&str, &str)] = &[(
@@ -31,28 +31,8 @@ fn pdf_rows() -> Vec<CorpusRow> {
 #[test]
 fn real_pdf_corpus_matches_expectations() {
     let rows = pdf_rows();
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    let out = tmp.path().join("out");
-    copy_rows(&rows, &input);
-    let mappings = never_matching_mappings(&tmp.path().join("mappings"), "pdf");
-    let (code, _) = run_bin(
-        &[
-            "run",
-            "--quiet",
-            "--input",
-            input.to_str().unwrap(),
-            "--mappings",
-            mappings.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--timeout-secs",
-            "20",
-            "--today",
-            "2025-01-15",
-        ],
-        Duration::from_secs(600),
-    );
+    let run = run_corpus(&rows, "pdf", Duration::from_secs(600));
+    let (input, out, code) = (&run.input, &run.out, run.code);
     assert_eq!(
         code,
         Some(3),

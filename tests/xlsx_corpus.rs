@@ -12,7 +12,7 @@ mod util;
 
 use std::time::Duration;
 
-use util::{copy_rows, corpus_rows, manifest_rows, never_matching_mappings, run_bin};
+use util::{corpus_rows, manifest_rows, run_bin, run_corpus};
 
 #[test]
 fn real_spreadsheet_corpus_matches_expectations() {
@@ -21,32 +21,15 @@ fn real_spreadsheet_corpus_matches_expectations() {
         rows.len() >= 20,
         "expected the xlsx and ods rows of expect.tsv"
     );
-    let tmp = tempfile::tempdir().unwrap();
-    let (input, out) = (tmp.path().join("in"), tmp.path().join("out"));
-    copy_rows(&rows, &input);
-    let mappings = never_matching_mappings(&tmp.path().join("mappings"), "xlsx");
-    let args = [
-        "run",
-        "--quiet",
-        "--input",
-        input.to_str().unwrap(),
-        "--mappings",
-        mappings.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--timeout-secs",
-        "20",
-        "--today",
-        "2025-01-15",
-    ];
-    let (code, _) = run_bin(&args, Duration::from_secs(300));
+    let run = run_corpus(&rows, "xlsx", Duration::from_secs(300));
+    let (out, code) = (&run.out, run.code);
     assert_eq!(
         code,
         Some(3),
         "the corpus has unrecognised and rejected files"
     );
 
-    let manifest = manifest_rows(&out);
+    let manifest = manifest_rows(out);
     assert_eq!(manifest.len(), rows.len(), "one manifest row per file");
     let mut problems = Vec::new();
     for row in &rows {

@@ -273,3 +273,46 @@ pub fn run_bin(args: &[&str], limit: std::time::Duration) -> (Option<i32>, Strin
         std::fs::read_to_string(out_file.path()).unwrap_or_default(),
     )
 }
+
+/// A `harmonise run` over copies of corpus rows, with a mapping of `format` that no document matches.
+pub struct CorpusRun {
+    /// Holds the folders.
+    pub tmp: tempfile::TempDir,
+    /// The copies, by their corpus-relative paths.
+    pub input: PathBuf,
+    /// The run's output folder.
+    pub out: PathBuf,
+    /// The run's exit code.
+    pub code: Option<i32>,
+}
+
+/// Runs the rows (20 s per document at most, `limit` for the whole run: a hang fails the test).
+pub fn run_corpus(rows: &[CorpusRow], format: &str, limit: std::time::Duration) -> CorpusRun {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let (input, out) = (tmp.path().join("in"), tmp.path().join("out"));
+    copy_rows(rows, &input);
+    let mappings = never_matching_mappings(&tmp.path().join("mappings"), format);
+    let (code, _) = run_bin(
+        &[
+            "run",
+            "--quiet",
+            "--input",
+            input.to_str().expect("utf-8"),
+            "--mappings",
+            mappings.to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+            "--timeout-secs",
+            "20",
+            "--today",
+            "2025-01-15",
+        ],
+        limit,
+    );
+    CorpusRun {
+        tmp,
+        input,
+        out,
+        code,
+    }
+}
