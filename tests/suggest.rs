@@ -59,12 +59,12 @@ fn suggest_keeps_its_measured_precision_and_recall() {
     let synonyms = Synonyms::load(&dir).unwrap();
     let (scores, all, statutory) = evaluate_set(&set, &synonyms);
     assert_eq!(scores.len(), 11, "one score per fixture LA");
-    // Measured over 61 filled documents of 11 LAs: 96.1% precision / 93.0% recall (all fields), 97.7% / 92.6%
-    // (statutory). Recall includes the flat-text PDF form (956), where suggest finds no fields at all. The
-    // floors leave a little room for fixture regeneration, not for regressions.
+    // Measured over 61 filled documents of 11 LAs: 96.8% precision / 96.3% recall (all fields), 98.5% / 96.3%
+    // (statutory), the flat-text PDF form (956) included. The floors leave a little room for fixture
+    // regeneration, not for regressions.
     for (what, c) in [("all", all), ("statutory", statutory)] {
         assert!(
-            c.precision() >= 0.95 && c.recall() >= 0.90,
+            c.precision() >= 0.95 && c.recall() >= 0.94,
             "{what}: precision {:.3}, recall {:.3} ({c:?})",
             c.precision(),
             c.recall()
@@ -75,10 +75,11 @@ fn suggest_keeps_its_measured_precision_and_recall() {
 #[test]
 fn suggest_reads_pdf_form_fields_by_tooltip_and_name() {
     let pdf = root().join("../shared/corpus/real/pdf/qpdf--sample-form.pdf");
-    if !pdf.exists() {
-        eprintln!("skipped: {} is not here", pdf.display());
-        return;
-    }
+    assert!(
+        pdf.exists(),
+        "{} is missing: this test needs ../shared/corpus/real",
+        pdf.display()
+    );
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(
         root().join("mappings/national-template.toml"),

@@ -2,7 +2,9 @@
 //! answer (when the document is filled). Grids (xlsx) pair each label cell with the cell to its right, or below
 //! when the right is empty and the cell below holds a long answer; numbered labels ("Parent/carer 1 name") become
 //! one `{n}` candidate; a header row over a table becomes one `range` candidate per column; a run of tick boxes
-//! becomes one `tick` candidate. PDFs offer their AcroForm fields (tooltip or name as label), XML its element paths.
+//! becomes one `tick` candidate. PDFs offer their AcroForm fields (tooltip or name as label), or, when they have
+//! none (printed and flattened forms), their `Label: answer` lines and headings with a paragraph below; XML its
+//! element paths.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -34,6 +36,15 @@ pub enum Where {
     FormField(String),
     /// An XML element path.
     Path(String),
+    /// Flat page text: the rest of a `Label: answer` line, or the paragraph below a heading up to `stop`.
+    Text {
+        /// The label (without its colon) or the heading, as printed.
+        text: String,
+        /// True for a heading with its paragraph below.
+        below: bool,
+        /// The line where the paragraph ends (its label, or the whole line), for `stop`.
+        stop: Option<String>,
+    },
 }
 
 /// One source field a mapping could use.
@@ -145,6 +156,9 @@ pub fn candidates(
     } else {
         grid_candidates(doc, group_header, group_label)
     };
+    if doc.sheets.is_empty() && doc.fields.is_empty() {
+        return text_candidates(doc, group_label);
+    }
     // Named fields: PDF AcroForm fields, Word content controls (`sdt:`) and legacy form fields (`ff:`). A number
     // in the name of a group's field ("Parent1Name") becomes `{n}`.
     let mut numbered_at: HashMap<String, usize> = HashMap::new();
@@ -196,6 +210,101 @@ pub fn candidates(
             context: None,
             alt_label,
         });
+    }
+    out
+}
+
+/// A `Label: answer` line: the label (no colon) and the answer (maybe empty).
+fn labelled(line: &str) -> Option<(&str, &str)> {
+    let (label, answer) = line.split_once(':')?;
+    let label = label.trim();
+    (label.chars().count() >= 2 && label.chars().count() <= 80 && label_like(label))
+        .then_some((label, answer.trim()))
+}
+
+/// Candidates of flat page text. A heading is a line without a colon followed by paragraph lines; its paragraph
+/// ends at the first line that is a `Label: answer` line or that heads one (the next section's heading), which
+/// becomes the `stop`. A heading without a paragraph (a title, or a blank form's empty box) is no candidate.
+fn text_candidates(doc: &SourceDoc, group_label: &dyn Fn(&str) -> bool) -> Vec<Candidate> {
+    let lines: Vec<&str> = doc.lines.iter().map(|l| l.text.trim()).collect();
+    let heads_section = |j: usize| {
+        lines
+            .get(j.saturating_add(1))
+            .is_some_and(|n| labelled(n).is_some())
+    };
+    let candidate = |label: String, at: Where, values: Vec<RawValue>, group: bool| Candidate {
+        label,
+        at,
+        values,
+        group,
+        siblings: Vec::new(),
+        context: None,
+        alt_label: None,
+    };
+    let answer = |a: &str| {
+        if a.is_empty() {
+            RawValue::Empty
+        } else {
+            RawValue::Text(a.to_string())
+        }
+    };
+    let mut out: Vec<Candidate> = Vec::new();
+    let mut numbered_at: HashMap<String, usize> = HashMap::new();
+    let mut paragraph_until = 0;
+    for (i, line) in lines.iter().enumerate() {
+        if i < paragraph_until {
+            continue; // a line of the paragraph below a heading
+        }
+        if let Some((label, ans)) = labelled(line) {
+            if let Some((pre, _, post)) = numbered(label) {
+                let pattern = format!("{pre}{{n}}{post}");
+                if group_label(&pattern) {
+                    match numbered_at.get(&pattern).and_then(|&k| out.get_mut(k)) {
+                        Some(c) => c.values.push(answer(ans)),
+                        None => {
+                            numbered_at.insert(pattern.clone(), out.len());
+                            let at = Where::Text {
+                                text: pattern.clone(),
+                                below: false,
+                                stop: None,
+                            };
+                            out.push(candidate(pattern, at, vec![answer(ans)], true));
+                        }
+                    }
+                    continue;
+                }
+            }
+            let at = Where::Text {
+                text: label.to_string(),
+                below: false,
+                stop: None,
+            };
+            out.push(candidate(label.to_string(), at, vec![answer(ans)], false));
+        } else if label_like(line) && !heads_section(i) {
+            let end = (i.saturating_add(1)..lines.len())
+                .find(|&j| lines.get(j).is_some_and(|l| labelled(l).is_some()) || heads_section(j));
+            let body = lines
+                .get(i.saturating_add(1)..end.unwrap_or(lines.len()))
+                .unwrap_or_default();
+            if body.is_empty() {
+                continue;
+            }
+            paragraph_until = end.unwrap_or(lines.len());
+            let stop = end
+                .and_then(|j| lines.get(j))
+                .map(|l| labelled(l).map_or(*l, |(label, _)| label).to_string());
+            let at = Where::Text {
+                text: line.to_string(),
+                below: true,
+                stop,
+            };
+            out.push(candidate(
+                line.to_string(),
+                at,
+                vec![RawValue::Text(body.join("\n"))],
+                false,
+            ));
+        }
     }
     out
 }
@@ -603,6 +712,59 @@ fn strip_heading(q: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flat_text_gives_label_lines_numbered_groups_and_paragraphs() {
+        use crate::read::TextLine;
+        let lines = [
+            "Northshire County Council",
+            "Child's surname: Hart",
+            "Parent/carer 1 name: Laura Hart",
+            "Parent/carer 2 name:",
+            "Description of needs",
+            "She finds spoken language hard.",
+            "peers.",
+            "Professionals involved",
+            "Professional 1 name: Dr Okafor",
+        ];
+        let doc = SourceDoc {
+            lines: (0u16..)
+                .zip(lines)
+                .map(|(i, t)| TextLine {
+                    page: 1,
+                    x: 50.0,
+                    y: f32::from(i) * 16.0,
+                    text: t.into(),
+                })
+                .collect(),
+            ..SourceDoc::default()
+        };
+        let found = candidates(&doc, &|_| false, &|_| true);
+        let at: Vec<(&str, &Where)> = found.iter().map(|c| (c.label.as_str(), &c.at)).collect();
+        assert_eq!(at.len(), 4, "{at:?}");
+        assert!(matches!(
+            at[0],
+            ("Child's surname", Where::Text { below: false, .. })
+        ));
+        assert_eq!(found[1].label, "Parent/carer {n} name");
+        assert_eq!(found[1].values.len(), 2, "both members, the second blank");
+        let Where::Text { below, stop, .. } = &found[2].at else {
+            panic!("{:?}", found[2].at)
+        };
+        assert!(*below);
+        assert_eq!(
+            stop.as_deref(),
+            Some("Professionals involved"),
+            "the next section's heading ends it"
+        );
+        assert_eq!(
+            found[2].values,
+            [RawValue::Text(
+                "She finds spoken language hard.\npeers.".into()
+            )]
+        );
+        assert_eq!(found[3].label, "Professional {n} name");
+    }
 
     #[test]
     fn numbers_and_words() {

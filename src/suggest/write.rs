@@ -67,6 +67,25 @@ fn locator_lines(at: &Where, group_ok: bool, tick_values: &dyn Fn(&str) -> Strin
             format!("field = {}", q(&f))
         }
         Where::Path(p) => format!("path = {}", q(p)),
+        Where::Text { text, below, stop } => {
+            let text = if group_ok {
+                text.clone()
+            } else {
+                text.replace("{n}", "1")
+            };
+            // Anchored at the line's start only: `right` takes the rest of the line after the label.
+            let start = |t: &str| label_regex(t).trim_end_matches('$').to_string();
+            let mut s = format!("label = {}", q(&start(&text)));
+            s.push_str(if *below {
+                "\ntake = \"below\""
+            } else {
+                "\ntake = \"right\""
+            });
+            if let Some(stop) = stop {
+                let _ = write!(s, "\nstop = {}", q(&start(stop)));
+            }
+            s
+        }
         Where::Control(c) => format!(
             "control = {}",
             q(&c.replace("{n}", if group_ok { "{n}" } else { "1" }))
