@@ -23,8 +23,8 @@ use crate::harmonise::{harmonise, identify};
 use crate::manifest::{DocStatus, Manifest, ManifestRow};
 use crate::mapping::MappingSet;
 use crate::output::{
-    LockError, OutputLock, RecordWriter, SHAREABLE_CSV, WriteError, clean_stale_temps, commit_all,
-    create_out_dir, stage_json,
+    Encoded, Encoder, LockError, OutputLock, RecordWriter, SHAREABLE_CSV, WriteError,
+    clean_stale_temps, commit_all, create_out_dir, stage_json,
 };
 use crate::read::{self, Limits};
 use crate::record::Record;
@@ -215,9 +215,11 @@ pub fn discover(input: &Path, out: &Path) -> Result<Vec<Input>, RunError> {
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
-            out_abs
-                .as_ref()
-                .is_none_or(|o| e.path().canonicalize().ok().as_ref() != Some(o))
+            // Only a folder can be the output folder: files are never canonicalised (a readlink per component).
+            !e.file_type().is_dir()
+                || out_abs
+                    .as_ref()
+                    .is_none_or(|o| e.path().canonicalize().ok().as_ref() != Some(o))
         });
     for entry in walker {
         match entry {
@@ -342,6 +344,7 @@ pub fn run(
         tracing::info!(reason = %why, "full run");
     }
     let mut carrier = Carrier::open(&opts.out);
+    let mut csv_carrier = Carrier::open_file(&opts.out.join("records.csv"));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
         .build()
@@ -351,6 +354,7 @@ pub fn run(
         .as_ref()
         .map(|iso| WorkerPool::new(iso, opts, pool.current_num_threads()));
     progress.start(inputs.len() as u64);
+    let encoder = Encoder::new(&set.template, opts.shareable);
     let mut writer = RecordWriter::create(&opts.out, &set.template, opts.shareable)?;
     let mut rows = Vec::with_capacity(inputs.len());
     let mut entries: Vec<Entry> = Vec::with_capacity(inputs.len());
@@ -364,29 +368,89 @@ pub fn run(
             None => process_known(input, set, opts, known),
         };
         progress.advance();
-        processed
+        // Encoding happens here, on the worker threads: the writer only appends bytes.
+        match processed {
+            Processed::Done(outcome) => {
+                let encoded = outcome.record.as_ref().map(|r| encoder.encode(r));
+                Ready::Done(outcome, encoded)
+            }
+            Processed::Unchanged { stamp } => Ready::Unchanged { stamp },
+        }
     };
-    in_order(&pool, &inputs, process_one, |input, processed| {
-        let outcome = resolve(input, processed, prior.as_ref(), &mut carrier, set, opts);
+    in_order(&pool, &inputs, process_one, |input, ready| {
+        let fresh = match ready {
+            Ready::Done(outcome, encoded) => Some((outcome, encoded)),
+            Ready::Unchanged { stamp } => {
+                let carried = carry(
+                    input,
+                    stamp,
+                    prior.as_ref(),
+                    &mut carrier,
+                    &mut csv_carrier,
+                    &encoder,
+                )
+                .and_then(|c| {
+                    // The audit reads the carried line through a borrowed view: no `Record` is built.
+                    if let Some(b) = &c.bytes {
+                        let mut view: crate::audit::AuditView<'_> =
+                            serde_json::from_slice(&b.jsonl).map_err(|e| {
+                                format!("a damaged line in {}: {e}", carrier.path().display())
+                            })?;
+                        if view.file != input.rel {
+                            return Err(format!(
+                                "{} holds another document at that offset",
+                                carrier.path().display()
+                            ));
+                        }
+                        view.unconsumed = &c.unconsumed;
+                        audit.add_view(&view);
+                    }
+                    Ok(c)
+                });
+                match carried {
+                    Ok(c) => {
+                        tracing::debug!(file = %c.row.path, status = c.row.status.as_str(), "document");
+                        let spans = match &c.bytes {
+                            Some(b) => {
+                                Some(writer.append(&b.jsonl, &b.csv, b.shareable.as_deref())?)
+                            }
+                            None => None,
+                        };
+                        entries.push(state::entry(&c.row, c.stamp, spans, c.unconsumed, &ctx));
+                        rows.push(c.row);
+                        None
+                    }
+                    Err(why) => {
+                        tracing::warn!(file = %input.rel, reason = %why, "cannot carry the record forward; processing again");
+                        let outcome = process(input, set, opts);
+                        let encoded = outcome.record.as_ref().map(|r| encoder.encode(r));
+                        Some((outcome, encoded))
+                    }
+                }
+            }
+        };
+        let Some((outcome, encoded)) = fresh else {
+            return Ok(());
+        };
         tracing::debug!(file = %outcome.row.path, status = outcome.row.status.as_str(), "document");
-        let (span, unconsumed) = match outcome.record {
-            Some(mut record) => {
+        let (row, stamp, spans, unconsumed) = match (outcome.record, encoded) {
+            (Some(mut record), Some(encoded)) => {
+                let encoded =
+                    encoded.map_err(|e| WriteError::new("encoding a record for", &opts.out, e))?;
                 audit.add(&record);
+                let spans =
+                    writer.append(&encoded.jsonl, &encoded.csv, encoded.shareable.as_deref())?;
                 (
-                    Some(writer.write(&record)?),
+                    outcome.row,
+                    outcome.stamp,
+                    Some(spans),
                     std::mem::take(&mut record.unconsumed),
                 )
             }
-            None => (None, Vec::new()),
+            _ => (outcome.row, outcome.stamp, None, Vec::new()),
         };
-        entries.push(state::entry(
-            &outcome.row,
-            outcome.stamp,
-            span,
-            unconsumed,
-            &ctx,
-        ));
-        rows.push(outcome.row);
+        entries.push(state::entry(&row, stamp, spans, unconsumed, &ctx));
+        rows.push(row);
         Ok(())
     })?;
     drop(workers);
@@ -514,42 +578,64 @@ fn ms(since: Instant) -> u64 {
     u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
-/// Turns "unchanged" into the carried-forward outcome: the previous record read back and a `skipped_unchanged`
-/// row. If the record cannot be read back, the document is simply processed again.
-fn resolve(
+/// What processing one document came to, encoded for the writer.
+#[allow(clippy::large_enum_variant)] // one per document in the reorder window
+enum Ready {
+    /// A fresh outcome and, when it has a record, its encoded bytes.
+    Done(DocOutcome, Option<std::io::Result<Encoded>>),
+    /// Unchanged since the previous run.
+    Unchanged { stamp: Option<Stamp> },
+}
+
+/// An unchanged document's outcome carried forward: its previous bytes, never re-encoded.
+struct Carried {
+    row: ManifestRow,
+    stamp: Option<Stamp>,
+    bytes: Option<Encoded>,
+    unconsumed: Vec<crate::record::SourceKey>,
+}
+
+/// Carries an unchanged document forward: a `skipped_unchanged` row and its previous record's JSONL line and CSV
+/// row as they were written. `Err` (the bytes cannot be read back) means: process it again.
+fn carry(
     input: &Input,
-    processed: Processed,
+    stamp: Option<Stamp>,
     prior: Option<&Prior>,
     carrier: &mut Carrier,
-    set: &MappingSet,
-    opts: &RunOptions,
-) -> DocOutcome {
-    let stamp = match processed {
-        Processed::Done(outcome) => return outcome,
-        Processed::Unchanged { stamp } => stamp,
+    csv_carrier: &mut Carrier,
+    encoder: &Encoder,
+) -> Result<Carried, String> {
+    let entry = prior
+        .and_then(|p| p.candidate(&input.rel, input.path_bytes_hex.as_deref()))
+        .ok_or("no previous entry")?;
+    let bytes = match (entry.record, entry.csv) {
+        (Some(span), Some(csv_span)) => {
+            let jsonl = carrier.bytes(span)?;
+            let csv = csv_carrier.bytes(csv_span)?;
+            let shareable = if encoder.shareable() {
+                let record: Record = serde_json::from_slice(&jsonl).map_err(|e| e.to_string())?;
+                encoder
+                    .shareable_row(&record)
+                    .transpose()
+                    .map_err(|e| e.to_string())?
+            } else {
+                None
+            };
+            Some(Encoded {
+                jsonl,
+                csv,
+                shareable,
+            })
+        }
+        (None, None) => None,
+        _ => return Err("the previous state lacks the record's CSV row".into()),
     };
-    let Some(entry) = prior.and_then(|p| p.candidate(&input.rel, input.path_bytes_hex.as_deref()))
-    else {
-        return process(input, set, opts);
-    };
-    let record = match entry.record {
-        Some(span) => match carrier.read(span, &input.rel) {
-            Ok(mut record) => {
-                record.unconsumed = entry.unconsumed.clone();
-                Some(record)
-            }
-            Err(why) => {
-                tracing::warn!(file = %input.rel, reason = %why, "cannot carry the record forward; processing again");
-                return process(input, set, opts);
-            }
-        },
-        None => None,
-    };
-    DocOutcome {
+    Ok(Carried {
         row: state::skipped_row(entry, stamp),
-        record,
         stamp,
-    }
+        bytes,
+        unconsumed: entry.unconsumed.clone(),
+    })
 }
 
 /// The document's stamp when it equals the previous run's: unchanged without reading a byte.
