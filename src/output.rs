@@ -441,6 +441,109 @@ impl RecordWriter {
     }
 }
 
+/// A JSON array written element by element to a temporary file in the output folder, to be spliced into its
+/// document at the end ([`ArrayStream::finish_into`]): the elements are never all in memory.
+pub struct ArrayStream {
+    temp: BufWriter<NamedTempFile>,
+    dir: PathBuf,
+    count: usize,
+    pretty: bool,
+    buf: Vec<u8>,
+}
+
+impl ArrayStream {
+    /// Starts a stream in `dir`; `pretty`: elements pretty-printed as inside a top-level object's member
+    /// (`serde_json::to_writer_pretty`'s layout), else compact.
+    pub fn create(dir: &Path, pretty: bool) -> Result<ArrayStream, WriteError> {
+        let temp = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .tempfile_in(dir)
+            .map_err(ctx("creating a temporary file in", dir))?;
+        Ok(ArrayStream {
+            temp: BufWriter::new(temp),
+            dir: dir.to_path_buf(),
+            count: 0,
+            pretty,
+            buf: Vec::new(),
+        })
+    }
+
+    /// Appends one element.
+    pub fn push<T: serde::Serialize>(&mut self, value: &T) -> Result<(), WriteError> {
+        self.buf.clear();
+        if self.pretty {
+            self.buf.extend_from_slice(if self.count == 0 {
+                b"\n    "
+            } else {
+                b",\n    "
+            });
+            let start = self.buf.len();
+            serde_json::to_writer_pretty(&mut self.buf, value)
+                .map_err(|e| ctx("writing a temporary file in", &self.dir)(e.into()))?;
+            // Indent the element's own lines by two levels (JSON strings never hold a raw newline).
+            let body = self.buf.split_off(start);
+            for &b in &body {
+                self.buf.push(b);
+                if b == b'\n' {
+                    self.buf.extend_from_slice(b"    ");
+                }
+            }
+        } else {
+            if self.count > 0 {
+                self.buf.push(b',');
+            }
+            serde_json::to_writer(&mut self.buf, value)
+                .map_err(|e| ctx("writing a temporary file in", &self.dir)(e.into()))?;
+        }
+        self.temp
+            .write_all(&self.buf)
+            .map_err(ctx("writing a temporary file in", &self.dir))?;
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Writes `dest` as `head` (a JSON object serialized the same way, whose last member is the array, empty)
+    /// with the streamed elements in that array; staged for [`commit_all`].
+    pub fn finish_into<T: serde::Serialize>(
+        self,
+        dest: &Path,
+        head: &T,
+    ) -> Result<Staged, WriteError> {
+        use std::io::{Seek, SeekFrom};
+        let mut text = if self.pretty {
+            serde_json::to_vec_pretty(head)
+        } else {
+            serde_json::to_vec(head)
+        }
+        .map_err(|e| ctx("writing", dest)(e.into()))?;
+        let tail: &[u8] = if self.pretty { b"[]\n}" } else { b"[]}" };
+        if !text.ends_with(tail) {
+            return Err(ctx("writing", dest)(std::io::Error::other(
+                "internal error: the head does not end with an empty array",
+            )));
+        }
+        text.truncate(text.len() - tail.len());
+        text.push(b'[');
+        let mut f = AtomicFile::create(dest)?;
+        f.writer().write_all(&text).map_err(ctx("writing", dest))?;
+        let mut temp = self
+            .temp
+            .into_inner()
+            .map_err(|e| ctx("writing a temporary file in", &self.dir)(e.into_error()))?;
+        temp.as_file_mut()
+            .seek(SeekFrom::Start(0))
+            .map_err(ctx("reading a temporary file in", &self.dir))?;
+        std::io::copy(temp.as_file_mut(), f.writer()).map_err(ctx("writing", dest))?;
+        let end: &[u8] = match (self.pretty, self.count) {
+            (true, 0) => b"]\n}\n",
+            (true, _) => b"\n  ]\n}\n",
+            (false, _) => b"]}\n",
+        };
+        f.writer().write_all(end).map_err(ctx("writing", dest))?;
+        f.finish()
+    }
+}
+
 /// A stable pseudonym for a document path: the first 16 hex digits of its blake3.
 fn pseudonym(path: &str) -> String {
     blake3::hash(path.as_bytes())
@@ -512,6 +615,57 @@ mod tests {
         assert_eq!(clean_stale_temps(dir.path()).unwrap(), 1);
         assert_eq!(clean_stale_temps(dir.path()).unwrap(), 0);
         assert!(dir.path().join("a.json").exists());
+    }
+
+    #[test]
+    fn streamed_arrays_match_the_whole_document_serialized_at_once() {
+        use crate::manifest::{DocStatus, Manifest, ManifestRow, Totals};
+        let dir = tempfile::tempdir().unwrap();
+        for n in [0usize, 1, 3] {
+            let rows: Vec<ManifestRow> = (0..n)
+                .map(|i| ManifestRow {
+                    status: if i == 1 {
+                        DocStatus::Corrupt
+                    } else {
+                        DocStatus::Ok
+                    },
+                    reason: (i == 1).then(|| "bad \"zip\"\nline".to_string()),
+                    ..ManifestRow::new(format!("dir/f{i}.xlsx"), None)
+                })
+                .collect();
+            let whole = dir.path().join(format!("whole{n}.json"));
+            commit_all(
+                dir.path(),
+                vec![stage_json(&whole, &Manifest::new(rows.clone())).unwrap()],
+            )
+            .unwrap();
+            for pretty in [true, false] {
+                let mut stream = ArrayStream::create(dir.path(), pretty).unwrap();
+                let mut totals = Totals::default();
+                for r in &rows {
+                    stream.push(r).unwrap();
+                    totals.add(r);
+                }
+                let dest = dir.path().join(format!("streamed{n}{pretty}.json"));
+                commit_all(
+                    dir.path(),
+                    vec![stream.finish_into(&dest, &totals.head()).unwrap()],
+                )
+                .unwrap();
+                let text = std::fs::read_to_string(&dest).unwrap();
+                if pretty {
+                    assert_eq!(text, std::fs::read_to_string(&whole).unwrap(), "{n} rows");
+                } else {
+                    let back: Manifest = serde_json::from_str(&text).unwrap();
+                    assert_eq!(back, Manifest::new(rows.clone()));
+                }
+            }
+        }
+        assert_eq!(
+            clean_stale_temps(dir.path()).unwrap(),
+            0,
+            "temporary files removed"
+        );
     }
 
     #[test]

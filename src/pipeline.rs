@@ -20,11 +20,11 @@ use jiff::civil;
 use serde::{Deserialize, Serialize};
 
 use crate::harmonise::{harmonise, identify};
-use crate::manifest::{DocStatus, Manifest, ManifestRow};
+use crate::manifest::{DocStatus, ManifestRow, Totals};
 use crate::mapping::MappingSet;
 use crate::output::{
-    Encoded, Encoder, LockError, OutputLock, RecordWriter, SHAREABLE_CSV, WriteError,
-    clean_stale_temps, commit_all, create_out_dir, stage_json,
+    ArrayStream, Encoded, Encoder, LockError, OutputLock, RecordWriter, SHAREABLE_CSV, WriteError,
+    clean_stale_temps, commit_all, create_out_dir,
 };
 use crate::read::{self, Limits};
 use crate::record::Record;
@@ -78,8 +78,8 @@ pub struct RunOptions {
 /// What a run did.
 #[derive(Debug, Clone)]
 pub struct RunSummary {
-    /// The manifest written.
-    pub manifest: Manifest,
+    /// The totals of the manifest written (its rows are in `manifest.json`).
+    pub totals: Totals,
     /// The output folder.
     pub out: PathBuf,
     /// Why every document was processed, when the run was not incremental.
@@ -89,21 +89,14 @@ pub struct RunSummary {
 impl RunSummary {
     /// True when every input was harmonised, now or (skipped unchanged) before: exit 0; otherwise the run exits 3.
     pub fn all_harmonised(&self) -> bool {
-        self.manifest.files.iter().all(ManifestRow::is_harmonised)
+        self.totals.not_harmonised == 0
     }
 
     /// The end-of-run paragraph for humans: documents by status (skipped ones by what they were), the most
     /// frequent failure reasons, and where the outputs are. Names statuses and reasons, never values.
     pub fn describe(&self) -> String {
-        let m = &self.manifest;
-        let mut skipped_as: std::collections::BTreeMap<DocStatus, usize> = Default::default();
-        for f in m
-            .files
-            .iter()
-            .filter(|f| f.status == DocStatus::SkippedUnchanged)
-        {
-            *skipped_as.entry(f.effective_status()).or_insert(0) += 1;
-        }
+        let m = &self.totals;
+        let skipped_as = &m.skipped_as;
         let counts: Vec<String> = m
             .counts
             .iter()
@@ -356,8 +349,10 @@ pub fn run(
     progress.start(inputs.len() as u64);
     let encoder = Encoder::new(&set.template, opts.shareable);
     let mut writer = RecordWriter::create(&opts.out, &set.template, opts.shareable)?;
-    let mut rows = Vec::with_capacity(inputs.len());
-    let mut entries: Vec<Entry> = Vec::with_capacity(inputs.len());
+    // Manifest rows and state entries stream to temporary files: memory stays flat whatever the corpus size.
+    let mut rows = ArrayStream::create(&opts.out, true)?;
+    let mut totals = Totals::default();
+    let mut entries = ArrayStream::create(&opts.out, false)?;
     let mut audit = crate::audit::Audit::new(set);
     let process_one = |input: &Input| {
         let known = prior
@@ -416,8 +411,9 @@ pub fn run(
                             }
                             None => None,
                         };
-                        entries.push(state::entry(&c.row, c.stamp, spans, c.unconsumed, &ctx));
-                        rows.push(c.row);
+                        entries.push(&state::entry(&c.row, c.stamp, spans, c.unconsumed, &ctx))?;
+                        rows.push(&c.row)?;
+                        totals.add(&c.row);
                         None
                     }
                     Err(why) => {
@@ -449,15 +445,16 @@ pub fn run(
             }
             _ => (outcome.row, outcome.stamp, None, Vec::new()),
         };
-        entries.push(state::entry(&row, stamp, spans, unconsumed, &ctx));
-        rows.push(row);
+        entries.push(&state::entry(&row, stamp, spans, unconsumed, &ctx))?;
+        rows.push(&row)?;
+        totals.add(&row);
         Ok(())
     })?;
     drop(workers);
-    if rows.len() != inputs.len() {
+    if totals.inputs != inputs.len() {
         return Err(RunError::Accounting {
             inputs: inputs.len(),
-            rows: rows.len(),
+            rows: totals.inputs,
         });
     }
     let mut staged = writer.finish()?;
@@ -466,12 +463,11 @@ pub fn run(
         .find(|s| s.dest().ends_with("records.jsonl"))
         .and_then(|s| s.metadata().ok())
         .and_then(|m| Stamp::of(&m));
-    let manifest = Manifest::new(rows);
-    staged.push(stage_json(&opts.out.join("manifest.json"), &manifest)?);
+    staged.push(rows.finish_into(&opts.out.join("manifest.json"), &totals.head())?);
     // The state goes last: it describes the files renamed before it.
-    staged.push(stage_json(
+    staged.push(entries.finish_into(
         &opts.out.join(STATE_FILE),
-        &ctx.state(records_stamp, entries),
+        &ctx.state(records_stamp, Vec::new()),
     )?);
     commit_all(&opts.out, staged)?;
     // Reports are derived from the records (`harmonise report` rebuilds them), so they follow the commit.
@@ -486,8 +482,8 @@ pub fn run(
     }
     progress.finish();
     tracing::info!(
-        inputs = manifest.inputs,
-        skipped = manifest
+        inputs = totals.inputs,
+        skipped = totals
             .counts
             .get(&DocStatus::SkippedUnchanged)
             .copied()
@@ -496,7 +492,7 @@ pub fn run(
         "run complete"
     );
     Ok(RunSummary {
-        manifest,
+        totals,
         out: opts.out.clone(),
         full_run,
     })
