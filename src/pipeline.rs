@@ -180,17 +180,69 @@ pub enum RunError {
     },
 }
 
-/// An input found by discovery: a file to read, or an entry that could not be reached.
+/// An input found by discovery: a file to read, or an entry that could not be reached. Every input is held for
+/// the whole run, so its strings are boxed (no spare capacity; 64 bytes a document plus the two paths).
 #[derive(Debug, Clone)]
 pub struct Input {
-    /// Absolute or input-relative path to open.
-    pub path: PathBuf,
+    /// Where to open it (see [`Input::path`]).
+    location: Location,
     /// Path relative to the input folder, as shown in outputs (lossy when the name is not UTF-8).
-    pub rel: String,
+    pub rel: Box<str>,
     /// The relative path's bytes in hex, when they are not UTF-8, so two such names never merge.
-    pub path_bytes_hex: Option<String>,
+    pub path_bytes_hex: Option<Box<str>>,
     /// Set when discovery itself failed for this entry (permission denied, link loop).
-    pub error: Option<String>,
+    pub error: Option<Box<str>>,
+}
+
+/// Where an input lies: the input folder joined with its relative path (no copy of the path per document), or,
+/// when that would not give it back exactly (a non-UTF-8 name), the path itself.
+#[derive(Debug, Clone)]
+enum Location {
+    Under(std::sync::Arc<Path>),
+    Exact(Box<Path>),
+}
+
+impl Input {
+    /// An input at `path`.
+    pub fn new(
+        path: PathBuf,
+        rel: String,
+        path_bytes_hex: Option<String>,
+        error: Option<String>,
+    ) -> Input {
+        Input {
+            location: Location::Exact(path.into_boxed_path()),
+            rel: rel.into_boxed_str(),
+            path_bytes_hex: path_bytes_hex.map(String::into_boxed_str),
+            error: error.map(String::into_boxed_str),
+        }
+    }
+
+    /// The path to open.
+    pub fn path(&self) -> std::borrow::Cow<'_, Path> {
+        match &self.location {
+            Location::Under(base) => base.join(&*self.rel).into(),
+            Location::Exact(path) => std::borrow::Cow::Borrowed(path),
+        }
+    }
+
+    /// An input found under `base`, sharing `base` when the path is `base` joined with `rel`.
+    fn under(
+        base: &std::sync::Arc<Path>,
+        path: PathBuf,
+        rel: String,
+        path_bytes_hex: Option<String>,
+        error: Option<String>,
+    ) -> Input {
+        let mut input = Input::new(path, rel, path_bytes_hex, error);
+        if input.path_bytes_hex.is_none()
+            && let Location::Exact(path) = &input.location
+            && base.join(&*input.rel).as_path() == &**path
+        {
+            input.location = Location::Under(base.clone());
+        }
+        input
+    }
 }
 
 /// Walks the input folder (following links, detecting loops), sorted by path; skips the output folder.
@@ -202,6 +254,7 @@ pub fn discover(input: &Path, out: &Path) -> Result<Vec<Input>, RunError> {
         });
     }
     let out_abs = out.canonicalize().ok();
+    let base: std::sync::Arc<Path> = input.into();
     let mut found = Vec::new();
     let walker = walkdir::WalkDir::new(input)
         .follow_links(true)
@@ -217,12 +270,10 @@ pub fn discover(input: &Path, out: &Path) -> Result<Vec<Input>, RunError> {
     for entry in walker {
         match entry {
             Ok(e) if e.file_type().is_dir() => {}
-            Ok(e) => found.push(Input {
-                rel: relative(input, e.path()),
-                path_bytes_hex: non_utf8_hex(input, e.path()),
-                path: e.path().to_path_buf(),
-                error: None,
-            }),
+            Ok(e) => {
+                let (rel, hex) = (relative(input, e.path()), non_utf8_hex(input, e.path()));
+                found.push(Input::under(&base, e.into_path(), rel, hex, None));
+            }
             Err(e) => {
                 let path = e
                     .path()
@@ -233,20 +284,18 @@ pub fn discover(input: &Path, out: &Path) -> Result<Vec<Input>, RunError> {
                     e.io_error()
                         .map_or_else(|| e.to_string(), |io| io.kind().to_string())
                 };
-                found.push(Input {
-                    rel: relative(input, &path),
-                    path_bytes_hex: non_utf8_hex(input, &path),
-                    path,
-                    error: Some(reason),
-                });
+                let (rel, hex) = (relative(input, &path), non_utf8_hex(input, &path));
+                found.push(Input::under(&base, path, rel, hex, Some(reason)));
             }
         }
     }
-    found.sort_by(|a, b| {
+    // Unstable: no two inputs have the same (rel, hex), and it needs no buffer of half the inputs.
+    found.sort_unstable_by(|a, b| {
         a.rel
             .cmp(&b.rel)
             .then_with(|| a.path_bytes_hex.cmp(&b.path_bytes_hex))
     });
+    found.shrink_to_fit();
     Ok(found)
 }
 
@@ -391,7 +440,7 @@ pub fn run(
                             serde_json::from_slice(&b.jsonl).map_err(|e| {
                                 format!("a damaged line in {}: {e}", carrier.path().display())
                             })?;
-                        if view.file != input.rel {
+                        if *view.file != *input.rel {
                             return Err(format!(
                                 "{} holds another document at that offset",
                                 carrier.path().display()
@@ -640,7 +689,7 @@ pub fn unchanged_by_stamp(input: &Input, known: Option<&Entry>) -> Option<Stamp>
     if input.error.is_some() {
         return None;
     }
-    let meta = std::fs::metadata(&input.path).ok()?;
+    let meta = std::fs::metadata(input.path()).ok()?;
     let stamp = Stamp::of(&meta)?;
     (meta.is_file() && known.stamp == Some(stamp)).then_some(stamp)
 }
@@ -668,7 +717,10 @@ pub fn process(input: &Input, set: &MappingSet, opts: &RunOptions) -> DocOutcome
             row: ManifestRow {
                 status: DocStatus::Failed,
                 reason: Some("internal error: unchanged without a previous hash".into()),
-                ..ManifestRow::new(input.rel.clone(), input.path_bytes_hex.clone())
+                ..ManifestRow::new(
+                    input.rel.to_string(),
+                    input.path_bytes_hex.as_deref().map(str::to_string),
+                )
             },
             record: None,
             stamp,
@@ -684,7 +736,10 @@ pub fn process_hashed(
     known_blake3: Option<&str>,
 ) -> Processed {
     let started = Instant::now();
-    let mut row = ManifestRow::new(input.rel.clone(), input.path_bytes_hex.clone());
+    let mut row = ManifestRow::new(
+        input.rel.to_string(),
+        input.path_bytes_hex.as_deref().map(str::to_string),
+    );
     let mut stamp = None;
     let record = match catch_unwind(AssertUnwindSafe(|| {
         process_inner(input, set, opts, known_blake3, &mut row, &mut stamp)
@@ -730,7 +785,7 @@ fn process_inner(
     if let Some(e) = &input.error {
         return fail(row, DocStatus::Unreadable, format!("cannot open: {e}"));
     }
-    let meta = match std::fs::metadata(&input.path) {
+    let meta = match std::fs::metadata(input.path()) {
         Ok(m) => m,
         Err(e) => {
             return fail(
@@ -764,7 +819,7 @@ fn process_inner(
     if meta.len() > opts.limits.max_file_bytes {
         return too_large(row, meta.len());
     }
-    let bytes = match read_capped(&input.path, opts.limits.max_file_bytes) {
+    let bytes = match read_capped(&input.path(), opts.limits.max_file_bytes) {
         Ok(b) => b,
         Err(e) => {
             return fail(
