@@ -203,6 +203,72 @@ impl Manifest {
     }
 }
 
+/// A manifest's totals, kept while its rows stream to disk ([`crate::output::ManifestWriter`]): memory does not
+/// grow with the number of documents (only with the number of distinct failure reasons).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Totals {
+    /// Number of rows.
+    pub inputs: usize,
+    /// Count per status.
+    pub counts: BTreeMap<DocStatus, usize>,
+    /// Count per effective status.
+    pub outcome_counts: BTreeMap<DocStatus, usize>,
+    /// Skipped documents by what they were.
+    pub skipped_as: BTreeMap<DocStatus, usize>,
+    /// Documents not harmonised (effective status), by reason.
+    pub failure_reasons: BTreeMap<String, usize>,
+    /// Rows whose document is not harmonised.
+    pub not_harmonised: usize,
+}
+
+impl Totals {
+    /// Counts one row in.
+    pub fn add(&mut self, row: &ManifestRow) {
+        self.inputs += 1;
+        *self.counts.entry(row.status).or_insert(0) += 1;
+        *self
+            .outcome_counts
+            .entry(row.effective_status())
+            .or_insert(0) += 1;
+        if row.status == DocStatus::SkippedUnchanged {
+            *self.skipped_as.entry(row.effective_status()).or_insert(0) += 1;
+        }
+        if !row.is_harmonised() {
+            self.not_harmonised += 1;
+            let reason = row.reason.as_deref().unwrap_or("no reason given");
+            match self.failure_reasons.get_mut(reason) {
+                Some(n) => *n += 1,
+                None => {
+                    self.failure_reasons.insert(reason.to_string(), 1);
+                }
+            }
+        }
+    }
+
+    /// The most frequent failure reasons, most frequent first, ties by reason text: at most `n`.
+    pub fn top_failure_reasons(&self, n: usize) -> Vec<(String, usize)> {
+        let mut all: Vec<(String, usize)> = self
+            .failure_reasons
+            .iter()
+            .map(|(r, c)| (r.clone(), *c))
+            .collect();
+        all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        all.truncate(n);
+        all
+    }
+
+    /// The manifest's head (everything but `files`).
+    pub fn head(&self) -> Manifest {
+        Manifest {
+            harmonise_version: env!("CARGO_PKG_VERSION").to_string(),
+            inputs: self.inputs,
+            counts: self.counts.clone(),
+            outcome_counts: self.outcome_counts.clone(),
+            files: Vec::new(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

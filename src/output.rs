@@ -210,100 +210,64 @@ pub struct RecordSpan {
     pub len: u64,
 }
 
-/// Writes records as they come, in input order.
+/// Writes records as they come, in input order. Records arrive encoded ([`Encoder`], on the worker threads) or as
+/// the raw bytes of a previous run's files (carried forward): the writer only appends bytes.
 pub struct RecordWriter {
     jsonl: AtomicFile,
     jsonl_len: u64,
-    line: Vec<u8>,
-    csv: csv::Writer<AtomicFileWrite>,
-    shareable: Option<ShareableCsv>,
+    csv: AtomicFile,
+    csv_len: u64,
+    shareable: Option<AtomicFile>,
     out: PathBuf,
 }
 
-/// `records.shareable.csv`: the columns whose template field is not `drop`, values degraded.
-struct ShareableCsv {
-    csv: csv::Writer<AtomicFileWrite>,
-    /// Per template field, in template order.
-    rules: Vec<Shareable>,
+/// One record encoded for every output file.
+#[derive(Debug, Clone, Default)]
+pub struct Encoded {
+    /// Its `records.jsonl` line, without the newline.
+    pub jsonl: Vec<u8>,
+    /// Its `records.csv` row, with the terminator.
+    pub csv: Vec<u8>,
+    /// Its `records.shareable.csv` row, with the terminator (with `--shareable`).
+    pub shareable: Option<Vec<u8>>,
 }
 
-/// Adapter so the csv crate can own an [`AtomicFile`] and hand it back.
-pub struct AtomicFileWrite(AtomicFile);
-
-impl Write for AtomicFileWrite {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.temp.write(buf)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.0.temp.flush()
-    }
+/// Encodes records into their output bytes; cheap to share between threads.
+#[derive(Debug, Clone)]
+pub struct Encoder {
+    /// Per template field, in template order (with `--shareable`).
+    rules: Option<Vec<Shareable>>,
 }
 
-/// The name of the shareable CSV.
-pub const SHAREABLE_CSV: &str = "records.shareable.csv";
+fn csv_row<I, T>(fields: I) -> std::io::Result<Vec<u8>>
+where
+    I: IntoIterator<Item = T>,
+    T: AsRef<[u8]>,
+{
+    let mut w = csv::WriterBuilder::new()
+        .buffer_capacity(4096)
+        .from_writer(Vec::with_capacity(1024));
+    w.write_record(fields)?;
+    w.into_inner().map_err(|e| e.into_error())
+}
 
-impl RecordWriter {
-    /// Starts `records.jsonl` and `records.csv` in `out` (and `records.shareable.csv` when `shareable`); the CSV
-    /// header is the template's field order.
-    pub fn create(
-        out: &Path,
-        template: &Template,
-        shareable: bool,
-    ) -> Result<RecordWriter, WriteError> {
-        let jsonl = AtomicFile::create(&out.join("records.jsonl"))?;
-        let csv_path = out.join("records.csv");
-        let mut csv = csv::Writer::from_writer(AtomicFileWrite(AtomicFile::create(&csv_path)?));
-        let mut header = vec!["file", "mapping", "la_code", "status", "invalid_fields"];
-        header.extend(template.fields.iter().map(|f| f.id.as_str()));
-        csv.write_record(&header)
-            .map_err(|e| ctx("writing", &csv_path)(e.into()))?;
-        let shareable = if shareable {
-            let path = out.join(SHAREABLE_CSV);
-            let mut csv = csv::Writer::from_writer(AtomicFileWrite(AtomicFile::create(&path)?));
-            let mut header = vec!["document", "mapping", "la_code", "status", "invalid_fields"];
-            header.extend(
-                template
-                    .fields
-                    .iter()
-                    .filter(|f| f.shareable != Shareable::Drop)
-                    .map(|f| f.id.as_str()),
-            );
-            csv.write_record(&header)
-                .map_err(|e| ctx("writing", &path)(e.into()))?;
-            Some(ShareableCsv {
-                csv,
-                rules: template.fields.iter().map(|f| f.shareable).collect(),
-            })
-        } else {
-            None
-        };
-        Ok(RecordWriter {
-            jsonl,
-            jsonl_len: 0,
-            line: Vec::new(),
-            csv,
-            shareable,
-            out: out.to_path_buf(),
-        })
+impl Encoder {
+    /// An encoder for the template's columns (and the shareable copy when `shareable`).
+    pub fn new(template: &Template, shareable: bool) -> Encoder {
+        Encoder {
+            rules: shareable.then(|| template.fields.iter().map(|f| f.shareable).collect()),
+        }
     }
 
-    /// Appends one record to every file; returns where its line lies in `records.jsonl`.
-    pub fn write(&mut self, record: &Record) -> Result<RecordSpan, WriteError> {
-        let jsonl_path = self.out.join("records.jsonl");
-        self.line.clear();
-        serde_json::to_writer(&mut self.line, record)
-            .map_err(|e| ctx("writing", &jsonl_path)(e.into()))?;
-        self.line.push(b'\n');
-        self.jsonl
-            .writer()
-            .write_all(&self.line)
-            .map_err(ctx("writing", &jsonl_path))?;
-        let len = self.line.len() as u64;
-        let span = RecordSpan {
-            offset: self.jsonl_len,
-            len: len.saturating_sub(1),
-        };
-        self.jsonl_len = self.jsonl_len.saturating_add(len);
+    /// True when the shareable copy is written.
+    pub fn shareable(&self) -> bool {
+        self.rules.is_some()
+    }
+
+    /// The record's bytes for every file.
+    pub fn encode(&self, record: &Record) -> std::io::Result<Encoded> {
+        let mut jsonl = Vec::with_capacity(4096);
+        serde_json::to_writer(&mut jsonl, record)?;
         let invalid: Vec<&str> = record
             .fields
             .iter()
@@ -319,53 +283,153 @@ impl RecordWriter {
             invalid.join(" "),
         ];
         row.extend(record.fields.values().map(|f| valid_texts(f).join(" | ")));
-        let csv_path = self.out.join("records.csv");
-        self.csv
-            .write_record(&row)
-            .map_err(|e| ctx("writing", &csv_path)(e.into()))?;
-        if let Some(sh) = &mut self.shareable {
-            // The file name may itself name the child: the shareable copy carries a pseudonym instead.
-            let mut row = vec![
-                pseudonym(&record.file),
-                record.mapping.clone(),
-                record.la_code.clone(),
-                status,
-                invalid.join(" "),
-            ];
-            for (field, rule) in record.fields.values().zip(&sh.rules) {
-                if *rule == Shareable::Drop {
-                    continue;
-                }
-                let texts: Vec<String> = valid_texts(field)
-                    .iter()
-                    .filter_map(|t| rule.apply(t))
-                    .collect();
-                row.push(texts.join(" | "));
+        let csv = csv_row(&row)?;
+        Ok(Encoded {
+            jsonl,
+            csv,
+            shareable: self.shareable_row(record).transpose()?,
+        })
+    }
+
+    /// The record's `records.shareable.csv` row, with `--shareable`.
+    pub fn shareable_row(&self, record: &Record) -> Option<std::io::Result<Vec<u8>>> {
+        let rules = self.rules.as_ref()?;
+        let invalid: Vec<&str> = record
+            .fields
+            .iter()
+            .filter(|(_, f)| f.status == FieldStatus::Invalid)
+            .map(|(id, _)| id.as_str())
+            .collect();
+        // The file name may itself name the child: the shareable copy carries a pseudonym instead.
+        let mut row = vec![
+            pseudonym(&record.file),
+            record.mapping.clone(),
+            record.la_code.clone(),
+            format!("{:?}", record.status).to_lowercase(),
+            invalid.join(" "),
+        ];
+        for (field, rule) in record.fields.values().zip(rules) {
+            if *rule == Shareable::Drop {
+                continue;
             }
-            let path = self.out.join(SHAREABLE_CSV);
-            sh.csv
-                .write_record(&row)
-                .map_err(|e| ctx("writing", &path)(e.into()))?;
+            let texts: Vec<String> = valid_texts(field)
+                .iter()
+                .filter_map(|t| rule.apply(t))
+                .collect();
+            row.push(texts.join(" | "));
         }
-        Ok(span)
+        Some(csv_row(&row))
+    }
+}
+
+/// The name of the shareable CSV.
+pub const SHAREABLE_CSV: &str = "records.shareable.csv";
+
+/// Where a record lies in `records.jsonl` and in `records.csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Spans {
+    /// Its line in `records.jsonl` (without the newline).
+    pub jsonl: RecordSpan,
+    /// Its row in `records.csv` (with the terminator).
+    pub csv: RecordSpan,
+}
+
+impl RecordWriter {
+    /// Starts `records.jsonl` and `records.csv` in `out` (and `records.shareable.csv` when `shareable`); the CSV
+    /// header is the template's field order.
+    pub fn create(
+        out: &Path,
+        template: &Template,
+        shareable: bool,
+    ) -> Result<RecordWriter, WriteError> {
+        let jsonl = AtomicFile::create(&out.join("records.jsonl"))?;
+        let csv_path = out.join("records.csv");
+        let mut csv = AtomicFile::create(&csv_path)?;
+        let mut header = vec!["file", "mapping", "la_code", "status", "invalid_fields"];
+        header.extend(template.fields.iter().map(|f| f.id.as_str()));
+        let header = csv_row(&header).map_err(ctx("writing", &csv_path))?;
+        csv.writer()
+            .write_all(&header)
+            .map_err(ctx("writing", &csv_path))?;
+        let shareable = if shareable {
+            let path = out.join(SHAREABLE_CSV);
+            let mut file = AtomicFile::create(&path)?;
+            let mut header = vec!["document", "mapping", "la_code", "status", "invalid_fields"];
+            header.extend(
+                template
+                    .fields
+                    .iter()
+                    .filter(|f| f.shareable != Shareable::Drop)
+                    .map(|f| f.id.as_str()),
+            );
+            let header = csv_row(&header).map_err(ctx("writing", &path))?;
+            file.writer()
+                .write_all(&header)
+                .map_err(ctx("writing", &path))?;
+            Some(file)
+        } else {
+            None
+        };
+        Ok(RecordWriter {
+            jsonl,
+            jsonl_len: 0,
+            csv,
+            csv_len: header.len() as u64,
+            shareable,
+            out: out.to_path_buf(),
+        })
+    }
+
+    /// Appends one record to every file; returns where it lies in `records.jsonl` and `records.csv`.
+    pub fn write(&mut self, record: &Record, encoder: &Encoder) -> Result<Spans, WriteError> {
+        let encoded = encoder
+            .encode(record)
+            .map_err(ctx("writing", &self.out.join("records.jsonl")))?;
+        self.append(&encoded.jsonl, &encoded.csv, encoded.shareable.as_deref())
+    }
+
+    /// Appends one encoded record: its JSONL line (without the newline), its CSV row and shareable row (with
+    /// their terminators).
+    pub fn append(
+        &mut self,
+        jsonl: &[u8],
+        csv: &[u8],
+        shareable: Option<&[u8]>,
+    ) -> Result<Spans, WriteError> {
+        let w = self.jsonl.writer();
+        w.write_all(jsonl)
+            .and_then(|()| w.write_all(b"\n"))
+            .map_err(ctx("writing", &self.out.join("records.jsonl")))?;
+        let jsonl_span = RecordSpan {
+            offset: self.jsonl_len,
+            len: jsonl.len() as u64,
+        };
+        self.jsonl_len = self.jsonl_len.saturating_add(jsonl_span.len + 1);
+        self.csv
+            .writer()
+            .write_all(csv)
+            .map_err(ctx("writing", &self.out.join("records.csv")))?;
+        let csv_span = RecordSpan {
+            offset: self.csv_len,
+            len: csv.len() as u64,
+        };
+        self.csv_len = self.csv_len.saturating_add(csv_span.len);
+        if let (Some(file), Some(row)) = (&mut self.shareable, shareable) {
+            file.writer()
+                .write_all(row)
+                .map_err(ctx("writing", &self.out.join(SHAREABLE_CSV)))?;
+        }
+        Ok(Spans {
+            jsonl: jsonl_span,
+            csv: csv_span,
+        })
     }
 
     /// Completes every file, still under temporary names, in commit order.
     pub fn finish(self) -> Result<Vec<Staged>, WriteError> {
-        let mut staged = vec![self.jsonl.finish()?];
-        let csv_path = self.out.join("records.csv");
-        let inner = self
-            .csv
-            .into_inner()
-            .map_err(|e| ctx("writing", &csv_path)(e.into_error()))?;
-        staged.push(inner.0.finish()?);
+        let mut staged = vec![self.jsonl.finish()?, self.csv.finish()?];
         if let Some(sh) = self.shareable {
-            let path = self.out.join(SHAREABLE_CSV);
-            let inner = sh
-                .csv
-                .into_inner()
-                .map_err(|e| ctx("writing", &path)(e.into_error()))?;
-            staged.push(inner.0.finish()?);
+            staged.push(sh.finish()?);
         }
         Ok(staged)
     }
@@ -374,6 +438,109 @@ impl RecordWriter {
     pub fn commit(self) -> Result<(), WriteError> {
         let out = self.out.clone();
         commit_all(&out, self.finish()?)
+    }
+}
+
+/// A JSON array written element by element to a temporary file in the output folder, to be spliced into its
+/// document at the end ([`ArrayStream::finish_into`]): the elements are never all in memory.
+pub struct ArrayStream {
+    temp: BufWriter<NamedTempFile>,
+    dir: PathBuf,
+    count: usize,
+    pretty: bool,
+    buf: Vec<u8>,
+}
+
+impl ArrayStream {
+    /// Starts a stream in `dir`; `pretty`: elements pretty-printed as inside a top-level object's member
+    /// (`serde_json::to_writer_pretty`'s layout), else compact.
+    pub fn create(dir: &Path, pretty: bool) -> Result<ArrayStream, WriteError> {
+        let temp = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .tempfile_in(dir)
+            .map_err(ctx("creating a temporary file in", dir))?;
+        Ok(ArrayStream {
+            temp: BufWriter::new(temp),
+            dir: dir.to_path_buf(),
+            count: 0,
+            pretty,
+            buf: Vec::new(),
+        })
+    }
+
+    /// Appends one element.
+    pub fn push<T: serde::Serialize>(&mut self, value: &T) -> Result<(), WriteError> {
+        self.buf.clear();
+        if self.pretty {
+            self.buf.extend_from_slice(if self.count == 0 {
+                b"\n    "
+            } else {
+                b",\n    "
+            });
+            let start = self.buf.len();
+            serde_json::to_writer_pretty(&mut self.buf, value)
+                .map_err(|e| ctx("writing a temporary file in", &self.dir)(e.into()))?;
+            // Indent the element's own lines by two levels (JSON strings never hold a raw newline).
+            let body = self.buf.split_off(start);
+            for &b in &body {
+                self.buf.push(b);
+                if b == b'\n' {
+                    self.buf.extend_from_slice(b"    ");
+                }
+            }
+        } else {
+            if self.count > 0 {
+                self.buf.push(b',');
+            }
+            serde_json::to_writer(&mut self.buf, value)
+                .map_err(|e| ctx("writing a temporary file in", &self.dir)(e.into()))?;
+        }
+        self.temp
+            .write_all(&self.buf)
+            .map_err(ctx("writing a temporary file in", &self.dir))?;
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Writes `dest` as `head` (a JSON object serialized the same way, whose last member is the array, empty)
+    /// with the streamed elements in that array; staged for [`commit_all`].
+    pub fn finish_into<T: serde::Serialize>(
+        self,
+        dest: &Path,
+        head: &T,
+    ) -> Result<Staged, WriteError> {
+        use std::io::{Seek, SeekFrom};
+        let mut text = if self.pretty {
+            serde_json::to_vec_pretty(head)
+        } else {
+            serde_json::to_vec(head)
+        }
+        .map_err(|e| ctx("writing", dest)(e.into()))?;
+        let tail: &[u8] = if self.pretty { b"[]\n}" } else { b"[]}" };
+        if !text.ends_with(tail) {
+            return Err(ctx("writing", dest)(std::io::Error::other(
+                "internal error: the head does not end with an empty array",
+            )));
+        }
+        text.truncate(text.len() - tail.len());
+        text.push(b'[');
+        let mut f = AtomicFile::create(dest)?;
+        f.writer().write_all(&text).map_err(ctx("writing", dest))?;
+        let mut temp = self
+            .temp
+            .into_inner()
+            .map_err(|e| ctx("writing a temporary file in", &self.dir)(e.into_error()))?;
+        temp.as_file_mut()
+            .seek(SeekFrom::Start(0))
+            .map_err(ctx("reading a temporary file in", &self.dir))?;
+        std::io::copy(temp.as_file_mut(), f.writer()).map_err(ctx("writing", dest))?;
+        let end: &[u8] = match (self.pretty, self.count) {
+            (true, 0) => b"]\n}\n",
+            (true, _) => b"\n  ]\n}\n",
+            (false, _) => b"]}\n",
+        };
+        f.writer().write_all(end).map_err(ctx("writing", dest))?;
+        f.finish()
     }
 }
 
@@ -448,6 +615,57 @@ mod tests {
         assert_eq!(clean_stale_temps(dir.path()).unwrap(), 1);
         assert_eq!(clean_stale_temps(dir.path()).unwrap(), 0);
         assert!(dir.path().join("a.json").exists());
+    }
+
+    #[test]
+    fn streamed_arrays_match_the_whole_document_serialized_at_once() {
+        use crate::manifest::{DocStatus, Manifest, ManifestRow, Totals};
+        let dir = tempfile::tempdir().unwrap();
+        for n in [0usize, 1, 3] {
+            let rows: Vec<ManifestRow> = (0..n)
+                .map(|i| ManifestRow {
+                    status: if i == 1 {
+                        DocStatus::Corrupt
+                    } else {
+                        DocStatus::Ok
+                    },
+                    reason: (i == 1).then(|| "bad \"zip\"\nline".to_string()),
+                    ..ManifestRow::new(format!("dir/f{i}.xlsx"), None)
+                })
+                .collect();
+            let whole = dir.path().join(format!("whole{n}.json"));
+            commit_all(
+                dir.path(),
+                vec![stage_json(&whole, &Manifest::new(rows.clone())).unwrap()],
+            )
+            .unwrap();
+            for pretty in [true, false] {
+                let mut stream = ArrayStream::create(dir.path(), pretty).unwrap();
+                let mut totals = Totals::default();
+                for r in &rows {
+                    stream.push(r).unwrap();
+                    totals.add(r);
+                }
+                let dest = dir.path().join(format!("streamed{n}{pretty}.json"));
+                commit_all(
+                    dir.path(),
+                    vec![stream.finish_into(&dest, &totals.head()).unwrap()],
+                )
+                .unwrap();
+                let text = std::fs::read_to_string(&dest).unwrap();
+                if pretty {
+                    assert_eq!(text, std::fs::read_to_string(&whole).unwrap(), "{n} rows");
+                } else {
+                    let back: Manifest = serde_json::from_str(&text).unwrap();
+                    assert_eq!(back, Manifest::new(rows.clone()));
+                }
+            }
+        }
+        assert_eq!(
+            clean_stale_temps(dir.path()).unwrap(),
+            0,
+            "temporary files removed"
+        );
     }
 
     #[test]

@@ -20,11 +20,11 @@ use jiff::civil;
 use serde::{Deserialize, Serialize};
 
 use crate::harmonise::{harmonise, identify};
-use crate::manifest::{DocStatus, Manifest, ManifestRow};
+use crate::manifest::{DocStatus, ManifestRow, Totals};
 use crate::mapping::MappingSet;
 use crate::output::{
-    LockError, OutputLock, RecordWriter, SHAREABLE_CSV, WriteError, clean_stale_temps, commit_all,
-    create_out_dir, stage_json,
+    ArrayStream, Encoded, Encoder, LockError, OutputLock, RecordWriter, SHAREABLE_CSV, WriteError,
+    clean_stale_temps, commit_all, create_out_dir,
 };
 use crate::read::{self, Limits};
 use crate::record::Record;
@@ -78,8 +78,8 @@ pub struct RunOptions {
 /// What a run did.
 #[derive(Debug, Clone)]
 pub struct RunSummary {
-    /// The manifest written.
-    pub manifest: Manifest,
+    /// The totals of the manifest written (its rows are in `manifest.json`).
+    pub totals: Totals,
     /// The output folder.
     pub out: PathBuf,
     /// Why every document was processed, when the run was not incremental.
@@ -89,21 +89,14 @@ pub struct RunSummary {
 impl RunSummary {
     /// True when every input was harmonised, now or (skipped unchanged) before: exit 0; otherwise the run exits 3.
     pub fn all_harmonised(&self) -> bool {
-        self.manifest.files.iter().all(ManifestRow::is_harmonised)
+        self.totals.not_harmonised == 0
     }
 
     /// The end-of-run paragraph for humans: documents by status (skipped ones by what they were), the most
     /// frequent failure reasons, and where the outputs are. Names statuses and reasons, never values.
     pub fn describe(&self) -> String {
-        let m = &self.manifest;
-        let mut skipped_as: std::collections::BTreeMap<DocStatus, usize> = Default::default();
-        for f in m
-            .files
-            .iter()
-            .filter(|f| f.status == DocStatus::SkippedUnchanged)
-        {
-            *skipped_as.entry(f.effective_status()).or_insert(0) += 1;
-        }
+        let m = &self.totals;
+        let skipped_as = &m.skipped_as;
         let counts: Vec<String> = m
             .counts
             .iter()
@@ -187,21 +180,153 @@ pub enum RunError {
     },
 }
 
-/// An input found by discovery: a file to read, or an entry that could not be reached.
+/// An input found by discovery: a file to read, or an entry that could not be reached. Every input is held for
+/// the whole run, so its strings are boxed (no spare capacity; 64 bytes a document plus the two paths).
 #[derive(Debug, Clone)]
 pub struct Input {
-    /// Absolute or input-relative path to open.
-    pub path: PathBuf,
+    /// Where to open it (see [`Input::path`]).
+    location: Location,
     /// Path relative to the input folder, as shown in outputs (lossy when the name is not UTF-8).
-    pub rel: String,
+    pub rel: Box<str>,
     /// The relative path's bytes in hex, when they are not UTF-8, so two such names never merge.
-    pub path_bytes_hex: Option<String>,
+    pub path_bytes_hex: Option<Box<str>>,
     /// Set when discovery itself failed for this entry (permission denied, link loop).
-    pub error: Option<String>,
+    pub error: Option<Box<str>>,
+}
+
+/// Where an input lies: the input folder joined with its relative path (no copy of the path per document), or,
+/// when that would not give it back exactly (a non-UTF-8 name), the path itself.
+#[derive(Debug, Clone)]
+enum Location {
+    Under(std::sync::Arc<Path>),
+    Exact(Box<Path>),
+}
+
+impl Input {
+    /// An input at `path`.
+    pub fn new(
+        path: PathBuf,
+        rel: String,
+        path_bytes_hex: Option<String>,
+        error: Option<String>,
+    ) -> Input {
+        Input {
+            location: Location::Exact(path.into_boxed_path()),
+            rel: rel.into_boxed_str(),
+            path_bytes_hex: path_bytes_hex.map(String::into_boxed_str),
+            error: error.map(String::into_boxed_str),
+        }
+    }
+
+    /// The path to open.
+    pub fn path(&self) -> std::borrow::Cow<'_, Path> {
+        match &self.location {
+            Location::Under(base) => base.join(&*self.rel).into(),
+            Location::Exact(path) => std::borrow::Cow::Borrowed(path),
+        }
+    }
+
+    /// An input found under `base`, sharing `base` when the path is `base` joined with `rel`.
+    fn under(
+        base: &std::sync::Arc<Path>,
+        path: PathBuf,
+        rel: String,
+        path_bytes_hex: Option<String>,
+        error: Option<String>,
+    ) -> Input {
+        let mut input = Input::new(path, rel, path_bytes_hex, error);
+        if input.path_bytes_hex.is_none()
+            && let Location::Exact(path) = &input.location
+            && base.join(&*input.rel).as_path() == &**path
+        {
+            input.location = Location::Under(base.clone());
+        }
+        input
+    }
+}
+
+/// The discovered inputs, sorted, held compactly for the whole run: the relative paths of ordinary inputs in one
+/// string (about 16 bytes a document besides the name itself); an input with a non-UTF-8 name, a discovery error
+/// or a path that is not the input folder joined with its relative path is kept whole. [`Inputs::get`] gives
+/// each back as an [`Input`].
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    base: Option<std::sync::Arc<Path>>,
+    text: String,
+    items: Vec<Slot>,
+}
+
+#[derive(Debug, Clone)]
+enum Slot {
+    Name { start: usize, len: usize },
+    Whole(Box<Input>),
+}
+
+impl Inputs {
+    /// How many.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// True when there are none.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The input at `index`.
+    pub fn get(&self, index: usize) -> Option<Input> {
+        match self.items.get(index)? {
+            Slot::Name { start, len } => {
+                let rel = self.text.get(*start..start.saturating_add(*len))?;
+                Some(Input {
+                    location: Location::Under(self.base.clone()?),
+                    rel: rel.into(),
+                    path_bytes_hex: None,
+                    error: None,
+                })
+            }
+            Slot::Whole(input) => Some((**input).clone()),
+        }
+    }
+
+    fn push(&mut self, input: Input) {
+        match (&input.location, &input.path_bytes_hex, &input.error) {
+            (Location::Under(_), None, None) => {
+                let start = self.text.len();
+                self.text.push_str(&input.rel);
+                self.items.push(Slot::Name {
+                    start,
+                    len: input.rel.len(),
+                });
+            }
+            _ => self.items.push(Slot::Whole(Box::new(input))),
+        }
+    }
+
+    fn key<'a>(&'a self, slot: &'a Slot) -> (&'a str, Option<&'a str>) {
+        match slot {
+            Slot::Name { start, len } => (
+                self.text
+                    .get(*start..start.saturating_add(*len))
+                    .unwrap_or(""),
+                None,
+            ),
+            Slot::Whole(input) => (&input.rel, input.path_bytes_hex.as_deref()),
+        }
+    }
+
+    fn sort(&mut self) {
+        let mut items = std::mem::take(&mut self.items);
+        // Unstable: no two inputs have the same (rel, hex), and it needs no buffer of half the inputs.
+        items.sort_unstable_by(|a, b| self.key(a).cmp(&self.key(b)));
+        items.shrink_to_fit();
+        self.text.shrink_to_fit();
+        self.items = items;
+    }
 }
 
 /// Walks the input folder (following links, detecting loops), sorted by path; skips the output folder.
-pub fn discover(input: &Path, out: &Path) -> Result<Vec<Input>, RunError> {
+pub fn discover(input: &Path, out: &Path) -> Result<Inputs, RunError> {
     if !input.is_dir() {
         return Err(RunError::Input {
             path: input.to_path_buf(),
@@ -209,25 +334,29 @@ pub fn discover(input: &Path, out: &Path) -> Result<Vec<Input>, RunError> {
         });
     }
     let out_abs = out.canonicalize().ok();
-    let mut found = Vec::new();
+    let base: std::sync::Arc<Path> = input.into();
+    let mut found = Inputs {
+        base: Some(base.clone()),
+        ..Inputs::default()
+    };
     let walker = walkdir::WalkDir::new(input)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
-            out_abs
-                .as_ref()
-                .is_none_or(|o| e.path().canonicalize().ok().as_ref() != Some(o))
+            // Only a folder can be the output folder: files are never canonicalised (a readlink per component).
+            !e.file_type().is_dir()
+                || out_abs
+                    .as_ref()
+                    .is_none_or(|o| e.path().canonicalize().ok().as_ref() != Some(o))
         });
     for entry in walker {
         match entry {
             Ok(e) if e.file_type().is_dir() => {}
-            Ok(e) => found.push(Input {
-                rel: relative(input, e.path()),
-                path_bytes_hex: non_utf8_hex(input, e.path()),
-                path: e.path().to_path_buf(),
-                error: None,
-            }),
+            Ok(e) => {
+                let (rel, hex) = (relative(input, e.path()), non_utf8_hex(input, e.path()));
+                found.push(Input::under(&base, e.into_path(), rel, hex, None));
+            }
             Err(e) => {
                 let path = e
                     .path()
@@ -238,20 +367,12 @@ pub fn discover(input: &Path, out: &Path) -> Result<Vec<Input>, RunError> {
                     e.io_error()
                         .map_or_else(|| e.to_string(), |io| io.kind().to_string())
                 };
-                found.push(Input {
-                    rel: relative(input, &path),
-                    path_bytes_hex: non_utf8_hex(input, &path),
-                    path,
-                    error: Some(reason),
-                });
+                let (rel, hex) = (relative(input, &path), non_utf8_hex(input, &path));
+                found.push(Input::under(&base, path, rel, hex, Some(reason)));
             }
         }
     }
-    found.sort_by(|a, b| {
-        a.rel
-            .cmp(&b.rel)
-            .then_with(|| a.path_bytes_hex.cmp(&b.path_bytes_hex))
-    });
+    found.sort();
     Ok(found)
 }
 
@@ -342,6 +463,7 @@ pub fn run(
         tracing::info!(reason = %why, "full run");
     }
     let mut carrier = Carrier::open(&opts.out);
+    let mut csv_carrier = Carrier::open_file(&opts.out.join("records.csv"));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
         .build()
@@ -351,9 +473,12 @@ pub fn run(
         .as_ref()
         .map(|iso| WorkerPool::new(iso, opts, pool.current_num_threads()));
     progress.start(inputs.len() as u64);
+    let encoder = Encoder::new(&set.template, opts.shareable);
     let mut writer = RecordWriter::create(&opts.out, &set.template, opts.shareable)?;
-    let mut rows = Vec::with_capacity(inputs.len());
-    let mut entries: Vec<Entry> = Vec::with_capacity(inputs.len());
+    // Manifest rows and state entries stream to temporary files: memory stays flat whatever the corpus size.
+    let mut rows = ArrayStream::create(&opts.out, true)?;
+    let mut totals = Totals::default();
+    let mut entries = ArrayStream::create(&opts.out, false)?;
     let mut audit = crate::audit::Audit::new(set);
     let process_one = |input: &Input| {
         let known = prior
@@ -364,36 +489,98 @@ pub fn run(
             None => process_known(input, set, opts, known),
         };
         progress.advance();
-        processed
+        // Encoding happens here, on the worker threads: the writer only appends bytes.
+        match processed {
+            Processed::Done(outcome) => {
+                let encoded = outcome.record.as_ref().map(|r| encoder.encode(r));
+                Ready::Done(outcome, encoded)
+            }
+            Processed::Unchanged { stamp } => Ready::Unchanged { stamp },
+        }
     };
-    in_order(&pool, &inputs, process_one, |input, processed| {
-        let outcome = resolve(input, processed, prior.as_ref(), &mut carrier, set, opts);
+    in_order(&pool, &inputs, process_one, |input, ready| {
+        let fresh = match ready {
+            Ready::Done(outcome, encoded) => Some((outcome, encoded)),
+            Ready::Unchanged { stamp } => {
+                let carried = carry(
+                    input,
+                    stamp,
+                    prior.as_ref(),
+                    &mut carrier,
+                    &mut csv_carrier,
+                    &encoder,
+                )
+                .and_then(|c| {
+                    // The audit reads the carried line through a borrowed view: no `Record` is built.
+                    if let Some(b) = &c.bytes {
+                        let mut view: crate::audit::AuditView<'_> =
+                            serde_json::from_slice(&b.jsonl).map_err(|e| {
+                                format!("a damaged line in {}: {e}", carrier.path().display())
+                            })?;
+                        if *view.file != *input.rel {
+                            return Err(format!(
+                                "{} holds another document at that offset",
+                                carrier.path().display()
+                            ));
+                        }
+                        view.unconsumed = &c.unconsumed;
+                        audit.add_view(&view);
+                    }
+                    Ok(c)
+                });
+                match carried {
+                    Ok(c) => {
+                        tracing::debug!(file = %c.row.path, status = c.row.status.as_str(), "document");
+                        let spans = match &c.bytes {
+                            Some(b) => {
+                                Some(writer.append(&b.jsonl, &b.csv, b.shareable.as_deref())?)
+                            }
+                            None => None,
+                        };
+                        entries.push(&state::entry(&c.row, c.stamp, spans, c.unconsumed, &ctx))?;
+                        rows.push(&c.row)?;
+                        totals.add(&c.row);
+                        None
+                    }
+                    Err(why) => {
+                        tracing::warn!(file = %input.rel, reason = %why, "cannot carry the record forward; processing again");
+                        let outcome = process(input, set, opts);
+                        let encoded = outcome.record.as_ref().map(|r| encoder.encode(r));
+                        Some((outcome, encoded))
+                    }
+                }
+            }
+        };
+        let Some((outcome, encoded)) = fresh else {
+            return Ok(());
+        };
         tracing::debug!(file = %outcome.row.path, status = outcome.row.status.as_str(), "document");
-        let (span, unconsumed) = match outcome.record {
-            Some(mut record) => {
+        let (row, stamp, spans, unconsumed) = match (outcome.record, encoded) {
+            (Some(mut record), Some(encoded)) => {
+                let encoded =
+                    encoded.map_err(|e| WriteError::new("encoding a record for", &opts.out, e))?;
                 audit.add(&record);
+                let spans =
+                    writer.append(&encoded.jsonl, &encoded.csv, encoded.shareable.as_deref())?;
                 (
-                    Some(writer.write(&record)?),
+                    outcome.row,
+                    outcome.stamp,
+                    Some(spans),
                     std::mem::take(&mut record.unconsumed),
                 )
             }
-            None => (None, Vec::new()),
+            _ => (outcome.row, outcome.stamp, None, Vec::new()),
         };
-        entries.push(state::entry(
-            &outcome.row,
-            outcome.stamp,
-            span,
-            unconsumed,
-            &ctx,
-        ));
-        rows.push(outcome.row);
+        entries.push(&state::entry(&row, stamp, spans, unconsumed, &ctx))?;
+        rows.push(&row)?;
+        totals.add(&row);
         Ok(())
     })?;
     drop(workers);
-    if rows.len() != inputs.len() {
+    if totals.inputs != inputs.len() {
         return Err(RunError::Accounting {
             inputs: inputs.len(),
-            rows: rows.len(),
+            rows: totals.inputs,
         });
     }
     let mut staged = writer.finish()?;
@@ -402,12 +589,11 @@ pub fn run(
         .find(|s| s.dest().ends_with("records.jsonl"))
         .and_then(|s| s.metadata().ok())
         .and_then(|m| Stamp::of(&m));
-    let manifest = Manifest::new(rows);
-    staged.push(stage_json(&opts.out.join("manifest.json"), &manifest)?);
+    staged.push(rows.finish_into(&opts.out.join("manifest.json"), &totals.head())?);
     // The state goes last: it describes the files renamed before it.
-    staged.push(stage_json(
+    staged.push(entries.finish_into(
         &opts.out.join(STATE_FILE),
-        &ctx.state(records_stamp, entries),
+        &ctx.state(records_stamp, Vec::new()),
     )?);
     commit_all(&opts.out, staged)?;
     // Reports are derived from the records (`harmonise report` rebuilds them), so they follow the commit.
@@ -422,8 +608,8 @@ pub fn run(
     }
     progress.finish();
     tracing::info!(
-        inputs = manifest.inputs,
-        skipped = manifest
+        inputs = totals.inputs,
+        skipped = totals
             .counts
             .get(&DocStatus::SkippedUnchanged)
             .copied()
@@ -432,7 +618,7 @@ pub fn run(
         "run complete"
     );
     Ok(RunSummary {
-        manifest,
+        totals,
         out: opts.out.clone(),
         full_run,
     })
@@ -444,7 +630,7 @@ pub fn run(
 /// fast threads wait for a slow document. The first error from `write` stops the workers and is returned.
 fn in_order<T: Send>(
     pool: &rayon::ThreadPool,
-    inputs: &[Input],
+    inputs: &Inputs,
     process: impl Fn(&Input) -> T + Sync,
     mut write: impl FnMut(&Input, T) -> Result<(), RunError>,
 ) -> Result<(), RunError> {
@@ -455,7 +641,7 @@ fn in_order<T: Send>(
     let next = AtomicUsize::new(0);
     // How many have been written, or usize::MAX once the writer gave up.
     let written = (Mutex::new(0usize), Condvar::new());
-    let (tx, rx) = mpsc::sync_channel::<(usize, T)>(WINDOW);
+    let (tx, rx) = mpsc::sync_channel::<(usize, (Input, T))>(WINDOW);
     std::thread::scope(|scope| {
         let (next, written, process) = (&next, &written, &process);
         scope.spawn(move || {
@@ -476,7 +662,8 @@ fn in_order<T: Send>(
                             return;
                         }
                     }
-                    if tx.send((index, process(input))).is_err() {
+                    let value = process(&input);
+                    if tx.send((index, (input, value))).is_err() {
                         return;
                     }
                 }
@@ -488,10 +675,8 @@ fn in_order<T: Send>(
         let result = (|| {
             for (index, value) in &rx {
                 pending.insert(index, value);
-                while let Some(value) = pending.remove(&done) {
-                    if let Some(input) = inputs.get(done) {
-                        write(input, value)?;
-                    }
+                while let Some((input, value)) = pending.remove(&done) {
+                    write(&input, value)?;
                     done += 1;
                 }
                 let (lock, wake) = &written;
@@ -514,42 +699,64 @@ fn ms(since: Instant) -> u64 {
     u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
-/// Turns "unchanged" into the carried-forward outcome: the previous record read back and a `skipped_unchanged`
-/// row. If the record cannot be read back, the document is simply processed again.
-fn resolve(
+/// What processing one document came to, encoded for the writer.
+#[allow(clippy::large_enum_variant)] // one per document in the reorder window
+enum Ready {
+    /// A fresh outcome and, when it has a record, its encoded bytes.
+    Done(DocOutcome, Option<std::io::Result<Encoded>>),
+    /// Unchanged since the previous run.
+    Unchanged { stamp: Option<Stamp> },
+}
+
+/// An unchanged document's outcome carried forward: its previous bytes, never re-encoded.
+struct Carried {
+    row: ManifestRow,
+    stamp: Option<Stamp>,
+    bytes: Option<Encoded>,
+    unconsumed: Vec<crate::record::SourceKey>,
+}
+
+/// Carries an unchanged document forward: a `skipped_unchanged` row and its previous record's JSONL line and CSV
+/// row as they were written. `Err` (the bytes cannot be read back) means: process it again.
+fn carry(
     input: &Input,
-    processed: Processed,
+    stamp: Option<Stamp>,
     prior: Option<&Prior>,
     carrier: &mut Carrier,
-    set: &MappingSet,
-    opts: &RunOptions,
-) -> DocOutcome {
-    let stamp = match processed {
-        Processed::Done(outcome) => return outcome,
-        Processed::Unchanged { stamp } => stamp,
+    csv_carrier: &mut Carrier,
+    encoder: &Encoder,
+) -> Result<Carried, String> {
+    let entry = prior
+        .and_then(|p| p.candidate(&input.rel, input.path_bytes_hex.as_deref()))
+        .ok_or("no previous entry")?;
+    let bytes = match (entry.record, entry.csv) {
+        (Some(span), Some(csv_span)) => {
+            let jsonl = carrier.bytes(span)?;
+            let csv = csv_carrier.bytes(csv_span)?;
+            let shareable = if encoder.shareable() {
+                let record: Record = serde_json::from_slice(&jsonl).map_err(|e| e.to_string())?;
+                encoder
+                    .shareable_row(&record)
+                    .transpose()
+                    .map_err(|e| e.to_string())?
+            } else {
+                None
+            };
+            Some(Encoded {
+                jsonl,
+                csv,
+                shareable,
+            })
+        }
+        (None, None) => None,
+        _ => return Err("the previous state lacks the record's CSV row".into()),
     };
-    let Some(entry) = prior.and_then(|p| p.candidate(&input.rel, input.path_bytes_hex.as_deref()))
-    else {
-        return process(input, set, opts);
-    };
-    let record = match entry.record {
-        Some(span) => match carrier.read(span, &input.rel) {
-            Ok(mut record) => {
-                record.unconsumed = entry.unconsumed.clone();
-                Some(record)
-            }
-            Err(why) => {
-                tracing::warn!(file = %input.rel, reason = %why, "cannot carry the record forward; processing again");
-                return process(input, set, opts);
-            }
-        },
-        None => None,
-    };
-    DocOutcome {
+    Ok(Carried {
         row: state::skipped_row(entry, stamp),
-        record,
         stamp,
-    }
+        bytes,
+        unconsumed: entry.unconsumed.clone(),
+    })
 }
 
 /// The document's stamp when it equals the previous run's: unchanged without reading a byte.
@@ -558,7 +765,7 @@ pub fn unchanged_by_stamp(input: &Input, known: Option<&Entry>) -> Option<Stamp>
     if input.error.is_some() {
         return None;
     }
-    let meta = std::fs::metadata(&input.path).ok()?;
+    let meta = std::fs::metadata(input.path()).ok()?;
     let stamp = Stamp::of(&meta)?;
     (meta.is_file() && known.stamp == Some(stamp)).then_some(stamp)
 }
@@ -586,7 +793,10 @@ pub fn process(input: &Input, set: &MappingSet, opts: &RunOptions) -> DocOutcome
             row: ManifestRow {
                 status: DocStatus::Failed,
                 reason: Some("internal error: unchanged without a previous hash".into()),
-                ..ManifestRow::new(input.rel.clone(), input.path_bytes_hex.clone())
+                ..ManifestRow::new(
+                    input.rel.to_string(),
+                    input.path_bytes_hex.as_deref().map(str::to_string),
+                )
             },
             record: None,
             stamp,
@@ -602,7 +812,10 @@ pub fn process_hashed(
     known_blake3: Option<&str>,
 ) -> Processed {
     let started = Instant::now();
-    let mut row = ManifestRow::new(input.rel.clone(), input.path_bytes_hex.clone());
+    let mut row = ManifestRow::new(
+        input.rel.to_string(),
+        input.path_bytes_hex.as_deref().map(str::to_string),
+    );
     let mut stamp = None;
     let record = match catch_unwind(AssertUnwindSafe(|| {
         process_inner(input, set, opts, known_blake3, &mut row, &mut stamp)
@@ -648,7 +861,7 @@ fn process_inner(
     if let Some(e) = &input.error {
         return fail(row, DocStatus::Unreadable, format!("cannot open: {e}"));
     }
-    let meta = match std::fs::metadata(&input.path) {
+    let meta = match std::fs::metadata(input.path()) {
         Ok(m) => m,
         Err(e) => {
             return fail(
@@ -682,7 +895,7 @@ fn process_inner(
     if meta.len() > opts.limits.max_file_bytes {
         return too_large(row, meta.len());
     }
-    let bytes = match read_capped(&input.path, opts.limits.max_file_bytes) {
+    let bytes = match read_capped(&input.path(), opts.limits.max_file_bytes) {
         Ok(b) => b,
         Err(e) => {
             return fail(

@@ -13,7 +13,7 @@
 //! recorded ([`Carrier`]), one line at a time, in input order, so carrying forward costs no more memory than
 //! writing. This module owns the file format and the decisions; [`crate::pipeline`] applies them.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::manifest::{DocStatus, ManifestRow};
 use crate::mapping::MappingSet;
-use crate::output::RecordSpan;
+use crate::output::{RecordSpan, Spans};
 use crate::read::Limits;
 use crate::record::Record;
 use crate::record::SourceKey;
@@ -31,7 +31,7 @@ use crate::record::SourceKey;
 pub const STATE_FILE: &str = ".harmonise-state.json";
 
 /// Bumped when the state file's shape changes; an older state means a full run.
-const STATE_FORMAT: u32 = 1;
+const STATE_FORMAT: u32 = 2;
 
 /// A file's size and modification time: the cheap "has it changed?" test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +80,9 @@ pub struct Entry {
     pub reason: Option<String>,
     /// Where its record lies in `records.jsonl`, if it has one.
     pub record: Option<RecordSpan>,
+    /// Where its row lies in `records.csv` (with the terminator), if it has one: carried forward as bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csv: Option<RecordSpan>,
     /// Source fields no rule consumed (keys and content digests), carried forward with the record so the drift
     /// audit of an incremental run sees skipped documents too. The file is as private as records.jsonl.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -169,7 +172,8 @@ impl Context {
 /// The previous run's state, checked against this run: the entries that may be skipped.
 #[derive(Debug)]
 pub struct Prior {
-    entries: HashMap<(String, Option<String>), Entry>,
+    /// Sorted by (path, path_bytes_hex), as inputs are.
+    entries: Vec<Entry>,
     mappings_unchanged: bool,
     current_mappings: BTreeMap<String, String>,
 }
@@ -208,14 +212,14 @@ impl Prior {
         if records_now != state.records {
             return Err("records.jsonl is not the one the previous state describes".into());
         }
+        let mut entries = state.files;
+        if !entries.is_sorted_by(|a, b| key(a) <= key(b)) {
+            entries.sort_by(|a, b| key(a).cmp(&key(b)));
+        }
         Ok(Prior {
             mappings_unchanged: state.mappings == ctx.mappings,
             current_mappings: ctx.mappings.clone(),
-            entries: state
-                .files
-                .into_iter()
-                .map(|e| ((e.path.clone(), e.path_bytes_hex.clone()), e))
-                .collect(),
+            entries,
         })
     }
 
@@ -223,7 +227,9 @@ impl Prior {
     pub fn candidate(&self, rel: &str, path_bytes_hex: Option<&str>) -> Option<&Entry> {
         let entry = self
             .entries
-            .get(&(rel.to_string(), path_bytes_hex.map(str::to_string)))?;
+            .binary_search_by(|e| key(e).cmp(&(rel, path_bytes_hex)))
+            .ok()
+            .and_then(|i| self.entries.get(i))?;
         let stands = match entry.status {
             DocStatus::Timeout
             | DocStatus::Failed
@@ -243,11 +249,15 @@ impl Prior {
     }
 }
 
+fn key(e: &Entry) -> (&str, Option<&str>) {
+    (e.path.as_str(), e.path_bytes_hex.as_deref())
+}
+
 /// The new state's entry for a document just processed (or carried).
 pub fn entry(
     row: &ManifestRow,
     stamp: Option<Stamp>,
-    record: Option<RecordSpan>,
+    spans: Option<Spans>,
     unconsumed: Vec<SourceKey>,
     ctx: &Context,
 ) -> Entry {
@@ -265,7 +275,8 @@ pub fn entry(
             .cloned(),
         status: row.effective_status(),
         reason: row.reason.clone(),
-        record,
+        record: spans.map(|s| s.jsonl),
+        csv: spans.map(|s| s.csv),
         unconsumed,
     }
 }
@@ -286,8 +297,9 @@ pub fn skipped_row(entry: &Entry, stamp: Option<Stamp>) -> ManifestRow {
     }
 }
 
-/// Reads records back from the previous `records.jsonl` by offset. It holds the file open from the start of the
-/// run, so it reads the previous file even after the new one has been renamed over it.
+/// Reads records back from the previous `records.jsonl` (and their rows from `records.csv`) by offset. It holds
+/// the file open from the start of the run, so it reads the previous file even after the new one has been renamed
+/// over it.
 pub struct Carrier {
     reader: Option<BufReader<std::fs::File>>,
     pos: u64,
@@ -297,16 +309,20 @@ pub struct Carrier {
 impl Carrier {
     /// Opens the previous records of `out`, if there are any.
     pub fn open(out: &Path) -> Carrier {
-        let path = out.join("records.jsonl");
+        Carrier::open_file(&out.join("records.jsonl"))
+    }
+
+    /// Opens a previous output file, if it exists.
+    pub fn open_file(path: &Path) -> Carrier {
         Carrier {
-            reader: std::fs::File::open(&path).ok().map(BufReader::new),
+            reader: std::fs::File::open(path).ok().map(BufReader::new),
             pos: 0,
-            path,
+            path: path.to_path_buf(),
         }
     }
 
-    /// The record at `span`, which must be that of `file`; `Err` says why it cannot be carried forward.
-    pub fn read(&mut self, span: RecordSpan, file: &str) -> Result<Record, String> {
+    /// The bytes at `span`; `Err` says why they cannot be read.
+    pub fn bytes(&mut self, span: RecordSpan) -> Result<Vec<u8>, String> {
         let reader = self
             .reader
             .as_mut()
@@ -324,6 +340,12 @@ impl Carrier {
         let mut line = vec![0; len];
         reader.read_exact(&mut line).map_err(io)?;
         self.pos = span.offset.saturating_add(span.len);
+        Ok(line)
+    }
+
+    /// The record at `span`, which must be that of `file`; `Err` says why it cannot be carried forward.
+    pub fn read(&mut self, span: RecordSpan, file: &str) -> Result<Record, String> {
+        let line = self.bytes(span)?;
         let record: Record = serde_json::from_slice(&line)
             .map_err(|e| format!("a damaged line in {}: {e}", self.path.display()))?;
         if record.file != file {
@@ -333,5 +355,10 @@ impl Carrier {
             ));
         }
         Ok(record)
+    }
+
+    /// The file this carrier reads.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 }

@@ -88,12 +88,12 @@ pub fn serve(
         let line = line?;
         let processed = match serde_json::from_str::<Request>(&line) {
             Ok(req) => {
-                let input = Input {
-                    path: path_of(&req.path, req.path_hex.as_deref()),
-                    rel: req.rel,
-                    path_bytes_hex: req.rel_hex,
-                    error: req.error,
-                };
+                let input = Input::new(
+                    path_of(&req.path, req.path_hex.as_deref()),
+                    req.rel,
+                    req.rel_hex,
+                    req.error,
+                );
                 test_hooks(&input.rel);
                 pipeline::process_hashed(&input, set, opts, req.known_blake3.as_deref())
             }
@@ -236,11 +236,11 @@ impl WorkerPool {
             return Processed::Unchanged { stamp: Some(stamp) };
         }
         let request = Request {
-            path: input.path.to_string_lossy().into_owned(),
-            path_hex: path_hex(&input.path),
-            rel: input.rel.clone(),
-            rel_hex: input.path_bytes_hex.clone(),
-            error: input.error.clone(),
+            path: input.path().to_string_lossy().into_owned(),
+            path_hex: path_hex(&input.path()),
+            rel: input.rel.to_string(),
+            rel_hex: input.path_bytes_hex.as_deref().map(str::to_string),
+            error: input.error.as_deref().map(str::to_string),
             known_blake3: known.and_then(|e| e.blake3.clone()),
         };
         let line = match serde_json::to_string(&request) {
@@ -349,14 +349,17 @@ fn path_hex(path: &Path) -> Option<String> {
 
 /// A failed row for a document whose worker gave no answer.
 fn failed(input: &Input, status: DocStatus, reason: String) -> Processed {
-    let meta = std::fs::metadata(&input.path).ok();
+    let meta = std::fs::metadata(input.path()).ok();
     tracing::warn!(file = %input.rel, reason = %reason, "worker");
     Processed::Done(DocOutcome {
         row: ManifestRow {
             size: meta.as_ref().map_or(0, std::fs::Metadata::len),
             status,
             reason: Some(reason),
-            ..ManifestRow::new(input.rel.clone(), input.path_bytes_hex.clone())
+            ..ManifestRow::new(
+                input.rel.to_string(),
+                input.path_bytes_hex.as_deref().map(str::to_string),
+            )
         },
         record: None,
         stamp: meta.as_ref().and_then(Stamp::of),

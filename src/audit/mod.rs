@@ -15,7 +15,9 @@ pub mod synonyms;
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::Serialize;
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
 
 use crate::mapping::{Mapping, MappingSet};
 use crate::record::{FieldStatus, Record, RecordStatus};
@@ -102,14 +104,19 @@ impl<'s> Audit<'s> {
 
     /// Folds one record in.
     pub fn add(&mut self, record: &Record) {
+        self.add_view(&AuditView::of(record));
+    }
+
+    /// Folds in one record seen through [`AuditView`] (e.g. parsed straight from a `records.jsonl` line).
+    pub fn add_view(&mut self, record: &AuditView<'_>) {
         let Some(form) = self
             .index
-            .get(&record.mapping)
+            .get(record.mapping.as_ref())
             .and_then(|&i| self.forms.get_mut(i))
         else {
             *self
                 .without_mapping
-                .entry(record.mapping.clone())
+                .entry(record.mapping.to_string())
                 .or_default() += 1;
             return;
         };
@@ -123,7 +130,7 @@ impl<'s> Audit<'s> {
         if filled {
             form.docs.filled += 1;
         }
-        for (id, outcome) in &record.fields {
+        for (id, outcome) in &record.fields.0 {
             if outcome.status == FieldStatus::NotFound {
                 let locator = outcome.source.as_deref().unwrap_or("(unknown locator)");
                 form.drift.locator(id, locator, &record.file);
@@ -131,7 +138,7 @@ impl<'s> Audit<'s> {
             if !filled {
                 continue;
             }
-            if let Some(tally) = form.fields.get_mut(id) {
+            if let Some(tally) = form.fields.get_mut(id.as_ref()) {
                 let reasons = outcome
                     .reason
                     .iter()
@@ -142,18 +149,18 @@ impl<'s> Audit<'s> {
                             .flatten()
                             .filter_map(|i| i.reason.as_ref()),
                     )
-                    .map(String::as_str);
+                    .map(AsRef::as_ref);
                 tally.add(outcome.status, reasons);
             }
         }
-        for (id, outcome) in &record.extras {
+        for (id, outcome) in &record.extras.0 {
             if outcome.status == FieldStatus::NotFound {
                 let locator = outcome.source.as_deref().unwrap_or("(unknown locator)");
                 form.drift
                     .locator(&format!("extra.{id}"), locator, &record.file);
             }
         }
-        for key in &record.unconsumed {
+        for key in record.unconsumed {
             form.drift.unconsumed(&key.key, key.digest, &record.file);
         }
     }
@@ -399,4 +406,121 @@ pub struct AuditReport {
     pub burden: Vec<BurdenRow>,
     /// Clusters of extras across LAs, most LAs first.
     pub clusters: Vec<Cluster>,
+}
+
+/// What the audit reads of a record: no values. Deserializes from a `records.jsonl` line borrowing its strings
+/// (values are skipped unparsed), so a carried-forward record is audited without building a [`Record`].
+#[derive(Debug, Deserialize)]
+pub struct AuditView<'a> {
+    /// The document.
+    #[serde(borrow)]
+    pub file: Cow<'a, str>,
+    /// The mapping.
+    #[serde(borrow)]
+    pub mapping: Cow<'a, str>,
+    /// ok, partial or blank.
+    pub status: RecordStatus,
+    /// National fields, in order.
+    #[serde(borrow)]
+    pub fields: Ordered<'a>,
+    /// Extra fields, in order.
+    #[serde(borrow, default)]
+    pub extras: Ordered<'a>,
+    /// Unconsumed source fields (not in records.jsonl: set by the caller).
+    #[serde(skip)]
+    pub unconsumed: &'a [crate::record::SourceKey],
+}
+
+/// Fields by id, in document order.
+#[derive(Debug, Default)]
+pub struct Ordered<'a>(pub Vec<(Cow<'a, str>, FieldView<'a>)>);
+
+/// What the audit reads of one field.
+#[derive(Debug, Deserialize)]
+pub struct FieldView<'a> {
+    /// Its status.
+    pub status: FieldStatus,
+    /// Why invalid.
+    #[serde(borrow, default)]
+    pub reason: Option<Cow<'a, str>>,
+    /// Provenance or the locator that found nothing.
+    #[serde(borrow, default)]
+    pub source: Option<Cow<'a, str>>,
+    /// Group members.
+    #[serde(borrow, default)]
+    pub items: Option<Vec<ItemView<'a>>>,
+}
+
+/// What the audit reads of one group member.
+#[derive(Debug, Deserialize)]
+pub struct ItemView<'a> {
+    /// Why invalid.
+    #[serde(borrow, default)]
+    pub reason: Option<Cow<'a, str>>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Ordered<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = Ordered<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of fields")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<Self::Value, M::Error> {
+                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(64));
+                while let Some(entry) = map.next_entry::<BorrowedKey<'a>, FieldView<'a>>()? {
+                    out.push((entry.0.0, entry.1));
+                }
+                Ok(Ordered(out))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}
+
+/// A map key that borrows when it can.
+#[derive(Deserialize)]
+struct BorrowedKey<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl<'a> AuditView<'a> {
+    /// A view of a record in memory.
+    pub fn of(record: &'a Record) -> AuditView<'a> {
+        let view = |fields: &'a indexmap::IndexMap<String, crate::record::FieldOutcome>| {
+            Ordered(
+                fields
+                    .iter()
+                    .map(|(id, f)| {
+                        (
+                            Cow::Borrowed(id.as_str()),
+                            FieldView {
+                                status: f.status,
+                                reason: f.reason.as_deref().map(Cow::Borrowed),
+                                source: f.source.as_deref().map(Cow::Borrowed),
+                                items: f.items.as_ref().map(|items| {
+                                    items
+                                        .iter()
+                                        .map(|i| ItemView {
+                                            reason: i.reason.as_deref().map(Cow::Borrowed),
+                                        })
+                                        .collect()
+                                }),
+                            },
+                        )
+                    })
+                    .collect(),
+            )
+        };
+        AuditView {
+            file: Cow::Borrowed(&record.file),
+            mapping: Cow::Borrowed(&record.mapping),
+            status: record.status,
+            fields: view(&record.fields),
+            extras: view(&record.extras),
+            unconsumed: &record.unconsumed,
+        }
+    }
 }

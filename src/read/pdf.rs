@@ -9,8 +9,9 @@
 //!   becomes a field keyed `xfa:` + its data path (`xfa:form1/Section1/ChildName`; the 2nd, 3rd... sibling of a
 //!   name gets `[2]`, `[3]`). The `xfa:` prefix keeps XFA leaves apart from AcroForm names; `Locator::Xfa`
 //!   adds it, so mappings write the bare path. Entities are never expanded (quick-xml does not read DTDs).
-//! - **Flat text**: every page's content stream (and the form XObjects it draws) is interpreted just enough to
-//!   place text: `cm`/`q`/`Q`, `Tm`/`Td`/`TD`/`T*`/`TL`/`Tf`/`Tc`/`Tw`/`Tz` and the show operators. Strings
+//! - **Flat text**: every page's content stream (for a PDF with form fields, page 1's only: answers are mapped
+//!   by field, and page 1 carries the heading `contains` phrases identify) and the form XObjects it draws are
+//!   interpreted just enough to place text: `cm`/`q`/`Q`, `Tm`/`Td`/`TD`/`T*`/`TL`/`Tf`/`Tc`/`Tw`/`Tz` and the show operators. Strings
 //!   are decoded with the font's encoding through lopdf (`/Encoding`, `/Differences`, `/ToUnicode`); runs on one
 //!   baseline are joined into a [`TextLine`] in x order, with a space where the gap is wide.
 //!
@@ -106,7 +107,20 @@ pub fn read(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<Source
     if let Some(acro) = acro {
         read_xfa(&doc, acro, limits, &mut out, &mut budget)?;
     }
-    let text = page_text(&doc, &pages, limits, deadline, &mut budget)?;
+    // A fillable form's answers are its fields: only page 1's text is read (what `contains` phrases match, the
+    // form's heading); a PDF without fields is read on every page.
+    let text_pages: BTreeMap<u32, ObjectId> = if out.fields.is_empty() {
+        pages.clone()
+    } else {
+        if pages.len() > 1 {
+            out.notes.push(format!(
+                "fillable PDF: only page 1's text read of {} pages (map answers by field)",
+                pages.len()
+            ));
+        }
+        pages.iter().take(1).map(|(&n, &id)| (n, id)).collect()
+    };
+    let text = page_text(&doc, &text_pages, limits, deadline, &mut budget)?;
     out.lines = text.lines;
     out.notes.extend(text.notes);
     if pages.is_empty() {
