@@ -10,7 +10,7 @@ use crate::mapping::transform::{NO_WORDS, YES_WORDS};
 use crate::mapping::{CellRef, LabelPattern, Locator, MAX_GROUP_MEMBERS, Take};
 use crate::read::docx::{CONTROL_PREFIX, FORMFIELD_PREFIX, is_control};
 use crate::read::pdf::XFA_PREFIX;
-use crate::read::{GridPos, RawValue, SourceDoc, TextLine, column_letters};
+use crate::read::{GridPos, RawValue, SourceDoc, TextLine, cell_key};
 use crate::xpath::{Values, XPath};
 
 /// One value found, and where.
@@ -240,7 +240,7 @@ impl<'d> DocIndex<'d> {
             .sheets
             .get(sheet as usize)
             .map_or("?", String::as_str);
-        format!("{name}!{}{}", column_letters(col), u64::from(row) + 1)
+        cell_key(name, row, col)
     }
 
     /// A label's value: in a grid if the document has one, else in the flat text lines.

@@ -10,10 +10,9 @@
 
 mod util;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use util::{CorpusRow, corpus_rows, run_bin, run_corpus};
+use util::{CorpusRow, corpus_rows, manifest_rows, run_bin, run_corpus};
 
 fn docx_rows() -> Vec<CorpusRow> {
     let rows = corpus_rows(&["docx"]);
@@ -57,13 +56,7 @@ fn real_docx_corpus_matches_expectations() {
     let run = run_corpus(&rows, "docx", Duration::from_secs(300));
     let (input, out, code) = (&run.input, &run.out, run.code);
     assert_eq!(code, Some(3), "corpus files are unrecognised or rejected");
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
-    let files = manifest["files"].as_array().unwrap();
-    let by_path: BTreeMap<&str, &serde_json::Value> = files
-        .iter()
-        .map(|f| (f["path"].as_str().unwrap(), f))
-        .collect();
+    let by_path = manifest_rows(out);
     assert_eq!(by_path.len(), rows.len(), "one manifest row per input");
 
     let mut problems = Vec::new();

@@ -10,10 +10,9 @@
 
 mod util;
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use util::{CorpusRow, corpus_rows, run_bin, run_corpus};
+use util::{CorpusRow, corpus_rows, manifest_rows, run_bin, run_corpus};
 
 /// Known deviations from expect.tsv, with why harmonise's answer is defensible. The file must still not panic.
 const DEVIATIONS: &[(&str, &str)] = &[(
@@ -38,13 +37,7 @@ fn real_pdf_corpus_matches_expectations() {
         Some(3),
         "some corpus files are unrecognised or failed"
     );
-    let manifest: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
-    let files = manifest["files"].as_array().unwrap();
-    let by_path: BTreeMap<&str, &serde_json::Value> = files
-        .iter()
-        .map(|f| (f["path"].as_str().unwrap(), f))
-        .collect();
+    let by_path = manifest_rows(out);
     assert_eq!(by_path.len(), rows.len(), "one manifest row per input");
 
     let mut problems = Vec::new();

@@ -39,7 +39,7 @@ use quick_xml::reader::Reader;
 
 use super::{
     Deadline, GridPos, Limits, Merge, RawValue, ReadFailure, SourceDoc, SourceField, TextLine,
-    column_letters,
+    cell_key,
 };
 
 /// Key prefix of content controls.
@@ -637,11 +637,7 @@ impl<'a> Walker<'a> {
             .get(table.sheet as usize)
             .cloned()
             .unwrap_or_default();
-        let key = format!(
-            "{name}!{}{}",
-            column_letters(cell.col),
-            u64::from(cell.row).saturating_add(1)
-        );
+        let key = cell_key(&name, cell.row, cell.col);
         let pos = GridPos {
             sheet: table.sheet,
             row: cell.row,

@@ -427,6 +427,11 @@ fn ole_failure(bytes: &[u8]) -> ReadFailure {
     }
 }
 
+/// A grid cell's locator as mappings write it and provenance shows it: `Request!C5` (0-based row and column).
+pub fn cell_key(sheet: &str, row: u32, col: u32) -> String {
+    format!("{sheet}!{}{}", column_letters(col), u64::from(row) + 1)
+}
+
 /// Spreadsheet column letters of a 0-based index: 0 -> A, 26 -> AA.
 pub fn column_letters(mut col: u32) -> String {
     let mut out = Vec::new();

@@ -13,10 +13,9 @@ use calamine::{Data, Ods, OdsError, Reader};
 use jiff::civil;
 use quick_xml::events::{BytesStart, Event};
 
-use super::xlsx::{check_zip, excel_datetime};
+use super::xlsx::{check_zip, excel_datetime, text_value};
 use super::{
-    Deadline, FailureKind, GridPos, Limits, RawValue, ReadFailure, SourceDoc, SourceField,
-    column_letters,
+    Deadline, FailureKind, GridPos, Limits, RawValue, ReadFailure, SourceDoc, SourceField, cell_key,
 };
 
 /// Reads every sheet's non-empty cells.
@@ -35,10 +34,7 @@ pub fn read(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<Source
         let (row0, col0) = range.start().unwrap_or((0, 0));
         for (r, c, data) in range.used_cells() {
             let value = match data {
-                Data::String(s) | Data::DurationIso(s) => {
-                    text_bytes = text_bytes.saturating_add(s.len());
-                    RawValue::Text(s.clone())
-                }
+                Data::String(s) | Data::DurationIso(s) => text_value(s, &mut text_bytes, limits)?,
                 Data::DateTimeIso(s) => iso_date(s),
                 Data::Int(i) => RawValue::Number(*i as f64),
                 Data::Float(f) => RawValue::Number(*f),
@@ -47,12 +43,6 @@ pub fn read(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<Source
                 Data::Error(e) => RawValue::Error(e.to_string()),
                 Data::Empty => continue,
             };
-            if text_bytes > limits.max_text_bytes {
-                return Err(ReadFailure::too_large(format!(
-                    "cell text exceeds {} MiB (limit max_text_bytes)",
-                    limits.max_text_bytes >> 20
-                )));
-            }
             if value.is_empty() {
                 continue;
             }
@@ -63,7 +53,7 @@ pub fn read(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<Source
                 continue;
             };
             doc.fields.push(SourceField {
-                key: format!("{name}!{}{}", column_letters(col), u64::from(row) + 1),
+                key: cell_key(&name, row, col),
                 label: None,
                 value,
                 pos: Some(GridPos {

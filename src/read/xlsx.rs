@@ -13,7 +13,7 @@ use jiff::civil;
 
 use super::{
     Deadline, FailureKind, GridPos, Limits, Merge, RawValue, ReadFailure, SourceDoc, SourceField,
-    column_letters,
+    cell_key,
 };
 
 /// Reads every worksheet's non-empty cells and merged regions.
@@ -75,7 +75,7 @@ pub fn read(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<Source
             }
             let (row, col) = cell.get_position();
             doc.fields.push(SourceField {
-                key: format!("{name}!{}{}", column_letters(col), u64::from(row) + 1),
+                key: cell_key(&name, row, col),
                 label: None,
                 value,
                 pos: Some(GridPos {
@@ -90,7 +90,12 @@ pub fn read(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<Source
     Ok(doc)
 }
 
-fn text_value(s: &str, text_bytes: &mut usize, limits: &Limits) -> Result<RawValue, ReadFailure> {
+/// Text of a cell, counted against `max_text_bytes` before it is copied.
+pub(crate) fn text_value(
+    s: &str,
+    text_bytes: &mut usize,
+    limits: &Limits,
+) -> Result<RawValue, ReadFailure> {
     *text_bytes = text_bytes.saturating_add(s.len());
     if *text_bytes > limits.max_text_bytes {
         return Err(ReadFailure::too_large(format!(

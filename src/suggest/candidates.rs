@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::read::{GridPos, RawValue, SourceDoc, column_letters};
+use crate::read::{GridPos, RawValue, SourceDoc, cell_key, column_letters};
 
 /// Where a candidate's answer is found.
 #[derive(Debug, Clone, PartialEq)]
@@ -125,7 +125,7 @@ impl Grid<'_> {
             .sheets
             .get(sheet as usize)
             .map_or("?", String::as_str);
-        format!("{s}!{}{}", column_letters(col), u64::from(row) + 1)
+        cell_key(s, row, col)
     }
 
     /// The column just past a cell's merged extent.
