@@ -542,24 +542,40 @@ struct LogOptions {
 impl LogOptions {
     /// Installs the `tracing` subscriber: stderr, through the bar so lines never tear it.
     fn init(&self, bar: ProgressBar) {
-        use tracing_subscriber::EnvFilter;
+        use tracing_subscriber::filter::{LevelFilter, Targets};
+        use tracing_subscriber::prelude::*;
         let level = match (self.quiet, self.verbose) {
-            (true, _) => "error",
-            (false, 0) => "warn",
-            (false, 1) => "info",
-            (false, _) => "debug",
+            (true, _) => LevelFilter::ERROR,
+            (false, 0) => LevelFilter::WARN,
+            (false, 1) => LevelFilter::INFO,
+            (false, _) => LevelFilter::DEBUG,
         };
-        let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+        // RUST_LOG as `level` or `target=level,...` directives. `Targets` rather than `EnvFilter`: EnvFilter's
+        // span-field matching brings in regex-automata's full-DFA builder, which then makes every mapping regex
+        // compile a dense DFA (most of the cost of loading the mappings).
+        let filter = std::env::var("RUST_LOG")
+            .ok()
+            .and_then(|directives| directives.parse::<Targets>().ok())
+            .unwrap_or_else(|| Targets::new().with_default(level));
         let writer = move || BarWriter(bar.clone());
-        let builder = tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_writer(writer)
-            .with_target(false);
+        let registry = tracing_subscriber::registry().with(filter);
         let _ = match self.format {
-            LogFormat::Text => builder
-                .with_ansi(std::io::stderr().is_terminal())
+            LogFormat::Text => registry
+                .with(
+                    tracing_subscriber::fmt::layer()
+                        .with_writer(writer)
+                        .with_target(false)
+                        .with_ansi(std::io::stderr().is_terminal()),
+                )
                 .try_init(),
-            LogFormat::Json => builder.json().try_init(),
+            LogFormat::Json => registry
+                .with(
+                    tracing_subscriber::fmt::layer()
+                        .json()
+                        .with_writer(writer)
+                        .with_target(false),
+                )
+                .try_init(),
         };
     }
 }

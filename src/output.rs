@@ -212,13 +212,34 @@ pub struct RecordSpan {
 
 /// Writes records as they come, in input order. Records arrive encoded ([`Encoder`], on the worker threads) or as
 /// the raw bytes of a previous run's files (carried forward): the writer only appends bytes.
+///
+/// A writer started with [`RecordWriter::resume`] first *keeps* the previous run's `records.jsonl` and
+/// `records.csv`: as long as each record carried forward lies exactly where the previous files have it
+/// ([`RecordWriter::keep`]), nothing is written; at the first difference (a new record, a gap left by a deleted or
+/// changed one, fewer records at the end) the previous files' prefix is copied into new files and writing goes on
+/// from there. A run that changes no record writes no record.
 pub struct RecordWriter {
-    jsonl: AtomicFile,
+    /// The files being written; `None` while the previous ones are kept.
+    files: Option<RecordFiles>,
+    /// The previous files, while they are kept.
+    previous: Option<Previous>,
     jsonl_len: u64,
-    csv: AtomicFile,
     csv_len: u64,
-    shareable: Option<AtomicFile>,
+    csv_header: Vec<u8>,
     out: PathBuf,
+}
+
+struct RecordFiles {
+    jsonl: AtomicFile,
+    csv: AtomicFile,
+    shareable: Option<AtomicFile>,
+}
+
+struct Previous {
+    jsonl: std::fs::File,
+    jsonl_total: u64,
+    csv: std::fs::File,
+    csv_total: u64,
 }
 
 /// One record encoded for every output file.
@@ -342,50 +363,132 @@ impl RecordWriter {
         template: &Template,
         shareable: bool,
     ) -> Result<RecordWriter, WriteError> {
-        let jsonl = AtomicFile::create(&out.join("records.jsonl"))?;
+        let csv_header = csv_header(out, template)?;
+        let mut files = RecordFiles::create(out, shareable.then_some(template))?;
         let csv_path = out.join("records.csv");
-        let mut csv = AtomicFile::create(&csv_path)?;
-        let mut header = vec!["file", "mapping", "la_code", "status", "invalid_fields"];
-        header.extend(template.fields.iter().map(|f| f.id.as_str()));
-        let header = csv_row(&header).map_err(ctx("writing", &csv_path))?;
-        csv.writer()
-            .write_all(&header)
+        files
+            .csv
+            .writer()
+            .write_all(&csv_header)
             .map_err(ctx("writing", &csv_path))?;
-        let shareable = if shareable {
-            let path = out.join(SHAREABLE_CSV);
-            let mut file = AtomicFile::create(&path)?;
-            let mut header = vec!["document", "mapping", "la_code", "status", "invalid_fields"];
-            header.extend(
-                template
-                    .fields
-                    .iter()
-                    .filter(|f| f.shareable != Shareable::Drop)
-                    .map(|f| f.id.as_str()),
-            );
-            let header = csv_row(&header).map_err(ctx("writing", &path))?;
-            file.writer()
-                .write_all(&header)
-                .map_err(ctx("writing", &path))?;
-            Some(file)
-        } else {
-            None
-        };
         Ok(RecordWriter {
-            jsonl,
+            files: Some(files),
+            previous: None,
             jsonl_len: 0,
-            csv,
-            csv_len: header.len() as u64,
-            shareable,
+            csv_len: csv_header.len() as u64,
+            csv_header,
             out: out.to_path_buf(),
         })
     }
 
-    /// Appends one record to every file; returns where it lies in `records.jsonl` and `records.csv`.
-    pub fn write(&mut self, record: &Record, encoder: &Encoder) -> Result<Spans, WriteError> {
-        let encoded = encoder
-            .encode(record)
-            .map_err(ctx("writing", &self.out.join("records.jsonl")))?;
-        self.append(&encoded.jsonl, &encoded.csv, encoded.shareable.as_deref())
+    /// Starts by keeping the previous `records.jsonl` and `records.csv` of `out` (see the type's documentation);
+    /// when they cannot be opened or the CSV header is another template's, starts new files as
+    /// [`RecordWriter::create`] does.
+    pub fn resume(out: &Path, template: &Template) -> Result<RecordWriter, WriteError> {
+        use std::io::Read;
+        let csv_header = csv_header(out, template)?;
+        let open = |name: &str| -> Option<(std::fs::File, u64)> {
+            let file = std::fs::File::open(out.join(name)).ok()?;
+            let len = file.metadata().ok()?.len();
+            Some((file, len))
+        };
+        let previous = match (open("records.jsonl"), open("records.csv")) {
+            (Some((jsonl, jsonl_total)), Some((csv, csv_total))) => {
+                let mut head = Vec::new();
+                let same_header = (&csv)
+                    .take(csv_header.len() as u64)
+                    .read_to_end(&mut head)
+                    .is_ok()
+                    && head == csv_header;
+                same_header.then_some(Previous {
+                    jsonl,
+                    jsonl_total,
+                    csv,
+                    csv_total,
+                })
+            }
+            _ => None,
+        };
+        let Some(previous) = previous else {
+            return RecordWriter::create(out, template, false);
+        };
+        Ok(RecordWriter {
+            files: None,
+            previous: Some(previous),
+            jsonl_len: 0,
+            csv_len: csv_header.len() as u64,
+            csv_header,
+            out: out.to_path_buf(),
+        })
+    }
+
+    /// True while the previous files are kept: nothing has been written.
+    pub fn is_keeping(&self) -> bool {
+        self.files.is_none()
+    }
+
+    /// Carries a record forward without touching it, when the previous files are still kept and it lies exactly
+    /// where the records so far end (`previous`: its spans in the previous files). `None`: it must be appended.
+    pub fn keep(&mut self, previous: Spans) -> Option<Spans> {
+        let in_place = self.is_keeping()
+            && previous.jsonl.offset == self.jsonl_len
+            && previous.csv.offset == self.csv_len;
+        if !in_place {
+            return None;
+        }
+        self.jsonl_len = self.jsonl_len.saturating_add(previous.jsonl.len + 1);
+        self.csv_len = self.csv_len.saturating_add(previous.csv.len);
+        Some(previous)
+    }
+
+    /// The files being written, starting them (with the previous files' kept prefix) if need be.
+    fn files(&mut self) -> Result<&mut RecordFiles, WriteError> {
+        use std::io::{Read, Seek, SeekFrom};
+        if self.files.is_none() {
+            let mut files = RecordFiles::create(&self.out, None)?;
+            match self.previous.take() {
+                Some(previous) => {
+                    for (mut from, len, to, name) in [
+                        (
+                            &previous.jsonl,
+                            self.jsonl_len,
+                            &mut files.jsonl,
+                            "records.jsonl",
+                        ),
+                        (&previous.csv, self.csv_len, &mut files.csv, "records.csv"),
+                    ] {
+                        let path = self.out.join(name);
+                        from.seek(SeekFrom::Start(0))
+                            .map_err(ctx("reading", &path))?;
+                        let copied = std::io::copy(&mut from.take(len), to.writer())
+                            .map_err(ctx("copying", &path))?;
+                        if copied != len {
+                            return Err(WriteError::new(
+                                "copying",
+                                &path,
+                                std::io::ErrorKind::UnexpectedEof.into(),
+                            ));
+                        }
+                    }
+                }
+                None => {
+                    let path = self.out.join("records.csv");
+                    files
+                        .csv
+                        .writer()
+                        .write_all(&self.csv_header)
+                        .map_err(ctx("writing", &path))?;
+                }
+            }
+            self.files = Some(files);
+        }
+        self.files.as_mut().ok_or_else(|| {
+            WriteError::new(
+                "writing",
+                &self.out,
+                std::io::Error::other("no record files"),
+            )
+        })
     }
 
     /// Appends one encoded record: its JSONL line (without the newline), its CSV row and shareable row (with
@@ -396,136 +499,136 @@ impl RecordWriter {
         csv: &[u8],
         shareable: Option<&[u8]>,
     ) -> Result<Spans, WriteError> {
-        let w = self.jsonl.writer();
+        let out = self.out.clone();
+        let files = self.files()?;
+        let w = files.jsonl.writer();
         w.write_all(jsonl)
             .and_then(|()| w.write_all(b"\n"))
-            .map_err(ctx("writing", &self.out.join("records.jsonl")))?;
-        let jsonl_span = RecordSpan {
-            offset: self.jsonl_len,
-            len: jsonl.len() as u64,
-        };
-        self.jsonl_len = self.jsonl_len.saturating_add(jsonl_span.len + 1);
-        self.csv
+            .map_err(ctx("writing", &out.join("records.jsonl")))?;
+        files
+            .csv
             .writer()
             .write_all(csv)
-            .map_err(ctx("writing", &self.out.join("records.csv")))?;
-        let csv_span = RecordSpan {
-            offset: self.csv_len,
-            len: csv.len() as u64,
-        };
-        self.csv_len = self.csv_len.saturating_add(csv_span.len);
-        if let (Some(file), Some(row)) = (&mut self.shareable, shareable) {
+            .map_err(ctx("writing", &out.join("records.csv")))?;
+        if let (Some(file), Some(row)) = (&mut files.shareable, shareable) {
             file.writer()
                 .write_all(row)
-                .map_err(ctx("writing", &self.out.join(SHAREABLE_CSV)))?;
+                .map_err(ctx("writing", &out.join(SHAREABLE_CSV)))?;
         }
-        Ok(Spans {
-            jsonl: jsonl_span,
-            csv: csv_span,
-        })
+        let spans = Spans {
+            jsonl: RecordSpan {
+                offset: self.jsonl_len,
+                len: jsonl.len() as u64,
+            },
+            csv: RecordSpan {
+                offset: self.csv_len,
+                len: csv.len() as u64,
+            },
+        };
+        self.jsonl_len = self.jsonl_len.saturating_add(spans.jsonl.len + 1);
+        self.csv_len = self.csv_len.saturating_add(spans.csv.len);
+        Ok(spans)
     }
 
-    /// Completes every file, still under temporary names, in commit order.
-    pub fn finish(self) -> Result<Vec<Staged>, WriteError> {
-        let mut staged = vec![self.jsonl.finish()?, self.csv.finish()?];
-        if let Some(sh) = self.shareable {
+    /// Completes every file, still under temporary names, in commit order; `None` when the previous files were
+    /// kept whole and stand as this run's.
+    pub fn finish(mut self) -> Result<Option<Vec<Staged>>, WriteError> {
+        if let Some(previous) = &self.previous
+            && self.is_keeping()
+            && previous.jsonl_total == self.jsonl_len
+            && previous.csv_total == self.csv_len
+        {
+            return Ok(None);
+        }
+        self.files()?;
+        let Some(files) = self.files else {
+            return Ok(Some(Vec::new()));
+        };
+        let mut staged = vec![files.jsonl.finish()?, files.csv.finish()?];
+        if let Some(sh) = files.shareable {
             staged.push(sh.finish()?);
         }
-        Ok(staged)
-    }
-
-    /// Completes every file and renames them into place.
-    pub fn commit(self) -> Result<(), WriteError> {
-        let out = self.out.clone();
-        commit_all(&out, self.finish()?)
+        Ok(Some(staged))
     }
 }
 
-/// A JSON array written element by element to a temporary file in the output folder, to be spliced into its
-/// document at the end ([`ArrayStream::finish_into`]): the elements are never all in memory.
-pub struct ArrayStream {
+impl RecordFiles {
+    /// New, empty record files (and the shareable copy, with its header, given the template).
+    fn create(out: &Path, shareable: Option<&Template>) -> Result<RecordFiles, WriteError> {
+        let jsonl = AtomicFile::create(&out.join("records.jsonl"))?;
+        let csv = AtomicFile::create(&out.join("records.csv"))?;
+        let shareable = match shareable {
+            Some(template) => {
+                let path = out.join(SHAREABLE_CSV);
+                let mut file = AtomicFile::create(&path)?;
+                let mut header = vec!["document", "mapping", "la_code", "status", "invalid_fields"];
+                header.extend(
+                    template
+                        .fields
+                        .iter()
+                        .filter(|f| f.shareable != Shareable::Drop)
+                        .map(|f| f.id.as_str()),
+                );
+                let header = csv_row(&header).map_err(ctx("writing", &path))?;
+                file.writer()
+                    .write_all(&header)
+                    .map_err(ctx("writing", &path))?;
+                Some(file)
+            }
+            None => None,
+        };
+        Ok(RecordFiles {
+            jsonl,
+            csv,
+            shareable,
+        })
+    }
+}
+
+/// `records.csv`'s header: the template's field order.
+fn csv_header(out: &Path, template: &Template) -> Result<Vec<u8>, WriteError> {
+    let mut header = vec!["file", "mapping", "la_code", "status", "invalid_fields"];
+    header.extend(template.fields.iter().map(|f| f.id.as_str()));
+    csv_row(&header).map_err(ctx("writing", &out.join("records.csv")))
+}
+
+/// Bytes spilled to a temporary file in the output folder as a run goes, to become the middle of an output whose
+/// beginning is only known at the end ([`Spill::finish_into`]): memory stays flat whatever the corpus size.
+pub struct Spill {
     temp: BufWriter<NamedTempFile>,
     dir: PathBuf,
-    count: usize,
-    pretty: bool,
-    buf: Vec<u8>,
 }
 
-impl ArrayStream {
-    /// Starts a stream in `dir`; `pretty`: elements pretty-printed as inside a top-level object's member
-    /// (`serde_json::to_writer_pretty`'s layout), else compact.
-    pub fn create(dir: &Path, pretty: bool) -> Result<ArrayStream, WriteError> {
+impl Spill {
+    /// Starts spilling into a temporary file in `dir`.
+    pub fn create(dir: &Path) -> Result<Spill, WriteError> {
         let temp = tempfile::Builder::new()
             .prefix(TEMP_PREFIX)
             .tempfile_in(dir)
             .map_err(ctx("creating a temporary file in", dir))?;
-        Ok(ArrayStream {
+        Ok(Spill {
             temp: BufWriter::new(temp),
             dir: dir.to_path_buf(),
-            count: 0,
-            pretty,
-            buf: Vec::new(),
         })
     }
 
-    /// Appends one element.
-    pub fn push<T: serde::Serialize>(&mut self, value: &T) -> Result<(), WriteError> {
-        self.buf.clear();
-        if self.pretty {
-            self.buf.extend_from_slice(if self.count == 0 {
-                b"\n    "
-            } else {
-                b",\n    "
-            });
-            let start = self.buf.len();
-            serde_json::to_writer_pretty(&mut self.buf, value)
-                .map_err(|e| ctx("writing a temporary file in", &self.dir)(e.into()))?;
-            // Indent the element's own lines by two levels (JSON strings never hold a raw newline).
-            let body = self.buf.split_off(start);
-            for &b in &body {
-                self.buf.push(b);
-                if b == b'\n' {
-                    self.buf.extend_from_slice(b"    ");
-                }
-            }
-        } else {
-            if self.count > 0 {
-                self.buf.push(b',');
-            }
-            serde_json::to_writer(&mut self.buf, value)
-                .map_err(|e| ctx("writing a temporary file in", &self.dir)(e.into()))?;
-        }
+    /// Appends bytes.
+    pub fn write_all(&mut self, bytes: &[u8]) -> Result<(), WriteError> {
         self.temp
-            .write_all(&self.buf)
-            .map_err(ctx("writing a temporary file in", &self.dir))?;
-        self.count += 1;
-        Ok(())
+            .write_all(bytes)
+            .map_err(ctx("writing a temporary file in", &self.dir))
     }
 
-    /// Writes `dest` as `head` (a JSON object serialized the same way, whose last member is the array, empty)
-    /// with the streamed elements in that array; staged for [`commit_all`].
-    pub fn finish_into<T: serde::Serialize>(
-        self,
-        dest: &Path,
-        head: &T,
-    ) -> Result<Staged, WriteError> {
+    /// A failure to produce what is spilled.
+    pub fn error(&self, source: std::io::Error) -> WriteError {
+        WriteError::new("writing a temporary file in", &self.dir, source)
+    }
+
+    /// Writes `dest` as `head`, the spilled bytes, then `tail`; staged for [`commit_all`].
+    pub fn finish_into(self, dest: &Path, head: &[u8], tail: &[u8]) -> Result<Staged, WriteError> {
         use std::io::{Seek, SeekFrom};
-        let mut text = if self.pretty {
-            serde_json::to_vec_pretty(head)
-        } else {
-            serde_json::to_vec(head)
-        }
-        .map_err(|e| ctx("writing", dest)(e.into()))?;
-        let tail: &[u8] = if self.pretty { b"[]\n}" } else { b"[]}" };
-        if !text.ends_with(tail) {
-            return Err(ctx("writing", dest)(std::io::Error::other(
-                "internal error: the head does not end with an empty array",
-            )));
-        }
-        text.truncate(text.len() - tail.len());
-        text.push(b'[');
         let mut f = AtomicFile::create(dest)?;
-        f.writer().write_all(&text).map_err(ctx("writing", dest))?;
+        f.writer().write_all(head).map_err(ctx("writing", dest))?;
         let mut temp = self
             .temp
             .into_inner()
@@ -534,13 +637,161 @@ impl ArrayStream {
             .seek(SeekFrom::Start(0))
             .map_err(ctx("reading a temporary file in", &self.dir))?;
         std::io::copy(temp.as_file_mut(), f.writer()).map_err(ctx("writing", dest))?;
-        let end: &[u8] = match (self.pretty, self.count) {
-            (true, 0) => b"]\n}\n",
-            (true, _) => b"\n  ]\n}\n",
-            (false, _) => b"]}\n",
-        };
-        f.writer().write_all(end).map_err(ctx("writing", dest))?;
+        f.writer().write_all(tail).map_err(ctx("writing", dest))?;
         f.finish()
+    }
+}
+
+/// A JSON array written element by element to a temporary file in the output folder, to be spliced into its
+/// document at the end ([`ArrayStream::finish_into`]): the elements are never all in memory. The layout is
+/// `serde_json::to_writer_pretty`'s for the whole document (the array being a member of a top-level object).
+pub struct ArrayStream {
+    spill: Spill,
+    count: usize,
+    buf: Vec<u8>,
+}
+
+impl ArrayStream {
+    /// Starts a stream in `dir`.
+    pub fn create(dir: &Path) -> Result<ArrayStream, WriteError> {
+        Ok(ArrayStream {
+            spill: Spill::create(dir)?,
+            count: 0,
+            buf: Vec::new(),
+        })
+    }
+
+    /// Appends one element.
+    pub fn push<T: serde::Serialize>(&mut self, value: &T) -> Result<(), WriteError> {
+        self.buf.clear();
+        self.buf.extend_from_slice(if self.count == 0 {
+            b"\n    "
+        } else {
+            b",\n    "
+        });
+        let mut ser = serde_json::Serializer::with_formatter(&mut self.buf, Nested::new(2));
+        value
+            .serialize(&mut ser)
+            .map_err(|e| self.spill.error(e.into()))?;
+        self.spill.write_all(&self.buf)?;
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Writes `dest` as `head` (a JSON object whose last member is the array, empty) with the streamed elements in
+    /// that array; staged for [`commit_all`].
+    pub fn finish_into<T: serde::Serialize>(
+        self,
+        dest: &Path,
+        head: &T,
+    ) -> Result<Staged, WriteError> {
+        let mut text =
+            serde_json::to_vec_pretty(head).map_err(|e| ctx("writing", dest)(e.into()))?;
+        let tail: &[u8] = b"[]\n}";
+        if !text.ends_with(tail) {
+            return Err(ctx("writing", dest)(std::io::Error::other(
+                "internal error: the head does not end with an empty array",
+            )));
+        }
+        text.truncate(text.len() - tail.len());
+        text.push(b'[');
+        let end: &[u8] = if self.count == 0 {
+            b"]\n}\n"
+        } else {
+            b"\n  ]\n}\n"
+        };
+        self.spill.finish_into(dest, &text, end)
+    }
+}
+
+/// serde_json's pretty layout (two-space indents) for a value that starts `depth` levels deep, so a streamed
+/// element is written in place without re-indenting it. The methods mirror `serde_json::ser::PrettyFormatter`.
+struct Nested {
+    depth: usize,
+    has_value: bool,
+}
+
+impl Nested {
+    fn new(depth: usize) -> Nested {
+        Nested {
+            depth,
+            has_value: false,
+        }
+    }
+
+    fn indent<W: ?Sized + Write>(&self, w: &mut W) -> std::io::Result<()> {
+        for _ in 0..self.depth {
+            w.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+
+    fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        w.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            w.write_all(b"\n")?;
+            self.indent(w)?;
+        }
+        w.write_all(bracket)
+    }
+
+    fn item<W: ?Sized + Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        w.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(w)
+    }
+}
+
+impl serde_json::ser::Formatter for Nested {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.open(w, b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.close(w, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.item(w, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 
@@ -639,27 +890,20 @@ mod tests {
                 vec![stage_json(&whole, &Manifest::new(rows.clone())).unwrap()],
             )
             .unwrap();
-            for pretty in [true, false] {
-                let mut stream = ArrayStream::create(dir.path(), pretty).unwrap();
-                let mut totals = Totals::default();
-                for r in &rows {
-                    stream.push(r).unwrap();
-                    totals.add(r);
-                }
-                let dest = dir.path().join(format!("streamed{n}{pretty}.json"));
-                commit_all(
-                    dir.path(),
-                    vec![stream.finish_into(&dest, &totals.head()).unwrap()],
-                )
-                .unwrap();
-                let text = std::fs::read_to_string(&dest).unwrap();
-                if pretty {
-                    assert_eq!(text, std::fs::read_to_string(&whole).unwrap(), "{n} rows");
-                } else {
-                    let back: Manifest = serde_json::from_str(&text).unwrap();
-                    assert_eq!(back, Manifest::new(rows.clone()));
-                }
+            let mut stream = ArrayStream::create(dir.path()).unwrap();
+            let mut totals = Totals::default();
+            for r in &rows {
+                stream.push(r).unwrap();
+                totals.add(r);
             }
+            let dest = dir.path().join(format!("streamed{n}.json"));
+            commit_all(
+                dir.path(),
+                vec![stream.finish_into(&dest, &totals.head()).unwrap()],
+            )
+            .unwrap();
+            let text = std::fs::read_to_string(&dest).unwrap();
+            assert_eq!(text, std::fs::read_to_string(&whole).unwrap(), "{n} rows");
         }
         assert_eq!(
             clean_stale_temps(dir.path()).unwrap(),

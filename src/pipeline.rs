@@ -28,12 +28,18 @@ use crate::output::{
 };
 use crate::read::{self, Limits};
 use crate::record::Record;
-use crate::state::{self, Carrier, Entry, Prior, STATE_FILE, Stamp};
+use crate::state::{
+    self, Carrier, Described, Entry, Prior, STATE_FILE, Stamp, StateWriter, Unconsumed,
+};
 use crate::template::{Statutory, Template};
 use crate::worker::{IsolateOptions, WorkerPool};
 
 /// How far the workers may run ahead of the writer (documents done but not yet written, at most).
 const WINDOW: usize = 256;
+
+/// How many consecutive inputs a worker takes at once: one hand-over to the writer per chunk rather than per
+/// document, which dominated a run where most documents are unchanged (a `stat` each).
+const CHUNK: usize = 16;
 
 /// Reports progress; the library never draws to a terminal itself.
 pub trait Progress: Sync {
@@ -168,6 +174,15 @@ pub enum RunError {
     /// The thread pool could not start.
     #[error("cannot start {0} worker threads")]
     Threads(usize),
+    /// A record kept from the previous run could not be read back for the audit: the previous records.jsonl was
+    /// damaged after the state described it.
+    #[error(
+        "cannot audit a record kept from the previous run ({reason}); run again with --full to rebuild every output"
+    )]
+    Kept {
+        /// Why.
+        reason: String,
+    },
     /// The manifest would not account for every input exactly once: a bug. Nothing was renamed into place.
     #[error(
         "internal error: {inputs} inputs were discovered but the manifest has {rows} rows; the previous outputs are left as they were"
@@ -289,29 +304,34 @@ impl Inputs {
         }
     }
 
+    /// Adds an ordinary input: the file `rel` under the input folder.
+    fn push_name(&mut self, rel: &str) {
+        let start = self.text.len();
+        self.text.push_str(rel);
+        self.items.push(Slot::Name {
+            start,
+            len: rel.len(),
+        });
+    }
+
     fn push(&mut self, input: Input) {
         match (&input.location, &input.path_bytes_hex, &input.error) {
-            (Location::Under(_), None, None) => {
-                let start = self.text.len();
-                self.text.push_str(&input.rel);
-                self.items.push(Slot::Name {
-                    start,
-                    len: input.rel.len(),
-                });
-            }
+            (Location::Under(_), None, None) => self.push_name(&input.rel),
             _ => self.items.push(Slot::Whole(Box::new(input))),
         }
     }
 
-    fn key<'a>(&'a self, slot: &'a Slot) -> (&'a str, Option<&'a str>) {
+    /// The sort key: the relative path's bytes (ordered as the `str` is), then the hex of a non-UTF-8 name.
+    fn key<'a>(&'a self, slot: &'a Slot) -> (&'a [u8], Option<&'a str>) {
         match slot {
             Slot::Name { start, len } => (
                 self.text
+                    .as_bytes()
                     .get(*start..start.saturating_add(*len))
-                    .unwrap_or(""),
+                    .unwrap_or_default(),
                 None,
             ),
-            Slot::Whole(input) => (&input.rel, input.path_bytes_hex.as_deref()),
+            Slot::Whole(input) => (input.rel.as_bytes(), input.path_bytes_hex.as_deref()),
         }
     }
 
@@ -334,6 +354,7 @@ pub fn discover(input: &Path, out: &Path) -> Result<Inputs, RunError> {
         });
     }
     let out_abs = out.canonicalize().ok();
+    let input_str = input.to_str().unwrap_or_default();
     let base: std::sync::Arc<Path> = input.into();
     let mut found = Inputs {
         base: Some(base.clone()),
@@ -341,7 +362,7 @@ pub fn discover(input: &Path, out: &Path) -> Result<Inputs, RunError> {
     };
     let walker = walkdir::WalkDir::new(input)
         .follow_links(true)
-        .sort_by_file_name()
+        // No `sort_by_file_name`: every input is sorted by its relative path below, once.
         .into_iter()
         .filter_entry(|e| {
             // Only a folder can be the output folder: files are never canonicalised (a readlink per component).
@@ -353,10 +374,13 @@ pub fn discover(input: &Path, out: &Path) -> Result<Inputs, RunError> {
     for entry in walker {
         match entry {
             Ok(e) if e.file_type().is_dir() => {}
-            Ok(e) => {
-                let (rel, hex) = (relative(input, e.path()), non_utf8_hex(input, e.path()));
-                found.push(Input::under(&base, e.into_path(), rel, hex, None));
-            }
+            Ok(e) => match plain_relative(input_str, e.path()) {
+                Some(rel) => found.push_name(rel),
+                None => {
+                    let (rel, hex) = (relative(input, e.path()), non_utf8_hex(input, e.path()));
+                    found.push(Input::under(&base, e.into_path(), rel, hex, None));
+                }
+            },
             Err(e) => {
                 let path = e
                     .path()
@@ -374,6 +398,17 @@ pub fn discover(input: &Path, out: &Path) -> Result<Inputs, RunError> {
     }
     found.sort();
     Ok(found)
+}
+
+/// The relative path of `path` when it is `base/rel` in UTF-8 with `/` separators (how the walk joins names, so
+/// nearly always): found without parsing path components, as [`relative`] does for the rest.
+fn plain_relative<'a>(base: &str, path: &'a Path) -> Option<&'a str> {
+    let rel = path
+        .to_str()?
+        .strip_prefix(base)?
+        .strip_prefix('/')
+        .filter(|rel| !base.is_empty() && !rel.is_empty() && !rel.contains('\\'))?;
+    Some(rel)
 }
 
 fn relative(base: &Path, path: &Path) -> String {
@@ -474,12 +509,19 @@ pub fn run(
         .map(|iso| WorkerPool::new(iso, opts, pool.current_num_threads()));
     progress.start(inputs.len() as u64);
     let encoder = Encoder::new(&set.template, opts.shareable);
-    let mut writer = RecordWriter::create(&opts.out, &set.template, opts.shareable)?;
+    let mut writer = match &prior {
+        Some(_) if !opts.shareable => RecordWriter::resume(&opts.out, &set.template)?,
+        _ => RecordWriter::create(&opts.out, &set.template, opts.shareable)?,
+    };
     // Manifest rows and state entries stream to temporary files: memory stays flat whatever the corpus size.
-    let mut rows = ArrayStream::create(&opts.out, true)?;
+    let mut rows = ArrayStream::create(&opts.out)?;
     let mut totals = Totals::default();
-    let mut entries = ArrayStream::create(&opts.out, false)?;
+    let mut entries = StateWriter::create(&opts.out)?;
     let mut audit = crate::audit::Audit::new(set);
+    // Records kept in place (see `RecordWriter::keep`) are audited only when something turns out to have changed:
+    // if nothing did, the previous reports stand. They are the first documents, so auditing them late keeps the
+    // input order the audit's examples follow.
+    let mut kept: Vec<&Entry> = Vec::new();
     let process_one = |input: &Input| {
         let known = prior
             .as_ref()
@@ -495,39 +537,38 @@ pub fn run(
                 let encoded = outcome.record.as_ref().map(|r| encoder.encode(r));
                 Ready::Done(outcome, encoded)
             }
-            Processed::Unchanged { stamp } => Ready::Unchanged { stamp },
+            Processed::Unchanged { stamp } => Ready::Unchanged { stamp, known },
         }
     };
     in_order(&pool, &inputs, process_one, |input, ready| {
         let fresh = match ready {
             Ready::Done(outcome, encoded) => Some((outcome, encoded)),
-            Ready::Unchanged { stamp } => {
-                let carried = carry(
-                    input,
-                    stamp,
-                    prior.as_ref(),
-                    &mut carrier,
-                    &mut csv_carrier,
-                    &encoder,
-                )
-                .and_then(|c| {
-                    // The audit reads the carried line through a borrowed view: no `Record` is built.
-                    if let Some(b) = &c.bytes {
-                        let mut view: crate::audit::AuditView<'_> =
-                            serde_json::from_slice(&b.jsonl).map_err(|e| {
-                                format!("a damaged line in {}: {e}", carrier.path().display())
-                            })?;
-                        if *view.file != *input.rel {
-                            return Err(format!(
-                                "{} holds another document at that offset",
-                                carrier.path().display()
-                            ));
+            Ready::Unchanged { stamp, known } => {
+                if let Some(entry) = known
+                    && let Some(spans) = entry.spans().and_then(|old| writer.keep(old))
+                {
+                    let row = state::skipped_row(entry, stamp);
+                    tracing::debug!(file = %row.path, status = row.status.as_str(), "document");
+                    entries.push(&state::entry(
+                        &row,
+                        stamp,
+                        Some(spans),
+                        entry.unconsumed.clone(),
+                    ))?;
+                    rows.push(&row)?;
+                    totals.add(&row);
+                    kept.push(entry);
+                    return Ok(());
+                }
+                audit_kept(&mut kept, &mut audit, &mut carrier)?;
+                let carried = carry(stamp, known, &mut carrier, &mut csv_carrier, &encoder)
+                    .and_then(|c| {
+                        // The audit reads the carried line through a borrowed view: no `Record` is built.
+                        if let Some(b) = &c.bytes {
+                            audit_line(&mut audit, &b.jsonl, &input.rel, &c.unconsumed, &carrier)?;
                         }
-                        view.unconsumed = &c.unconsumed;
-                        audit.add_view(&view);
-                    }
-                    Ok(c)
-                });
+                        Ok(c)
+                    });
                 match carried {
                     Ok(c) => {
                         tracing::debug!(file = %c.row.path, status = c.row.status.as_str(), "document");
@@ -537,7 +578,7 @@ pub fn run(
                             }
                             None => None,
                         };
-                        entries.push(&state::entry(&c.row, c.stamp, spans, c.unconsumed, &ctx))?;
+                        entries.push(&state::entry(&c.row, c.stamp, spans, c.unconsumed))?;
                         rows.push(&c.row)?;
                         totals.add(&c.row);
                         None
@@ -556,9 +597,10 @@ pub fn run(
         };
         tracing::debug!(file = %outcome.row.path, status = outcome.row.status.as_str(), "document");
         let (row, stamp, spans, unconsumed) = match (outcome.record, encoded) {
-            (Some(mut record), Some(encoded)) => {
+            (Some(record), Some(encoded)) => {
                 let encoded =
                     encoded.map_err(|e| WriteError::new("encoding a record for", &opts.out, e))?;
+                audit_kept(&mut kept, &mut audit, &mut carrier)?;
                 audit.add(&record);
                 let spans =
                     writer.append(&encoded.jsonl, &encoded.csv, encoded.shareable.as_deref())?;
@@ -566,12 +608,12 @@ pub fn run(
                     outcome.row,
                     outcome.stamp,
                     Some(spans),
-                    std::mem::take(&mut record.unconsumed),
+                    Unconsumed::encode(&record.unconsumed),
                 )
             }
-            _ => (outcome.row, outcome.stamp, None, Vec::new()),
+            _ => (outcome.row, outcome.stamp, None, Unconsumed::default()),
         };
-        entries.push(&state::entry(&row, stamp, spans, unconsumed, &ctx))?;
+        entries.push(&state::entry(&row, stamp, spans, unconsumed))?;
         rows.push(&row)?;
         totals.add(&row);
         Ok(())
@@ -583,25 +625,59 @@ pub fn run(
             rows: totals.inputs,
         });
     }
-    let mut staged = writer.finish()?;
-    let records_stamp = staged
-        .iter()
-        .find(|s| s.dest().ends_with("records.jsonl"))
-        .and_then(|s| s.metadata().ok())
-        .and_then(|m| Stamp::of(&m));
+    let mut staged = Vec::new();
+    let mut described = Described::default();
+    let records_kept = match writer.finish()? {
+        Some(records) => {
+            let stamp = |name: &str| {
+                records
+                    .iter()
+                    .find(|s| s.dest().ends_with(name))
+                    .and_then(|s| s.metadata().ok())
+                    .and_then(|m| Stamp::of(&m))
+            };
+            described.records = stamp("records.jsonl");
+            described.records_csv = stamp("records.csv");
+            staged.extend(records);
+            false
+        }
+        None => {
+            described.records = state::stamp_of(&opts.out, "records.jsonl");
+            described.records_csv = state::stamp_of(&opts.out, "records.csv");
+            true
+        }
+    };
     staged.push(rows.finish_into(&opts.out.join("manifest.json"), &totals.head())?);
+    // Reports are derived from the records and the mappings: when neither changed, the previous ones stand.
+    let reports_stand = match &prior {
+        Some(prior) if records_kept => prior.reusable_reports(),
+        _ => None,
+    };
+    match reports_stand {
+        Some(reports) => described.reports = reports.to_vec(),
+        None => {
+            audit_kept(&mut kept, &mut audit, &mut carrier)?;
+            for report in crate::report::stage_all(&opts.out, &audit.finish())? {
+                let name = report
+                    .dest()
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned());
+                if let (Some(name), Some(stamp)) =
+                    (name, report.metadata().ok().and_then(|m| Stamp::of(&m)))
+                {
+                    described.reports.push((name, stamp));
+                }
+                staged.push(report);
+            }
+        }
+    }
     // The state goes last: it describes the files renamed before it.
-    staged.push(entries.finish_into(
-        &opts.out.join(STATE_FILE),
-        &ctx.state(records_stamp, Vec::new()),
-    )?);
+    staged.push(entries.finish_into(&opts.out.join(STATE_FILE), &ctx.head(described))?);
     commit_all(&opts.out, staged)?;
-    // Reports are derived from the records (`harmonise report` rebuilds them), so they follow the commit.
-    crate::report::write_all(&opts.out, &audit.finish())?;
-    if !opts.shareable {
-        // A shareable copy from an earlier run would no longer match the records.
-        let old = opts.out.join(SHAREABLE_CSV);
-        if old.exists() {
+    for stale in [SHAREABLE_CSV, state::LEGACY_STATE_FILE] {
+        // A shareable copy from an earlier run would no longer match the records; an old build's state is unused.
+        let old = opts.out.join(stale);
+        if (stale != SHAREABLE_CSV || !opts.shareable) && old.exists() {
             std::fs::remove_file(&old)
                 .map_err(|source| WriteError::new("removing", &old, source))?;
         }
@@ -625,9 +701,10 @@ pub fn run(
 }
 
 /// Processes `inputs` on every thread of `pool` and hands each result to `write` in input order, on the calling
-/// thread, as soon as it and all before it are done. Workers take inputs in order and never run more than
-/// [`WINDOW`] ahead of the writer, so the reorder buffer (and memory) stays bounded; there is no barrier at which
-/// fast threads wait for a slow document. The first error from `write` stops the workers and is returned.
+/// thread, as soon as it and all before it are done. Workers take inputs in order, [`CHUNK`] at a time, and never
+/// run more than [`WINDOW`] ahead of the writer, so the reorder buffer (and memory) stays bounded; there is no
+/// barrier at which fast threads wait for a slow document. The first error from `write` stops the workers and is
+/// returned.
 fn in_order<T: Send>(
     pool: &rayon::ThreadPool,
     inputs: &Inputs,
@@ -641,29 +718,35 @@ fn in_order<T: Send>(
     let next = AtomicUsize::new(0);
     // How many have been written, or usize::MAX once the writer gave up.
     let written = (Mutex::new(0usize), Condvar::new());
-    let (tx, rx) = mpsc::sync_channel::<(usize, (Input, T))>(WINDOW);
+    let (tx, rx) = mpsc::sync_channel::<(usize, Vec<(Input, T)>)>(WINDOW / CHUNK);
     std::thread::scope(|scope| {
         let (next, written, process) = (&next, &written, &process);
         scope.spawn(move || {
             pool.broadcast(|_| {
                 let tx = tx.clone();
                 loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(input) = inputs.get(index) else {
+                    let first = next.fetch_add(CHUNK, Ordering::Relaxed);
+                    if first >= inputs.len() {
                         return;
-                    };
+                    }
                     {
                         let (lock, wake) = written;
                         let mut done = lock.lock().unwrap_or_else(|e| e.into_inner());
-                        while *done != usize::MAX && index >= *done + WINDOW {
+                        while *done != usize::MAX && first >= *done + WINDOW {
                             done = wake.wait(done).unwrap_or_else(|e| e.into_inner());
                         }
                         if *done == usize::MAX {
                             return;
                         }
                     }
-                    let value = process(&input);
-                    if tx.send((index, (input, value))).is_err() {
+                    let chunk = (first..first.saturating_add(CHUNK))
+                        .map_while(|index| inputs.get(index))
+                        .map(|input| {
+                            let value = process(&input);
+                            (input, value)
+                        })
+                        .collect();
+                    if tx.send((first, chunk)).is_err() {
                         return;
                     }
                 }
@@ -673,15 +756,20 @@ fn in_order<T: Send>(
         let mut pending = BTreeMap::new();
         let mut done = 0usize;
         let result = (|| {
-            for (index, value) in &rx {
-                pending.insert(index, value);
-                while let Some((input, value)) = pending.remove(&done) {
-                    write(&input, value)?;
-                    done += 1;
+            for (first, chunk) in &rx {
+                pending.insert(first, chunk);
+                let before = done;
+                while let Some(chunk) = pending.remove(&done) {
+                    for (input, value) in chunk {
+                        write(&input, value)?;
+                        done += 1;
+                    }
                 }
-                let (lock, wake) = &written;
-                *lock.lock().unwrap_or_else(|e| e.into_inner()) = done;
-                wake.notify_all();
+                if done != before {
+                    let (lock, wake) = &written;
+                    *lock.lock().unwrap_or_else(|e| e.into_inner()) = done;
+                    wake.notify_all();
+                }
             }
             Ok(())
         })();
@@ -701,11 +789,15 @@ fn ms(since: Instant) -> u64 {
 
 /// What processing one document came to, encoded for the writer.
 #[allow(clippy::large_enum_variant)] // one per document in the reorder window
-enum Ready {
+enum Ready<'p> {
     /// A fresh outcome and, when it has a record, its encoded bytes.
     Done(DocOutcome, Option<std::io::Result<Encoded>>),
     /// Unchanged since the previous run.
-    Unchanged { stamp: Option<Stamp> },
+    Unchanged {
+        stamp: Option<Stamp>,
+        /// Its previous entry (always there: only a known document can be unchanged).
+        known: Option<&'p Entry>,
+    },
 }
 
 /// An unchanged document's outcome carried forward: its previous bytes, never re-encoded.
@@ -713,22 +805,19 @@ struct Carried {
     row: ManifestRow,
     stamp: Option<Stamp>,
     bytes: Option<Encoded>,
-    unconsumed: Vec<crate::record::SourceKey>,
+    unconsumed: Unconsumed,
 }
 
 /// Carries an unchanged document forward: a `skipped_unchanged` row and its previous record's JSONL line and CSV
 /// row as they were written. `Err` (the bytes cannot be read back) means: process it again.
 fn carry(
-    input: &Input,
     stamp: Option<Stamp>,
-    prior: Option<&Prior>,
+    known: Option<&Entry>,
     carrier: &mut Carrier,
     csv_carrier: &mut Carrier,
     encoder: &Encoder,
 ) -> Result<Carried, String> {
-    let entry = prior
-        .and_then(|p| p.candidate(&input.rel, input.path_bytes_hex.as_deref()))
-        .ok_or("no previous entry")?;
+    let entry = known.ok_or("no previous entry")?;
     let bytes = match (entry.record, entry.csv) {
         (Some(span), Some(csv_span)) => {
             let jsonl = carrier.bytes(span)?;
@@ -757,6 +846,45 @@ fn carry(
         bytes,
         unconsumed: entry.unconsumed.clone(),
     })
+}
+
+/// Folds a record line of the previous `records.jsonl` into the audit through a borrowed view (no `Record` is
+/// built); `Err` when the line is not `file`'s record.
+fn audit_line(
+    audit: &mut crate::audit::Audit,
+    line: &[u8],
+    file: &str,
+    unconsumed: &Unconsumed,
+    carrier: &Carrier,
+) -> Result<(), String> {
+    let unconsumed = unconsumed.decode()?;
+    let mut view: crate::audit::AuditView<'_> = serde_json::from_slice(line)
+        .map_err(|e| format!("a damaged line in {}: {e}", carrier.path().display()))?;
+    if *view.file != *file {
+        return Err(format!(
+            "{} holds another document at that offset",
+            carrier.path().display()
+        ));
+    }
+    view.unconsumed = &unconsumed;
+    audit.add_view(&view);
+    Ok(())
+}
+
+/// Audits the records kept in place so far, in input order, reading each back from the previous `records.jsonl`.
+fn audit_kept(
+    kept: &mut Vec<&Entry>,
+    audit: &mut crate::audit::Audit,
+    carrier: &mut Carrier,
+) -> Result<(), RunError> {
+    for entry in kept.drain(..) {
+        let Some(span) = entry.record else { continue };
+        carrier
+            .bytes(span)
+            .and_then(|line| audit_line(audit, &line, &entry.path, &entry.unconsumed, carrier))
+            .map_err(|reason| RunError::Kept { reason })?;
+    }
+    Ok(())
 }
 
 /// The document's stamp when it equals the previous run's: unchanged without reading a byte.

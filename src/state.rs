@@ -1,4 +1,4 @@
-//! Incremental runs: the state file `OUT/.harmonise-state.json` remembers, per input, what the last run saw and
+//! Incremental runs: the state file `OUT/.harmonise-state` remembers, per input, what the last run saw and
 //! decided, so that the next run skips documents that have not changed and carries their records forward.
 //!
 //! **What makes a document unchanged.** Its path, size and modification time equal the state's (then not one
@@ -9,9 +9,16 @@
 //! changed or the mapping is gone; one that no mapping recognised is redone when any mapping changed, appeared or
 //! went; `timeout`, `failed` and `unreadable` documents are always retried.
 //!
-//! A skipped document's record is read back from the previous `records.jsonl` at the byte offset the state
-//! recorded ([`Carrier`]), one line at a time, in input order, so carrying forward costs no more memory than
-//! writing. This module owns the file format and the decisions; [`crate::pipeline`] applies them.
+//! A skipped document's record stays where it is when nothing before it changed (the previous `records.jsonl`
+//! is kept as it is, see [`crate::output::RecordWriter`]), or is read back from the previous `records.jsonl` at
+//! the byte offset the state recorded ([`Carrier`]), one line at a time, in input order, so carrying forward costs
+//! no more memory than writing. This module owns the file format and the decisions; [`crate::pipeline`] applies
+//! them.
+//!
+//! **Format.** The state is binary ([postcard](https://docs.rs/postcard)): a [`Head`] then every [`Entry`]. It is
+//! read whole at the start of every run and written whole at its end, so its cost is paid on every document even
+//! when nothing changed; JSON made that the largest part of an unchanged re-run. The file is private (0600) and
+//! only harmonise reads it; `--full` ignores it.
 
 use std::collections::BTreeMap;
 use std::io::{BufReader, Read, Seek, SeekFrom};
@@ -22,16 +29,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::manifest::{DocStatus, ManifestRow};
 use crate::mapping::MappingSet;
-use crate::output::{RecordSpan, Spans};
+use crate::output::{RecordSpan, Spans, Spill, Staged, WriteError};
 use crate::read::Limits;
-use crate::record::Record;
 use crate::record::SourceKey;
 
 /// The state file's name in the output folder.
-pub const STATE_FILE: &str = ".harmonise-state.json";
+pub const STATE_FILE: &str = ".harmonise-state";
+
+/// Where builds before state format 3 kept a JSON state; removed by the next run.
+pub const LEGACY_STATE_FILE: &str = ".harmonise-state.json";
 
 /// Bumped when the state file's shape changes; an older state means a full run.
-const STATE_FORMAT: u32 = 2;
+const STATE_FORMAT: u32 = 3;
 
 /// A file's size and modification time: the cheap "has it changed?" test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,7 +71,6 @@ pub struct Entry {
     /// Path relative to the input folder (lossy when not UTF-8).
     pub path: String,
     /// The path's bytes in hex, when not UTF-8.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path_bytes_hex: Option<String>,
     /// Size and modification time when last processed.
     pub stamp: Option<Stamp>,
@@ -70,10 +78,8 @@ pub struct Entry {
     pub blake3: Option<String>,
     /// Sniffed format.
     pub format: Option<String>,
-    /// The mapping that recognised it.
+    /// The mapping that recognised it (whose fingerprint then is the head's).
     pub mapping: Option<String>,
-    /// That mapping's fingerprint then.
-    pub mapping_fingerprint: Option<String>,
     /// What it was (never `skipped_unchanged`: a skipped document keeps the status it had).
     pub status: DocStatus,
     /// Why.
@@ -81,17 +87,39 @@ pub struct Entry {
     /// Where its record lies in `records.jsonl`, if it has one.
     pub record: Option<RecordSpan>,
     /// Where its row lies in `records.csv` (with the terminator), if it has one: carried forward as bytes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csv: Option<RecordSpan>,
     /// Source fields no rule consumed (keys and content digests), carried forward with the record so the drift
     /// audit of an incremental run sees skipped documents too. The file is as private as records.jsonl.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub unconsumed: Vec<SourceKey>,
+    pub unconsumed: Unconsumed,
 }
 
-/// The whole state file.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct State {
+/// A document's unconsumed source keys as the state stores them: postcard-encoded, decoded only when the audit
+/// reads them. A run mostly copies them forward unread, and one allocation a document beats one per key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unconsumed(#[serde(with = "serde_bytes")] Vec<u8>);
+
+impl Unconsumed {
+    /// Encodes the keys.
+    pub fn encode(keys: &[SourceKey]) -> Unconsumed {
+        if keys.is_empty() {
+            return Unconsumed::default();
+        }
+        // Encoding strings and integers into a Vec cannot fail.
+        Unconsumed(postcard::to_stdvec(keys).unwrap_or_default())
+    }
+
+    /// The keys; `Err` when the bytes are not what [`Unconsumed::encode`] wrote.
+    pub fn decode(&self) -> Result<Vec<SourceKey>, String> {
+        if self.0.is_empty() {
+            return Ok(Vec::new());
+        }
+        postcard::from_bytes(&self.0).map_err(|e| format!("unconsumed keys in the state: {e}"))
+    }
+}
+
+/// What the state says besides its entries: what decided the outcomes, and which outputs it describes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Head {
     /// [`STATE_FORMAT`].
     pub format: u32,
     /// The build that wrote it (version and executable stamp): a new build means a full run.
@@ -104,6 +132,28 @@ pub struct State {
     pub mappings: BTreeMap<String, String>,
     /// The stamp of the `records.jsonl` written with this state.
     pub records: Option<Stamp>,
+    /// The stamp of the `records.csv` written with this state.
+    pub records_csv: Option<Stamp>,
+    /// The report files written from those records (name and stamp): kept as they are by a run that changes
+    /// nothing they are derived from.
+    pub reports: Vec<(String, Stamp)>,
+}
+
+impl Entry {
+    /// Where its record lies in the previous `records.jsonl` and `records.csv`, if it has one.
+    pub fn spans(&self) -> Option<Spans> {
+        Some(Spans {
+            jsonl: self.record?,
+            csv: self.csv?,
+        })
+    }
+}
+
+/// The whole state file: its head, then every input in input order (the postcard layout [`StateWriter`] streams).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct State {
+    /// What decided the outcomes.
+    pub head: Head,
     /// Every input, in input order.
     pub files: Vec<Entry>,
 }
@@ -150,23 +200,37 @@ impl Context {
         }
     }
 
-    /// A state for this run, to be filled with entries.
-    pub fn state(&self, records: Option<Stamp>, files: Vec<Entry>) -> State {
-        State {
+    /// The head of this run's state, describing the outputs it wrote (or kept).
+    pub fn head(&self, outputs: Described) -> Head {
+        Head {
             format: STATE_FORMAT,
             engine: self.engine.clone(),
             template_fingerprint: self.template_fingerprint.clone(),
             limits: self.limits.clone(),
             mappings: self.mappings.clone(),
-            records,
-            files,
+            records: outputs.records,
+            records_csv: outputs.records_csv,
+            reports: outputs.reports,
         }
     }
+}
 
-    /// The current fingerprint of a mapping.
-    pub fn mapping_fingerprint(&self, id: &str) -> Option<&String> {
-        self.mappings.get(id)
-    }
+/// The outputs a state describes: their stamps when the state was written.
+#[derive(Debug, Clone, Default)]
+pub struct Described {
+    /// `records.jsonl`.
+    pub records: Option<Stamp>,
+    /// `records.csv`.
+    pub records_csv: Option<Stamp>,
+    /// The reports, by file name.
+    pub reports: Vec<(String, Stamp)>,
+}
+
+/// The stamp of `out/name` now, if it exists.
+pub fn stamp_of(out: &Path, name: &str) -> Option<Stamp> {
+    std::fs::metadata(out.join(name))
+        .ok()
+        .and_then(|m| Stamp::of(&m))
 }
 
 /// The previous run's state, checked against this run: the entries that may be skipped.
@@ -175,52 +239,80 @@ pub struct Prior {
     /// Sorted by (path, path_bytes_hex), as inputs are.
     entries: Vec<Entry>,
     mappings_unchanged: bool,
-    current_mappings: BTreeMap<String, String>,
+    /// The ids of the mappings whose fingerprint is the same in the previous state and in this run.
+    unchanged_mappings: std::collections::BTreeSet<String>,
+    reports: Vec<(String, Stamp)>,
+    reports_intact: bool,
 }
 
 impl Prior {
     /// Loads the state of `out` and checks it against this run. `Err` says why the run must be a full one.
     pub fn load(out: &Path, ctx: &Context) -> Result<Prior, String> {
         let path = out.join(STATE_FILE);
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err("no previous state".into());
             }
             Err(e) => return Err(format!("cannot read {}: {}", path.display(), e.kind())),
         };
-        let state: State = serde_json::from_str(&text)
+        // The head first: an older format must say so, not fail to parse as this one.
+        let (head, _): (Head, _) = postcard::take_from_bytes(&bytes)
             .map_err(|e| format!("cannot parse {}: {e}", path.display()))?;
-        if state.format != STATE_FORMAT {
+        if head.format != STATE_FORMAT {
             return Err(format!(
                 "state format {} is not {STATE_FORMAT}",
-                state.format
+                head.format
             ));
         }
-        if state.engine != ctx.engine {
+        if head.engine != ctx.engine {
             return Err("harmonise itself changed since the previous run".into());
         }
-        if state.template_fingerprint != ctx.template_fingerprint {
+        if head.template_fingerprint != ctx.template_fingerprint {
             return Err("the national template changed".into());
         }
-        if state.limits != ctx.limits {
+        if head.limits != ctx.limits {
             return Err("the limits changed".into());
         }
-        let records_now = std::fs::metadata(out.join("records.jsonl"))
-            .ok()
-            .and_then(|m| Stamp::of(&m));
-        if records_now != state.records {
+        if stamp_of(out, "records.jsonl") != head.records {
             return Err("records.jsonl is not the one the previous state describes".into());
         }
+        if stamp_of(out, "records.csv") != head.records_csv {
+            return Err("records.csv is not the one the previous state describes".into());
+        }
+        let state: State = postcard::from_bytes(&bytes)
+            .map_err(|e| format!("cannot parse {}: {e}", path.display()))?;
+        let reports_intact = !state.head.reports.is_empty()
+            && state
+                .head
+                .reports
+                .iter()
+                .all(|(name, stamp)| stamp_of(out, name) == Some(*stamp));
         let mut entries = state.files;
         if !entries.is_sorted_by(|a, b| key(a) <= key(b)) {
             entries.sort_by(|a, b| key(a).cmp(&key(b)));
         }
+        let unchanged_mappings = state
+            .head
+            .mappings
+            .iter()
+            .filter(|(id, fp)| ctx.mappings.get(*id) == Some(fp))
+            .map(|(id, _)| id.clone())
+            .collect();
         Ok(Prior {
-            mappings_unchanged: state.mappings == ctx.mappings,
-            current_mappings: ctx.mappings.clone(),
+            mappings_unchanged: state.head.mappings == ctx.mappings,
+            unchanged_mappings,
+            reports: state.head.reports,
+            reports_intact,
             entries,
         })
+    }
+
+    /// The previous reports, when they still stand for records that did not change: every mapping is as it was
+    /// (a mapping added or changed changes the coverage tables even with no document of its form) and the report
+    /// files are those the state describes.
+    pub fn reusable_reports(&self) -> Option<&[(String, Stamp)]> {
+        (self.mappings_unchanged && self.reports_intact).then_some(&self.reports)
     }
 
     /// The previous entry of an input, when its outcome could still stand if its content is unchanged.
@@ -238,10 +330,10 @@ impl Prior {
             DocStatus::Unrecognised => self.mappings_unchanged,
             s if s.is_harmonised() => {
                 entry.record.is_some()
-                    && match (&entry.mapping, &entry.mapping_fingerprint) {
-                        (Some(id), Some(fp)) => self.current_mappings.get(id) == Some(fp),
-                        _ => false,
-                    }
+                    && entry
+                        .mapping
+                        .as_ref()
+                        .is_some_and(|id| self.unchanged_mappings.contains(id))
             }
             _ => true,
         };
@@ -258,8 +350,7 @@ pub fn entry(
     row: &ManifestRow,
     stamp: Option<Stamp>,
     spans: Option<Spans>,
-    unconsumed: Vec<SourceKey>,
-    ctx: &Context,
+    unconsumed: Unconsumed,
 ) -> Entry {
     Entry {
         path: row.path.clone(),
@@ -268,11 +359,6 @@ pub fn entry(
         blake3: row.blake3.clone(),
         format: row.format.clone(),
         mapping: row.mapping.clone(),
-        mapping_fingerprint: row
-            .mapping
-            .as_deref()
-            .and_then(|id| ctx.mapping_fingerprint(id))
-            .cloned(),
         status: row.effective_status(),
         reason: row.reason.clone(),
         record: spans.map(|s| s.jsonl),
@@ -343,22 +429,51 @@ impl Carrier {
         Ok(line)
     }
 
-    /// The record at `span`, which must be that of `file`; `Err` says why it cannot be carried forward.
-    pub fn read(&mut self, span: RecordSpan, file: &str) -> Result<Record, String> {
-        let line = self.bytes(span)?;
-        let record: Record = serde_json::from_slice(&line)
-            .map_err(|e| format!("a damaged line in {}: {e}", self.path.display()))?;
-        if record.file != file {
-            return Err(format!(
-                "{} holds another document at that offset",
-                self.path.display()
-            ));
-        }
-        Ok(record)
-    }
-
     /// The file this carrier reads.
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// Streams a state file: entries go to a temporary file as documents finish (memory stays flat whatever the
+/// corpus size), and [`StateWriter::finish_into`] writes the head, the count and the entries: exactly the postcard
+/// encoding of [`State`].
+pub struct StateWriter {
+    spill: Spill,
+    count: usize,
+    buf: Vec<u8>,
+}
+
+impl StateWriter {
+    /// Starts a state in the output folder `out`.
+    pub fn create(out: &Path) -> Result<StateWriter, WriteError> {
+        Ok(StateWriter {
+            spill: Spill::create(out)?,
+            count: 0,
+            buf: Vec::new(),
+        })
+    }
+
+    /// Appends one entry.
+    pub fn push(&mut self, entry: &Entry) -> Result<(), WriteError> {
+        self.buf.clear();
+        postcard::to_io(entry, &mut self.buf).map_err(|e| self.spill.error(encoding(e)))?;
+        self.spill.write_all(&self.buf)?;
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Writes `dest`: `head`, then the entries; staged for [`crate::output::commit_all`].
+    pub fn finish_into(self, dest: &Path, head: &Head) -> Result<Staged, WriteError> {
+        let mut prefix =
+            postcard::to_stdvec(head).map_err(|e| WriteError::new("writing", dest, encoding(e)))?;
+        // A sequence's length is a varint usize, as is a usize.
+        postcard::to_io(&self.count, &mut prefix)
+            .map_err(|e| WriteError::new("writing", dest, encoding(e)))?;
+        self.spill.finish_into(dest, &prefix, &[])
+    }
+}
+
+fn encoding(e: postcard::Error) -> std::io::Error {
+    std::io::Error::other(format!("encoding the state: {e}"))
 }

@@ -224,7 +224,7 @@ fn state_and_lock_files_are_private() {
     let s = setup();
     s.run(&["--shareable"]);
     for f in [
-        ".harmonise-state.json",
+        ".harmonise-state",
         ".harmonise.lock",
         "records.shareable.csv",
     ] {
@@ -264,7 +264,7 @@ fn a_killed_run_leaves_the_previous_outputs_intact_and_the_next_run_completes() 
         "records.jsonl",
         "records.csv",
         "manifest.json",
-        ".harmonise-state.json",
+        ".harmonise-state",
     ]
     .iter()
     .map(|f| (f.to_string(), read(&s.out.join(f))))
@@ -613,5 +613,96 @@ fn an_unchanged_rerun_of_the_fixtures_writes_the_same_report() {
         read(&out.join("report.json")),
         first,
         "skipped documents carry their drift evidence forward"
+    );
+}
+
+/// The modification time of an output, to tell a file left in place from one rewritten.
+fn mtime(path: &Path) -> std::time::SystemTime {
+    std::fs::metadata(path).unwrap().modified().unwrap()
+}
+
+#[test]
+fn an_incremental_run_writes_what_a_full_run_writes_and_an_unchanged_one_rewrites_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (input, out, full) = (
+        tmp.path().join("in"),
+        tmp.path().join("out"),
+        tmp.path().join("full"),
+    );
+    let mappings = root().join("mappings");
+    copy_tree(&root().join("fixtures/forms"), &input);
+    assert_eq!(code(&run_with(&input, &out, &mappings, &["--quiet"])), 0);
+
+    // A night's changes in the middle of the input order: one form replaced by another of its LA, one deleted,
+    // one added at the end.
+    let northmoor = input.join("northmoor");
+    std::fs::copy(
+        northmoor.join("filled-05.xlsx"),
+        northmoor.join("filled-02.xlsx"),
+    )
+    .unwrap();
+    std::fs::remove_file(input.join("halden/filled-01.xml")).unwrap();
+    std::fs::copy(
+        input.join("westvale/filled-01.xlsx"),
+        input.join("westvale/zz-new.xlsx"),
+    )
+    .unwrap();
+    assert_eq!(code(&run_with(&input, &out, &mappings, &["--quiet"])), 0);
+    let st = statuses(&out);
+    assert_eq!(st["northmoor/filled-01.xlsx"], "skipped_unchanged");
+    assert_ne!(
+        st["northmoor/filled-02.xlsx"], "skipped_unchanged",
+        "changed: read again"
+    );
+    assert_eq!(st["westvale/zz-new.xlsx"], "ok");
+    assert!(!st.contains_key("halden/filled-01.xml"));
+
+    // Byte for byte what a full run of the same folder writes: records, CSV and the audit (whose examples follow
+    // the input order, so the records carried before the first change must be audited in their place).
+    assert_eq!(code(&run_with(&input, &full, &mappings, &["--quiet"])), 0);
+    for file in ["records.jsonl", "records.csv", "report.json", "report.html"] {
+        assert!(
+            read(&out.join(file)) == read(&full.join(file)),
+            "{file} differs"
+        );
+    }
+
+    // Nothing changed: records and reports are left as they are, and the run after that still carries them.
+    let outputs = [
+        "records.jsonl",
+        "records.csv",
+        "report.json",
+        "report.html",
+        "report.xlsx",
+    ];
+    let before: Vec<_> = outputs.iter().map(|f| mtime(&out.join(f))).collect();
+    std::thread::sleep(Duration::from_millis(20));
+    assert_eq!(code(&run_with(&input, &out, &mappings, &["--quiet"])), 0);
+    let after: Vec<_> = outputs.iter().map(|f| mtime(&out.join(f))).collect();
+    assert_eq!(before, after, "an unchanged run rewrote an output");
+    assert!(statuses(&out).values().all(|s| s == "skipped_unchanged"));
+    assert!(read(&out.join("records.jsonl")) == read(&full.join("records.jsonl")));
+
+    // A report deleted by hand is rebuilt though no record changed.
+    std::fs::remove_file(out.join("report.json")).unwrap();
+    assert_eq!(code(&run_with(&input, &out, &mappings, &["--quiet"])), 0);
+    assert!(read(&out.join("report.json")) == read(&full.join("report.json")));
+    assert_eq!(mtime(&out.join("records.jsonl")), before[0]);
+
+    // A mapping added changes the coverage tables, not one record: the reports are rebuilt, the records kept.
+    let more = tmp.path().join("mappings");
+    copy_tree(&mappings, &more);
+    let added = std::fs::read_to_string(more.join("958-halden.toml"))
+        .unwrap()
+        .replace("la_code = \"958\"", "la_code = \"962\"")
+        .replace("root = \"HaldenEHCRequest\"", "root = \"NoSuchForm\"");
+    std::fs::write(more.join("962-halden-copy.toml"), added).unwrap();
+    let run = run_with(&input, &out, &more, &["--quiet"]);
+    assert_eq!(code(&run), 0, "{}", stderr(&run));
+    assert_eq!(mtime(&out.join("records.jsonl")), before[0]);
+    let report = String::from_utf8(read(&out.join("report.json"))).unwrap();
+    assert!(
+        report.contains("962-halden-copy"),
+        "the new mapping is in the report"
     );
 }

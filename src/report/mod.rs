@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use crate::audit::{Audit, AuditReport};
 use crate::mapping::MappingSet;
-use crate::output::{AtomicFile, WriteError};
+use crate::output::{AtomicFile, Staged, WriteError, commit_all};
 use crate::record::Record;
 
 /// One report format.
@@ -36,14 +36,21 @@ pub fn writers() -> Vec<Box<dyn ReportWriter>> {
 
 /// Writes every report into `out`, each atomically.
 pub fn write_all(out: &Path, report: &AuditReport) -> Result<(), WriteError> {
-    for w in writers() {
-        let path = out.join(w.file_name());
-        let mut file = AtomicFile::create(&path)?;
-        w.write(report, file.writer())
-            .map_err(|e| WriteError::new("writing", &path, e))?;
-        file.commit()?;
-    }
-    Ok(())
+    commit_all(out, stage_all(out, report)?)
+}
+
+/// Writes every report into `out` under temporary names, to be renamed into place with a run's other outputs.
+pub fn stage_all(out: &Path, report: &AuditReport) -> Result<Vec<Staged>, WriteError> {
+    writers()
+        .iter()
+        .map(|w| {
+            let path = out.join(w.file_name());
+            let mut file = AtomicFile::create(&path)?;
+            w.write(report, file.writer())
+                .map_err(|e| WriteError::new("writing", &path, e))?;
+            file.finish()
+        })
+        .collect()
 }
 
 /// Why `harmonise report` could not rebuild the reports.
