@@ -530,14 +530,19 @@ impl RecordWriter {
         Ok(spans)
     }
 
+    /// True when [`RecordWriter::finish`] would keep the previous files: every record so far is where they have
+    /// it, and there is nothing after them.
+    pub fn keeps_previous(&self) -> bool {
+        self.is_keeping()
+            && self.previous.as_ref().is_some_and(|previous| {
+                previous.jsonl_total == self.jsonl_len && previous.csv_total == self.csv_len
+            })
+    }
+
     /// Completes every file, still under temporary names, in commit order; `None` when the previous files were
     /// kept whole and stand as this run's.
     pub fn finish(mut self) -> Result<Option<Vec<Staged>>, WriteError> {
-        if let Some(previous) = &self.previous
-            && self.is_keeping()
-            && previous.jsonl_total == self.jsonl_len
-            && previous.csv_total == self.csv_len
-        {
+        if self.keeps_previous() {
             return Ok(None);
         }
         self.files()?;

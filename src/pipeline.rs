@@ -533,16 +533,13 @@ pub fn run(
         progress.advance();
         // Encoding happens here, on the worker threads: the writer only appends bytes.
         match processed {
-            Processed::Done(outcome) => {
-                let encoded = outcome.record.as_ref().map(|r| encoder.encode(r));
-                Ready::Done(outcome, encoded)
-            }
+            Processed::Done(outcome) => Ready::Done(Fresh::new(outcome, &encoder)),
             Processed::Unchanged { stamp } => Ready::Unchanged { stamp, known },
         }
     };
     in_order(&pool, &inputs, process_one, |input, ready| {
         let fresh = match ready {
-            Ready::Done(outcome, encoded) => Some((outcome, encoded)),
+            Ready::Done(fresh) => Some(fresh),
             Ready::Unchanged { stamp, known } => {
                 if let Some(entry) = known
                     && let Some(spans) = entry.spans().and_then(|old| writer.keep(old))
@@ -585,18 +582,21 @@ pub fn run(
                     }
                     Err(why) => {
                         tracing::warn!(file = %input.rel, reason = %why, "cannot carry the record forward; processing again");
-                        let outcome = process(input, set, opts);
-                        let encoded = outcome.record.as_ref().map(|r| encoder.encode(r));
-                        Some((outcome, encoded))
+                        Some(Fresh::new(process(input, set, opts), &encoder))
                     }
                 }
             }
         };
-        let Some((outcome, encoded)) = fresh else {
+        let Some(Fresh {
+            outcome,
+            encoded,
+            unconsumed,
+        }) = fresh
+        else {
             return Ok(());
         };
         tracing::debug!(file = %outcome.row.path, status = outcome.row.status.as_str(), "document");
-        let (row, stamp, spans, unconsumed) = match (outcome.record, encoded) {
+        let (row, stamp, spans) = match (outcome.record, encoded) {
             (Some(record), Some(encoded)) => {
                 let encoded =
                     encoded.map_err(|e| WriteError::new("encoding a record for", &opts.out, e))?;
@@ -604,14 +604,9 @@ pub fn run(
                 audit.add(&record);
                 let spans =
                     writer.append(&encoded.jsonl, &encoded.csv, encoded.shareable.as_deref())?;
-                (
-                    outcome.row,
-                    outcome.stamp,
-                    Some(spans),
-                    Unconsumed::encode(&record.unconsumed),
-                )
+                (outcome.row, outcome.stamp, Some(spans))
             }
-            _ => (outcome.row, outcome.stamp, None, Unconsumed::default()),
+            _ => (outcome.row, outcome.stamp, None),
         };
         entries.push(&state::entry(&row, stamp, spans, unconsumed))?;
         rows.push(&row)?;
@@ -625,9 +620,29 @@ pub fn run(
             rows: totals.inputs,
         });
     }
-    let mut staged = Vec::new();
     let mut described = Described::default();
-    let records_kept = match writer.finish()? {
+    // Reports are derived from the records and the mappings: when neither changed, the previous ones stand.
+    let reports_stand = match &prior {
+        Some(prior) if writer.keeps_previous() => prior.reusable_reports(),
+        _ => None,
+    };
+    let manifest_path = opts.out.join("manifest.json");
+    let (records, manifest, reports) = std::thread::scope(|scope| {
+        // Syncing the records to disk (tens of milliseconds for a large corpus) overlaps the audit and reports.
+        let records = scope.spawn(move || writer.finish());
+        let manifest = rows.finish_into(&manifest_path, &totals.head());
+        let reports = match reports_stand {
+            Some(_) => Ok(Vec::new()),
+            None => audit_kept(&mut kept, &mut audit, &mut carrier)
+                .and_then(|()| Ok(crate::report::stage_all(&opts.out, &audit.finish())?)),
+        };
+        let records = records
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (records, manifest, reports)
+    });
+    let mut staged = Vec::new();
+    match records? {
         Some(records) => {
             let stamp = |name: &str| {
                 records
@@ -639,25 +654,17 @@ pub fn run(
             described.records = stamp("records.jsonl");
             described.records_csv = stamp("records.csv");
             staged.extend(records);
-            false
         }
         None => {
             described.records = state::stamp_of(&opts.out, "records.jsonl");
             described.records_csv = state::stamp_of(&opts.out, "records.csv");
-            true
         }
-    };
-    staged.push(rows.finish_into(&opts.out.join("manifest.json"), &totals.head())?);
-    // Reports are derived from the records and the mappings: when neither changed, the previous ones stand.
-    let reports_stand = match &prior {
-        Some(prior) if records_kept => prior.reusable_reports(),
-        _ => None,
-    };
+    }
+    staged.push(manifest?);
     match reports_stand {
         Some(reports) => described.reports = reports.to_vec(),
         None => {
-            audit_kept(&mut kept, &mut audit, &mut carrier)?;
-            for report in crate::report::stage_all(&opts.out, &audit.finish())? {
+            for report in reports? {
                 let name = report
                     .dest()
                     .file_name()
@@ -787,11 +794,35 @@ fn ms(since: Instant) -> u64 {
     u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
+/// A fresh outcome made ready for the writer on the worker thread: its record's output bytes and its unconsumed
+/// keys as the state stores them, so the writer only appends bytes (and folds the audit).
+struct Fresh {
+    outcome: DocOutcome,
+    encoded: Option<std::io::Result<Encoded>>,
+    unconsumed: Unconsumed,
+}
+
+impl Fresh {
+    fn new(outcome: DocOutcome, encoder: &Encoder) -> Fresh {
+        let encoded = outcome.record.as_ref().map(|r| encoder.encode(r));
+        let unconsumed = outcome
+            .record
+            .as_ref()
+            .map(|r| Unconsumed::encode(&r.unconsumed))
+            .unwrap_or_default();
+        Fresh {
+            outcome,
+            encoded,
+            unconsumed,
+        }
+    }
+}
+
 /// What processing one document came to, encoded for the writer.
 #[allow(clippy::large_enum_variant)] // one per document in the reorder window
 enum Ready<'p> {
-    /// A fresh outcome and, when it has a record, its encoded bytes.
-    Done(DocOutcome, Option<std::io::Result<Encoded>>),
+    /// A fresh outcome, ready for the writer.
+    Done(Fresh),
     /// Unchanged since the previous run.
     Unchanged {
         stamp: Option<Stamp>,
