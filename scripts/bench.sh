@@ -47,11 +47,15 @@ corpus() { # corpus N -> prints the folder, generating it when needed
   echo "$dir"
 }
 
-# timed LABEL CMD... : runs CMD once; appends "seconds max_rss_kib" to $WORK/LABEL.times
+# timed LABEL CMD... : runs CMD once; appends "seconds max_rss_kib" to $WORK/LABEL.times. Wall time from bash's
+# microsecond clock ($EPOCHREALTIME): /usr/bin/time's %e has 10 ms steps, too coarse for an incremental run.
 timed() {
-  local label=$1; shift
-  "$TIME" -f '%e %M' -o "$WORK/$label.one" "$@" >/dev/null
-  cat "$WORK/$label.one" >>"$WORK/$label.times"
+  local label=$1 start end; shift
+  start=$EPOCHREALTIME
+  "$TIME" -f '%M' -o "$WORK/$label.one" "$@" >/dev/null
+  end=$EPOCHREALTIME
+  echo "$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }') $(cat "$WORK/$label.one")" \
+    >>"$WORK/$label.times"
 }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR == 0) print "nan"; else print a[int((NR + 1) / 2)]}'; }
 med_secs() { cut -d' ' -f1 "$WORK/$1.times" | median; }
