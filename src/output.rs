@@ -653,7 +653,6 @@ impl Spill {
 pub struct ArrayStream {
     spill: Spill,
     count: usize,
-    buf: Vec<u8>,
 }
 
 impl ArrayStream {
@@ -662,23 +661,31 @@ impl ArrayStream {
         Ok(ArrayStream {
             spill: Spill::create(dir)?,
             count: 0,
-            buf: Vec::new(),
         })
     }
 
     /// Appends one element.
     pub fn push<T: serde::Serialize>(&mut self, value: &T) -> Result<(), WriteError> {
-        self.buf.clear();
-        self.buf.extend_from_slice(if self.count == 0 {
+        let element = ArrayStream::encode(value).map_err(|e| self.spill.error(e))?;
+        self.push_encoded(&element)
+    }
+
+    /// An element's JSON for [`ArrayStream::push_encoded`], so that it can be encoded on another thread.
+    pub fn encode<T: serde::Serialize>(value: &T) -> std::io::Result<Vec<u8>> {
+        let mut element = Vec::with_capacity(512);
+        let mut ser = serde_json::Serializer::with_formatter(&mut element, Nested::new(2));
+        value.serialize(&mut ser)?;
+        Ok(element)
+    }
+
+    /// Appends one element encoded by [`ArrayStream::encode`].
+    pub fn push_encoded(&mut self, element: &[u8]) -> Result<(), WriteError> {
+        self.spill.write_all(if self.count == 0 {
             b"\n    "
         } else {
             b",\n    "
-        });
-        let mut ser = serde_json::Serializer::with_formatter(&mut self.buf, Nested::new(2));
-        value
-            .serialize(&mut ser)
-            .map_err(|e| self.spill.error(e.into()))?;
-        self.spill.write_all(&self.buf)?;
+        })?;
+        self.spill.write_all(element)?;
         self.count += 1;
         Ok(())
     }

@@ -345,14 +345,21 @@ impl Inputs {
     }
 }
 
-/// Walks the input folder (following links, detecting loops), sorted by path; skips the output folder.
-pub fn discover(input: &Path, out: &Path) -> Result<Inputs, RunError> {
-    if !input.is_dir() {
-        return Err(RunError::Input {
+/// `Err` unless `input` is a folder.
+fn input_folder(input: &Path) -> Result<(), RunError> {
+    if input.is_dir() {
+        Ok(())
+    } else {
+        Err(RunError::Input {
             path: input.to_path_buf(),
             reason: "not a folder".into(),
-        });
+        })
     }
+}
+
+/// Walks the input folder (following links, detecting loops), sorted by path; skips the output folder.
+pub fn discover(input: &Path, out: &Path) -> Result<Inputs, RunError> {
+    input_folder(input)?;
     let out_abs = out.canonicalize().ok();
     let input_str = input.to_str().unwrap_or_default();
     let base: std::sync::Arc<Path> = input.into();
@@ -473,26 +480,36 @@ pub fn run(
     progress: &dyn Progress,
 ) -> Result<RunSummary, RunError> {
     let started = Instant::now();
-    let inputs = discover(&opts.input, &opts.out)?;
+    input_folder(&opts.input)?;
     create_out_dir(&opts.out)?;
     let _lock = OutputLock::acquire(&opts.out)?;
     let stale = clean_stale_temps(&opts.out)?;
     if stale > 0 {
         tracing::info!(stale, "removed temporary files left by an interrupted run");
     }
+    let ctx = state::Context::new(set, &opts.limits);
+    // The previous state (read under the lock, so no other run can replace it meanwhile) loads while the input
+    // folder is walked: both are on the way of every run, however little changed.
+    let (inputs, loaded) = std::thread::scope(|scope| {
+        let loading = (!opts.full).then(|| scope.spawn(|| Prior::load(&opts.out, &ctx)));
+        let inputs = discover(&opts.input, &opts.out);
+        let loaded = loading.map(|handle| {
+            handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        (inputs, loaded)
+    });
+    let inputs = inputs?;
     tracing::info!(
         inputs = inputs.len(),
         elapsed_ms = ms(started),
         "discovered inputs"
     );
-    let ctx = state::Context::new(set, &opts.limits);
-    let (prior, full_run) = if opts.full {
-        (None, Some("--full".to_string()))
-    } else {
-        match Prior::load(&opts.out, &ctx) {
-            Ok(prior) => (Some(prior), None),
-            Err(why) => (None, Some(why)),
-        }
+    let (prior, full_run) = match loaded {
+        None => (None, Some("--full".to_string())),
+        Some(Ok(prior)) => (Some(prior), None),
+        Some(Err(why)) => (None, Some(why)),
     };
     if let Some(why) = &full_run {
         tracing::info!(reason = %why, "full run");
@@ -532,52 +549,79 @@ pub fn run(
         };
         progress.advance();
         // Encoding happens here, on the worker threads: the writer only appends bytes.
-        match processed {
-            Processed::Done(outcome) => Ready::Done(Fresh::new(outcome, &encoder)),
-            Processed::Unchanged { stamp } => Ready::Unchanged { stamp, known },
+        match (processed, known) {
+            (Processed::Done(outcome), _) => Ready::Done(Fresh::new(outcome, &encoder)),
+            (Processed::Unchanged { stamp }, Some(entry)) => {
+                let row = state::skipped_row(entry, stamp);
+                let row_json = ArrayStream::encode(&row);
+                Ready::Unchanged {
+                    stamp,
+                    entry,
+                    row,
+                    row_json,
+                }
+            }
+            (Processed::Unchanged { stamp }, None) => {
+                Ready::Done(Fresh::new(unknown_unchanged(input, stamp), &encoder))
+            }
         }
     };
     in_order(&pool, &inputs, process_one, |input, ready| {
         let fresh = match ready {
             Ready::Done(fresh) => Some(fresh),
-            Ready::Unchanged { stamp, known } => {
-                if let Some(entry) = known
-                    && let Some(spans) = entry.spans().and_then(|old| writer.keep(old))
-                {
-                    let row = state::skipped_row(entry, stamp);
-                    tracing::debug!(file = %row.path, status = row.status.as_str(), "document");
-                    entries.push(&state::entry(
-                        &row,
-                        stamp,
-                        Some(spans),
-                        entry.unconsumed.clone(),
-                    ))?;
-                    rows.push(&row)?;
-                    totals.add(&row);
-                    kept.push(entry);
-                    return Ok(());
-                }
-                audit_kept(&mut kept, &mut audit, &mut carrier)?;
-                let carried = carry(stamp, known, &mut carrier, &mut csv_carrier, &encoder)
-                    .and_then(|c| {
-                        // The audit reads the carried line through a borrowed view: no `Record` is built.
-                        if let Some(b) = &c.bytes {
-                            audit_line(&mut audit, &b.jsonl, &input.rel, &c.unconsumed, &carrier)?;
+            Ready::Unchanged {
+                stamp,
+                entry,
+                row,
+                row_json,
+            } => {
+                let row_json =
+                    row_json.map_err(|e| WriteError::new("encoding a row for", &opts.out, e))?;
+                // In place in the previous records: nothing to read or write.
+                let kept_at = entry.spans().and_then(|old| writer.keep(old));
+                let carried = match kept_at {
+                    Some(spans) => Ok(Some(spans)),
+                    None => {
+                        audit_kept(&mut kept, &mut audit, &mut carrier)?;
+                        let bytes = carry(entry, &mut carrier, &mut csv_carrier, &encoder)
+                            .and_then(|bytes| {
+                                // The audit reads the carried line through a borrowed view: no `Record` is built.
+                                if let Some(b) = &bytes {
+                                    audit_line(
+                                        &mut audit,
+                                        &b.jsonl,
+                                        &entry.path,
+                                        &entry.unconsumed,
+                                        &carrier,
+                                    )?;
+                                }
+                                Ok(bytes)
+                            });
+                        match bytes {
+                            Ok(Some(b)) => Ok(Some(writer.append(
+                                &b.jsonl,
+                                &b.csv,
+                                b.shareable.as_deref(),
+                            )?)),
+                            Ok(None) => Ok(None),
+                            Err(why) => Err(why),
                         }
-                        Ok(c)
-                    });
+                    }
+                };
                 match carried {
-                    Ok(c) => {
-                        tracing::debug!(file = %c.row.path, status = c.row.status.as_str(), "document");
-                        let spans = match &c.bytes {
-                            Some(b) => {
-                                Some(writer.append(&b.jsonl, &b.csv, b.shareable.as_deref())?)
-                            }
-                            None => None,
-                        };
-                        entries.push(&state::entry(&c.row, c.stamp, spans, c.unconsumed))?;
-                        rows.push(&c.row)?;
-                        totals.add(&c.row);
+                    Ok(spans) => {
+                        tracing::debug!(file = %row.path, status = row.status.as_str(), "document");
+                        entries.push(&state::entry(
+                            &row,
+                            stamp,
+                            spans,
+                            entry.unconsumed.clone(),
+                        ))?;
+                        rows.push_encoded(&row_json)?;
+                        totals.add(&row);
+                        if kept_at.is_some() {
+                            kept.push(entry);
+                        }
                         None
                     }
                     Err(why) => {
@@ -591,6 +635,7 @@ pub fn run(
             outcome,
             encoded,
             unconsumed,
+            row_json,
         }) = fresh
         else {
             return Ok(());
@@ -609,7 +654,9 @@ pub fn run(
             _ => (outcome.row, outcome.stamp, None),
         };
         entries.push(&state::entry(&row, stamp, spans, unconsumed))?;
-        rows.push(&row)?;
+        rows.push_encoded(
+            &row_json.map_err(|e| WriteError::new("encoding a row for", &opts.out, e))?,
+        )?;
         totals.add(&row);
         Ok(())
     })?;
@@ -800,6 +847,8 @@ struct Fresh {
     outcome: DocOutcome,
     encoded: Option<std::io::Result<Encoded>>,
     unconsumed: Unconsumed,
+    /// Its manifest row's JSON.
+    row_json: std::io::Result<Vec<u8>>,
 }
 
 impl Fresh {
@@ -811,6 +860,7 @@ impl Fresh {
             .map(|r| Unconsumed::encode(&r.unconsumed))
             .unwrap_or_default();
         Fresh {
+            row_json: ArrayStream::encode(&outcome.row),
             outcome,
             encoded,
             unconsumed,
@@ -826,30 +876,23 @@ enum Ready<'p> {
     /// Unchanged since the previous run.
     Unchanged {
         stamp: Option<Stamp>,
-        /// Its previous entry (always there: only a known document can be unchanged).
-        known: Option<&'p Entry>,
+        /// Its previous entry.
+        entry: &'p Entry,
+        /// Its `skipped_unchanged` manifest row, and the row's JSON.
+        row: ManifestRow,
+        row_json: std::io::Result<Vec<u8>>,
     },
 }
 
-/// An unchanged document's outcome carried forward: its previous bytes, never re-encoded.
-struct Carried {
-    row: ManifestRow,
-    stamp: Option<Stamp>,
-    bytes: Option<Encoded>,
-    unconsumed: Unconsumed,
-}
-
-/// Carries an unchanged document forward: a `skipped_unchanged` row and its previous record's JSONL line and CSV
-/// row as they were written. `Err` (the bytes cannot be read back) means: process it again.
+/// The previous record of an unchanged document, as it was written: its JSONL line and CSV row (and a fresh
+/// shareable row). `Ok(None)`: it had no record. `Err` (the bytes cannot be read back) means: process it again.
 fn carry(
-    stamp: Option<Stamp>,
-    known: Option<&Entry>,
+    entry: &Entry,
     carrier: &mut Carrier,
     csv_carrier: &mut Carrier,
     encoder: &Encoder,
-) -> Result<Carried, String> {
-    let entry = known.ok_or("no previous entry")?;
-    let bytes = match (entry.record, entry.csv) {
+) -> Result<Option<Encoded>, String> {
+    match (entry.record, entry.csv) {
         (Some(span), Some(csv_span)) => {
             let jsonl = carrier.bytes(span)?;
             let csv = csv_carrier.bytes(csv_span)?;
@@ -862,21 +905,15 @@ fn carry(
             } else {
                 None
             };
-            Some(Encoded {
+            Ok(Some(Encoded {
                 jsonl,
                 csv,
                 shareable,
-            })
+            }))
         }
-        (None, None) => None,
-        _ => return Err("the previous state lacks the record's CSV row".into()),
-    };
-    Ok(Carried {
-        row: state::skipped_row(entry, stamp),
-        stamp,
-        bytes,
-        unconsumed: entry.unconsumed.clone(),
-    })
+        (None, None) => Ok(None),
+        _ => Err("the previous state lacks the record's CSV row".into()),
+    }
 }
 
 /// Folds a record line of the previous `records.jsonl` into the audit through a borrowed view (no `Record` is
@@ -947,19 +984,24 @@ pub fn process_known(
 pub fn process(input: &Input, set: &MappingSet, opts: &RunOptions) -> DocOutcome {
     match process_hashed(input, set, opts, None) {
         Processed::Done(outcome) => outcome,
-        // Cannot happen without a known hash; account for the document all the same.
-        Processed::Unchanged { stamp } => DocOutcome {
-            row: ManifestRow {
-                status: DocStatus::Failed,
-                reason: Some("internal error: unchanged without a previous hash".into()),
-                ..ManifestRow::new(
-                    input.rel.to_string(),
-                    input.path_bytes_hex.as_deref().map(str::to_string),
-                )
-            },
-            record: None,
-            stamp,
+        Processed::Unchanged { stamp } => unknown_unchanged(input, stamp),
+    }
+}
+
+/// The outcome of a document found unchanged without a previous entry to carry: cannot happen (only a known
+/// document can be unchanged), but it is accounted for all the same.
+fn unknown_unchanged(input: &Input, stamp: Option<Stamp>) -> DocOutcome {
+    DocOutcome {
+        row: ManifestRow {
+            status: DocStatus::Failed,
+            reason: Some("internal error: unchanged without a previous entry".into()),
+            ..ManifestRow::new(
+                input.rel.to_string(),
+                input.path_bytes_hex.as_deref().map(str::to_string),
+            )
         },
+        record: None,
+        stamp,
     }
 }
 
