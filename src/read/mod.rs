@@ -428,22 +428,30 @@ fn ole_failure(bytes: &[u8]) -> ReadFailure {
 }
 
 /// A grid cell's locator as mappings write it and provenance shows it: `Request!C5` (0-based row and column).
+/// Built in one allocation: it runs once per non-empty cell read.
 pub fn cell_key(sheet: &str, row: u32, col: u32) -> String {
-    format!("{sheet}!{}{}", column_letters(col), u64::from(row) + 1)
+    use std::fmt::Write;
+    let mut key = String::with_capacity(sheet.len() + 16);
+    key.push_str(sheet);
+    key.push('!');
+    push_column_letters(&mut key, col);
+    let _ = write!(key, "{}", u64::from(row) + 1);
+    key
 }
 
 /// Spreadsheet column letters of a 0-based index: 0 -> A, 26 -> AA.
-pub fn column_letters(mut col: u32) -> String {
-    let mut out = Vec::new();
-    loop {
-        out.push(b'A' + (col % 26) as u8);
-        if col < 26 {
-            break;
-        }
-        col = col / 26 - 1;
+pub fn column_letters(col: u32) -> String {
+    let mut out = String::new();
+    push_column_letters(&mut out, col);
+    out
+}
+
+/// Appends a column's letters, most significant first (at most 7 deep for a `u32`).
+fn push_column_letters(out: &mut String, col: u32) {
+    if col >= 26 {
+        push_column_letters(out, col / 26 - 1);
     }
-    out.reverse();
-    String::from_utf8_lossy(&out).into_owned()
+    out.push(char::from(b'A' + (col % 26) as u8));
 }
 
 #[cfg(test)]
@@ -473,6 +481,9 @@ mod tests {
         assert_eq!(column_letters(25), "Z");
         assert_eq!(column_letters(26), "AA");
         assert_eq!(column_letters(16383), "XFD");
+        assert_eq!(column_letters(u32::MAX), "MWLQKWV");
+        assert_eq!(cell_key("Request", 4, 2), "Request!C5");
+        assert_eq!(cell_key("S", u32::MAX, 0), "S!A4294967296");
     }
 
     #[test]
