@@ -259,13 +259,27 @@ pub struct SourceDoc {
 impl SourceDoc {
     /// True when the document's text (cell text, field values, text lines) contains a lower-cased phrase.
     pub fn contains_text(&self, phrase_lower: &str) -> bool {
-        let hit = |s: &str| s.to_lowercase().contains(phrase_lower);
+        let hit = |s: &str| contains_lowered(s, phrase_lower);
         self.fields.iter().any(|f| match &f.value {
             RawValue::Text(t) => hit(t),
             _ => false,
         } || f.label.as_deref().is_some_and(hit))
             || self.lines.iter().any(|l| hit(&l.text))
     }
+}
+
+/// True when `s`, lower-cased, contains `phrase`. ASCII text (nearly all of it) is compared in place instead of
+/// lower-cased into a copy; other text is lower-cased first, as Unicode lower-casing can change its length or
+/// turn a non-ASCII character into an ASCII one (the Kelvin sign into `k`).
+fn contains_lowered(s: &str, phrase: &str) -> bool {
+    if !s.is_ascii() {
+        return s.to_lowercase().contains(phrase);
+    }
+    let p = phrase.as_bytes();
+    p.is_empty()
+        || s.as_bytes()
+            .windows(p.len())
+            .any(|w| w.iter().zip(p).all(|(a, b)| a.to_ascii_lowercase() == *b))
 }
 
 /// Why a document could not be read. The kind becomes the manifest status; the reason is shown as is, so it
@@ -473,6 +487,28 @@ mod tests {
             sniff(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0]),
             Format::Ole
         );
+    }
+
+    #[test]
+    fn contains_lowered_is_lower_casing_then_contains() {
+        let cases = [
+            ("Eastbridge City Council", "city council"),
+            ("EASTBRIDGE", "eastbridge"),
+            ("Eastbridge", "Eastbridge"),
+            ("ab", "abc"),
+            ("abc", ""),
+            ("", ""),
+            ("\u{212A}ings", "kings"),
+            ("Sch\u{d6}n", "sch\u{f6}n"),
+            ("plain", "\u{f6}"),
+        ];
+        for (s, p) in cases {
+            assert_eq!(
+                contains_lowered(s, p),
+                s.to_lowercase().contains(p),
+                "{s:?} {p:?}"
+            );
+        }
     }
 
     #[test]
