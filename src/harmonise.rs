@@ -68,12 +68,13 @@ fn reads(mapping: Format, document: Format) -> bool {
     mapping == document || (mapping == Format::Xlsx && document == Format::Ods)
 }
 
+/// The `contains` test runs last: it reads all of the document's text, while the others reject most documents
+/// of another form after a few comparisons.
 fn matches(doc: &SourceDoc, m: &Mapping) -> bool {
     let mt = &m.matcher;
     mt.sheet
         .as_ref()
         .is_none_or(|s| doc.sheets.iter().any(|d| d.eq_ignore_ascii_case(s)))
-        && mt.contains.as_ref().is_none_or(|p| doc.contains_text(p))
         && mt
             .field
             .as_ref()
@@ -90,6 +91,7 @@ fn matches(doc: &SourceDoc, m: &Mapping) -> bool {
             .control
             .as_ref()
             .is_none_or(|c| doc.fields.iter().any(|f| is_control(f, c)))
+        && mt.contains.as_ref().is_none_or(|p| doc.contains_text(p))
 }
 
 /// Applies a mapping to a document. `file` is the document's path relative to the input folder; `today` is the

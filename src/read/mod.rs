@@ -259,13 +259,27 @@ pub struct SourceDoc {
 impl SourceDoc {
     /// True when the document's text (cell text, field values, text lines) contains a lower-cased phrase.
     pub fn contains_text(&self, phrase_lower: &str) -> bool {
-        let hit = |s: &str| s.to_lowercase().contains(phrase_lower);
+        let hit = |s: &str| contains_lowered(s, phrase_lower);
         self.fields.iter().any(|f| match &f.value {
             RawValue::Text(t) => hit(t),
             _ => false,
         } || f.label.as_deref().is_some_and(hit))
             || self.lines.iter().any(|l| hit(&l.text))
     }
+}
+
+/// True when `s`, lower-cased, contains `phrase`. ASCII text (nearly all of it) is compared in place instead of
+/// lower-cased into a copy; other text is lower-cased first, as Unicode lower-casing can change its length or
+/// turn a non-ASCII character into an ASCII one (the Kelvin sign into `k`).
+fn contains_lowered(s: &str, phrase: &str) -> bool {
+    if !s.is_ascii() {
+        return s.to_lowercase().contains(phrase);
+    }
+    let p = phrase.as_bytes();
+    p.is_empty()
+        || s.as_bytes()
+            .windows(p.len())
+            .any(|w| w.iter().zip(p).all(|(a, b)| a.to_ascii_lowercase() == *b))
 }
 
 /// Why a document could not be read. The kind becomes the manifest status; the reason is shown as is, so it
@@ -428,22 +442,30 @@ fn ole_failure(bytes: &[u8]) -> ReadFailure {
 }
 
 /// A grid cell's locator as mappings write it and provenance shows it: `Request!C5` (0-based row and column).
+/// Built in one allocation: it runs once per non-empty cell read.
 pub fn cell_key(sheet: &str, row: u32, col: u32) -> String {
-    format!("{sheet}!{}{}", column_letters(col), u64::from(row) + 1)
+    use std::fmt::Write;
+    let mut key = String::with_capacity(sheet.len() + 16);
+    key.push_str(sheet);
+    key.push('!');
+    push_column_letters(&mut key, col);
+    let _ = write!(key, "{}", u64::from(row) + 1);
+    key
 }
 
 /// Spreadsheet column letters of a 0-based index: 0 -> A, 26 -> AA.
-pub fn column_letters(mut col: u32) -> String {
-    let mut out = Vec::new();
-    loop {
-        out.push(b'A' + (col % 26) as u8);
-        if col < 26 {
-            break;
-        }
-        col = col / 26 - 1;
+pub fn column_letters(col: u32) -> String {
+    let mut out = String::new();
+    push_column_letters(&mut out, col);
+    out
+}
+
+/// Appends a column's letters, most significant first (at most 7 deep for a `u32`).
+fn push_column_letters(out: &mut String, col: u32) {
+    if col >= 26 {
+        push_column_letters(out, col / 26 - 1);
     }
-    out.reverse();
-    String::from_utf8_lossy(&out).into_owned()
+    out.push(char::from(b'A' + (col % 26) as u8));
 }
 
 #[cfg(test)]
@@ -468,11 +490,36 @@ mod tests {
     }
 
     #[test]
+    fn contains_lowered_is_lower_casing_then_contains() {
+        let cases = [
+            ("Eastbridge City Council", "city council"),
+            ("EASTBRIDGE", "eastbridge"),
+            ("Eastbridge", "Eastbridge"),
+            ("ab", "abc"),
+            ("abc", ""),
+            ("", ""),
+            ("\u{212A}ings", "kings"),
+            ("Sch\u{d6}n", "sch\u{f6}n"),
+            ("plain", "\u{f6}"),
+        ];
+        for (s, p) in cases {
+            assert_eq!(
+                contains_lowered(s, p),
+                s.to_lowercase().contains(p),
+                "{s:?} {p:?}"
+            );
+        }
+    }
+
+    #[test]
     fn column_letters_round_the_alphabet() {
         assert_eq!(column_letters(0), "A");
         assert_eq!(column_letters(25), "Z");
         assert_eq!(column_letters(26), "AA");
         assert_eq!(column_letters(16383), "XFD");
+        assert_eq!(column_letters(u32::MAX), "MWLQKWV");
+        assert_eq!(cell_key("Request", 4, 2), "Request!C5");
+        assert_eq!(cell_key("S", u32::MAX, 0), "S!A4294967296");
     }
 
     #[test]
