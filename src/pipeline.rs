@@ -493,11 +493,7 @@ pub fn run(
     let (inputs, loaded) = std::thread::scope(|scope| {
         let loading = (!opts.full).then(|| scope.spawn(|| Prior::load(&opts.out, &ctx)));
         let inputs = discover(&opts.input, &opts.out);
-        let loaded = loading.map(|handle| {
-            handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        });
+        let loaded = loading.map(joined);
         (inputs, loaded)
     });
     let inputs = inputs?;
@@ -611,12 +607,21 @@ pub fn run(
                 match carried {
                     Ok(spans) => {
                         tracing::debug!(file = %row.path, status = row.status.as_str(), "document");
-                        entries.push(&state::entry(
-                            &row,
-                            stamp,
-                            spans,
-                            entry.unconsumed.clone(),
-                        ))?;
+                        // Kept in place with the same stamp: its entry is the previous one, byte for byte.
+                        let same = kept_at.is_some() && stamp == entry.stamp;
+                        match prior
+                            .as_ref()
+                            .and_then(|p| p.encoded(entry))
+                            .filter(|_| same)
+                        {
+                            Some(bytes) => entries.push_encoded(bytes)?,
+                            None => entries.push(&state::entry(
+                                &row,
+                                stamp,
+                                spans,
+                                entry.unconsumed.clone(),
+                            ))?,
+                        }
                         rows.push_encoded(&row_json)?;
                         totals.add(&row);
                         if kept_at.is_some() {
@@ -667,66 +672,62 @@ pub fn run(
             rows: totals.inputs,
         });
     }
-    let mut described = Described::default();
     // Reports are derived from the records and the mappings: when neither changed, the previous ones stand.
     let reports_stand = match &prior {
         Some(prior) if writer.keeps_previous() => prior.reusable_reports(),
         _ => None,
     };
     let manifest_path = opts.out.join("manifest.json");
-    let (records, manifest, reports) = std::thread::scope(|scope| {
-        // Syncing the records to disk (tens of milliseconds for a large corpus) overlaps the audit and reports.
+    let manifest_head = totals.head();
+    let staged = std::thread::scope(|scope| -> Result<Vec<_>, RunError> {
+        // Each output is finished (copied into place under a temporary name and synced to disk) on its own
+        // thread where it can be: tens of milliseconds each for a large corpus.
+        let manifest = scope.spawn(move || rows.finish_into(&manifest_path, &manifest_head));
         let records = scope.spawn(move || writer.finish());
-        let manifest = rows.finish_into(&manifest_path, &totals.head());
         let reports = match reports_stand {
-            Some(_) => Ok(Vec::new()),
-            None => audit_kept(&mut kept, &mut audit, &mut carrier)
-                .and_then(|()| Ok(crate::report::stage_all(&opts.out, &audit.finish())?)),
+            Some(_) => Vec::new(),
+            None => {
+                audit_kept(&mut kept, &mut audit, &mut carrier)?;
+                crate::report::stage_all(&opts.out, &audit.finish())?
+            }
         };
-        let records = records
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (records, manifest, reports)
-    });
-    let mut staged = Vec::new();
-    match records? {
-        Some(records) => {
-            let stamp = |name: &str| {
-                records
-                    .iter()
-                    .find(|s| s.dest().ends_with(name))
-                    .and_then(|s| s.metadata().ok())
-                    .and_then(|m| Stamp::of(&m))
-            };
-            described.records = stamp("records.jsonl");
-            described.records_csv = stamp("records.csv");
-            staged.extend(records);
-        }
-        None => {
-            described.records = state::stamp_of(&opts.out, "records.jsonl");
-            described.records_csv = state::stamp_of(&opts.out, "records.csv");
-        }
-    }
-    staged.push(manifest?);
-    match reports_stand {
-        Some(reports) => described.reports = reports.to_vec(),
-        None => {
-            for report in reports? {
-                let name = report
-                    .dest()
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned());
-                if let (Some(name), Some(stamp)) =
-                    (name, report.metadata().ok().and_then(|m| Stamp::of(&m)))
-                {
-                    described.reports.push((name, stamp));
-                }
-                staged.push(report);
+        let mut described = Described::default();
+        let mut staged = Vec::new();
+        match joined(records)? {
+            Some(records) => {
+                let stamp = |name: &str| {
+                    records
+                        .iter()
+                        .find(|s| s.dest().ends_with(name))
+                        .and_then(|s| s.metadata().ok())
+                        .and_then(|m| Stamp::of(&m))
+                };
+                described.records = stamp("records.jsonl");
+                described.records_csv = stamp("records.csv");
+                staged.extend(records);
+            }
+            None => {
+                described.records = state::stamp_of(&opts.out, "records.jsonl");
+                described.records_csv = state::stamp_of(&opts.out, "records.csv");
             }
         }
-    }
-    // The state goes last: it describes the files renamed before it.
-    staged.push(entries.finish_into(&opts.out.join(STATE_FILE), &ctx.head(described))?);
+        described.reports = match reports_stand {
+            Some(reports) => reports.to_vec(),
+            None => reports
+                .iter()
+                .filter_map(|report| {
+                    let name = report.dest().file_name()?.to_string_lossy().into_owned();
+                    Some((name, Stamp::of(&report.metadata().ok()?)?))
+                })
+                .collect(),
+        };
+        // The state goes last: it describes the files renamed before it.
+        let state = entries.finish_into(&opts.out.join(STATE_FILE), &ctx.head(described))?;
+        staged.push(joined(manifest)?);
+        staged.extend(reports);
+        staged.push(state);
+        Ok(staged)
+    })?;
     commit_all(&opts.out, staged)?;
     for stale in [SHAREABLE_CSV, state::LEGACY_STATE_FILE] {
         // A shareable copy from an earlier run would no longer match the records; an old build's state is unused.
@@ -835,6 +836,13 @@ fn in_order<T: Send>(
         drop(rx);
         result
     })
+}
+
+/// A scoped thread's result; its panic, if it panicked, carries on in the caller.
+fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 fn ms(since: Instant) -> u64 {

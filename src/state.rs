@@ -91,6 +91,9 @@ pub struct Entry {
     /// Source fields no rule consumed (keys and content digests), carried forward with the record so the drift
     /// audit of an incremental run sees skipped documents too. The file is as private as records.jsonl.
     pub unconsumed: Unconsumed,
+    /// Where the entry's own bytes lay in the state it was read from (not stored).
+    #[serde(skip)]
+    pub encoded: std::ops::Range<usize>,
 }
 
 /// A document's unconsumed source keys as the state stores them: postcard-encoded, decoded only when the audit
@@ -241,6 +244,8 @@ pub struct Prior {
     mappings_unchanged: bool,
     /// The ids of the mappings whose fingerprint is the same in the previous state and in this run.
     unchanged_mappings: std::collections::BTreeSet<String>,
+    /// The state file as read: what [`Entry::encoded`] ranges point into.
+    bytes: Vec<u8>,
     reports: Vec<(String, Stamp)>,
     reports_intact: bool,
 }
@@ -257,7 +262,7 @@ impl Prior {
             Err(e) => return Err(format!("cannot read {}: {}", path.display(), e.kind())),
         };
         // The head first: an older format must say so, not fail to parse as this one.
-        let (head, _): (Head, _) = postcard::take_from_bytes(&bytes)
+        let (head, rest): (Head, _) = postcard::take_from_bytes(&bytes)
             .map_err(|e| format!("cannot parse {}: {e}", path.display()))?;
         if head.format != STATE_FORMAT {
             return Err(format!(
@@ -280,29 +285,44 @@ impl Prior {
         if stamp_of(out, "records.csv") != head.records_csv {
             return Err("records.csv is not the one the previous state describes".into());
         }
-        let state: State = postcard::from_bytes(&bytes)
-            .map_err(|e| format!("cannot parse {}: {e}", path.display()))?;
-        let reports_intact = !state.head.reports.is_empty()
-            && state
-                .head
+        // The entries one by one, each with where its bytes lie: an entry a run leaves as it was is written back
+        // as those bytes.
+        let damaged = |e: postcard::Error| format!("cannot parse {}: {e}", path.display());
+        let (count, mut rest): (usize, _) = postcard::take_from_bytes(rest).map_err(damaged)?;
+        let mut entries = Vec::with_capacity(count.min(bytes.len()));
+        for _ in 0..count {
+            let start = bytes.len() - rest.len();
+            let (mut entry, after): (Entry, _) =
+                postcard::take_from_bytes(rest).map_err(damaged)?;
+            entry.encoded = start..bytes.len() - after.len();
+            entries.push(entry);
+            rest = after;
+        }
+        if !rest.is_empty() {
+            return Err(format!(
+                "cannot parse {}: bytes after the last entry",
+                path.display()
+            ));
+        }
+        let reports_intact = !head.reports.is_empty()
+            && head
                 .reports
                 .iter()
                 .all(|(name, stamp)| stamp_of(out, name) == Some(*stamp));
-        let mut entries = state.files;
         if !entries.is_sorted_by(|a, b| key(a) <= key(b)) {
             entries.sort_by(|a, b| key(a).cmp(&key(b)));
         }
-        let unchanged_mappings = state
-            .head
+        let unchanged_mappings = head
             .mappings
             .iter()
             .filter(|(id, fp)| ctx.mappings.get(*id) == Some(fp))
             .map(|(id, _)| id.clone())
             .collect();
         Ok(Prior {
-            mappings_unchanged: state.head.mappings == ctx.mappings,
+            mappings_unchanged: head.mappings == ctx.mappings,
             unchanged_mappings,
-            reports: state.head.reports,
+            bytes,
+            reports: head.reports,
             reports_intact,
             entries,
         })
@@ -313,6 +333,13 @@ impl Prior {
     /// files are those the state describes.
     pub fn reusable_reports(&self) -> Option<&[(String, Stamp)]> {
         (self.mappings_unchanged && self.reports_intact).then_some(&self.reports)
+    }
+
+    /// The bytes `entry` (one of this state's) was read from: written back as they are when nothing in it changed.
+    pub fn encoded(&self, entry: &Entry) -> Option<&[u8]> {
+        self.bytes
+            .get(entry.encoded.clone())
+            .filter(|b| !b.is_empty())
     }
 
     /// The previous entry of an input, when its outcome could still stand if its content is unchanged.
@@ -364,6 +391,7 @@ pub fn entry(
         record: spans.map(|s| s.jsonl),
         csv: spans.map(|s| s.csv),
         unconsumed,
+        encoded: 0..0,
     }
 }
 
@@ -459,6 +487,13 @@ impl StateWriter {
         self.buf.clear();
         postcard::to_io(entry, &mut self.buf).map_err(|e| self.spill.error(encoding(e)))?;
         self.spill.write_all(&self.buf)?;
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Appends one entry as the bytes a previous state held for it ([`Prior::encoded`]).
+    pub fn push_encoded(&mut self, entry: &[u8]) -> Result<(), WriteError> {
+        self.spill.write_all(entry)?;
         self.count += 1;
         Ok(())
     }

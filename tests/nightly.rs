@@ -676,10 +676,15 @@ fn an_incremental_run_writes_what_a_full_run_writes_and_an_unchanged_one_rewrite
         "report.xlsx",
     ];
     let before: Vec<_> = outputs.iter().map(|f| mtime(&out.join(f))).collect();
+    let state = read(&out.join(".harmonise-state"));
     std::thread::sleep(Duration::from_millis(20));
     assert_eq!(code(&run_with(&input, &out, &mappings, &["--quiet"])), 0);
     let after: Vec<_> = outputs.iter().map(|f| mtime(&out.join(f))).collect();
     assert_eq!(before, after, "an unchanged run rewrote an output");
+    assert!(
+        read(&out.join(".harmonise-state")) == state,
+        "nothing changed, so the state says what it said"
+    );
     assert!(statuses(&out).values().all(|s| s == "skipped_unchanged"));
     assert!(read(&out.join("records.jsonl")) == read(&full.join("records.jsonl")));
 
