@@ -15,6 +15,10 @@
 //!
 //! Prints one line: `floor: <docs> documents, <items> items, <seconds> s` (items: cells + field values + events).
 
+// The same allocator as harmonise (src/main.rs), so the floor measures the parsers, not the allocators.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 use std::time::Instant;

@@ -732,10 +732,11 @@ impl Nested {
     }
 
     fn indent<W: ?Sized + Write>(&self, w: &mut W) -> std::io::Result<()> {
-        for _ in 0..self.depth {
-            w.write_all(b"  ")?;
+        const SPACES: &[u8] = &[b' '; 32];
+        match SPACES.get(..self.depth * 2) {
+            Some(spaces) => w.write_all(spaces),
+            None => (0..self.depth).try_for_each(|_| w.write_all(b"  ")),
         }
-        Ok(())
     }
 
     fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {

@@ -336,12 +336,26 @@ impl Inputs {
     }
 
     fn sort(&mut self) {
-        let mut items = std::mem::take(&mut self.items);
-        // Unstable: no two inputs have the same (rel, hex), and it needs no buffer of half the inputs.
-        items.sort_unstable_by(|a, b| self.key(a).cmp(&self.key(b)));
-        items.shrink_to_fit();
+        let items = std::mem::take(&mut self.items);
+        // Sorted by keys computed once (not at each comparison), then the slots taken in that order. Unstable: no
+        // two inputs have the same (rel, hex).
+        let mut order: Vec<(&[u8], Option<&str>, usize)> = items
+            .iter()
+            .enumerate()
+            .map(|(i, slot)| {
+                let (rel, hex) = self.key(slot);
+                (rel, hex, i)
+            })
+            .collect();
+        order.sort_unstable();
+        let order: Vec<usize> = order.into_iter().map(|(_, _, i)| i).collect();
+        let mut slots: Vec<Option<Slot>> = items.into_iter().map(Some).collect();
+        let sorted = order
+            .into_iter()
+            .filter_map(|i| slots.get_mut(i)?.take())
+            .collect();
         self.text.shrink_to_fit();
-        self.items = items;
+        self.items = sorted;
     }
 }
 
