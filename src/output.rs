@@ -16,6 +16,10 @@ use crate::manifest::Manifest;
 use crate::record::{FieldOutcome, FieldStatus, Record};
 use crate::template::{Shareable, Template};
 
+/// Bytes gathered before each write to an output: outputs run to tens of megabytes (the manifest and state hold
+/// a few hundred bytes a document), and std's 8 KiB meant thousands of `write` calls, a fifth of an unchanged run.
+const WRITE_BUFFER: usize = 256 << 10;
+
 /// Prefix of every temporary file harmonise writes in an output folder.
 pub const TEMP_PREFIX: &str = ".harmonise-tmp-";
 
@@ -66,7 +70,7 @@ impl AtomicFile {
             .tempfile_in(dir)
             .map_err(ctx("creating a temporary file in", dir))?;
         Ok(AtomicFile {
-            temp: BufWriter::new(temp),
+            temp: BufWriter::with_capacity(WRITE_BUFFER, temp),
             dest: dest.to_path_buf(),
         })
     }
@@ -612,7 +616,7 @@ impl Spill {
             .tempfile_in(dir)
             .map_err(ctx("creating a temporary file in", dir))?;
         Ok(Spill {
-            temp: BufWriter::new(temp),
+            temp: BufWriter::with_capacity(WRITE_BUFFER, temp),
             dir: dir.to_path_buf(),
         })
     }
