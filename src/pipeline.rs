@@ -735,11 +735,16 @@ pub fn run(
                 })
                 .collect(),
         };
-        // The state goes last: it describes the files renamed before it.
-        let state = entries.finish_into(&opts.out.join(STATE_FILE), &ctx.head(described))?;
+        // The state goes last: it describes the files renamed before it. A run that changed nothing would write
+        // the very same state: the previous file stays.
+        let head = ctx.head(described);
+        let state = match &prior {
+            Some(prior) if entries.repeats(prior, &head) => None,
+            _ => Some(entries.finish_into(&opts.out.join(STATE_FILE), &head)?),
+        };
         staged.push(joined(manifest)?);
         staged.extend(reports);
-        staged.push(state);
+        staged.extend(state);
         Ok(staged)
     })?;
     commit_all(&opts.out, staged)?;

@@ -246,7 +246,7 @@ pub struct Prior {
     unchanged_mappings: std::collections::BTreeSet<String>,
     /// The state file as read: what [`Entry::encoded`] ranges point into.
     bytes: Vec<u8>,
-    reports: Vec<(String, Stamp)>,
+    head: Head,
     reports_intact: bool,
 }
 
@@ -322,7 +322,7 @@ impl Prior {
             mappings_unchanged: head.mappings == ctx.mappings,
             unchanged_mappings,
             bytes,
-            reports: head.reports,
+            head,
             reports_intact,
             entries,
         })
@@ -332,7 +332,7 @@ impl Prior {
     /// (a mapping added or changed changes the coverage tables even with no document of its form) and the report
     /// files are those the state describes.
     pub fn reusable_reports(&self) -> Option<&[(String, Stamp)]> {
-        (self.mappings_unchanged && self.reports_intact).then_some(&self.reports)
+        (self.mappings_unchanged && self.reports_intact).then_some(&self.head.reports)
     }
 
     /// The bytes `entry` (one of this state's) was read from: written back as they are when nothing in it changed.
@@ -470,6 +470,8 @@ pub struct StateWriter {
     spill: Spill,
     count: usize,
     buf: Vec<u8>,
+    /// True while every entry came as a previous state's bytes ([`StateWriter::push_encoded`]).
+    all_encoded: bool,
 }
 
 impl StateWriter {
@@ -479,11 +481,13 @@ impl StateWriter {
             spill: Spill::create(out)?,
             count: 0,
             buf: Vec::new(),
+            all_encoded: true,
         })
     }
 
     /// Appends one entry.
     pub fn push(&mut self, entry: &Entry) -> Result<(), WriteError> {
+        self.all_encoded = false;
         self.buf.clear();
         postcard::to_io(entry, &mut self.buf).map_err(|e| self.spill.error(encoding(e)))?;
         self.spill.write_all(&self.buf)?;
@@ -496,6 +500,12 @@ impl StateWriter {
         self.spill.write_all(entry)?;
         self.count += 1;
         Ok(())
+    }
+
+    /// True when the state written would be `prior`'s byte for byte: the same head, and every one of its entries
+    /// (taken in input order, which is the state's) written back as it was. The file can then stay as it is.
+    pub fn repeats(&self, prior: &Prior, head: &Head) -> bool {
+        self.all_encoded && self.count == prior.entries.len() && *head == prior.head
     }
 
     /// Writes `dest`: `head`, then the entries; staged for [`crate::output::commit_all`].

@@ -674,6 +674,7 @@ fn an_incremental_run_writes_what_a_full_run_writes_and_an_unchanged_one_rewrite
         "report.json",
         "report.html",
         "report.xlsx",
+        ".harmonise-state",
     ];
     let before: Vec<_> = outputs.iter().map(|f| mtime(&out.join(f))).collect();
     let state = read(&out.join(".harmonise-state"));
