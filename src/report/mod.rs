@@ -18,7 +18,7 @@ use crate::output::{AtomicFile, Staged, WriteError, commit_all};
 use crate::record::Record;
 
 /// One report format.
-pub trait ReportWriter {
+pub trait ReportWriter: Sync {
     /// The file it writes in the output folder, e.g. `report.json`.
     fn file_name(&self) -> &'static str;
     /// Renders the report.
@@ -40,17 +40,28 @@ pub fn write_all(out: &Path, report: &AuditReport) -> Result<(), WriteError> {
 }
 
 /// Writes every report into `out` under temporary names, to be renamed into place with a run's other outputs.
+/// Each renders on its own thread: they follow the parallel part of a run, so a serial render (the workbook
+/// takes longest) would leave the other cores idle.
 pub fn stage_all(out: &Path, report: &AuditReport) -> Result<Vec<Staged>, WriteError> {
-    writers()
-        .iter()
-        .map(|w| {
-            let path = out.join(w.file_name());
-            let mut file = AtomicFile::create(&path)?;
-            w.write(report, file.writer())
-                .map_err(|e| WriteError::new("writing", &path, e))?;
-            file.finish()
-        })
-        .collect()
+    let writers = writers();
+    std::thread::scope(|scope| {
+        let rendering: Vec<_> = writers
+            .iter()
+            .map(|w| {
+                scope.spawn(move || {
+                    let path = out.join(w.file_name());
+                    let mut file = AtomicFile::create(&path)?;
+                    w.write(report, file.writer())
+                        .map_err(|e| WriteError::new("writing", &path, e))?;
+                    file.finish()
+                })
+            })
+            .collect();
+        rendering
+            .into_iter()
+            .map(|r| r.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    })
 }
 
 /// Why `harmonise report` could not rebuild the reports.
