@@ -59,7 +59,10 @@ pub fn stage_all(out: &Path, report: &AuditReport) -> Result<Vec<Staged>, WriteE
             .collect();
         rendering
             .into_iter()
-            .map(|r| r.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .map(|r| {
+                r.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
             .collect()
     })
 }
