@@ -522,3 +522,107 @@ impl StateWriter {
 fn encoding(e: postcard::Error) -> std::io::Error {
     std::io::Error::other(format!("encoding the state: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::commit_all;
+
+    fn entry(path: &str, offset: u64) -> Entry {
+        Entry {
+            path: path.into(),
+            path_bytes_hex: None,
+            stamp: Some(Stamp {
+                size: 10,
+                mtime_s: 1,
+                mtime_ns: 2,
+            }),
+            blake3: Some("ab".into()),
+            format: Some("xlsx".into()),
+            mapping: Some("951-northmoor".into()),
+            status: DocStatus::Ok,
+            reason: None,
+            record: Some(RecordSpan { offset, len: 5 }),
+            csv: Some(RecordSpan { offset, len: 3 }),
+            unconsumed: Unconsumed::encode(&[SourceKey {
+                key: format!("{path}!B2"),
+                digest: 7,
+            }]),
+            encoded: 0..0,
+        }
+    }
+
+    #[test]
+    fn a_streamed_state_reads_back_entry_by_entry_and_writes_back_byte_for_byte() {
+        let set = MappingSet::load(Path::new("mappings")).unwrap();
+        let ctx = Context::new(&set, &Limits::default());
+        let dir = tempfile::tempdir().unwrap();
+        let entries = vec![entry("a.xlsx", 0), entry("b.xlsx", 6)];
+        let head = ctx.head(Described::default());
+        let mut writer = StateWriter::create(dir.path()).unwrap();
+        for e in &entries {
+            writer.push(e).unwrap();
+        }
+        let path = dir.path().join(STATE_FILE);
+        commit_all(dir.path(), vec![writer.finish_into(&path, &head).unwrap()]).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+
+        // The file is the postcard encoding of `State`, as documented.
+        let whole: State = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(whole.head, head);
+        assert_eq!(whole.files, entries);
+
+        let prior = Prior::load(dir.path(), &ctx).unwrap();
+        let b = prior.candidate("b.xlsx", None).unwrap();
+        assert_eq!(b.record, entries[1].record);
+        assert_eq!(
+            b.unconsumed.decode().unwrap(),
+            vec![SourceKey {
+                key: "b.xlsx!B2".into(),
+                digest: 7
+            }]
+        );
+
+        // Every entry written back as the bytes it was read from: the same file, which `repeats` knows.
+        let mut again = StateWriter::create(dir.path()).unwrap();
+        for p in ["a.xlsx", "b.xlsx"] {
+            let e = prior.candidate(p, None).unwrap();
+            again.push_encoded(prior.encoded(e).unwrap()).unwrap();
+        }
+        assert!(again.repeats(&prior, &head));
+        let copy = dir.path().join("copy");
+        commit_all(dir.path(), vec![again.finish_into(&copy, &head).unwrap()]).unwrap();
+        assert_eq!(std::fs::read(&copy).unwrap(), bytes);
+
+        // One entry encoded afresh, or another head: not a repeat.
+        let mut changed = StateWriter::create(dir.path()).unwrap();
+        changed.push(&entries[0]).unwrap();
+        changed
+            .push_encoded(
+                prior
+                    .encoded(prior.candidate("b.xlsx", None).unwrap())
+                    .unwrap(),
+            )
+            .unwrap();
+        assert!(!changed.repeats(&prior, &head));
+        let other = ctx.head(Described {
+            records: Some(Stamp {
+                size: 1,
+                mtime_s: 1,
+                mtime_ns: 1,
+            }),
+            ..Described::default()
+        });
+        assert!(!again_repeats(&prior, &other));
+    }
+
+    /// A writer that wrote every entry back as it was, judged against `head`.
+    fn again_repeats(prior: &Prior, head: &Head) -> bool {
+        let dir = tempfile::tempdir().unwrap();
+        let mut writer = StateWriter::create(dir.path()).unwrap();
+        for e in &prior.entries {
+            writer.push_encoded(prior.encoded(e).unwrap()).unwrap();
+        }
+        writer.repeats(prior, head)
+    }
+}
