@@ -23,8 +23,8 @@ use crate::harmonise::{harmonise, identify};
 use crate::manifest::{DocStatus, ManifestRow, Totals};
 use crate::mapping::MappingSet;
 use crate::output::{
-    ArrayStream, Encoded, Encoder, LockError, OutputLock, RecordWriter, SHAREABLE_CSV, WriteError,
-    clean_stale_temps, commit_all, create_out_dir,
+    ArrayStream, Encoded, Encoder, LockError, OutputLock, RecordWriter, SHAREABLE_CSV, Staged,
+    WriteError, clean_stale_temps, commit_all, create_out_dir,
 };
 use crate::read::{self, Limits};
 use crate::record::Record;
@@ -524,8 +524,6 @@ pub fn run(
     if let Some(why) = &full_run {
         tracing::info!(reason = %why, "full run");
     }
-    let mut carrier = Carrier::open(&opts.out);
-    let mut csv_carrier = Carrier::open_file(&opts.out.join("records.csv"));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
         .build()
@@ -536,19 +534,7 @@ pub fn run(
         .map(|iso| WorkerPool::new(iso, opts, pool.current_num_threads()));
     progress.start(inputs.len() as u64);
     let encoder = Encoder::new(&set.template, opts.shareable);
-    let mut writer = match &prior {
-        Some(_) if !opts.shareable => RecordWriter::resume(&opts.out, &set.template)?,
-        _ => RecordWriter::create(&opts.out, &set.template, opts.shareable)?,
-    };
-    // Manifest rows and state entries stream to temporary files: memory stays flat whatever the corpus size.
-    let mut rows = ArrayStream::create(&opts.out)?;
-    let mut totals = Totals::default();
-    let mut entries = StateWriter::create(&opts.out)?;
-    let mut audit = crate::audit::Audit::new(set);
-    // Records kept in place (see `RecordWriter::keep`) are audited only when something turns out to have changed:
-    // if nothing did, the previous reports stand. They are the first documents, so auditing them late keeps the
-    // input order the audit's examples follow.
-    let mut kept: Vec<&Entry> = Vec::new();
+    let mut sink = Sink::new(set, opts, prior.as_ref(), &encoder)?;
     let process_one = |input: &Input| {
         let known = prior
             .as_ref()
@@ -576,177 +562,22 @@ pub fn run(
             }
         }
     };
-    in_order(&pool, &inputs, process_one, |input, ready| {
-        let fresh = match ready {
-            Ready::Done(fresh) => Some(fresh),
-            Ready::Unchanged {
-                stamp,
-                entry,
-                row,
-                row_json,
-            } => {
-                let row_json =
-                    row_json.map_err(|e| WriteError::new("encoding a row for", &opts.out, e))?;
-                // In place in the previous records: nothing to read or write.
-                let kept_at = entry.spans().and_then(|old| writer.keep(old));
-                let carried = match kept_at {
-                    Some(spans) => Ok(Some(spans)),
-                    None => {
-                        audit_kept(&mut kept, &mut audit, &mut carrier)?;
-                        let bytes = carry(entry, &mut carrier, &mut csv_carrier, &encoder)
-                            .and_then(|bytes| {
-                                // The audit reads the carried line through a borrowed view: no `Record` is built.
-                                if let Some(b) = &bytes {
-                                    audit_line(
-                                        &mut audit,
-                                        &b.jsonl,
-                                        &entry.path,
-                                        &entry.unconsumed,
-                                        &carrier,
-                                    )?;
-                                }
-                                Ok(bytes)
-                            });
-                        match bytes {
-                            Ok(Some(b)) => Ok(Some(writer.append(
-                                &b.jsonl,
-                                &b.csv,
-                                b.shareable.as_deref(),
-                            )?)),
-                            Ok(None) => Ok(None),
-                            Err(why) => Err(why),
-                        }
-                    }
-                };
-                match carried {
-                    Ok(spans) => {
-                        tracing::debug!(file = %row.path, status = row.status.as_str(), "document");
-                        // Kept in place with the same stamp: its entry is the previous one, byte for byte.
-                        let same = kept_at.is_some() && stamp == entry.stamp;
-                        match prior
-                            .as_ref()
-                            .and_then(|p| p.encoded(entry))
-                            .filter(|_| same)
-                        {
-                            Some(bytes) => entries.push_encoded(bytes)?,
-                            None => entries.push(&state::entry(
-                                &row,
-                                stamp,
-                                spans,
-                                entry.unconsumed.clone(),
-                            ))?,
-                        }
-                        rows.push_encoded(&row_json)?;
-                        totals.add(&row);
-                        if kept_at.is_some() {
-                            kept.push(entry);
-                        }
-                        None
-                    }
-                    Err(why) => {
-                        tracing::warn!(file = %input.rel, reason = %why, "cannot carry the record forward; processing again");
-                        Some(Fresh::new(process(input, set, opts), &encoder))
-                    }
-                }
-            }
-        };
-        let Some(Fresh {
-            outcome,
-            encoded,
-            unconsumed,
+    in_order(&pool, &inputs, process_one, |input, ready| match ready {
+        Ready::Done(fresh) => sink.fresh(fresh),
+        Ready::Unchanged {
+            stamp,
+            entry,
+            row,
             row_json,
-        }) = fresh
-        else {
-            return Ok(());
-        };
-        tracing::debug!(file = %outcome.row.path, status = outcome.row.status.as_str(), "document");
-        let (row, stamp, spans) = match (outcome.record, encoded) {
-            (Some(record), Some(encoded)) => {
-                let encoded =
-                    encoded.map_err(|e| WriteError::new("encoding a record for", &opts.out, e))?;
-                audit_kept(&mut kept, &mut audit, &mut carrier)?;
-                audit.add(&record);
-                let spans =
-                    writer.append(&encoded.jsonl, &encoded.csv, encoded.shareable.as_deref())?;
-                (outcome.row, outcome.stamp, Some(spans))
+        } => {
+            if !sink.unchanged(stamp, entry, row, row_json)? {
+                sink.fresh(Fresh::new(process(input, set, opts), &encoder))?;
             }
-            _ => (outcome.row, outcome.stamp, None),
-        };
-        entries.push(&state::entry(&row, stamp, spans, unconsumed))?;
-        rows.push_encoded(
-            &row_json.map_err(|e| WriteError::new("encoding a row for", &opts.out, e))?,
-        )?;
-        totals.add(&row);
-        Ok(())
+            Ok(())
+        }
     })?;
     drop(workers);
-    if totals.inputs != inputs.len() {
-        return Err(RunError::Accounting {
-            inputs: inputs.len(),
-            rows: totals.inputs,
-        });
-    }
-    // Reports are derived from the records and the mappings: when neither changed, the previous ones stand.
-    let reports_stand = match &prior {
-        Some(prior) if writer.keeps_previous() => prior.reusable_reports(),
-        _ => None,
-    };
-    let manifest_path = opts.out.join("manifest.json");
-    let manifest_head = totals.head();
-    let staged = std::thread::scope(|scope| -> Result<Vec<_>, RunError> {
-        // Each output is finished (copied into place under a temporary name and synced to disk) on its own
-        // thread where it can be: tens of milliseconds each for a large corpus.
-        let manifest = scope.spawn(move || rows.finish_into(&manifest_path, &manifest_head));
-        let records = scope.spawn(move || writer.finish());
-        let reports = match reports_stand {
-            Some(_) => Vec::new(),
-            None => {
-                audit_kept(&mut kept, &mut audit, &mut carrier)?;
-                crate::report::stage_all(&opts.out, &audit.finish())?
-            }
-        };
-        let mut described = Described::default();
-        let mut staged = Vec::new();
-        match joined(records)? {
-            Some(records) => {
-                let stamp = |name: &str| {
-                    records
-                        .iter()
-                        .find(|s| s.dest().ends_with(name))
-                        .and_then(|s| s.metadata().ok())
-                        .and_then(|m| Stamp::of(&m))
-                };
-                described.records = stamp("records.jsonl");
-                described.records_csv = stamp("records.csv");
-                staged.extend(records);
-            }
-            None => {
-                described.records = state::stamp_of(&opts.out, "records.jsonl");
-                described.records_csv = state::stamp_of(&opts.out, "records.csv");
-            }
-        }
-        described.reports = match reports_stand {
-            Some(reports) => reports.to_vec(),
-            None => reports
-                .iter()
-                .filter_map(|report| {
-                    let name = report.dest().file_name()?.to_string_lossy().into_owned();
-                    Some((name, Stamp::of(&report.metadata().ok()?)?))
-                })
-                .collect(),
-        };
-        // The state goes last: it describes the files renamed before it. A run that changed nothing would write
-        // the very same state: the previous file stays.
-        let head = ctx.head(described);
-        let state = match &prior {
-            Some(prior) if entries.repeats(prior, &head) => None,
-            _ => Some(entries.finish_into(&opts.out.join(STATE_FILE), &head)?),
-        };
-        staged.push(joined(manifest)?);
-        staged.extend(reports);
-        staged.extend(state);
-        Ok(staged)
-    })?;
+    let (staged, totals) = sink.finish(&ctx, inputs.len())?;
     commit_all(&opts.out, staged)?;
     for stale in [SHAREABLE_CSV, state::LEGACY_STATE_FILE] {
         // A shareable copy from an earlier run would no longer match the records; an old build's state is unused.
@@ -868,6 +699,264 @@ fn ms(since: Instant) -> u64 {
     u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 
+/// Where a run's outcomes go, in input order, on the writer thread: the record files, the manifest rows, the state
+/// entries, the totals and the audit.
+struct Sink<'p> {
+    out: &'p Path,
+    prior: Option<&'p Prior>,
+    encoder: &'p Encoder,
+    writer: RecordWriter,
+    // Manifest rows and state entries stream to temporary files: memory stays flat whatever the corpus size.
+    rows: ArrayStream,
+    entries: StateWriter,
+    totals: Totals,
+    audit: crate::audit::Audit<'p>,
+    /// Records kept in place (see `RecordWriter::keep`), audited only when something turns out to have changed:
+    /// if nothing did, the previous reports stand. They are the first documents, so auditing them late keeps the
+    /// input order the audit's examples follow.
+    kept: Vec<&'p Entry>,
+    /// The previous `records.jsonl` and `records.csv`, for records carried forward once something changed.
+    carrier: Carrier,
+    csv_carrier: Carrier,
+}
+
+impl<'p> Sink<'p> {
+    fn new(
+        set: &'p MappingSet,
+        opts: &'p RunOptions,
+        prior: Option<&'p Prior>,
+        encoder: &'p Encoder,
+    ) -> Result<Sink<'p>, RunError> {
+        let writer = match prior {
+            Some(_) if !opts.shareable => RecordWriter::resume(&opts.out, &set.template)?,
+            _ => RecordWriter::create(&opts.out, &set.template, opts.shareable)?,
+        };
+        Ok(Sink {
+            out: &opts.out,
+            prior,
+            encoder,
+            writer,
+            rows: ArrayStream::create(&opts.out)?,
+            entries: StateWriter::create(&opts.out)?,
+            totals: Totals::default(),
+            audit: crate::audit::Audit::new(set),
+            kept: Vec::new(),
+            carrier: Carrier::open(&opts.out),
+            csv_carrier: Carrier::open_file(&opts.out.join("records.csv")),
+        })
+    }
+
+    /// A document processed now.
+    fn fresh(&mut self, fresh: Fresh) -> Result<(), RunError> {
+        let Fresh {
+            outcome,
+            encoded,
+            unconsumed,
+            row_json,
+        } = fresh;
+        tracing::debug!(file = %outcome.row.path, status = outcome.row.status.as_str(), "document");
+        let spans = match (&outcome.record, encoded) {
+            (Some(record), Some(encoded)) => {
+                let encoded =
+                    encoded.map_err(|e| WriteError::new("encoding a record for", self.out, e))?;
+                self.audit_kept()?;
+                self.audit.add(record);
+                Some(self.writer.append(
+                    &encoded.jsonl,
+                    &encoded.csv,
+                    encoded.shareable.as_deref(),
+                )?)
+            }
+            _ => None,
+        };
+        let row = outcome.row;
+        self.entries
+            .push(&state::entry(&row, outcome.stamp, spans, unconsumed))?;
+        self.rows.push_encoded(
+            &row_json.map_err(|e| WriteError::new("encoding a row for", self.out, e))?,
+        )?;
+        self.totals.add(&row);
+        Ok(())
+    }
+
+    /// A document unchanged since the previous run: its record kept in place, or carried forward as its previous
+    /// bytes. `false` when those cannot be read back: the caller processes it again.
+    fn unchanged(
+        &mut self,
+        stamp: Option<Stamp>,
+        entry: &'p Entry,
+        row: ManifestRow,
+        row_json: std::io::Result<Vec<u8>>,
+    ) -> Result<bool, RunError> {
+        let row_json = row_json.map_err(|e| WriteError::new("encoding a row for", self.out, e))?;
+        // In place in the previous records: nothing to read or write.
+        let kept_at = entry.spans().and_then(|old| self.writer.keep(old));
+        let spans = match kept_at {
+            Some(spans) => Some(spans),
+            None => {
+                self.audit_kept()?;
+                match self.carried_bytes(entry) {
+                    Ok(Some(b)) => Some(self.writer.append(
+                        &b.jsonl,
+                        &b.csv,
+                        b.shareable.as_deref(),
+                    )?),
+                    Ok(None) => None,
+                    Err(why) => {
+                        tracing::warn!(file = %entry.path, reason = %why, "cannot carry the record forward; processing again");
+                        return Ok(false);
+                    }
+                }
+            }
+        };
+        tracing::debug!(file = %row.path, status = row.status.as_str(), "document");
+        // Kept in place with the same stamp: its entry is the previous one, byte for byte.
+        let same = kept_at.is_some() && stamp == entry.stamp;
+        match self.prior.and_then(|p| p.encoded(entry)).filter(|_| same) {
+            Some(bytes) => self.entries.push_encoded(bytes)?,
+            None => {
+                self.entries
+                    .push(&state::entry(&row, stamp, spans, entry.unconsumed.clone()))?
+            }
+        }
+        self.rows.push_encoded(&row_json)?;
+        self.totals.add(&row);
+        if kept_at.is_some() {
+            self.kept.push(entry);
+        }
+        Ok(true)
+    }
+
+    /// An unchanged document's previous bytes, folded into the audit through a borrowed view (no `Record` is
+    /// built). `Err` says why they cannot be carried.
+    fn carried_bytes(&mut self, entry: &Entry) -> Result<Option<Encoded>, String> {
+        let bytes = carry(
+            entry,
+            &mut self.carrier,
+            &mut self.csv_carrier,
+            self.encoder,
+        )?;
+        if let Some(b) = &bytes {
+            audit_line(
+                &mut self.audit,
+                &b.jsonl,
+                &entry.path,
+                &entry.unconsumed,
+                &self.carrier,
+            )?;
+        }
+        Ok(bytes)
+    }
+
+    /// Audits the records kept in place so far, in input order, reading each back from the previous
+    /// `records.jsonl`.
+    fn audit_kept(&mut self) -> Result<(), RunError> {
+        for entry in self.kept.drain(..) {
+            let Some(span) = entry.record else { continue };
+            self.carrier
+                .bytes(span)
+                .and_then(|line| {
+                    audit_line(
+                        &mut self.audit,
+                        &line,
+                        &entry.path,
+                        &entry.unconsumed,
+                        &self.carrier,
+                    )
+                })
+                .map_err(|reason| RunError::Kept { reason })?;
+        }
+        Ok(())
+    }
+
+    /// Finishes every output under a temporary name, in commit order (the state last, or not at all when it
+    /// would be the previous one byte for byte), after checking that every one of `inputs` has its row.
+    fn finish(
+        mut self,
+        ctx: &state::Context,
+        inputs: usize,
+    ) -> Result<(Vec<Staged>, Totals), RunError> {
+        if self.totals.inputs != inputs {
+            return Err(RunError::Accounting {
+                inputs,
+                rows: self.totals.inputs,
+            });
+        }
+        let out = self.out;
+        // Reports are derived from the records and the mappings: when neither changed, the previous ones stand.
+        let reports_stand = match self.prior {
+            Some(prior) if self.writer.keeps_previous() => prior.reusable_reports(),
+            _ => None,
+        };
+        if reports_stand.is_none() {
+            self.audit_kept()?;
+        }
+        let Sink {
+            prior,
+            writer,
+            rows,
+            entries,
+            totals,
+            audit,
+            ..
+        } = self;
+        let manifest_path = out.join("manifest.json");
+        let manifest_head = totals.head();
+        let staged = std::thread::scope(|scope| -> Result<Vec<_>, RunError> {
+            // Each output is finished (copied into place under a temporary name and synced to disk) on its own
+            // thread where it can be: tens of milliseconds each for a large corpus.
+            let manifest = scope.spawn(move || rows.finish_into(&manifest_path, &manifest_head));
+            let records = scope.spawn(move || writer.finish());
+            let reports = match reports_stand {
+                Some(_) => Vec::new(),
+                None => crate::report::stage_all(out, &audit.finish())?,
+            };
+            let mut described = Described::default();
+            let mut staged = Vec::new();
+            match joined(records)? {
+                Some(records) => {
+                    let stamp = |name: &str| {
+                        records
+                            .iter()
+                            .find(|s| s.dest().ends_with(name))
+                            .and_then(|s| s.metadata().ok())
+                            .and_then(|m| Stamp::of(&m))
+                    };
+                    described.records = stamp("records.jsonl");
+                    described.records_csv = stamp("records.csv");
+                    staged.extend(records);
+                }
+                None => {
+                    described.records = state::stamp_of(out, "records.jsonl");
+                    described.records_csv = state::stamp_of(out, "records.csv");
+                }
+            }
+            described.reports = match reports_stand {
+                Some(reports) => reports.to_vec(),
+                None => reports
+                    .iter()
+                    .filter_map(|report| {
+                        let name = report.dest().file_name()?.to_string_lossy().into_owned();
+                        Some((name, Stamp::of(&report.metadata().ok()?)?))
+                    })
+                    .collect(),
+            };
+            // The state goes last: it describes the files renamed before it. A run that changed nothing would
+            // write the very same state: the previous file stays.
+            let head = ctx.head(described);
+            let state = match prior {
+                Some(prior) if entries.repeats(prior, &head) => None,
+                _ => Some(entries.finish_into(&out.join(STATE_FILE), &head)?),
+            };
+            staged.push(joined(manifest)?);
+            staged.extend(reports);
+            staged.extend(state);
+            Ok(staged)
+        })?;
+        Ok((staged, totals))
+    }
+}
+
 /// A fresh outcome made ready for the writer on the worker thread: its record's output bytes and its unconsumed
 /// keys as the state stores them, so the writer only appends bytes (and folds the audit).
 struct Fresh {
@@ -963,22 +1052,6 @@ fn audit_line(
     }
     view.unconsumed = &unconsumed;
     audit.add_view(&view);
-    Ok(())
-}
-
-/// Audits the records kept in place so far, in input order, reading each back from the previous `records.jsonl`.
-fn audit_kept(
-    kept: &mut Vec<&Entry>,
-    audit: &mut crate::audit::Audit,
-    carrier: &mut Carrier,
-) -> Result<(), RunError> {
-    for entry in kept.drain(..) {
-        let Some(span) = entry.record else { continue };
-        carrier
-            .bytes(span)
-            .and_then(|line| audit_line(audit, &line, &entry.path, &entry.unconsumed, carrier))
-            .map_err(|reason| RunError::Kept { reason })?;
-    }
     Ok(())
 }
 
