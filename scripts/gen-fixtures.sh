@@ -8,3 +8,4 @@ cargo run --quiet --example gen_xlsx_fixtures
 cargo run --quiet --example gen_xml_fixtures
 cargo run --quiet --example gen_pdf_fixtures
 cargo run --quiet --example gen_docx_fixtures
+cargo run --quiet --example gen_hostile_fixtures
