@@ -108,3 +108,69 @@ fn suggest_reads_pdf_form_fields_by_tooltip_and_name() {
     let out = harmonise(&["check", "--no-tests", dir.path().to_str().unwrap()]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
+
+/// A filled form whose answers sit where the candidate finder looks for labels (under a row of labels, below a
+/// heading, past a spacer column): not one of its values reaches the draft, as an extra's id, a `printed` label,
+/// a label regex or a `contains` phrase.
+#[test]
+fn drafts_never_quote_a_documents_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let form = dir.path().join("filled.xlsx");
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet().set_name("Request").unwrap();
+    let cells: &[(u32, u16, &str)] = &[
+        (0, 0, "Request for EHC needs assessment"),
+        (2, 0, "Surname"),
+        (2, 1, "Forename"),
+        (3, 0, "Osei"),
+        (3, 1, "Sarah"),
+        (5, 0, "Home address"),
+        (6, 0, "114 Mill Lane, Holmby"),
+        (8, 0, "Parent email"),
+        (8, 2, "maya.patel@example.org"),
+        (9, 0, "Maya Patel"),
+        (9, 1, "Leo"),
+        (11, 0, "UPN"),
+        (12, 0, "T981256924224"),
+        (12, 1, "07700 900123"),
+        (14, 0, "Summary of needs"),
+        (
+            15,
+            0,
+            "He finds transitions hard and needs support at school.",
+        ),
+        (15, 1, "Mother"),
+        (17, 0, "☒ Quill Hall Academy"),
+        (17, 1, "RV12 9XY"),
+    ];
+    for &(row, col, text) in cells {
+        sheet.write_string(row, col, text).unwrap();
+    }
+    book.save(&form).unwrap();
+    let out = harmonise(&["suggest", form.to_str().unwrap(), "--la-code", "990"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let draft = String::from_utf8(out.stdout).unwrap().to_lowercase();
+    for value in [
+        "osei",
+        "sarah",
+        "mill",
+        "holmby",
+        "maya",
+        "patel",
+        "leo",
+        "t981256924224",
+        "07700",
+        "transitions",
+        "quill",
+        "rv12",
+    ] {
+        assert!(
+            !draft.contains(value),
+            "the draft quotes {value:?}:\n{draft}"
+        );
+    }
+    assert!(
+        draft.contains("read as answers"),
+        "the draft says what it left out:\n{draft}"
+    );
+}

@@ -9,6 +9,7 @@
 pub mod candidates;
 pub mod eval;
 pub mod matching;
+pub mod printed;
 pub mod write;
 
 use std::collections::BTreeMap;
@@ -96,6 +97,8 @@ pub struct Suggestion {
     pub fields: Vec<Matched>,
     /// Unmatched candidates, in document order.
     pub extras: Vec<Candidate>,
+    /// How many texts were left out because they read as answers, not printed questions ([`printed`]).
+    pub withheld: usize,
     /// Statutory fields left unmatched: (id, level, label).
     pub todo: Vec<(String, Statutory, String)>,
     /// Where the document came from.
@@ -264,14 +267,6 @@ pub fn suggest(
         .filter(|(i, _)| !used.contains(i))
         .map(|(_, c)| c.clone())
         .collect();
-    let todo = template
-        .fields
-        .iter()
-        .filter(|f| f.statutory.is_statutory())
-        .filter(|f| !taken(&fields, &f.id))
-        .map(|f| (f.id.clone(), f.statutory, f.label.clone()))
-        .collect();
-
     let la_name = opts
         .la_name
         .clone()
@@ -302,16 +297,45 @@ pub fn suggest(
     if doc.contains_text(&la_name.to_lowercase()) {
         matcher.push(("contains", la_name.clone()));
     }
-    if matcher.is_empty() {
-        matcher.push(("contains", "TODO: a phrase only this form prints".into()));
-    }
     // The form's own heading (the LA's name, the title) is no question.
-    let form_title =
+    let mut form_title =
         find_title(doc).unwrap_or_else(|| "Request for an EHC needs assessment".into());
     let heading = |c: &Candidate| {
         c.label.eq_ignore_ascii_case(&la_name) || c.label.eq_ignore_ascii_case(&form_title)
     };
-    let extras = extras.into_iter().filter(|c| !heading(c)).collect();
+    let extras: Vec<Candidate> = extras.into_iter().filter(|c| !heading(c)).collect();
+
+    // Nothing that reads as an answer reaches the draft: a match or an extra quoting one is left out (its
+    // statutory field stays a TODO), and so is a found LA name or title that does not read as printed text.
+    let printed = printed::Printed::new(template, synonyms);
+    let quotable = |c: &Candidate| quoted_texts(c).iter().all(|t| printed.allows(t));
+    let before = fields.len() + extras.len();
+    let fields: Vec<(usize, Matched)> = fields
+        .into_iter()
+        .filter(|(_, m)| quotable(&m.candidate))
+        .collect();
+    let extras: Vec<Candidate> = extras.into_iter().filter(|c| quotable(c)).collect();
+    let withheld = before - fields.len() - extras.len();
+    let todo = template
+        .fields
+        .iter()
+        .filter(|f| f.statutory.is_statutory())
+        .filter(|f| !taken(&fields, &f.id))
+        .map(|f| (f.id.clone(), f.statutory, f.label.clone()))
+        .collect();
+    let la_name = if opts.la_name.is_some() || printed.allows(&la_name) {
+        la_name
+    } else {
+        "TODO: the LA's name".into()
+    };
+    if !printed.allows(&form_title) {
+        form_title = "Request for an EHC needs assessment".into();
+    }
+    matcher
+        .retain(|(k, v)| *k != "contains" || printed.allows(v) || opts.la_name.as_ref() == Some(v));
+    if matcher.is_empty() {
+        matcher.push(("contains", "TODO: a phrase only this form prints".into()));
+    }
     Suggestion {
         format,
         la_name,
@@ -330,8 +354,24 @@ pub fn suggest(
         matcher,
         fields: fields.into_iter().map(|(_, m)| m).collect(),
         extras,
+        withheld,
         todo,
         source_name: opts.source_name.clone(),
+    }
+}
+
+/// The texts of a document's content that a draft would quote for this candidate: its label, and a tick's option
+/// texts and a flat-text paragraph's `stop`. Field names, tags and element paths are the form's design: none.
+fn quoted_texts(c: &Candidate) -> Vec<&str> {
+    match &c.at {
+        Where::Label { .. } | Where::Cell(_) | Where::Range(_) => vec![c.label.as_str()],
+        Where::Tick(opts) => std::iter::once(c.label.as_str())
+            .chain(opts.iter().map(|(_, o)| o.as_str()))
+            .collect(),
+        Where::Text { stop, .. } => std::iter::once(c.label.as_str())
+            .chain(stop.as_deref())
+            .collect(),
+        Where::Field(_) | Where::Control(_) | Where::FormField(_) | Where::Path(_) => Vec::new(),
     }
 }
 

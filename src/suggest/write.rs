@@ -156,6 +156,13 @@ pub fn render(s: &Suggestion, template: &Template) -> String {
         out.push('\n');
     }
 
+    if s.withheld > 0 {
+        let _ = writeln!(
+            out,
+            "# {} text(s) of the document read as answers rather than printed questions and were left out: a draft never quotes a document's values. Map what they answer by hand.\n",
+            s.withheld
+        );
+    }
     let mut ids: BTreeSet<String> = BTreeSet::new();
     if !s.extras.is_empty() {
         let _ = writeln!(out, "# --- Questions that match no national field ---\n");
