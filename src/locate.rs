@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use regex::Regex;
 
 use crate::mapping::transform::{NO_WORDS, YES_WORDS};
-use crate::mapping::{CellRef, LabelPattern, Locator, MAX_GROUP_MEMBERS, Take};
+use crate::mapping::{CellRef, JoinPart, LabelPattern, Locator, MAX_GROUP_MEMBERS, Take};
 use crate::read::docx::{CONTROL_PREFIX, FORMFIELD_PREFIX, is_control};
 use crate::read::pdf::XFA_PREFIX;
 use crate::read::{GridPos, RawValue, SourceDoc, TextLine, cell_key};
@@ -127,7 +127,7 @@ impl<'d> DocIndex<'d> {
                 let hits = self.xpath(path);
                 (!hits.is_empty()).then_some(hits)
             }
-            Locator::Join(keys, sep) => self.join(keys, sep).map(|h| vec![h]),
+            Locator::Join(parts, sep) => self.join(parts, sep).map(|h| vec![h]),
             Locator::Control(name) => self.numbered(name, |n| self.control(n)),
             Locator::FormField(name) => {
                 self.numbered(name, |n| self.key(&format!("{FORMFIELD_PREFIX}{n}")))
@@ -358,16 +358,14 @@ impl<'d> DocIndex<'d> {
         }])
     }
 
-    fn join(&self, keys: &[String], sep: &str) -> Option<Hit> {
-        let hits: Vec<Hit> = keys
+    fn join(&self, parts: &[JoinPart], sep: &str) -> Option<Hit> {
+        let hits: Vec<Hit> = parts
             .iter()
-            .filter_map(|k| match CellRef::parse(k) {
-                Ok(c) if !self.doc.sheets.is_empty() => self.cell(&c),
-                // XML: each part is a path (unprefixed names: any namespace); its first match.
-                _ if self.doc.xml.is_some() => XPath::compile(k, &[])
-                    .ok()
-                    .and_then(|p| self.xpath(&p).into_iter().next()),
-                _ => self.key(k),
+            .filter_map(|part| match part {
+                JoinPart::Cell(c) => self.cell(c),
+                JoinPart::Path(p) => self.xpath(p).into_iter().next(),
+                JoinPart::Key(k) if self.doc.sheets.is_empty() => self.key_glob(k),
+                JoinPart::Key(k) => self.key(k),
             })
             .collect();
         if hits.is_empty() {

@@ -309,3 +309,48 @@ fn a_docx_form_is_identified_by_a_content_control() {
         "the control is a real condition"
     );
 }
+
+/// Riverton's mapping with `child.preferred_name` (which it does not map) as a `join` of its two name paths, with a
+/// `[[test]]` expecting the joined name.
+fn riverton_with_join(join: &str, expect: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("mappings/national-template.toml"),
+        dir.path().join("national-template.toml"),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(root().join("mappings/957-riverton.toml")).unwrap();
+    let head = text.split("[[test]]").next().unwrap();
+    let doc = root().join("fixtures/forms/riverton/filled-01.xml");
+    let body = format!(
+        "{head}\n[fields.\"child.preferred_name\"]\njoin = {join}\n\n[[test]]\ndocument = {:?}\nexpect = {{ {expect} }}\n",
+        doc.to_str().unwrap()
+    );
+    std::fs::write(dir.path().join("957-riverton.toml"), body).unwrap();
+    dir
+}
+
+#[test]
+fn a_join_of_prefixed_xml_paths_reads_like_each_path() {
+    let dir = riverton_with_join(
+        r#"["/r:Request/r:Child/c:Name/@forename", "/r:Request/r:Child/c:Name/@surname"]"#,
+        r#""child.preferred_name" = "Amelia Hart""#,
+    );
+    let out = harmonise(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 passed, 0 failed"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn join_parts_are_linted_like_lone_locators() {
+    let dir = riverton_with_join(r#"["/a/[[", "//zz:q"]"#, r#""child.forename" = "Amelia""#);
+    let out = harmonise(&["check", "--no-tests", dir.path().to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 2, "{err}");
+    assert_eq!(err.matches("error[bad-path]").count(), 2, "{err}");
+    assert!(err.contains("957-riverton.toml:"), "{err}");
+}

@@ -11,7 +11,8 @@ use toml::Spanned;
 use super::raw::{RawMapping, RawMatch, RawRule};
 use super::transform::{Case, Split, Transforms};
 use super::{
-    CellRange, CellRef, LabelPattern, Locator, MAX_GROUP_MEMBERS, Mapping, Matcher, Rule, Take,
+    CellRange, CellRef, JoinPart, LabelPattern, Locator, MAX_GROUP_MEMBERS, Mapping, Matcher, Rule,
+    Take,
 };
 use crate::diag::{Diagnostic, Diagnostics, lint as L};
 use crate::read::Format;
@@ -554,15 +555,7 @@ fn compile_locator(
             .map(|f| Locator::FormField(f.get_ref().clone())),
         "path" => {
             let p = r.path.as_ref()?;
-            match crate::xpath::XPath::compile(p.get_ref(), &cx.namespaces) {
-                Ok(x) => Some(Locator::Path(x)),
-                Err(e) => {
-                    cx.error(L::BAD_PATH, p.span(), format!("bad path: {e}")).help = Some(
-                        "paths are a small XPath subset: /a/b, //b, @attr, [n], [@attr='v'], [child='v'], prefix:name".into(),
-                    );
-                    None
-                }
-            }
+            xml_path(cx, p.get_ref(), p.span()).map(Locator::Path)
         }
         "join" => {
             let j = r.join.as_ref()?;
@@ -571,18 +564,46 @@ fn compile_locator(
                     .help = Some("e.g. join = [\"Request!C5\", \"Request!D5\"]; for one source use `cell`, `field` or `path`".into());
                 return None;
             }
-            if format == Some(Format::Xlsx) {
-                for s in j.get_ref() {
-                    cell(cx, s, j.span())?;
-                }
-            }
-            Some(Locator::Join(
-                j.get_ref().clone(),
-                r.separator.clone().unwrap_or_else(|| " ".into()),
-            ))
+            // Each part is compiled (and linted) as the lone locator of the form's format would be.
+            let parts: Vec<JoinPart> = j
+                .get_ref()
+                .iter()
+                .filter_map(|s| match format {
+                    Some(Format::Xlsx) => cell(cx, s, j.span()).map(JoinPart::Cell),
+                    Some(Format::Xml) => xml_path(cx, s, j.span()).map(JoinPart::Path),
+                    Some(Format::Pdf) => glob::Pattern::new(s)
+                        .map_err(|e| {
+                            cx.error(
+                                L::BAD_GLOB,
+                                j.span(),
+                                format!("bad field glob in `join`: {e}"),
+                            )
+                            .help = Some(GLOB_HELP.into());
+                        })
+                        .ok()
+                        .map(|_| JoinPart::Key(s.clone())),
+                    // docx: a table cell, or a reader key (`sdt:Tag`, `ff:Name`).
+                    _ => Some(
+                        CellRef::parse(s).map_or_else(|_| JoinPart::Key(s.clone()), JoinPart::Cell),
+                    ),
+                })
+                .collect();
+            (parts.len() == j.get_ref().len())
+                .then(|| Locator::Join(parts, r.separator.clone().unwrap_or_else(|| " ".into())))
         }
         _ => None,
     }
+}
+
+/// An XML path compiled with the mapping's namespaces, or a `bad-path` error.
+fn xml_path(cx: &mut Ctx, path: &str, span: Range<usize>) -> Option<crate::xpath::XPath> {
+    crate::xpath::XPath::compile(path, &cx.namespaces)
+        .map_err(|e| {
+            cx.error(L::BAD_PATH, span, format!("bad path: {e}")).help = Some(
+                "paths are a small XPath subset: /a/b, //b, @attr, [n], [@attr='v'], [child='v'], prefix:name".into(),
+            );
+        })
+        .ok()
 }
 
 fn regex(cx: &mut Ctx, pattern: &str, span: Range<usize>) -> Option<Regex> {

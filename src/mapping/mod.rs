@@ -108,6 +108,27 @@ pub enum LabelPattern {
     Numbered(Vec<Regex>),
 }
 
+/// One part of a `join`.
+#[derive(Debug, Clone)]
+pub enum JoinPart {
+    /// xlsx, docx: a cell (`Request!C5`, `Table1!C3`).
+    Cell(CellRef),
+    /// xml: a path (compiled with the mapping's namespaces); its first match.
+    Path(crate::xpath::XPath),
+    /// pdf: a field name (exact, else a glob); docx: a reader key (`sdt:Tag`, `ff:Name`).
+    Key(String),
+}
+
+impl std::fmt::Display for JoinPart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JoinPart::Cell(c) => write!(f, "{c}"),
+            JoinPart::Path(p) => f.write_str(p.as_str()),
+            JoinPart::Key(k) => f.write_str(k),
+        }
+    }
+}
+
 /// How a value is found in a document.
 #[derive(Debug, Clone)]
 pub enum Locator {
@@ -134,8 +155,9 @@ pub enum Locator {
     Xfa(String),
     /// xml: a path in the XPath subset, compiled at load (its text is kept for [`Locator::describe`]).
     Path(crate::xpath::XPath),
-    /// Several native locators (cells, fields, paths) whose values are joined.
-    Join(Vec<String>, String),
+    /// Several native locators (cells, fields, paths) whose values are joined, each compiled as the lone
+    /// locator of the form's format would be.
+    Join(Vec<JoinPart>, String),
     /// docx: a content control by tag or alias (`{n}` numbers group members).
     Control(String),
     /// docx: a legacy form field by name (`{n}` numbers group members).
@@ -186,7 +208,14 @@ impl Locator {
             Locator::Field(f) => format!("field {f}"),
             Locator::Xfa(p) => format!("xfa {p}"),
             Locator::Path(p) => format!("path {}", p.as_str()),
-            Locator::Join(keys, _) => format!("join {}", keys.join(" + ")),
+            Locator::Join(parts, _) => format!(
+                "join {}",
+                parts
+                    .iter()
+                    .map(JoinPart::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" + ")
+            ),
             Locator::Control(c) => format!("control {c}"),
             Locator::FormField(f) => format!("formfield {f}"),
         }
