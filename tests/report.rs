@@ -855,3 +855,70 @@ fn harmonise_report_rebuilds_the_reports_from_records() {
         stderr(&result)
     );
 }
+
+/// The cells of one sheet of a workbook, as text.
+fn sheet_cells(path: &Path, sheet: &str) -> Vec<Vec<String>> {
+    use calamine::{Reader, Xlsx, open_workbook};
+    let mut book: Xlsx<_> = open_workbook(path).unwrap();
+    let range = book.worksheet_range(sheet).unwrap();
+    range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
+}
+
+#[test]
+fn a_source_key_longer_than_an_excel_cell_is_cut_visibly_in_every_report() {
+    // An XML element name of 32,768 characters, which no rule reads: it reaches the drift tables. It used to
+    // abort report.xlsx (Excel's cell limit) and with it the whole run.
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    let halden = root().join("fixtures/forms/halden");
+    std::fs::copy(halden.join("filled-02.xml"), input.join("filled-02.xml")).unwrap();
+    let form = std::fs::read_to_string(halden.join("filled-01.xml")).unwrap();
+    let name = "E".repeat(32_768);
+    let long = form.replace(
+        "</HaldenEHCRequest>",
+        &format!("<{name}>x</{name}></HaldenEHCRequest>"),
+    );
+    assert_ne!(long, form);
+    std::fs::write(input.join("long.xml"), long).unwrap();
+    let out = tmp.path().join("out");
+    let report = run(&input, &root().join("mappings"), &out);
+
+    let cut = "E… (32786 characters)";
+    let keys: Vec<String> = report["forms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| strings(&f["drift"]["unconsumed"], "key"))
+        .filter(|k| k.contains("EEEE"))
+        .collect();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert!(
+        keys[0].starts_with("/HaldenEHCRequest/EEEE") && keys[0].ends_with(cut),
+        "{}",
+        &keys[0][keys[0].len() - 40..]
+    );
+    assert_eq!(keys[0].chars().count(), 1_000);
+
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains(cut));
+    assert!(
+        !html.contains(&"E".repeat(1_000)),
+        "the page holds the cut key only"
+    );
+
+    let drift = sheet_cells(&out.join("report.xlsx"), "Drift");
+    let cells: Vec<&String> = drift
+        .iter()
+        .flatten()
+        .filter(|c| c.contains("EEEE"))
+        .collect();
+    assert_eq!(cells.len(), 1);
+    assert_eq!(
+        cells[0], &keys[0],
+        "the workbook shows the key as report.json does"
+    );
+}
