@@ -922,3 +922,46 @@ fn a_source_key_longer_than_an_excel_cell_is_cut_visibly_in_every_report() {
         "the workbook shows the key as report.json does"
     );
 }
+
+#[test]
+fn formula_like_values_and_file_names_are_neutralised_in_the_csv_and_the_workbook() {
+    let tmp = tempfile::tempdir().unwrap();
+    let maps = test_mappings(&tmp.path().join("mappings"));
+    // A rule that finds nothing, so the workbook's drift sheet names the document.
+    std::fs::write(
+        maps.join("990-testshire.toml"),
+        mapping_text("990", "Testshire")
+            + "[fields.\"child.gender\"]\nlabel = '(?i)^no such question$'\ntake = \"right\"\n",
+    )
+    .unwrap();
+    let input = tmp.path().join("in");
+    let value = r#"=HYPERLINK("http://example.invalid/x","Amelia")"#;
+    let file = r#"=HYPERLINK("http:example.invalid","x").xlsx"#;
+    write_form(&input.join(file), "Testshire", value);
+    write_form(&input.join("plain.xlsx"), "Testshire", "Amy");
+    let out = tmp.path().join("out");
+    let result = run_with(&input, &out, &maps, &["--quiet"]);
+    assert_eq!(code(&result), 0, "{}", stderr(&result));
+
+    let mut reader = csv::Reader::from_path(out.join("records.csv")).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let files: Vec<&str> = rows.iter().map(|r| &r[col("file")]).collect();
+    assert_eq!(files, [format!("'{file}").as_str(), "plain.xlsx"]);
+    assert_eq!(&rows[0][col("child.forename")], format!("'{value}"));
+    assert_eq!(
+        &rows[1][col("child.forename")],
+        "Amy",
+        "other values as they were"
+    );
+    // records.jsonl keeps the value as it is: it is data, not a spreadsheet.
+    assert_eq!(
+        records(&out)[file]["fields"]["child.forename"]["value"],
+        value
+    );
+
+    let drift = sheet_cells(&out.join("report.xlsx"), "Drift");
+    let examples = drift[1].last().unwrap();
+    assert_eq!(examples, &format!("'{file}, plain.xlsx"));
+}

@@ -3,7 +3,8 @@
 //! filter and pivot in Excel. Written with rust_xlsxwriter into memory, then into the atomic file.
 //!
 //! No data can make the workbook fail: every text is clipped (to [`MAX_CHARS`], and a cell to Excel's 32,767
-//! characters), and a table longer or wider than a sheet is cut with a note.
+//! characters) and neutralised as `records.csv` is ([`neutralise`]: a string cell never runs as a formula, but
+//! one saved as CSV from Excel would), and a table longer or wider than a sheet is cut with a note.
 
 use std::io::Write;
 
@@ -11,6 +12,7 @@ use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 use super::{MAX_CHARS, ReportWriter, clip};
 use crate::audit::{AuditReport, DemandKind};
+use crate::output::neutralise;
 
 /// Excel's limits: characters in a cell, rows and columns in a sheet.
 const CELL_CHARS: usize = 32_767;
@@ -399,9 +401,9 @@ fn fit(mut t: Table, rows: usize, columns: usize) -> Table {
     t
 }
 
-/// A text as the workbook holds it: clipped to a cell.
+/// A text as the workbook holds it: neutralised, then clipped to a cell (keeping the `'` neutralising put first).
 fn text(s: &str) -> String {
-    clip(s, CELL_CHARS).into_owned()
+    clip(&neutralise(s), CELL_CHARS).into_owned()
 }
 
 fn workbook(r: &AuditReport) -> Result<Vec<u8>, XlsxError> {
@@ -478,7 +480,7 @@ mod tests {
     }
 
     #[test]
-    fn cells_are_clipped() {
+    fn cells_are_clipped_and_neutralised() {
         let long = "E".repeat(40_000);
         let Cell::Text(cell) = Cell::from(&long) else {
             panic!("text")
@@ -490,8 +492,9 @@ mod tests {
             panic!("text")
         };
         assert_eq!(listed.chars().count(), 2 * MAX_CHARS + 2);
-        let cell = text(&long);
+        let cell = text(&format!("={long}"));
         assert_eq!(cell.chars().count(), CELL_CHARS);
-        assert!(cell.ends_with("… (40000 characters)"));
+        assert!(cell.starts_with("'=EEE") && cell.ends_with("… (40002 characters)"));
+        assert_eq!(text("+44 7700 900123"), "+44 7700 900123");
     }
 }
