@@ -230,4 +230,38 @@ mod tests {
         assert_eq!(cut.chars().count(), 100);
         assert!(cut.ends_with("é… (2000 characters)"), "{cut}");
     }
+
+    #[test]
+    fn a_failed_report_loses_its_previous_copy_and_the_others_land() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        std::fs::write(out.join("report.xlsx"), b"an earlier night's workbook").unwrap();
+        let mut json = AtomicFile::create(&out.join("report.json")).unwrap();
+        json.writer().write_all(b"{}\n").unwrap();
+        let staging = Staging {
+            staged: vec![("report.json", json.finish().unwrap())],
+            failed: vec![Failure {
+                file: "report.xlsx",
+                error: WriteError::new(
+                    "writing",
+                    &out.join("report.xlsx"),
+                    std::io::Error::other("boom"),
+                ),
+            }],
+        };
+        let failed = staging.commit(out);
+        assert_eq!(failed.len(), 1);
+        assert_eq!(
+            failed[0].to_string(),
+            format!(
+                "report.xlsx not written: writing {}: boom",
+                out.join("report.xlsx").display()
+            )
+        );
+        assert!(
+            !out.join("report.xlsx").exists(),
+            "no stale workbook stands"
+        );
+        assert_eq!(std::fs::read(out.join("report.json")).unwrap(), b"{}\n");
+    }
 }
