@@ -28,7 +28,8 @@ const EXIT_CODES: &str = "Exit codes:
   3  the run finished, but some documents failed or were unrecognised (see manifest.json)
   2  the run could not start: bad arguments, invalid mapping files, a missing input folder, or another run
      holds the output folder's lock
-  1  internal error: outputs could not be written, or the manifest would not account for every input";
+  1  internal error: outputs could not be written, or the manifest would not account for every input
+     (a report that could not be written costs only itself: the records, manifest and state still land)";
 
 /// Harmonise local authorities' EHC needs assessment request forms onto one national template.
 #[derive(Parser)]
@@ -283,7 +284,10 @@ fn run(args: RunArgs, log: &LogOptions) -> anyhow::Result<ExitCode> {
     if !quiet {
         eprintln!("{}", summary.describe());
     }
-    Ok(if summary.all_harmonised() {
+    // A report that could not be written was logged (at error level, which --quiet keeps) when it was committed.
+    Ok(if !summary.failed_reports.is_empty() {
+        ExitCode::from(1)
+    } else if summary.all_harmonised() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(3)

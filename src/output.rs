@@ -267,13 +267,33 @@ pub struct Encoder {
 fn csv_row<I, T>(fields: I) -> std::io::Result<Vec<u8>>
 where
     I: IntoIterator<Item = T>,
-    T: AsRef<[u8]>,
+    T: AsRef<str>,
 {
     let mut w = csv::WriterBuilder::new()
         .buffer_capacity(4096)
         .from_writer(Vec::with_capacity(1024));
-    w.write_record(fields)?;
+    for field in fields {
+        w.write_field(neutralise(field.as_ref()).as_bytes())?;
+    }
+    w.write_record(None::<&[u8]>)?;
     w.into_inner().map_err(|e| e.into_error())
+}
+
+/// A spreadsheet cell's text made inert (OWASP, "CSV Injection"): a cell starting with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return gets a leading `'`, so Excel or LibreOffice shows it as text instead of running it as a
+/// formula (`=HYPERLINK(...)`, `=cmd|...`). Left alone: a cell made only of digits, spaces and `+ - ( ) .` (a
+/// phone number `+44 7700 900123`, `-3`, a lone `-`), which cannot name a function or a cell, so cannot do harm as
+/// a formula. Every other cell is returned as it is.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let numeric = cell
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')' | '.'));
+    if risky && !numeric {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
 }
 
 impl Encoder {
@@ -867,6 +887,54 @@ pub fn create_out_dir(out: &Path) -> Result<(), WriteError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formula_like_cells_are_neutralised_and_nothing_else_changes() {
+        for (cell, inert) in [
+            (
+                "=HYPERLINK(\"http://x\",\"Amelia\")",
+                "'=HYPERLINK(\"http://x\",\"Amelia\")",
+            ),
+            ("=1+1", "'=1+1"),
+            ("+SUM(A1)", "'+SUM(A1)"),
+            ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("=", "'="),
+        ] {
+            assert_eq!(neutralise(cell), inert, "{cell:?}");
+        }
+        for plain in [
+            "+44 7700 900123",
+            "-3",
+            "-",
+            "+(0)20 7946 0000",
+            "-1.5",
+            "",
+            "Amelia",
+            "a=b",
+            " =1",
+            "'=already",
+        ] {
+            assert!(
+                matches!(neutralise(plain), std::borrow::Cow::Borrowed(p) if p == plain),
+                "{plain:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn csv_rows_neutralise_each_cell_and_keep_the_rest_byte_for_byte() {
+        let row = csv_row(["a", "=1+1", "x,\"y\"", "", "-3"]).unwrap();
+        assert_eq!(row, b"a,'=1+1,\"x,\"\"y\"\"\",,-3\n");
+        let mut old = csv::WriterBuilder::new().from_writer(Vec::new());
+        old.write_record(["a", "b c", "x,\"y\"", "", "-3"]).unwrap();
+        assert_eq!(
+            csv_row(["a", "b c", "x,\"y\"", "", "-3"]).unwrap(),
+            old.into_inner().unwrap()
+        );
+    }
 
     #[test]
     fn staged_files_appear_only_when_committed_and_stale_temps_are_removed() {

@@ -28,6 +28,7 @@ use crate::output::{
 };
 use crate::read::{self, Limits};
 use crate::record::Record;
+use crate::report::Staging;
 use crate::state::{
     self, Carrier, Described, Entry, Prior, STATE_FILE, Stamp, StateWriter, Unconsumed,
 };
@@ -90,10 +91,21 @@ pub struct RunSummary {
     pub out: PathBuf,
     /// Why every document was processed, when the run was not incremental.
     pub full_run: Option<String>,
+    /// The reports that could not be written, each with why (the run's other outputs were): exit 1.
+    pub failed_reports: Vec<String>,
+}
+
+/// A run's outputs under temporary names, in commit order.
+struct Finished {
+    records_and_manifest: Vec<Staged>,
+    reports: Staging,
+    /// `None` when it would be the previous state byte for byte.
+    state: Option<Staged>,
 }
 
 impl RunSummary {
-    /// True when every input was harmonised, now or (skipped unchanged) before: exit 0; otherwise the run exits 3.
+    /// True when every input was harmonised, now or (skipped unchanged) before: exit 0; otherwise the run exits 3
+    /// (or 1 when a report could not be written).
     pub fn all_harmonised(&self) -> bool {
         self.totals.not_harmonised == 0
     }
@@ -150,6 +162,9 @@ impl RunSummary {
             self.out.display(),
             files.join(", ")
         ));
+        for failed in &self.failed_reports {
+            text.push_str(&format!("\nerror: {failed}"));
+        }
         text
     }
 }
@@ -577,8 +592,12 @@ pub fn run(
         }
     })?;
     drop(workers);
-    let (staged, totals) = sink.finish(&ctx, inputs.len())?;
-    commit_all(&opts.out, staged)?;
+    let (finished, totals) = sink.finish(&ctx, inputs.len())?;
+    // A report that cannot be written costs the night only that report: the records, the manifest and the
+    // state still land (in this order), and the run names the report and exits 1.
+    commit_all(&opts.out, finished.records_and_manifest)?;
+    let failed_reports = finished.reports.commit(&opts.out);
+    commit_all(&opts.out, finished.state.into_iter().collect())?;
     for stale in [SHAREABLE_CSV, state::LEGACY_STATE_FILE] {
         // A shareable copy from an earlier run would no longer match the records; an old build's state is unused.
         let old = opts.out.join(stale);
@@ -602,6 +621,7 @@ pub fn run(
         totals,
         out: opts.out.clone(),
         full_run,
+        failed_reports: failed_reports.iter().map(ToString::to_string).collect(),
     })
 }
 
@@ -875,7 +895,7 @@ impl<'p> Sink<'p> {
         mut self,
         ctx: &state::Context,
         inputs: usize,
-    ) -> Result<(Vec<Staged>, Totals), RunError> {
+    ) -> Result<(Finished, Totals), RunError> {
         if self.totals.inputs != inputs {
             return Err(RunError::Accounting {
                 inputs,
@@ -902,14 +922,14 @@ impl<'p> Sink<'p> {
         } = self;
         let manifest_path = out.join("manifest.json");
         let manifest_head = totals.head();
-        let staged = std::thread::scope(|scope| -> Result<Vec<_>, RunError> {
+        let staged = std::thread::scope(|scope| -> Result<Finished, RunError> {
             // Each output is finished (copied into place under a temporary name and synced to disk) on its own
             // thread where it can be: tens of milliseconds each for a large corpus.
             let manifest = scope.spawn(move || rows.finish_into(&manifest_path, &manifest_head));
             let records = scope.spawn(move || writer.finish());
             let reports = match reports_stand {
-                Some(_) => Vec::new(),
-                None => crate::report::stage_all(out, &audit.finish())?,
+                Some(_) => Staging::default(),
+                None => crate::report::stage_all(out, &audit.finish()),
             };
             let mut described = Described::default();
             let mut staged = Vec::new();
@@ -933,11 +953,13 @@ impl<'p> Sink<'p> {
             }
             described.reports = match reports_stand {
                 Some(reports) => reports.to_vec(),
+                // A report missing from the state means the next run writes all three again.
+                None if !reports.failed.is_empty() => Vec::new(),
                 None => reports
+                    .staged
                     .iter()
-                    .filter_map(|report| {
-                        let name = report.dest().file_name()?.to_string_lossy().into_owned();
-                        Some((name, Stamp::of(&report.metadata().ok()?)?))
+                    .filter_map(|(name, report)| {
+                        Some((name.to_string(), Stamp::of(&report.metadata().ok()?)?))
                     })
                     .collect(),
             };
@@ -949,9 +971,11 @@ impl<'p> Sink<'p> {
                 _ => Some(entries.finish_into(&out.join(STATE_FILE), &head)?),
             };
             staged.push(joined(manifest)?);
-            staged.extend(reports);
-            staged.extend(state);
-            Ok(staged)
+            Ok(Finished {
+                records_and_manifest: staged,
+                reports,
+                state,
+            })
         })?;
         Ok((staged, totals))
     }

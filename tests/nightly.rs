@@ -712,3 +712,49 @@ fn an_incremental_run_writes_what_a_full_run_writes_and_an_unchanged_one_rewrite
         "the new mapping is in the report"
     );
 }
+
+#[test]
+fn a_report_that_cannot_be_written_costs_only_itself() {
+    let s = setup();
+    // report.xlsx cannot be renamed into place over a folder.
+    std::fs::create_dir_all(s.out.join("report.xlsx/occupied")).unwrap();
+    let first = run_with(&s.input, &s.out, &s.mappings, &["--progress", "none"]);
+    let err = stderr(&first);
+    assert_eq!(code(&first), 1, "{err}");
+    assert!(
+        err.contains("error: report.xlsx not written: renaming into"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Outputs in "),
+        "the summary still comes: {err}"
+    );
+    // The night's records, manifest, state and other reports landed.
+    assert_eq!(records(&s.out).len(), 5);
+    assert_eq!(manifest(&s.out)["inputs"], 6);
+    for f in [
+        ".harmonise-state",
+        "records.csv",
+        "report.json",
+        "report.html",
+    ] {
+        assert!(s.out.join(f).is_file(), "{f}");
+    }
+    assert!(
+        s.out.join("report.xlsx/occupied").is_dir(),
+        "not ours to remove"
+    );
+
+    std::fs::remove_dir_all(s.out.join("report.xlsx")).unwrap();
+    let next = s.run(&[]);
+    assert_eq!(code(&next), 3, "{}", stderr(&next));
+    assert_eq!(
+        statuses(&s.out)["testshire/t1.xlsx"],
+        "skipped_unchanged",
+        "the state of the failed night was committed"
+    );
+    assert!(
+        s.out.join("report.xlsx").is_file(),
+        "the missing report is written even though nothing changed"
+    );
+}

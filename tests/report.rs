@@ -855,3 +855,113 @@ fn harmonise_report_rebuilds_the_reports_from_records() {
         stderr(&result)
     );
 }
+
+/// The cells of one sheet of a workbook, as text.
+fn sheet_cells(path: &Path, sheet: &str) -> Vec<Vec<String>> {
+    use calamine::{Reader, Xlsx, open_workbook};
+    let mut book: Xlsx<_> = open_workbook(path).unwrap();
+    let range = book.worksheet_range(sheet).unwrap();
+    range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
+}
+
+#[test]
+fn a_source_key_longer_than_an_excel_cell_is_cut_visibly_in_every_report() {
+    // An XML element name of 32,768 characters, which no rule reads: it reaches the drift tables. It used to
+    // abort report.xlsx (Excel's cell limit) and with it the whole run.
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    let halden = root().join("fixtures/forms/halden");
+    std::fs::copy(halden.join("filled-02.xml"), input.join("filled-02.xml")).unwrap();
+    let form = std::fs::read_to_string(halden.join("filled-01.xml")).unwrap();
+    let name = "E".repeat(32_768);
+    let long = form.replace(
+        "</HaldenEHCRequest>",
+        &format!("<{name}>x</{name}></HaldenEHCRequest>"),
+    );
+    assert_ne!(long, form);
+    std::fs::write(input.join("long.xml"), long).unwrap();
+    let out = tmp.path().join("out");
+    let report = run(&input, &root().join("mappings"), &out);
+
+    let cut = "E… (32786 characters)";
+    let keys: Vec<String> = report["forms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| strings(&f["drift"]["unconsumed"], "key"))
+        .filter(|k| k.contains("EEEE"))
+        .collect();
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    assert!(
+        keys[0].starts_with("/HaldenEHCRequest/EEEE") && keys[0].ends_with(cut),
+        "{}",
+        &keys[0][keys[0].len() - 40..]
+    );
+    assert_eq!(keys[0].chars().count(), 1_000);
+
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains(cut));
+    assert!(
+        !html.contains(&"E".repeat(1_000)),
+        "the page holds the cut key only"
+    );
+
+    let drift = sheet_cells(&out.join("report.xlsx"), "Drift");
+    let cells: Vec<&String> = drift
+        .iter()
+        .flatten()
+        .filter(|c| c.contains("EEEE"))
+        .collect();
+    assert_eq!(cells.len(), 1);
+    assert_eq!(
+        cells[0], &keys[0],
+        "the workbook shows the key as report.json does"
+    );
+}
+
+#[test]
+fn formula_like_values_and_file_names_are_neutralised_in_the_csv_and_the_workbook() {
+    let tmp = tempfile::tempdir().unwrap();
+    let maps = test_mappings(&tmp.path().join("mappings"));
+    // A rule that finds nothing, so the workbook's drift sheet names the document.
+    std::fs::write(
+        maps.join("990-testshire.toml"),
+        mapping_text("990", "Testshire")
+            + "[fields.\"child.gender\"]\nlabel = '(?i)^no such question$'\ntake = \"right\"\n",
+    )
+    .unwrap();
+    let input = tmp.path().join("in");
+    let value = r#"=HYPERLINK("http://example.invalid/x","Amelia")"#;
+    let file = r#"=HYPERLINK("http:example.invalid","x").xlsx"#;
+    write_form(&input.join(file), "Testshire", value);
+    write_form(&input.join("plain.xlsx"), "Testshire", "Amy");
+    let out = tmp.path().join("out");
+    let result = run_with(&input, &out, &maps, &["--quiet"]);
+    assert_eq!(code(&result), 0, "{}", stderr(&result));
+
+    let mut reader = csv::Reader::from_path(out.join("records.csv")).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let files: Vec<&str> = rows.iter().map(|r| &r[col("file")]).collect();
+    assert_eq!(files, [format!("'{file}").as_str(), "plain.xlsx"]);
+    assert_eq!(&rows[0][col("child.forename")], format!("'{value}"));
+    assert_eq!(
+        &rows[1][col("child.forename")],
+        "Amy",
+        "other values as they were"
+    );
+    // records.jsonl keeps the value as it is: it is data, not a spreadsheet.
+    assert_eq!(
+        records(&out)[file]["fields"]["child.forename"]["value"],
+        value
+    );
+
+    let drift = sheet_cells(&out.join("report.xlsx"), "Drift");
+    let examples = drift[1].last().unwrap();
+    assert_eq!(examples, &format!("'{file}, plain.xlsx"));
+}

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
-use super::ReportWriter;
+use super::{MAX_CHARS, ReportWriter, clip};
 use crate::audit::gaps::Completeness;
 use crate::audit::{AuditReport, DemandKind, FormReport};
 use crate::template::Statutory;
@@ -23,8 +23,10 @@ impl ReportWriter for HtmlReport {
     }
 }
 
-/// Escapes text for HTML element content and quoted attribute values.
+/// Escapes text for HTML element content and quoted attribute values, clipped to [`MAX_CHARS`] first: every
+/// string the page shows passes through here.
 pub fn escape(s: &str) -> String {
+    let s = clip(s, MAX_CHARS);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -4,11 +4,15 @@
 //! into a byte stream, and [`write_all`] writes each to a temporary file in the output folder and renames it into
 //! place. Writers only render: every number and list is decided by [`crate::audit`]. Nothing here ever sees a
 //! record, so no value from a document can reach a report.
+//!
+//! Every string a report shows passes through [`clip`]: a source key, a file path or a label from a document or a
+//! mapping can be any length, and one over Excel's cell limit would abort the workbook (and, before, the run).
 
 pub mod html;
 pub mod json;
 pub mod xlsx;
 
+use std::borrow::Cow;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
@@ -16,6 +20,28 @@ use crate::audit::{Audit, AuditReport};
 use crate::mapping::MappingSet;
 use crate::output::{AtomicFile, Staged, WriteError, commit_all};
 use crate::record::Record;
+
+/// The most characters of one string (a key, a path, a label) any report shows: enough for any real name, small
+/// enough to read.
+pub const MAX_CHARS: usize = 1_000;
+
+/// At most `max` characters of `s`: the string itself when it fits, else its start, an ellipsis and its full
+/// length, so a cut is never mistaken for the whole (`EEEE… (32768 characters)`).
+pub fn clip(s: &str, max: usize) -> Cow<'_, str> {
+    // A string of at most `max` bytes has at most `max` characters: the common case counts nothing.
+    if s.len() <= max {
+        return Cow::Borrowed(s);
+    }
+    let total = s.chars().count();
+    if total <= max {
+        return Cow::Borrowed(s);
+    }
+    let tail = format!("… ({total} characters)");
+    let keep = max.saturating_sub(tail.chars().count());
+    let mut cut: String = s.chars().take(keep).collect();
+    cut.push_str(&tail);
+    Cow::Owned(cut)
+}
 
 /// One report format.
 pub trait ReportWriter: Sync {
@@ -34,36 +60,89 @@ pub fn writers() -> Vec<Box<dyn ReportWriter>> {
     ]
 }
 
-/// Writes every report into `out`, each atomically.
-pub fn write_all(out: &Path, report: &AuditReport) -> Result<(), WriteError> {
-    commit_all(out, stage_all(out, report)?)
+/// A report that could not be written. It never costs a run its other outputs: they are committed, the report is
+/// named in the log and the run's summary, and its previous copy is removed, so that no report outlives the
+/// records it described.
+#[derive(Debug, thiserror::Error)]
+#[error("{file} not written: {error}")]
+pub struct Failure {
+    /// The report's file name, e.g. `report.xlsx`.
+    pub file: &'static str,
+    /// Why.
+    pub error: WriteError,
+}
+
+/// The reports of a run, rendered under temporary names, and those that could not be.
+#[derive(Default)]
+pub struct Staging {
+    /// Complete reports by file name, to be renamed into place.
+    pub staged: Vec<(&'static str, Staged)>,
+    /// Reports that failed to render.
+    pub failed: Vec<Failure>,
+}
+
+impl Staging {
+    /// Renames every staged report into place, one at a time so that one failing does not stop the others;
+    /// removes the previous copy of every report that failed (to render, or now to rename). Returns the failures.
+    pub fn commit(self, out: &Path) -> Vec<Failure> {
+        let mut failed = self.failed;
+        for (file, staged) in self.staged {
+            if let Err(error) = commit_all(out, vec![staged]) {
+                failed.push(Failure { file, error });
+            }
+        }
+        for f in &failed {
+            let previous = out.join(f.file);
+            if previous.is_file()
+                && let Err(e) = std::fs::remove_file(&previous)
+            {
+                tracing::warn!(path = %previous.display(), error = %e, "cannot remove the previous report");
+            }
+            tracing::error!(report = f.file, error = %f.error, "report not written");
+        }
+        failed
+    }
+}
+
+/// Writes every report into `out`, each atomically; returns those that could not be written.
+pub fn write_all(out: &Path, report: &AuditReport) -> Vec<Failure> {
+    stage_all(out, report).commit(out)
 }
 
 /// Writes every report into `out` under temporary names, to be renamed into place with a run's other outputs.
 /// Each renders on its own thread: they follow the parallel part of a run, so a serial render (the workbook
-/// takes longest) would leave the other cores idle.
-pub fn stage_all(out: &Path, report: &AuditReport) -> Result<Vec<Staged>, WriteError> {
+/// takes longest) would leave the other cores idle. A report that fails, even by a panic, fails alone.
+pub fn stage_all(out: &Path, report: &AuditReport) -> Staging {
     let writers = writers();
     std::thread::scope(|scope| {
         let rendering: Vec<_> = writers
             .iter()
             .map(|w| {
-                scope.spawn(move || {
-                    let path = out.join(w.file_name());
+                let path = out.join(w.file_name());
+                let job = scope.spawn(move || {
                     let mut file = AtomicFile::create(&path)?;
                     w.write(report, file.writer())
                         .map_err(|e| WriteError::new("writing", &path, e))?;
                     file.finish()
-                })
+                });
+                (w.file_name(), out.join(w.file_name()), job)
             })
             .collect();
-        rendering
-            .into_iter()
-            .map(|r| {
-                r.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
+        let mut staging = Staging::default();
+        for (file, path, job) in rendering {
+            let done = job.join().unwrap_or_else(|_| {
+                Err(WriteError::new(
+                    "writing",
+                    &path,
+                    std::io::Error::other("the report writer panicked"),
+                ))
+            });
+            match done {
+                Ok(staged) => staging.staged.push((file, staged)),
+                Err(error) => staging.failed.push(Failure { file, error }),
+            }
+        }
+        staging
     })
 }
 
@@ -91,9 +170,9 @@ pub enum RebuildError {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// A report could not be written (exit 1).
-    #[error(transparent)]
-    Write(#[from] WriteError),
+    /// Reports could not be written (exit 1); the others were.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Write(Vec<Failure>),
 }
 
 /// Rebuilds the three reports of a finished run from its `records.jsonl` and a mapping set, without reading any
@@ -125,6 +204,64 @@ pub fn rebuild(out: &Path, set: &MappingSet) -> Result<AuditReport, RebuildError
         audit.add(&record);
     }
     let report = audit.finish();
-    write_all(out, &report)?;
+    let failed = write_all(out, &report);
+    if !failed.is_empty() {
+        return Err(RebuildError::Write(failed));
+    }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_keeps_what_fits_and_cuts_the_rest_visibly() {
+        assert!(matches!(clip("short", 10), Cow::Borrowed("short")));
+        // Ten characters, more than ten bytes: still whole.
+        assert!(matches!(clip("éééééééééé", 10), Cow::Borrowed(_)));
+        let long = "E".repeat(32_768);
+        let cut = clip(&long, MAX_CHARS);
+        assert_eq!(cut.chars().count(), MAX_CHARS);
+        assert!(cut.starts_with("EEEE"));
+        assert!(cut.ends_with("… (32768 characters)"), "{cut}");
+        let wide = "é".repeat(2_000);
+        let cut = clip(&wide, 100);
+        assert_eq!(cut.chars().count(), 100);
+        assert!(cut.ends_with("é… (2000 characters)"), "{cut}");
+    }
+
+    #[test]
+    fn a_failed_report_loses_its_previous_copy_and_the_others_land() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        std::fs::write(out.join("report.xlsx"), b"an earlier night's workbook").unwrap();
+        let mut json = AtomicFile::create(&out.join("report.json")).unwrap();
+        json.writer().write_all(b"{}\n").unwrap();
+        let staging = Staging {
+            staged: vec![("report.json", json.finish().unwrap())],
+            failed: vec![Failure {
+                file: "report.xlsx",
+                error: WriteError::new(
+                    "writing",
+                    &out.join("report.xlsx"),
+                    std::io::Error::other("boom"),
+                ),
+            }],
+        };
+        let failed = staging.commit(out);
+        assert_eq!(failed.len(), 1);
+        assert_eq!(
+            failed[0].to_string(),
+            format!(
+                "report.xlsx not written: writing {}: boom",
+                out.join("report.xlsx").display()
+            )
+        );
+        assert!(
+            !out.join("report.xlsx").exists(),
+            "no stale workbook stands"
+        );
+        assert_eq!(std::fs::read(out.join("report.json")).unwrap(), b"{}\n");
+    }
 }

@@ -1,13 +1,23 @@
 //! `report.xlsx`: one sheet per table of the report (summary, burden, coverage matrix, gaps, completeness,
 //! non-statutory demands, duplicates, clusters, drift), each with a bold, frozen header row, for analysts who
 //! filter and pivot in Excel. Written with rust_xlsxwriter into memory, then into the atomic file.
+//!
+//! No data can make the workbook fail: every text is clipped (to [`MAX_CHARS`], and a cell to Excel's 32,767
+//! characters) and neutralised as `records.csv` is ([`neutralise`]: a string cell never runs as a formula, but
+//! one saved as CSV from Excel would), and a table longer or wider than a sheet is cut with a note.
 
 use std::io::Write;
 
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
-use super::ReportWriter;
+use super::{MAX_CHARS, ReportWriter, clip};
 use crate::audit::{AuditReport, DemandKind};
+use crate::output::neutralise;
+
+/// Excel's limits: characters in a cell, rows and columns in a sheet.
+const CELL_CHARS: usize = 32_767;
+const SHEET_ROWS: usize = 1_048_576;
+const SHEET_COLUMNS: usize = 16_384;
 
 /// Writes `report.xlsx`.
 pub struct XlsxReport;
@@ -36,17 +46,25 @@ pub enum Cell {
 
 impl From<&str> for Cell {
     fn from(s: &str) -> Cell {
-        Cell::Text(s.to_string())
+        Cell::Text(clip(s, MAX_CHARS).into_owned())
     }
 }
 impl From<String> for Cell {
     fn from(s: String) -> Cell {
-        Cell::Text(s)
+        Cell::from(s.as_str())
     }
 }
 impl From<&String> for Cell {
     fn from(s: &String) -> Cell {
-        Cell::Text(s.clone())
+        Cell::from(s.as_str())
+    }
+}
+
+impl Cell {
+    /// Several strings in one cell, each clipped on its own (a list of example paths, of reasons).
+    fn list<S: AsRef<str>>(items: &[S], separator: &str) -> Cell {
+        let items: Vec<_> = items.iter().map(|s| clip(s.as_ref(), MAX_CHARS)).collect();
+        Cell::Text(items.join(separator))
     }
 }
 impl From<u64> for Cell {
@@ -259,7 +277,7 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
                 c.empty_share.into(),
                 c.invalid_share.into(),
                 c.not_found_share.into(),
-                reasons.join("; ").into(),
+                Cell::list(&reasons, "; "),
             ]);
         }
         for d in &f.non_statutory {
@@ -296,7 +314,7 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
                 (&d.field).into(),
                 (&d.locator).into(),
                 d.documents.into(),
-                d.examples.join(", ").into(),
+                Cell::list(&d.examples, ", "),
             ]);
         }
         for u in &f.drift.unconsumed {
@@ -307,7 +325,7 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
                 Cell::Blank,
                 (&u.key).into(),
                 u.documents.into(),
-                u.examples.join(", ").into(),
+                Cell::list(&u.examples, ", "),
             ]);
         }
     }
@@ -352,21 +370,58 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
     ]
 }
 
+/// `t` cut to fit a sheet of `rows` rows (the header included) and `columns` columns: the last row and column
+/// kept say how many were left out (all of them are in report.json).
+fn fit(mut t: Table, rows: usize, columns: usize) -> Table {
+    let width = t
+        .rows
+        .iter()
+        .map(Vec::len)
+        .max()
+        .unwrap_or(0)
+        .max(t.header.len());
+    if width > columns {
+        let keep = columns.saturating_sub(1);
+        t.header.truncate(keep);
+        t.header
+            .push(format!("… {} more columns: see report.json", width - keep));
+        for row in &mut t.rows {
+            row.truncate(keep);
+        }
+    }
+    // The header takes one row.
+    if t.rows.len() > rows.saturating_sub(1) {
+        let keep = rows.saturating_sub(2);
+        let left = t.rows.len() - keep;
+        t.rows.truncate(keep);
+        t.rows.push(vec![Cell::Text(format!(
+            "… {left} more rows: see report.json"
+        ))]);
+    }
+    t
+}
+
+/// A text as the workbook holds it: neutralised, then clipped to a cell (keeping the `'` neutralising put first).
+fn text(s: &str) -> String {
+    clip(&neutralise(s), CELL_CHARS).into_owned()
+}
+
 fn workbook(r: &AuditReport) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     for t in tables(r) {
+        let t = fit(t, SHEET_ROWS, SHEET_COLUMNS);
         let sheet = book.add_worksheet();
         sheet.set_name(t.name)?;
         for (c, h) in t.header.iter().enumerate() {
-            sheet.write_string_with_format(0, col(c), h, &bold)?;
+            sheet.write_string_with_format(0, col(c), text(h), &bold)?;
         }
         for (i, row) in t.rows.iter().enumerate() {
             let r = u32::try_from(i + 1).unwrap_or(u32::MAX);
             for (c, cell) in row.iter().enumerate() {
                 match cell {
                     Cell::Text(s) => {
-                        sheet.write_string(r, col(c), s)?;
+                        sheet.write_string(r, col(c), text(s))?;
                     }
                     Cell::Num(n) => {
                         sheet.write_number(r, col(c), *n)?;
@@ -384,4 +439,62 @@ fn workbook(r: &AuditReport) -> Result<Vec<u8>, XlsxError> {
 
 fn col(c: usize) -> u16 {
     u16::try_from(c).unwrap_or(u16::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(rows: usize, columns: usize) -> Table {
+        Table {
+            name: "T",
+            header: (0..columns).map(|c| format!("h{c}")).collect(),
+            rows: (0..rows)
+                .map(|r| {
+                    (0..columns)
+                        .map(|c| Cell::Num((r * 100 + c) as f64))
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_table_that_fits_is_kept_whole() {
+        let t = fit(table(3, 2), 4, 2);
+        assert_eq!(t.header, ["h0", "h1"]);
+        assert_eq!(t.rows, table(3, 2).rows);
+    }
+
+    #[test]
+    fn a_table_too_long_or_wide_for_a_sheet_is_cut_with_a_note() {
+        // 4 rows of a sheet: the header, 2 data rows and the note.
+        let t = fit(table(5, 3), 4, 2);
+        assert_eq!(t.header, ["h0", "… 2 more columns: see report.json"]);
+        assert_eq!(t.rows.len(), 3);
+        assert_eq!(t.rows[1], [Cell::Num(100.0)]);
+        assert_eq!(
+            t.rows[2],
+            [Cell::Text("… 3 more rows: see report.json".into())]
+        );
+    }
+
+    #[test]
+    fn cells_are_clipped_and_neutralised() {
+        let long = "E".repeat(40_000);
+        let Cell::Text(cell) = Cell::from(&long) else {
+            panic!("text")
+        };
+        assert_eq!(cell.chars().count(), MAX_CHARS);
+        assert!(cell.ends_with("… (40000 characters)"), "{cell}");
+        let listed = Cell::list(&[long.clone(), long.clone()], ", ");
+        let Cell::Text(listed) = listed else {
+            panic!("text")
+        };
+        assert_eq!(listed.chars().count(), 2 * MAX_CHARS + 2);
+        let cell = text(&format!("={long}"));
+        assert_eq!(cell.chars().count(), CELL_CHARS);
+        assert!(cell.starts_with("'=EEE") && cell.ends_with("… (40002 characters)"));
+        assert_eq!(text("+44 7700 900123"), "+44 7700 900123");
+    }
 }
