@@ -2,11 +2,31 @@
 //! was wrong, what was expected, and a hint. They are data; the CLI renders them (with a snippet) at the edge.
 //!
 //! Diagnostics never carry document values: they speak of mapping files, which hold no personal data.
+//!
+//! [`escape_controls`] makes any text safe to print on a terminal or in a log line.
 
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+/// `text` with its control characters escaped as Rust does (`\n`, `\t`, `\u{1b}`), other characters (accents,
+/// other scripts) kept readable: a file name holding a newline cannot forge a log line, nor an ANSI escape reach
+/// the terminal.
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
 
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -440,6 +460,15 @@ pub const LINTS: &[Lint] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_and_unicode_kept() {
+        assert_eq!(escape_controls("Zoë Ørsted.xlsx"), "Zoë Ørsted.xlsx");
+        assert_eq!(
+            escape_controls("a\nERROR forged\u{1b}[31m\t\u{9b}.pdf"),
+            "a\\nERROR forged\\u{1b}[31m\\t\\u{9b}.pdf"
+        );
+    }
 
     #[test]
     fn unknown_keys_get_the_nearest_valid_key() {

@@ -10,12 +10,12 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{ArgAction, Parser, Subcommand, ValueEnum};
-use harmonise::diag::{Diagnostic, Diagnostics};
+use harmonise::diag::{Diagnostic, Diagnostics, Severity, escape_controls};
 use harmonise::mapping::MappingSet;
 use harmonise::output::LockError;
 use harmonise::pipeline::{self, Progress, RunError, RunOptions};
@@ -27,8 +27,9 @@ const EXIT_CODES: &str = "Exit codes:
   0  every document was harmonised (ok, partial or blank; skipped_unchanged ones by what they were before)
   3  the run finished, but some documents failed or were unrecognised (see manifest.json)
   2  the run could not start: bad arguments, invalid mapping files, a missing input folder, or another run
-     holds the output folder's lock
-  1  internal error: outputs could not be written, or the manifest would not account for every input
+     holds the output folder's lock; inspect and suggest: a missing or unreadable document; suggest --out:
+     an existing file without --force
+  1  internal error: outputs could not be written, the manifest would not account for every input, or a bug
      (a report that could not be written costs only itself: the records, manifest and state still land)";
 
 /// Harmonise local authorities' EHC needs assessment request forms onto one national template.
@@ -113,9 +114,12 @@ struct SuggestArgs {
     /// The LA's DfE 3-digit code (default: 000, to be replaced).
     #[arg(long)]
     la_code: Option<String>,
-    /// Write the draft here instead of stdout.
+    /// Write the draft here instead of stdout (an existing file only with --force).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Overwrite the --out file if it exists.
+    #[arg(long)]
+    force: bool,
     /// The folder holding national-template.toml and suggest-synonyms.toml.
     #[arg(long, default_value = "mappings")]
     mappings: PathBuf,
@@ -132,6 +136,10 @@ struct CheckArgs {
     /// Check the files only; do not run the [[test]] cases.
     #[arg(long)]
     no_tests: bool,
+    /// Reference date (YYYY-MM-DD) for ages in the [[test]] cases when a form has no request date (default:
+    /// today), so that a test of an age passes on any day.
+    #[arg(long, value_parser = parse_date)]
+    today: Option<jiff::civil::Date>,
 }
 
 #[derive(clap::Args)]
@@ -152,7 +160,7 @@ struct RunArgs {
     #[arg(long, default_value_t = 64)]
     max_file_mib: u64,
     /// Most seconds spent on one document (with --isolate, a worker that overruns it is killed).
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, default_value_t = 30, value_parser = parse_timeout_secs)]
     timeout_secs: u64,
     /// Largest total uncompressed size of an xlsx/docx, in MiB (zip bombs).
     #[arg(long, default_value_t = 256)]
@@ -174,22 +182,49 @@ struct RunArgs {
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     progress: ProgressMode,
     /// Reference date (YYYY-MM-DD) for ages when a form has no request date (default: today).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_date)]
     today: Option<jiff::civil::Date>,
 }
 
+/// `--today`: a date, or a message that says what is expected (jiff's own speaks of its parser).
+fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
+    s.parse()
+        .map_err(|_| "expected a date as YYYY-MM-DD, e.g. 2026-11-28".to_string())
+}
+
+/// Longest `--timeout-secs`: a day (a longer budget says nothing a day does not, and would overflow a clock).
+const MAX_TIMEOUT_SECS: u64 = 86_400;
+
+/// `--timeout-secs`: a whole number of seconds, at least 1 and at most a day.
+fn parse_timeout_secs(s: &str) -> Result<u64, String> {
+    match s.parse::<u64>() {
+        Ok(n) if (1..=MAX_TIMEOUT_SECS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "expected a whole number of seconds from 1 to {MAX_TIMEOUT_SECS} (one day)"
+        )),
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let Cli {
+        command,
+        quiet,
+        verbose,
+        log_format,
+    } = Cli::parse();
     let log = LogOptions {
-        quiet: cli.quiet,
-        verbose: cli.verbose,
-        format: cli.log_format,
+        quiet,
+        verbose,
+        format: log_format,
     };
-    let result = match cli.command {
+    JSON_LOG.store(matches!(log_format, LogFormat::Json), Ordering::Relaxed);
+    install_panic_hook();
+    // A panic that reaches here ended the command: exit 1 like any internal error, with where it happened.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match command {
         Command::Run(args) => run(args, &log),
         Command::Check(args) => {
             log.init(ProgressBar::hidden());
-            check(&args, cli.quiet)
+            check(&args, quiet)
         }
         Command::Suggest(args) => {
             log.init(ProgressBar::hidden());
@@ -205,15 +240,111 @@ fn main() -> ExitCode {
         }
         Command::Report { out, mappings } => {
             log.init(ProgressBar::hidden());
-            report(&out, &mappings, cli.quiet)
+            report(&out, &mappings, quiet)
         }
-    };
+    }));
     match result {
-        Ok(code) => code,
-        Err(err) => {
-            eprintln!("error: {err:#}");
+        Ok(Ok(code)) => code,
+        Ok(Err(err)) => {
+            error(&error_chain(&err));
             ExitCode::from(1)
         }
+        Err(_) => {
+            let at = PANICKED_AT
+                .lock()
+                .ok()
+                .and_then(|at| at.clone())
+                .unwrap_or_else(|| "an unknown place".into());
+            error(&format!(
+                "internal error: harmonise panicked at {at} (a bug: please report it)"
+            ));
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// An error and its causes, `a: b: c`, with each OS message once: some errors already end with their cause's
+/// text (`writing x: Permission denied (os error 13)`), which anyhow's `{:#}` would print again.
+fn error_chain(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.ends_with(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
+}
+
+/// True with `--log-format json`: harmonise's own stderr lines (errors, progress, the summary) are then JSON too.
+static JSON_LOG: AtomicBool = AtomicBool::new(false);
+
+/// Writes one of harmonise's own lines to stderr: as is, or with `--log-format json` as an object shaped like
+/// the log's lines (`timestamp`, `level`, `fields.message` and `fields`), so that every stderr line parses as
+/// JSON. Callers escape what they quote (file names); `text` may hold newlines of its own.
+fn say(level: &str, text: &str, fields: serde_json::Value) {
+    if !JSON_LOG.load(Ordering::Relaxed) {
+        eprintln!("{text}");
+        return;
+    }
+    let mut all = serde_json::Map::new();
+    all.insert("message".into(), text.into());
+    if let serde_json::Value::Object(more) = fields {
+        all.extend(more);
+    }
+    let line = serde_json::json!({
+        "timestamp": jiff::Timestamp::now().to_string(),
+        "level": level,
+        "fields": all,
+    });
+    eprintln!("{line}");
+}
+
+/// `error: ...` on stderr (see [`say`]), control characters escaped.
+fn error(text: &str) {
+    say(
+        "ERROR",
+        &format!("error: {}", escape_controls(text)),
+        serde_json::Value::Null,
+    );
+}
+
+/// Where the last panic happened, for the error line of a panic nothing caught.
+static PANICKED_AT: Mutex<Option<String>> = Mutex::new(None);
+
+/// Routes panics through the log instead of the default `thread ... panicked at ...: <message>` on stderr: it logs
+/// where (the source file and line), never the message, which can quote the document being read. A panic in a
+/// document is caught and costs it a `failed` row, so the line is a warning (`--quiet` hides it); one that ends
+/// the command is reported as an error by `main`.
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let at = info.location().map_or_else(
+            || "an unknown place".to_string(),
+            |l| format!("{}:{}", short_source(l.file()), l.line()),
+        );
+        tracing::warn!(
+            at = %at,
+            "internal error: a panic (a bug in harmonise or a parser: please report it with where it happened); its message is withheld, as it may quote a document"
+        );
+        if let Ok(mut last) = PANICKED_AT.lock() {
+            *last = Some(at);
+        }
+    }));
+}
+
+/// A dependency's source file without the builder's cargo home: `lopdf-0.47.0/src/parser.rs`.
+fn short_source(file: &str) -> &str {
+    const REGISTRY: &str = "/registry/src/";
+    match file
+        .find(REGISTRY)
+        .and_then(|i| file.get(i + REGISTRY.len()..))
+    {
+        Some(rest) => rest.split_once('/').map_or(rest, |(_, path)| path),
+        None => file,
     }
 }
 
@@ -228,7 +359,9 @@ fn load_mappings(dir: &Path, quiet: bool) -> Result<MappingSet, ExitCode> {
         Err(diags) => {
             render(&diags);
             let n = diags.errors().count();
-            eprintln!("error: {n} problem(s) in the mapping files; nothing was read");
+            error(&format!(
+                "{n} problem(s) in the mapping files; nothing was read"
+            ));
             Err(ExitCode::from(2))
         }
     }
@@ -251,6 +384,7 @@ fn run(args: RunArgs, log: &LogOptions) -> anyhow::Result<ExitCode> {
             exe: std::env::current_exe()
                 .context("finding the harmonise executable for --isolate")?,
             mappings: args.mappings.clone(),
+            log_args: log.args(),
         })
     } else {
         None
@@ -276,13 +410,13 @@ fn run(args: RunArgs, log: &LogOptions) -> anyhow::Result<ExitCode> {
     let summary = match pipeline::run(&set, &opts, &reporter) {
         Ok(s) => s,
         Err(e @ (RunError::Input { .. } | RunError::Lock(LockError::Busy { .. }))) => {
-            eprintln!("error: {e}");
+            error(&e.to_string());
             return Ok(ExitCode::from(2));
         }
         Err(e) => return Err(e).context("the run stopped"),
     };
     if !quiet {
-        eprintln!("{}", summary.describe());
+        say("INFO", &summary.describe(), summary_fields(&summary));
     }
     // A report that could not be written was logged (at error level, which --quiet keeps) when it was committed.
     Ok(if !summary.failed_reports.is_empty() {
@@ -291,6 +425,30 @@ fn run(args: RunArgs, log: &LogOptions) -> anyhow::Result<ExitCode> {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(3)
+    })
+}
+
+/// The summary's numbers, for `--log-format json` (the paragraph is the message).
+fn summary_fields(summary: &pipeline::RunSummary) -> serde_json::Value {
+    let by_status = |counts: &std::collections::BTreeMap<harmonise::manifest::DocStatus, usize>| {
+        counts
+            .iter()
+            .map(|(status, n)| (status.as_str().to_string(), serde_json::Value::from(*n)))
+            .collect::<serde_json::Map<_, _>>()
+    };
+    let t = &summary.totals;
+    serde_json::json!({
+        "inputs": t.inputs,
+        "counts": by_status(&t.counts),
+        "skipped_as": by_status(&t.skipped_as),
+        "not_harmonised": t.not_harmonised,
+        "full_run": summary.full_run,
+        "top_failure_reasons": t
+            .top_failure_reasons(3)
+            .into_iter()
+            .map(|(reason, n)| serde_json::json!({"reason": reason, "count": n}))
+            .collect::<Vec<_>>(),
+        "out": summary.out.display().to_string(),
     })
 }
 
@@ -329,7 +487,12 @@ fn check(args: &CheckArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let results = if args.no_tests {
         Vec::new()
     } else {
-        harmonise::check::run_tests(&set, &Limits::default(), jiff::ZonedDateTime::now().date())
+        harmonise::check::run_tests(
+            &set,
+            &Limits::default(),
+            args.today
+                .unwrap_or_else(|| jiff::ZonedDateTime::now().date()),
+        )
     };
     for r in &results {
         if let Some(d) = r.diagnostic() {
@@ -360,6 +523,16 @@ fn check(args: &CheckArgs, quiet: bool) -> anyhow::Result<ExitCode> {
 
 fn suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
     use harmonise::suggest::{self, SuggestOptions, Synonyms};
+    if let Some(out) = &args.out
+        && !args.force
+        && std::fs::symlink_metadata(out).is_ok()
+    {
+        error(&format!(
+            "{} exists; not overwriting it (--force to replace it)",
+            out.display()
+        ));
+        return Ok(ExitCode::from(2));
+    }
     let template = match harmonise::template::Template::load(
         &harmonise::template::Template::path_in(&args.mappings),
     ) {
@@ -376,8 +549,9 @@ fn suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let bytes =
-        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let Some(bytes) = read_document(&args.file) else {
+        return Ok(ExitCode::from(2));
+    };
     let format = read::sniff(&bytes);
     let doc = match read::read(&bytes, format, &Limits::default()) {
         Ok(doc) => doc,
@@ -398,7 +572,17 @@ fn suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
     let text = suggest::write::render(&s, &template);
     match &args.out {
         Some(path) => {
-            std::fs::write(path, &text).with_context(|| format!("writing {}", path.display()))?
+            // create_new without --force: a file that appeared since the check above is not overwritten either.
+            let mut file = std::fs::OpenOptions::new();
+            file.write(true);
+            if args.force {
+                file.create(true).truncate(true);
+            } else {
+                file.create_new(true);
+            }
+            file.open(path)
+                .and_then(|mut f| f.write_all(text.as_bytes()))
+                .with_context(|| format!("writing {}", path.display()))?
         }
         None => print!("{text}"),
     }
@@ -451,8 +635,18 @@ fn value_kind(v: &read::RawValue) -> &'static str {
     }
 }
 
+/// The bytes of the one document `suggest` or `inspect` reads; `None` (exit 2, like any bad argument) after
+/// saying why when it is missing or unreadable.
+fn read_document(file: &Path) -> Option<Vec<u8>> {
+    std::fs::read(file)
+        .map_err(|e| error(&format!("cannot read {}: {e}", file.display())))
+        .ok()
+}
+
 fn inspect(file: &Path) -> anyhow::Result<ExitCode> {
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let Some(bytes) = read_document(file) else {
+        return Ok(ExitCode::from(2));
+    };
     let mut out = std::io::stdout().lock();
     match write_inspection(&mut out, file, &bytes) {
         Ok(code) => Ok(code),
@@ -501,8 +695,17 @@ fn write_inspection(out: &mut impl Write, file: &Path, bytes: &[u8]) -> std::io:
 /// Renders diagnostics: the grep-friendly `file:line:col: error: ...` line, then a snippet.
 fn render(diags: &Diagnostics) {
     for d in &diags.items {
+        if JSON_LOG.load(Ordering::Relaxed) {
+            let level = match d.severity {
+                Severity::Error => "ERROR",
+                Severity::Warning => "WARN",
+                Severity::Note => "INFO",
+            };
+            say(level, &d.to_string(), serde_json::Value::Null);
+            continue; // no snippet: one object per diagnostic
+        }
         eprintln!("{d}");
-        if d.severity == harmonise::diag::Severity::Note {
+        if d.severity == Severity::Note {
             continue; // notes are one line: they point at the whole file
         }
         if let Some(snippet) = snippet(d) {
@@ -549,6 +752,19 @@ struct LogOptions {
 }
 
 impl LogOptions {
+    /// The global arguments that make a `harmonise worker` log the same way.
+    fn args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if self.quiet {
+            args.push("--quiet".to_string());
+        }
+        args.extend((0..self.verbose).map(|_| "-v".to_string()));
+        if matches!(self.format, LogFormat::Json) {
+            args.extend(["--log-format".to_string(), "json".to_string()]);
+        }
+        args
+    }
+
     /// Installs the `tracing` subscriber: stderr, through the bar so lines never tear it.
     fn init(&self, bar: ProgressBar) {
         use tracing_subscriber::filter::{LevelFilter, Targets};
@@ -572,6 +788,7 @@ impl LogOptions {
             LogFormat::Text => registry
                 .with(
                     tracing_subscriber::fmt::layer()
+                        .fmt_fields(escaped_fields())
                         .with_writer(writer)
                         .with_target(false)
                         .with_ansi(std::io::stderr().is_terminal()),
@@ -587,6 +804,22 @@ impl LogOptions {
                 .try_init(),
         };
     }
+}
+
+/// The text log's fields as tracing writes them (`message file=x status="ok"`, minus the terminal's italics),
+/// with control characters escaped in every value: tracing escapes some in the message only, so a file name
+/// holding a newline could forge a log line and one holding an ANSI escape reach the terminal.
+fn escaped_fields() -> impl for<'w> tracing_subscriber::fmt::FormatFields<'w> {
+    use tracing_subscriber::field::MakeExt;
+    tracing_subscriber::fmt::format::debug_fn(|w, field, value| {
+        let value = format!("{value:?}");
+        let value = escape_controls(&value);
+        match field.name() {
+            "message" => w.write_str(&value),
+            name => write!(w, "{name}={value}"),
+        }
+    })
+    .delimited(" ")
 }
 
 /// Writes log lines to stderr with the bar suspended.
@@ -645,10 +878,11 @@ impl Reporter {
 impl Plain {
     fn print(&self, done: u64, total: u64) {
         let secs = self.started.elapsed().as_secs_f64().max(0.001);
-        eprintln!(
-            "harmonise: {done}/{total} documents ({}%), {:.0}/s",
-            done.saturating_mul(100) / total,
-            done as f64 / secs
+        let (percent, rate) = (done.saturating_mul(100) / total, done as f64 / secs);
+        say(
+            "INFO",
+            &format!("harmonise: {done}/{total} documents ({percent}%), {rate:.0}/s"),
+            serde_json::json!({"done": done, "total": total, "percent": percent, "per_second": rate.round()}),
         );
     }
 }

@@ -19,6 +19,7 @@ use std::time::Instant;
 use jiff::civil;
 use serde::{Deserialize, Serialize};
 
+use crate::diag::escape_controls;
 use crate::harmonise::{harmonise, identify};
 use crate::manifest::{DocStatus, ManifestRow, Totals};
 use crate::mapping::MappingSet;
@@ -140,14 +141,14 @@ impl RunSummary {
             }
         );
         match &self.full_run {
-            Some(why) => text.push_str(&format!(" Full run ({why}).")),
+            Some(why) => text.push_str(&format!(" Full run ({}).", escape_controls(why))),
             None => text.push_str(" Incremental run."),
         }
         let top = m.top_failure_reasons(3);
         if !top.is_empty() {
             let reasons: Vec<String> = top
                 .iter()
-                .map(|(reason, n)| format!("{n} x \"{reason}\""))
+                .map(|(reason, n)| format!("{n} x \"{}\"", escape_controls(reason)))
                 .collect();
             text.push_str(&format!("\nTop failure reasons: {}.", reasons.join("; ")));
         }
@@ -159,7 +160,7 @@ impl RunSummary {
         }
         text.push_str(&format!(
             "\nOutputs in {}: {}.",
-            self.out.display(),
+            escape_controls(&self.out.display().to_string()),
             files.join(", ")
         ));
         for failed in &self.failed_reports {
@@ -1147,16 +1148,14 @@ pub fn process_hashed(
     })) {
         Ok(Step::Unchanged) => return Processed::Unchanged { stamp },
         Ok(Step::Done(record)) => record,
-        Err(panic) => {
-            let msg = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
+        // Never the panic's message: it can quote the document (a slice error on its text, a parser's panic
+        // formatting a value). Where it happened is in the log (the binary's panic hook).
+        Err(_) => {
             row.status = DocStatus::Failed;
-            row.reason = Some(format!(
-                "internal error (a bug in harmonise or a parser; please report): {msg}"
-            ));
+            row.reason = Some(
+                "internal error (a bug in harmonise or a parser; please report): it panicked; the log says where"
+                    .into(),
+            );
             None
         }
     };
@@ -1188,13 +1187,7 @@ fn process_inner(
     }
     let meta = match std::fs::metadata(input.path()) {
         Ok(m) => m,
-        Err(e) => {
-            return fail(
-                row,
-                DocStatus::Unreadable,
-                format!("cannot open: {}", e.kind()),
-            );
-        }
+        Err(e) => return fail(row, DocStatus::Unreadable, io_reason("cannot open", &e)),
     };
     *stamp = Stamp::of(&meta);
     row.size = meta.len();
@@ -1211,9 +1204,9 @@ fn process_inner(
             row,
             DocStatus::TooLarge,
             format!(
-                "file is {} MiB, over the {} MiB limit (max_file_bytes)",
-                size >> 20,
-                opts.limits.max_file_bytes >> 20
+                "file is {}, over the {} limit (max_file_bytes)",
+                read::size(size),
+                read::size(opts.limits.max_file_bytes)
             ),
         )
     };
@@ -1222,14 +1215,10 @@ fn process_inner(
     }
     let bytes = match read_capped(&input.path(), opts.limits.max_file_bytes) {
         Ok(b) => b,
-        Err(e) => {
-            return fail(
-                row,
-                DocStatus::Unreadable,
-                format!("cannot read: {}", e.kind()),
-            );
-        }
+        Err(e) => return fail(row, DocStatus::Unreadable, io_reason("cannot read", &e)),
     };
+    #[cfg(debug_assertions)]
+    test_panic_hook(&input.rel, &bytes);
     if bytes.len() as u64 > opts.limits.max_file_bytes {
         return too_large(row, bytes.len() as u64);
     }
@@ -1257,6 +1246,30 @@ fn process_inner(
         _ => None,
     };
     Step::Done(Some(record))
+}
+
+/// Why a document could not be opened or read: `cannot read: permission denied`; a file listed by discovery and
+/// gone since (deleted or renamed mid-run) says so rather than "entity not found".
+fn io_reason(what: &str, e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        "vanished during the run: listed, then gone (deleted or renamed) before it was read".into()
+    } else {
+        format!("{what}: {}", e.kind())
+    }
+}
+
+/// Debug builds only (never in a release binary): panics in the middle of a document named by
+/// `HARMONISE_TEST_PANIC_ON` (its last path component), with the document's first bytes in the message, so the
+/// integration tests can check that a caught panic costs one `failed` row and that its message reaches neither
+/// the log nor the manifest.
+#[cfg(debug_assertions)]
+#[allow(clippy::panic)]
+fn test_panic_hook(rel: &str, bytes: &[u8]) {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    if std::env::var_os("HARMONISE_TEST_PANIC_ON").is_some_and(|v| v == name) {
+        let head = String::from_utf8_lossy(bytes.get(..64).unwrap_or(bytes));
+        panic!("byte index 3 is not a char boundary in `{head}`");
+    }
 }
 
 /// Reads at most `max + 1` bytes, so a file that grows after it was measured cannot exhaust memory.

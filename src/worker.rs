@@ -45,6 +45,9 @@ pub struct IsolateOptions {
     pub exe: PathBuf,
     /// The mappings folder the workers load (the same the run loaded).
     pub mappings: PathBuf,
+    /// Arguments that make a worker log as the run does (`--quiet`, `-v`, `--log-format json`): its stderr is
+    /// the run's.
+    pub log_args: Vec<String>,
 }
 
 /// What a worker is told once, on its command line (`--config`).
@@ -184,13 +187,14 @@ impl WorkerPool {
             limits: opts.limits.clone(),
             today: opts.today.to_string(),
         };
-        let args = vec![
+        let mut args = vec![
             "worker".to_string(),
             "--mappings".to_string(),
             iso.mappings.to_string_lossy().into_owned(),
             "--config".to_string(),
             serde_json::to_string(&config).unwrap_or_default(),
         ];
+        args.extend(iso.log_args.iter().cloned());
         WorkerPool {
             slots: (0..n.max(1)).map(|_| Mutex::new(None)).collect(),
             exe: iso.exe.clone(),

@@ -121,8 +121,8 @@ fn inflate(
     *inflated = inflated.saturating_add(bytes.len() as u64);
     if *inflated > limits.max_unzipped_bytes {
         return Err(ReadFailure::too_large(format!(
-            "parts inflate past {} MiB (limit max_unzipped_bytes; zip bomb?)",
-            limits.max_unzipped_bytes >> 20
+            "parts inflate past {} (limit max_unzipped_bytes; zip bomb?)",
+            super::size(limits.max_unzipped_bytes)
         )));
     }
     let (text, _) = super::xml::decode(&bytes)

@@ -330,6 +330,24 @@ impl ReadFailure {
     }
 }
 
+/// A size for a failure reason: whole MiB as `64 MiB`, other sizes of 1 MiB or more to a tenth rounded down
+/// (`64.0 MiB` is a little over 64), whole KiB as `512 KiB` and anything else in bytes, so that a limit under
+/// 1 MiB never reads "0 MiB".
+pub fn size(bytes: u64) -> String {
+    const KIB: u64 = 1 << 10;
+    const MIB: u64 = 1 << 20;
+    match bytes {
+        1 => "1 byte".into(),
+        b if b < KIB || (b < MIB && b % KIB != 0) => format!("{b} bytes"),
+        b if b < MIB => format!("{} KiB", b / KIB),
+        b if b % MIB == 0 => format!("{} MiB", b / MIB),
+        b => {
+            let tenths = u128::from(b) * 10 / u128::from(MIB);
+            format!("{}.{} MiB", tenths / 10, tenths % 10)
+        }
+    }
+}
+
 /// What one document may cost. Every limit hit names itself in the failure reason. Serializable so that
 /// `--isolate` can hand the limits to its worker processes; a missing field takes its default.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
@@ -471,6 +489,19 @@ fn push_column_letters(out: &mut String, col: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_under_a_mib_are_not_zero_mib() {
+        assert_eq!(size(0), "0 bytes");
+        assert_eq!(size(1), "1 byte");
+        assert_eq!(size(1000), "1000 bytes");
+        assert_eq!(size(512 << 10), "512 KiB");
+        assert_eq!(size((1 << 20) - 1), "1048575 bytes");
+        assert_eq!(size(64 << 20), "64 MiB");
+        assert_eq!(size((64 << 20) + (1 << 19)), "64.5 MiB");
+        assert_eq!(size((64 << 20) + 1), "64.0 MiB");
+        assert_eq!(size(u64::MAX), "17592186044415.9 MiB");
+    }
 
     #[test]
     fn sniffs_by_content() {

@@ -99,8 +99,8 @@ pub(crate) fn text_value(
     *text_bytes = text_bytes.saturating_add(s.len());
     if *text_bytes > limits.max_text_bytes {
         return Err(ReadFailure::too_large(format!(
-            "cell text exceeds {} MiB (limit max_text_bytes)",
-            limits.max_text_bytes >> 20
+            "cell text exceeds {} (limit max_text_bytes)",
+            super::size(limits.max_text_bytes as u64)
         )));
     }
     Ok(RawValue::Text(s.to_string()))
@@ -139,9 +139,9 @@ pub(crate) fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), ReadFailure
     }
     if total > limits.max_unzipped_bytes {
         return Err(ReadFailure::too_large(format!(
-            "uncompressed size {} MiB exceeds {} MiB (limit max_unzipped_bytes; zip bomb?)",
-            total >> 20,
-            limits.max_unzipped_bytes >> 20
+            "uncompressed size {} exceeds {} (limit max_unzipped_bytes; zip bomb?)",
+            super::size(total),
+            super::size(limits.max_unzipped_bytes)
         )));
     }
     let compressed = bytes.len().max(1) as u64;

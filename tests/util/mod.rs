@@ -20,6 +20,17 @@ pub fn harmonise(args: &[&str]) -> Output {
         .expect("the harmonise binary runs")
 }
 
+/// Runs the real binary from the repository root with extra environment variables.
+pub fn harmonise_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_harmonise"))
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(root())
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("the harmonise binary runs")
+}
+
 /// Exit code of a finished command.
 pub fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or(-1)
