@@ -556,3 +556,417 @@ fn check_takes_today_so_an_age_test_does_not_expire() {
     );
     assert!(stderr(&later).contains("1 failed"), "{}", stderr(&later));
 }
+
+/// A value planted in damaged files: it must appear in no output, log line or reason.
+const PLANT: &str = "Zyxwvut";
+
+/// A zip of these parts, in order, with `alias` renamed to `name` in the bytes afterwards: the zip crate
+/// refuses to write a name twice, so a duplicate is written under a same-length alias first.
+fn zip_parts(parts: &[(&str, Vec<u8>)], alias: Option<(&str, &str)>) -> Vec<u8> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, body) in parts {
+        zip.start_file(*name, stored).unwrap();
+        zip.write_all(body).unwrap();
+    }
+    let mut bytes = zip.finish().unwrap().into_inner();
+    if let Some((from, to)) = alias {
+        assert_eq!(from.len(), to.len());
+        let hits: Vec<usize> = (0..bytes.len())
+            .filter(|&i| bytes[i..].starts_with(from.as_bytes()))
+            .collect();
+        assert_eq!(
+            hits.len(),
+            2,
+            "the alias is in the local header and the directory"
+        );
+        for i in hits {
+            bytes[i..i + to.len()].copy_from_slice(to.as_bytes());
+        }
+    }
+    bytes
+}
+
+/// The parts of a valid xlsx form.
+fn xlsx_parts(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read;
+    let path = dir.join("valid.xlsx");
+    write_form(&path, "Testshire", "Amelia");
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let parts = (0..archive.len())
+        .map(|i| {
+            let mut entry = archive.by_index(i).unwrap();
+            let mut body = Vec::new();
+            entry.read_to_end(&mut body).unwrap();
+            (entry.name().unwrap().to_string(), body)
+        })
+        .collect();
+    std::fs::remove_file(&path).unwrap();
+    parts
+}
+
+/// `parts` with `name`'s body replaced (and, with `alias`, a second copy under that name).
+fn with_part(parts: &[(String, Vec<u8>)], name: &str, body: &str, alias: Option<&str>) -> Vec<u8> {
+    let mut out: Vec<(&str, Vec<u8>)> = parts
+        .iter()
+        .map(|(n, b)| {
+            let b = if n == name && alias.is_none() {
+                body.as_bytes().to_vec()
+            } else {
+                b.clone()
+            };
+            (n.as_str(), b)
+        })
+        .collect();
+    if let Some(a) = alias {
+        out.push((a, body.as_bytes().to_vec()));
+    }
+    zip_parts(&out, alias.map(|a| (a, name)))
+}
+
+fn docx_parts(body: &str) -> Vec<(String, Vec<u8>)> {
+    let w = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main""#;
+    vec![
+        ("[Content_Types].xml".into(), b"<Types/>".to_vec()),
+        (
+            "word/document.xml".into(),
+            format!(r#"<?xml version="1.0"?><w:document {w}><w:body>{body}</w:body></w:document>"#)
+                .into_bytes(),
+        ),
+    ]
+}
+
+fn ods_parts(table: &str) -> Vec<(String, Vec<u8>)> {
+    let ns = r#"xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0""#;
+    vec![
+        ("mimetype".into(), b"application/vnd.oasis.opendocument.spreadsheet".to_vec()),
+        (
+            "META-INF/manifest.xml".into(),
+            br#"<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>"#.to_vec(),
+        ),
+        (
+            "content.xml".into(),
+            format!(r#"<?xml version="1.0"?><office:document-content {ns}><office:body><office:spreadsheet>{table}</office:spreadsheet></office:body></office:document-content>"#)
+                .into_bytes(),
+        ),
+    ]
+}
+
+/// A PDF of these object bodies (object 1 is the catalog), with a correct cross-reference table.
+fn pdf(objects: &[&str]) -> Vec<u8> {
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend(format!("{} 0 obj\n{body}\nendobj\n", i + 1).bytes());
+    }
+    let xref = out.len();
+    out.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).bytes());
+    for o in offsets {
+        out.extend(format!("{o:010} 00000 n \n").bytes());
+    }
+    out.extend(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .bytes(),
+    );
+    out
+}
+
+/// Every file of every output folder, and stdout and stderr at the most verbose level, must be free of `PLANT`.
+fn assert_unplanted(out: &Path, result: &std::process::Output) {
+    for entry in walkdir::WalkDir::new(out)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if entry.file_type().is_file() {
+            let bytes = std::fs::read(entry.path()).unwrap();
+            assert!(
+                !bytes.windows(PLANT.len()).any(|w| w == PLANT.as_bytes()),
+                "{PLANT} leaked into {}",
+                entry.path().display()
+            );
+        }
+    }
+    for (what, text) in [("stdout", &result.stdout), ("stderr", &result.stderr)] {
+        let text = String::from_utf8_lossy(text);
+        assert!(!text.contains(PLANT), "{PLANT} leaked into {what}:\n{text}");
+    }
+}
+
+#[test]
+fn damaged_files_of_every_format_leave_no_document_text_in_any_output() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    let xlsx = xlsx_parts(tmp.path());
+    let broken_sheet = format!(
+        r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Amelia <{PLANT} </t></is></c></row></sheetData></worksheet>"#
+    );
+    let bad_type = format!(
+        r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="{PLANT}"><v>1</v></c></row></sheetData></worksheet>"#
+    );
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "broken-tag.xml",
+            format!("<Form><Child><ChildFirstName>Amelia <{PLANT} </ChildFirstName></Child></Form>")
+                .into_bytes(),
+        ),
+        (
+            "unclosed.xml",
+            format!("<Form><Child><ChildFirstName>Amelia <{PLANT}>").into_bytes(),
+        ),
+        ("entity.xml", format!("<Form><Child>&{PLANT};</Child></Form>").into_bytes()),
+        ("broken-sheet.xlsx", with_part(&xlsx, "xl/worksheets/sheet1.xml", &broken_sheet, None)),
+        ("bad-cell-type.xlsx", with_part(&xlsx, "xl/worksheets/sheet1.xml", &bad_type, None)),
+        (
+            "broken-body.docx",
+            zip_parts(
+                &docx_parts(&format!("<w:p><w:r><w:t>Amelia <{PLANT} </w:t></w:r></w:p>"))
+                    .iter()
+                    .map(|(n, b)| (n.as_str(), b.clone()))
+                    .collect::<Vec<_>>(),
+                None,
+            ),
+        ),
+        (
+            "broken-header.docx",
+            zip_parts(
+                &[
+                    docx_parts("<w:p/>")
+                        .iter()
+                        .map(|(n, b)| (n.as_str(), b.clone()))
+                        .collect::<Vec<_>>(),
+                    vec![(
+                        &*Box::leak(format!("word/header{PLANT}.xml").into_boxed_str()),
+                        b"<w:hdr><broken".to_vec(),
+                    )],
+                ]
+                .concat(),
+                None,
+            ),
+        ),
+        (
+            "broken-content.ods",
+            zip_parts(
+                &ods_parts(&format!(
+                    r#"<table:table table:name="S"><table:table-row><table:table-cell office:value-type="string"><text:p>Amelia <{PLANT} </text:p></table:table-cell></table:table-row></table:table>"#
+                ))
+                .iter()
+                .map(|(n, b)| (n.as_str(), b.clone()))
+                .collect::<Vec<_>>(),
+                None,
+            ),
+        ),
+        (
+            "bad-value.ods",
+            zip_parts(
+                &ods_parts(&format!(
+                    r#"<table:table table:name="S"><table:table-row><table:table-cell office:value-type="float" office:value="{PLANT}"/><x>{PLANT}</x></table:table-row></table:table>"#
+                ))
+                .iter()
+                .map(|(n, b)| (n.as_str(), b.clone()))
+                .collect::<Vec<_>>(),
+                None,
+            ),
+        ),
+        (
+            "truncated-content.ods",
+            zip_parts(
+                &ods_parts(&format!(
+                    r#"<table:table table:name="S"><table:table-row><table:table-cell office:value-type="string"><text:p>Amelia <{PLANT}"#
+                ))
+                .iter()
+                .map(|(n, b)| (n.as_str(), b.clone()))
+                .collect::<Vec<_>>(),
+                None,
+            ),
+        ),
+        (
+            "stray-element.ods",
+            zip_parts(
+                &ods_parts(&format!(
+                    r#"<table:table table:name="S"><table:table-row><text:p>{PLANT}</text:p></table:table-row></table:table>"#
+                ))
+                .iter()
+                .map(|(n, b)| (n.as_str(), b.clone()))
+                .collect::<Vec<_>>(),
+                None,
+            ),
+        ),
+        ("broken-entry.xlsx", {
+            // The sheet's stored bytes changed after zipping: its checksum no longer matches.
+            let sheet = broken_sheet.replace(&format!("Amelia <{PLANT} "), "Amelia QQQQQQQ");
+            let mut z = with_part(&xlsx, "xl/worksheets/sheet1.xml", &sheet, None);
+            let at = z.windows(7).position(|w| w == b"QQQQQQQ").unwrap();
+            z[at..at + 7].copy_from_slice(PLANT.as_bytes());
+            z
+        }),
+        (
+            "broken-object.pdf",
+            pdf(&[
+                "<< /Type /Catalog /Pages 2 0 R >>",
+                "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+                &format!("<< /Length 9999 >>\nstream\nBT ({PLANT}) Tj ] {PLANT} <{PLANT}> ET\nendstream"),
+                &format!("<< /{PLANT} ({PLANT} [ /{PLANT}"),
+            ]),
+        ),
+        (
+            "broken-trailer.pdf",
+            format!("%PDF-1.4\n1 0 obj\n<< /{PLANT} ({PLANT}) >>\nendobj\ntrailer\n<< /Root ({PLANT}) >>\nstartxref\n{PLANT}\n%%EOF\n")
+                .into_bytes(),
+        ),
+        (
+            "broken-entry.zip",
+            {
+                let mut z = zip_parts(&[(&*format!("{PLANT}.txt"), vec![b'x'; 64])], None);
+                // Damage the central directory's record of the entry, past the name the local header holds.
+                let dir = z.windows(4).rposition(|w| w == b"PK\x01\x02").unwrap();
+                z[dir + 10] = 0x63;
+                z
+            },
+        ),
+    ];
+    for (name, bytes) in &files {
+        std::fs::write(input.join(name), bytes).unwrap();
+    }
+    let out = tmp.path().join("out");
+    let mappings = test_mappings(&tmp.path().join("mappings"));
+    let result = harmonise(&[
+        "-vv",
+        "run",
+        "--input",
+        input.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--mappings",
+        mappings.to_str().unwrap(),
+        "--today",
+        TODAY,
+    ]);
+    assert_eq!(code(&result), 3, "{}", stderr(&result));
+    let rows = manifest_rows(&out);
+    assert_eq!(rows.len(), files.len(), "{rows:?}");
+    let summary: Vec<String> = rows
+        .iter()
+        .map(|(p, r)| format!("{p}: {} ({})", r["status"], r["reason"]))
+        .collect();
+    eprintln!("{}", summary.join("\n"));
+    for (name, _) in &files {
+        let status = rows[*name]["status"].as_str().unwrap();
+        assert!(
+            ["corrupt", "unsupported_format", "unrecognised"].contains(&status),
+            "{name}: {status}\n{}",
+            summary.join("\n")
+        );
+    }
+    // The damage itself is named: the form's path and the byte, not the text.
+    assert_eq!(
+        rows["broken-tag.xml"]["reason"],
+        "malformed XML: a malformed attribute in a start tag ending at byte 62, inside /Form/Child/ChildFirstName"
+    );
+    assert_unplanted(&out, &result);
+}
+
+#[test]
+fn a_part_named_twice_makes_a_container_corrupt() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    let xlsx = xlsx_parts(tmp.path());
+    let sheet = r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>"#;
+    let docx = docx_parts("<w:p/>");
+    let ods = ods_parts(r#"<table:table table:name="S"/>"#);
+    let files = [
+        (
+            "twice.xlsx",
+            with_part(
+                &xlsx,
+                "xl/worksheets/sheet1.xml",
+                sheet,
+                Some("xl/worksheets/sheetX.xml"),
+            ),
+        ),
+        (
+            "twice.docx",
+            with_part(
+                &docx,
+                "word/document.xml",
+                "<w:document/>",
+                Some("word/documenX.xml"),
+            ),
+        ),
+        (
+            "twice.ods",
+            with_part(&ods, "content.xml", "<x/>", Some("contenX.xml")),
+        ),
+    ];
+    for (name, bytes) in &files {
+        std::fs::write(input.join(name), bytes).unwrap();
+    }
+    let out = tmp.path().join("out");
+    let result = run_with(
+        &input,
+        &out,
+        &test_mappings(&tmp.path().join("m")),
+        &["--quiet"],
+    );
+    assert_eq!(code(&result), 3, "{}", stderr(&result));
+    let rows = manifest_rows(&out);
+    for (name, _) in &files {
+        assert_eq!(
+            rows[*name]["status"], "corrupt",
+            "{name}: {:?}",
+            rows[*name]
+        );
+        assert_eq!(
+            rows[*name]["reason"],
+            "damaged zip container: two parts have the same name (which copy is the document is ambiguous)",
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn an_ods_of_repeated_sheets_is_bounded_over_the_whole_document() {
+    // Ten sheets, each one row of 1,000 values repeated 990 times: under a million cells a sheet, ten million
+    // together (about 3 GiB and 18 s when each sheet was bounded alone). A few hundred bytes compressed.
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    let sheets: String = (0..10)
+        .map(|i| {
+            format!(
+                r#"<table:table table:name="S{i}"><table:table-row table:number-rows-repeated="990"><table:table-cell table:number-columns-repeated="1000" office:value-type="float" office:value="1"/></table:table-row></table:table>"#
+            )
+        })
+        .collect();
+    let parts = ods_parts(&sheets);
+    let parts: Vec<(&str, Vec<u8>)> = parts.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    std::fs::write(input.join("sheets.ods"), zip_parts(&parts, None)).unwrap();
+    let out = tmp.path().join("out");
+    let started = std::time::Instant::now();
+    let result = run_with(
+        &input,
+        &out,
+        &test_mappings(&tmp.path().join("m")),
+        &["--quiet"],
+    );
+    assert_eq!(code(&result), 3, "{}", stderr(&result));
+    let row = &manifest_rows(&out)["sheets.ods"];
+    assert_eq!(row["status"], "too_large", "{row:?}");
+    let reason = row["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("over the whole document") && reason.contains("limit max_cells"),
+        "{reason}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "refused before calamine expands it"
+    );
+}

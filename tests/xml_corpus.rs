@@ -91,7 +91,10 @@ fn real_and_hostile_xml_end_as_expected_without_reading_outside_the_document() {
             "xml/defusedxml--cyclic.xml",
             "entity declarations are not allowed",
         ),
-        ("xml/defusedxml--external.xml", "external entity `ee`"),
+        (
+            "xml/defusedxml--external.xml",
+            "declares an external entity;",
+        ),
         ("xml/libxml2--lol_param.xml", "parameter entity"),
         ("xml/libxml2--truncated-utf16.xml", "not valid UTF-16LE"),
         (

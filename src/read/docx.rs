@@ -63,8 +63,7 @@ const BODY: &str = "word/document.xml";
 /// Reads a docx document.
 pub fn read(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<SourceDoc, ReadFailure> {
     super::xlsx::check_zip(bytes, limits)?;
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| ReadFailure::corrupt(format!("damaged zip container: {e}")))?;
+    let mut archive = super::open_zip(bytes)?;
     if archive.len() > MAX_PARTS {
         return Err(ReadFailure::too_large(format!(
             "{} parts in the zip container; at most {MAX_PARTS} are read (zip bomb?)",
@@ -80,11 +79,13 @@ pub fn read(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<Source
     stories.sort();
     let mut walker = Walker::new(limits, deadline);
     let mut inflated = 0u64;
-    let body = inflate(&mut archive, BODY, limits, &mut inflated)?;
+    let body = inflate(&mut archive, BODY, BODY, limits, &mut inflated)?;
     walker.walk(&body, BODY, true)?;
     for name in stories {
-        let xml = inflate(&mut archive, &name, limits, &mut inflated)?;
-        walker.walk(&xml, &name, false)?;
+        let index = archive.index_for_name(&name).unwrap_or(0);
+        let label = super::part_label(&name, index, is_plain_story);
+        let xml = inflate(&mut archive, &name, &label, limits, &mut inflated)?;
+        walker.walk(&xml, &label, false)?;
     }
     Ok(walker.doc)
 }
@@ -102,22 +103,40 @@ fn is_story(name: &str) -> bool {
             || file == "endnotes.xml")
 }
 
+/// A story part named the way Word names them (`word/header2.xml`), so its name can appear in a reason.
+fn is_plain_story(name: &str) -> bool {
+    let Some(file) = name
+        .strip_prefix("word/")
+        .and_then(|f| f.strip_suffix(".xml"))
+    else {
+        return false;
+    };
+    let digits = |rest: &str| rest.bytes().all(|b| b.is_ascii_digit());
+    matches!(file, "footnotes" | "endnotes")
+        || file.strip_prefix("header").is_some_and(digits)
+        || file.strip_prefix("footer").is_some_and(digits)
+}
+
 /// Inflates one part with a hard cap (a lying size in the directory cannot make it bigger), and decodes it.
 fn inflate(
     archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
     name: &str,
+    label: &str,
     limits: &Limits,
     inflated: &mut u64,
 ) -> Result<String, ReadFailure> {
     let entry = archive.by_name(name).map_err(|e| {
-        ReadFailure::corrupt(format!("not a Word document: part {name} unreadable: {e}"))
+        ReadFailure::corrupt(format!(
+            "not a Word document: {label} unreadable: {}",
+            super::zip_damage(&e)
+        ))
     })?;
     let room = limits.max_unzipped_bytes.saturating_sub(*inflated);
     let mut bytes = Vec::new();
     entry
         .take(room.saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(|e| ReadFailure::corrupt(format!("damaged zip entry {name}: {e}")))?;
+        .map_err(|_| ReadFailure::corrupt(format!("{label}: damaged compressed data")))?;
     *inflated = inflated.saturating_add(bytes.len() as u64);
     if *inflated > limits.max_unzipped_bytes {
         return Err(ReadFailure::too_large(format!(
@@ -126,7 +145,7 @@ fn inflate(
         )));
     }
     let (text, _) = super::xml::decode(&bytes)
-        .map_err(|f| ReadFailure::new(f.kind, format!("{name}: {}", f.reason)))?;
+        .map_err(|f| ReadFailure::new(f.kind, format!("{label}: {}", f.reason)))?;
     Ok(text)
 }
 
@@ -274,8 +293,9 @@ impl<'a> Walker<'a> {
             }
             let event = reader.read_event().map_err(|e| {
                 ReadFailure::corrupt(format!(
-                    "{part}: malformed XML at byte {}: {e}",
-                    reader.error_position()
+                    "{part}: malformed XML at byte {}: {}",
+                    reader.error_position(),
+                    super::xml_damage(&e)
                 ))
             })?;
             match event {
@@ -506,14 +526,15 @@ impl<'a> Walker<'a> {
                             Some(s) => s.to_string(),
                             None => {
                                 return Err(ReadFailure::corrupt(format!(
-                                    "{part}: refused: entity references are not allowed (&{};): only &lt; &gt; &amp; &apos; &quot; and character references are read",
-                                    g.chars().take(40).collect::<String>()
+                                    "{part}: refused: an entity reference at byte {}: only &lt; &gt; &amp; &apos; &quot; and character references are read",
+                                    reader.buffer_position()
                                 )));
                             }
                         },
-                        Err(e) => {
+                        Err(_) => {
                             return Err(ReadFailure::corrupt(format!(
-                                "{part}: malformed XML: bad character reference: {e}"
+                                "{part}: malformed XML: an invalid character reference near byte {}",
+                                reader.buffer_position()
                             )));
                         }
                     };
@@ -780,19 +801,14 @@ fn number(e: &BytesStart) -> Result<Option<usize>, ReadFailure> {
 /// An attribute by local name (`w:val` -> `val`), with entities refused.
 fn attr(e: &BytesStart, local: &str) -> Result<Option<String>, ReadFailure> {
     for a in e.attributes() {
-        let a = a.map_err(|err| {
-            ReadFailure::corrupt(format!(
-                "malformed XML: bad attribute in <{}>: {err}",
-                e.name().as_ref()
-            ))
-        })?;
+        let a = a.map_err(|_| ReadFailure::corrupt("malformed XML: a malformed attribute"))?;
         if a.key.local_name().as_ref() == local {
             let v = a
                 .normalized_value(quick_xml::XmlVersion::Implicit1_0)
                 .map_err(|err| {
                     ReadFailure::corrupt(format!(
-                        "refused: bad attribute value in <{}> (entities are not read): {err}",
-                        e.name().as_ref()
+                        "refused: a bad attribute value ({}; entities are not read)",
+                        super::xml_damage(&err)
                     ))
                 })?;
             return Ok(Some(v.into_owned()));

@@ -359,7 +359,8 @@ pub struct Limits {
     pub max_unzipped_bytes: u64,
     /// Largest compression ratio of a zip container.
     pub max_zip_ratio: u64,
-    /// Most non-empty cells read from one workbook.
+    /// Most non-empty cells read from one workbook; for ods, the most cells calamine may allocate for the whole
+    /// document (see `ods::bound_expansion`); for xml, elements and attributes.
     pub max_cells: usize,
     /// Most text (bytes) taken from one document.
     pub max_text_bytes: usize,
@@ -429,8 +430,8 @@ pub fn read(bytes: &[u8], format: Format, limits: &Limits) -> Result<SourceDoc, 
         Format::Docx => docx::read(bytes, limits, &deadline),
         Format::Empty => Err(ReadFailure::corrupt("file is empty (0 bytes)")),
         Format::Ole => Err(ole_failure(bytes)),
-        Format::Zip => Err(match zip::ZipArchive::new(std::io::Cursor::new(bytes)) {
-            Err(e) => ReadFailure::corrupt(format!("damaged zip container: {e}")),
+        Format::Zip => Err(match open_zip(bytes) {
+            Err(f) => f,
             Ok(_) => ReadFailure::new(
                 FailureKind::UnsupportedFormat,
                 "zip archive that is not an xlsx, ods or docx document (no xl/workbook.xml, content.xml or word/document.xml)",
@@ -440,6 +441,89 @@ pub fn read(bytes: &[u8], format: Format, limits: &Limits) -> Result<SourceDoc, 
             FailureKind::UnsupportedFormat,
             "not a recognised document: expected xlsx, ods, docx, pdf or xml",
         )),
+    }
+}
+
+/// Opens a zip container (xlsx, ods, docx). A directory that lists one part name twice is refused: readers look
+/// parts up by name and the zip crate keeps only the last copy, so which `xl/worksheets/sheet1.xml` is the form
+/// would be a silent guess.
+pub(crate) fn open_zip(
+    bytes: &[u8],
+) -> Result<zip::ZipArchive<std::io::Cursor<&[u8]>>, ReadFailure> {
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|e| ReadFailure::corrupt(format!("damaged zip container: {}", zip_damage(&e))))?;
+    if archive.has_duplicate_names() {
+        return Err(ReadFailure::corrupt(
+            "damaged zip container: two parts have the same name (which copy is the document is ambiguous)",
+        ));
+    }
+    Ok(archive)
+}
+
+/// The kind of damage a zip error names. Its own message can quote part names, which a hostile file fills
+/// with anything, so only the crate's fixed wording is kept.
+pub(crate) fn zip_damage(e: &zip::result::ZipError) -> String {
+    use zip::result::ZipError;
+    match e {
+        ZipError::InvalidArchive(std::borrow::Cow::Borrowed(what)) => {
+            format!("invalid archive ({what})")
+        }
+        ZipError::UnsupportedArchive(what) => format!("unsupported archive ({what})"),
+        ZipError::CompressionMethodNotSupported(m) => format!("unsupported compression method {m}"),
+        ZipError::FileNotFound => "a part is missing".into(),
+        ZipError::InvalidPassword | ZipError::DecompressedSizeUnknown => {
+            "encrypted or unsized entry".into()
+        }
+        ZipError::Io(_) => "damaged compressed data".into(),
+        _ => "invalid archive".into(),
+    }
+}
+
+/// A part's name for a reason: the names a reader asks for are form structure and printed; any other name is
+/// whatever the file's author put there, so it is shown as its index in the directory.
+pub(crate) fn part_label(name: &str, index: usize, expected: impl Fn(&str) -> bool) -> String {
+    if expected(name) {
+        name.to_string()
+    } else {
+        format!("part {index}")
+    }
+}
+
+/// The kind of damage a quick-xml error names. Its messages quote tag, attribute and entity names, and damaged
+/// text turns into tags (`Amelia <Hart </ChildFirstName>` reads as a tag `Hart`), so they are never shown.
+pub(crate) fn xml_damage(e: &quick_xml::Error) -> &'static str {
+    use quick_xml::errors::{IllFormedError, SyntaxError};
+    use quick_xml::escape::EscapeError;
+    match e {
+        quick_xml::Error::Io(_) => "unreadable bytes (a damaged or altered part)",
+        quick_xml::Error::Syntax(s) => match s {
+            SyntaxError::InvalidBangMarkup => "a `<!` that starts no comment, CDATA or DOCTYPE",
+            SyntaxError::UnclosedPI => "an unclosed processing instruction",
+            SyntaxError::UnclosedXmlDecl => "an unclosed XML declaration",
+            SyntaxError::UnclosedComment => "an unclosed comment",
+            SyntaxError::UnclosedDoctype => "an unclosed DOCTYPE",
+            SyntaxError::UnclosedCData => "an unclosed CDATA section",
+            _ => "an unclosed tag or attribute value",
+        },
+        quick_xml::Error::IllFormed(i) => match i {
+            IllFormedError::MissingEndTag(_) => "an element that is never closed",
+            IllFormedError::UnmatchedEndTag(_) => "an end tag with no start tag",
+            IllFormedError::MismatchedEndTag { .. } => {
+                "an end tag that does not match its start tag"
+            }
+            IllFormedError::DoubleHyphenInComment => "`--` inside a comment",
+            IllFormedError::UnclosedReference => "an `&` without its `;`",
+            _ => "a malformed XML declaration or DOCTYPE",
+        },
+        quick_xml::Error::InvalidAttr(_) => "a malformed attribute",
+        quick_xml::Error::Encoding(_) => "bytes that are not valid in the document's encoding",
+        quick_xml::Error::Escape(esc) => match esc {
+            EscapeError::UnrecognizedEntity(..) => "a reference to an undeclared entity",
+            EscapeError::UnterminatedEntity(_) => "an `&` without its `;`",
+            EscapeError::InvalidCharRef(_) => "an invalid character reference",
+            _ => "entity references nested too deep",
+        },
+        quick_xml::Error::Namespace(_) => "an undeclared or reserved namespace prefix",
     }
 }
 

@@ -165,7 +165,7 @@ fn load(bytes: &[u8], limits: &Limits) -> Result<Document, ReadFailure> {
         Err(lopdf::Error::InvalidPassword) => Err(password_required()),
         Err(lopdf::Error::Decryption(e)) => Err(ReadFailure::new(
             FailureKind::Encrypted,
-            format!("encrypted: cannot decrypt ({e})"),
+            format!("encrypted: cannot decrypt ({})", decryption_damage(&e)),
         )),
         Err(e) => Err(lopdf_failure(&e, limits)),
     }
@@ -201,6 +201,16 @@ fn without_id(doc: Document, bytes: &[u8], opts: LoadOptions) -> Result<Document
     }
 }
 
+/// lopdf's decryption messages are fixed text, except a wrapped error, which may quote the file.
+fn decryption_damage(e: &lopdf::encryption::DecryptionError) -> String {
+    match e {
+        lopdf::encryption::DecryptionError::StringPrep(_) => {
+            "a password that does not prepare".into()
+        }
+        other => other.to_string(),
+    }
+}
+
 fn password_required() -> ReadFailure {
     ReadFailure::new(FailureKind::Encrypted, "encrypted: password required")
 }
@@ -213,7 +223,27 @@ fn lopdf_failure(e: &lopdf::Error, limits: &Limits) -> ReadFailure {
                 limits.max_pdf_stream_bytes
             ))
         }
-        other => ReadFailure::corrupt(format!("damaged PDF: {other}")),
+        other => ReadFailure::corrupt(format!("damaged PDF: {}", pdf_damage(other))),
+    }
+}
+
+/// lopdf's message, except for the errors whose message quotes the file (dictionary keys, tokens, glyph
+/// names, stream details): those name only the kind of damage.
+fn pdf_damage(e: &lopdf::Error) -> String {
+    use lopdf::Error as E;
+    match e {
+        E::DictKey(_) => "a required dictionary key is missing".into(),
+        E::InvalidInlineImage(_) => "an invalid inline image".into(),
+        E::InvalidOutline(_) => "an invalid document outline".into(),
+        E::InvalidStream(_) => "an invalid stream".into(),
+        E::InvalidObjectStream(_) => "an invalid object stream".into(),
+        E::NumericCast(_) => "a number out of range".into(),
+        E::Syntax(_) => "a syntax error in a content stream".into(),
+        E::InvalidEncodingDifferenceGlyph { .. } => {
+            "an invalid glyph name in a font encoding".into()
+        }
+        E::Decryption(_) => "decryption error".into(),
+        other => other.to_string(),
     }
 }
 
@@ -640,8 +670,10 @@ fn read_xfa(
         Ok(b) => b,
         Err(e) if is_size_limit(&e) => return Err(lopdf_failure(&e, limits)),
         Err(e) => {
-            out.notes
-                .push(format!("XFA datasets packet unreadable: {e}"));
+            out.notes.push(format!(
+                "XFA datasets packet unreadable: {}",
+                pdf_damage(&e)
+            ));
             return Ok(());
         }
     };
@@ -680,7 +712,13 @@ fn xfa_fields(
     loop {
         let event = match reader.read_event() {
             Ok(e) => e,
-            Err(e) => return Ok(Err(format!("bad XML: {e}"))),
+            Err(e) => {
+                return Ok(Err(format!(
+                    "bad XML at byte {}: {}",
+                    reader.error_position(),
+                    super::xml_damage(&e)
+                )));
+            }
         };
         match event {
             Event::Start(_) | Event::Empty(_) if names.len() >= MAX_XML_DEPTH => {
@@ -1005,8 +1043,8 @@ impl<'a> PageWalk<'a, '_> {
         base: Matrix,
         depth: usize,
     ) -> Result<(), String> {
-        let content =
-            Content::decode(content).map_err(|e| format!("content stream unreadable: {e}"))?;
+        let content = Content::decode(content)
+            .map_err(|e| format!("content stream unreadable: {}", pdf_damage(&e)))?;
         let mut ctm = base;
         let mut stack: Vec<Matrix> = Vec::new();
         let mut ts = TextState::default();

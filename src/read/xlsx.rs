@@ -128,13 +128,12 @@ pub(crate) fn excel_datetime(dt: &calamine::ExcelDateTime) -> RawValue {
 
 /// Refuses zip bombs by the sizes the directory declares, before anything is inflated.
 pub(crate) fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), ReadFailure> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| ReadFailure::corrupt(format!("damaged zip container: {e}")))?;
+    let mut archive = super::open_zip(bytes)?;
     let mut total: u64 = 0;
     for i in 0..archive.len() {
-        let entry = archive
-            .by_index_raw(i)
-            .map_err(|e| ReadFailure::corrupt(format!("damaged zip entry {i}: {e}")))?;
+        let entry = archive.by_index_raw(i).map_err(|e| {
+            ReadFailure::corrupt(format!("damaged zip entry {i}: {}", super::zip_damage(&e)))
+        })?;
         total = total.saturating_add(entry.size());
     }
     if total > limits.max_unzipped_bytes {
@@ -155,14 +154,43 @@ pub(crate) fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), ReadFailure
     Ok(())
 }
 
-/// Turns calamine's errors into a manifest reason. They describe structure (parts, tags), never cell values.
+/// Turns calamine's errors into a manifest reason. Their messages quote sheet names, part names and cell
+/// types and values as the file writes them, so only the kind of damage is named.
 fn describe(e: XlsxError) -> ReadFailure {
-    match e {
-        XlsxError::Password => ReadFailure::new(
-            FailureKind::Encrypted,
-            "encrypted: workbook is password protected",
-        ),
-        XlsxError::Zip(z) => ReadFailure::corrupt(format!("damaged zip container: {z}")),
-        other => ReadFailure::corrupt(format!("unreadable workbook: {other}")),
-    }
+    let what = match &e {
+        XlsxError::Password => {
+            return ReadFailure::new(
+                FailureKind::Encrypted,
+                "encrypted: workbook is password protected",
+            );
+        }
+        XlsxError::Zip(z) => {
+            return ReadFailure::corrupt(format!(
+                "damaged zip container: {}",
+                super::zip_damage(z)
+            ));
+        }
+        XlsxError::Io(_) => "damaged compressed data".to_string(),
+        XlsxError::Xml(x) => format!("malformed XML ({})", super::xml_damage(x)),
+        XlsxError::XmlAttr(_) => "malformed XML (a malformed attribute)".into(),
+        XlsxError::Encoding(_) => "a part that is not valid in its encoding".into(),
+        XlsxError::XmlEof(node) => format!("a part ends inside {node}"),
+        XlsxError::UnexpectedNode(node) => format!("an unexpected {node} element"),
+        XlsxError::Unexpected(what) => format!("unexpected XML ({what})"),
+        XlsxError::Unrecognized { typ, .. } => format!("an unrecognised {typ}"),
+        XlsxError::Parse(_) | XlsxError::ParseFloat(_) | XlsxError::ParseInt(_) => {
+            "a number that does not parse".into()
+        }
+        XlsxError::FileNotFound(_) => "a part the workbook lists is missing".into(),
+        XlsxError::RelationshipNotFound => "a relationship the workbook lists is missing".into(),
+        XlsxError::WorksheetNotFound(_)
+        | XlsxError::TableNotFound(_)
+        | XlsxError::NotAWorksheet(_)
+        | XlsxError::PivotTableNotFound(_) => "a sheet the workbook lists is missing".into(),
+        XlsxError::CellTAttribute(_) => "an unknown cell type".into(),
+        XlsxError::CellError(_) => "an unknown cell error value".into(),
+        XlsxError::Vba(_) => "a damaged VBA project".into(),
+        _ => "a malformed cell reference or dimension".into(),
+    };
+    ReadFailure::corrupt(format!("unreadable workbook: {what}"))
 }

@@ -92,6 +92,9 @@ struct Frame {
     text_start: usize,
     /// Non-white-space text directly inside it (not only in children).
     own_text: bool,
+    /// Opened after text inside its parent: in a data-centric form that is damaged text read as a tag
+    /// (`Amelia <Hart>`), so its name is never shown in a reason.
+    suspect: bool,
     /// Occurrences of each child's expanded name so far, for positional indexes.
     seen: HashMap<(Option<u32>, String), u32>,
 }
@@ -117,14 +120,17 @@ pub fn read(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<Source
         let (ns, event) = match reader.read_resolved_event() {
             Ok((ResolveResult::Bound(n), event)) => (Some(n.as_ref().to_string()), event),
             Ok((_, event)) => (None, event),
-            Err(e) => return Err(malformed(&e, reader.error_position())),
+            Err(e) => {
+                let at = reader.error_position();
+                return Err(malformed(&e, at, safe_path(&stack, &tree, &e)));
+            }
         };
         match event {
             Event::Start(e) => {
                 if root_closed {
                     return Err(ReadFailure::corrupt(format!(
-                        "malformed XML: a second root element <{}> after the first one closed",
-                        e.name().as_ref()
+                        "malformed XML: a second root element after the first one closed (at byte {})",
+                        reader.buffer_position()
                     )));
                 }
                 if stack.len() >= limits.max_xml_depth {
@@ -163,9 +169,11 @@ pub fn read(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<Source
                 }
                 let mut attrs = Vec::new();
                 for a in e.attributes() {
-                    let a = a.map_err(|err| {
+                    let a = a.map_err(|_| {
                         ReadFailure::corrupt(format!(
-                            "malformed XML: bad attribute in <{qname}>: {err}"
+                            "malformed XML: a malformed attribute in a start tag ending at byte {}, {}",
+                            reader.buffer_position(),
+                            inside(&stack, &tree, None)
                         ))
                     })?;
                     if a.key.as_namespace_binding().is_some() {
@@ -173,7 +181,9 @@ pub fn read(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<Source
                     }
                     let value = a
                         .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                        .map_err(|err| entity_failure(&err, &qname))?;
+                        .map_err(|err| {
+                            entity_failure(&err, reader.buffer_position(), &stack, &tree)
+                        })?;
                     let (ans, alocal) = reader.resolver().resolve_attribute(a.key);
                     let ans = match ans {
                         ResolveResult::Bound(n) => {
@@ -205,10 +215,12 @@ pub fn read(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<Source
                     text: None,
                     attrs,
                 });
+                let suspect = stack.last().is_some_and(|p| p.own_text || p.suspect);
                 stack.push(Frame {
                     index,
                     text_start: acc.len(),
                     own_text: false,
+                    suspect,
                     seen: HashMap::new(),
                 });
             }
@@ -264,15 +276,17 @@ pub fn read(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<Source
                         Some(s) => s.to_string(),
                         None => {
                             return Err(ReadFailure::corrupt(format!(
-                                "refused: entity references are not allowed (&{};): only &lt; &gt; &amp; &apos; &quot; and character references are read",
-                                short(&g)
+                                "refused: an entity reference at byte {}, {}: only &lt; &gt; &amp; &apos; &quot; and character references are read",
+                                reader.buffer_position(),
+                                inside(&stack, &tree, None)
                             )));
                         }
                     },
-                    Err(e) => {
+                    Err(_) => {
                         return Err(ReadFailure::corrupt(format!(
-                            "malformed XML: bad character reference near byte {}: {e}",
-                            reader.buffer_position()
+                            "malformed XML: an invalid character reference near byte {}, {}",
+                            reader.buffer_position(),
+                            inside(&stack, &tree, None)
                         )));
                     }
                 };
@@ -283,13 +297,11 @@ pub fn read(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<Source
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) | Event::Empty(_) => {}
         }
     }
-    if let Some(open) = stack.last() {
-        let name = tree
-            .elements
-            .get(open.index as usize)
-            .map_or("?", |e| e.local.as_str());
+    if !stack.is_empty() {
+        // Which of the open elements are real is unknown (damaged text reads as tags): only the count is shown.
         return Err(ReadFailure::corrupt(format!(
-            "truncated XML: <{name}> is never closed (at byte {} of {})",
+            "truncated XML: {} element(s) never closed (the text ends at byte {} of {})",
+            stack.len(),
             reader.buffer_position(),
             text.len()
         )));
@@ -376,36 +388,65 @@ fn intern(uris: &mut Vec<String>, uri: String) -> u32 {
     u32::try_from(i).unwrap_or(u32::MAX)
 }
 
-/// At most 40 characters of a name, for messages.
-fn short(s: &str) -> String {
-    if s.chars().count() > 40 {
-        format!("{}...", s.chars().take(40).collect::<String>())
-    } else {
-        s.to_string()
-    }
+/// A reason for quick-xml's error: the kind of damage, where, and the path of the elements around it that are
+/// not in doubt. quick-xml's own message is never shown: it quotes tag, attribute and entity names.
+fn malformed(e: &quick_xml::Error, pos: u64, inside: String) -> ReadFailure {
+    ReadFailure::corrupt(format!(
+        "malformed XML at byte {pos}: {}, {inside}",
+        super::xml_damage(e)
+    ))
 }
 
-/// quick-xml's errors name tags and positions, never text content.
-fn malformed(e: &quick_xml::Error, pos: u64) -> ReadFailure {
-    if let quick_xml::Error::Escape(esc) = e {
-        return ReadFailure::corrupt(format!("malformed XML near byte {pos}: {esc}"));
+/// The path of the innermost open element that is not in doubt, as "inside /a/b" ("before the root element"
+/// when there is none). In doubt are elements opened after text in their parent (see [`Frame::suspect`]) and,
+/// for an end tag that closes an outer element, every element it skipped.
+fn inside(stack: &[Frame], tree: &XmlTree, closes: Option<&str>) -> String {
+    let mut sure = stack.iter().position(|f| f.suspect).unwrap_or(stack.len());
+    if let Some(local) = closes {
+        let local = local.rsplit(':').next().unwrap_or(local);
+        sure = stack
+            .get(..sure)
+            .and_then(|s| {
+                s.iter().rposition(|f| {
+                    tree.elements
+                        .get(f.index as usize)
+                        .is_some_and(|e| e.local == local)
+                })
+            })
+            .map_or(0, |i| i.saturating_add(1));
     }
-    ReadFailure::corrupt(format!("malformed XML at byte {pos}: {e}"))
+    sure.checked_sub(1)
+        .and_then(|i| stack.get(i))
+        .and_then(|f| tree.elements.get(f.index as usize))
+        .map_or("before the root element".to_string(), |e| {
+            format!("inside {}", e.path)
+        })
+}
+
+/// [`inside`] for a reader error: a mismatched end tag names the element it closes.
+fn safe_path(stack: &[Frame], tree: &XmlTree, e: &quick_xml::Error) -> String {
+    match e {
+        quick_xml::Error::IllFormed(quick_xml::errors::IllFormedError::MismatchedEndTag {
+            found,
+            ..
+        }) => inside(stack, tree, Some(found)),
+        _ => inside(stack, tree, None),
+    }
 }
 
 /// Attribute values with an unknown entity are refused like text.
-fn entity_failure(e: &quick_xml::Error, element: &str) -> ReadFailure {
+fn entity_failure(e: &quick_xml::Error, pos: u64, stack: &[Frame], tree: &XmlTree) -> ReadFailure {
     match e {
-        quick_xml::Error::Escape(quick_xml::escape::EscapeError::UnrecognizedEntity(_, name)) => {
+        quick_xml::Error::Escape(quick_xml::escape::EscapeError::UnrecognizedEntity(..)) => {
             ReadFailure::corrupt(format!(
-                "refused: entity references are not allowed (&{};) in an attribute of <{}>",
-                short(name),
-                short(element)
+                "refused: an entity reference in an attribute of a start tag ending at byte {pos}, {}",
+                inside(stack, tree, None)
             ))
         }
         other => ReadFailure::corrupt(format!(
-            "malformed XML: bad attribute value in <{}>: {other}",
-            short(element)
+            "malformed XML: a bad attribute value ({}) in a start tag ending at byte {pos}, {}",
+            super::xml_damage(other),
+            inside(stack, tree, None)
         )),
     }
 }
@@ -419,16 +460,15 @@ pub(crate) fn check_doctype(d: &str) -> Result<(), ReadFailure> {
     };
     let rest = d.get(at.saturating_add(8)..).unwrap_or("");
     let mut words = rest.split_whitespace();
-    let mut name = words.next().unwrap_or("?");
-    let parameter = name == "%";
+    let parameter = words.next() == Some("%");
     if parameter {
-        name = words.next().unwrap_or("?");
+        words.next();
     }
     let external = matches!(words.next(), Some("SYSTEM" | "PUBLIC"));
     let kind = match (parameter, external) {
-        (true, _) => "parameter entity",
-        (false, true) => "external entity",
-        (false, false) => "entity",
+        (true, _) => "a parameter entity",
+        (false, true) => "an external entity",
+        (false, false) => "an entity",
     };
     let what = if external {
         "nothing was fetched"
@@ -436,8 +476,7 @@ pub(crate) fn check_doctype(d: &str) -> Result<(), ReadFailure> {
         "nothing was expanded"
     };
     Err(ReadFailure::corrupt(format!(
-        "refused: entity declarations are not allowed (the DOCTYPE declares {kind} `{}`; {what})",
-        short(name)
+        "refused: entity declarations are not allowed (the DOCTYPE declares {kind}; {what})"
     )))
 }
 
@@ -474,7 +513,11 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<(String, Option<String>), ReadFailu
                 // An 8-bit file that claims UTF-16 (no BOM, no zero bytes) is read as UTF-8.
                 Some(e) if !e.is_ascii_compatible() => (UTF_8, bytes),
                 Some(e) => (e, bytes),
-                None => return Err(unsupported(&format!("`{}`", short(&label)))),
+                None => {
+                    return Err(unsupported(
+                        "the declared encoding is not one encoding_rs knows",
+                    ));
+                }
             },
             None => {
                 return match UTF_8.decode_without_bom_handling_and_without_replacement(bytes) {
@@ -675,7 +718,9 @@ mod tests {
         );
         let e = read_str("<?xml version='1.0' encoding='IBM037'?><a/>").unwrap_err();
         assert!(
-            e.reason.contains("unsupported encoding: `IBM037`"),
+            e.reason
+                .contains("unsupported encoding: the declared encoding is not one")
+                && !e.reason.contains("IBM037"),
             "{}",
             e.reason
         );
@@ -703,7 +748,9 @@ mod tests {
         let e = read_str(&s).unwrap_err();
         assert_eq!(e.kind, FailureKind::Corrupt);
         assert!(
-            e.reason.contains("entity declarations are not allowed") && e.reason.contains("`lol`"),
+            e.reason
+                .contains("entity declarations are not allowed (the DOCTYPE declares an entity;")
+                && !e.reason.contains("lol"),
             "{}",
             e.reason
         );
@@ -713,31 +760,75 @@ mod tests {
     fn external_entities_are_refused_unfetched() {
         let e = read_str("<!DOCTYPE r [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]><r>&xxe;</r>")
             .unwrap_err();
-        assert!(e.reason.contains("external entity `xxe`"), "{}", e.reason);
+        assert!(
+            e.reason.contains("declares an external entity"),
+            "{}",
+            e.reason
+        );
         assert!(e.reason.contains("nothing was fetched"));
         assert!(!e.reason.contains("passwd"));
         let e = read_str("<!DOCTYPE r [<!ENTITY % p SYSTEM \"http://x/\"> %p;]><r/>").unwrap_err();
-        assert!(e.reason.contains("parameter entity `p`"), "{}", e.reason);
+        assert!(
+            e.reason.contains("declares a parameter entity"),
+            "{}",
+            e.reason
+        );
     }
 
     #[test]
     fn undeclared_entities_are_refused() {
-        let e = read_str("<r>&nbsp;</r>").unwrap_err();
-        assert!(
-            e.reason
-                .contains("entity references are not allowed (&nbsp;)"),
-            "{}",
-            e.reason
+        let e = read_str("<r><s>&nbsp;</s></r>").unwrap_err();
+        assert_eq!(
+            e.reason,
+            "refused: an entity reference at byte 12, inside /r/s: only &lt; &gt; &amp; &apos; &quot; and character references are read"
         );
         let e = read_str("<r a='&foo;'/>").unwrap_err();
-        assert!(
-            e.reason.contains("(&foo;) in an attribute of <r>"),
-            "{}",
-            e.reason
+        assert_eq!(
+            e.reason,
+            "refused: an entity reference in an attribute of a start tag ending at byte 14, before the root element"
         );
         // A DOCTYPE without entity declarations (an external DTD is never read) is fine.
         let doc = read_str("<!DOCTYPE r SYSTEM \"file:///etc/passwd\"><r>x</r>").unwrap();
         assert_eq!(fields(&doc), pairs(&[("/r", "x")]));
+    }
+
+    #[test]
+    fn damaged_text_never_reaches_a_reason() {
+        let cases = [
+            "<Form><Child><ChildFirstName>Amelia <Hart </ChildFirstName></Child></Form>",
+            "<Form><Child><ChildFirstName>Amelia <Hart> x</ChildFirstName></Child></Form>",
+            "<Form><Child><ChildFirstName><Hart></ChildFirstName></Child></Form>",
+            "<Form><Child><ChildFirstName>Amelia <Hart><Jones x=1/></ChildFirstName></Child></Form>",
+            "<Form><Child><ChildFirstName>Amelia <Hart>",
+            "<Form><Child><ChildFirstName>Amelia &Hart;</ChildFirstName></Child></Form>",
+            "<Form><Child Name='&Hart;'/></Form>",
+            "<Form><Child Name='Amelia' Name='Hart'/></Form>",
+            "<Form/><Hart/>",
+            "<Form><Child>&#xHart;</Child></Form>",
+            "<!DOCTYPE Form [<!ENTITY Hart 'x'>]><Form/>",
+            "<?xml version='1.0' encoding='Hart'?><Form/>",
+        ];
+        for case in cases {
+            let e = read_str(case).unwrap_err();
+            assert!(
+                !e.reason.contains("Hart") && !e.reason.contains("Amelia"),
+                "{case}: {}",
+                e.reason
+            );
+        }
+        let e = read_str(cases[0]).unwrap_err();
+        assert_eq!(
+            e.reason,
+            "malformed XML: a malformed attribute in a start tag ending at byte 59, inside /Form/Child/ChildFirstName"
+        );
+        let e = read_str(cases[2]).unwrap_err();
+        assert!(
+            e.reason.contains(
+                "an end tag that does not match its start tag, inside /Form/Child/ChildFirstName"
+            ),
+            "{}",
+            e.reason
+        );
     }
 
     #[test]
@@ -786,11 +877,10 @@ mod tests {
     fn malformed_documents_are_corrupt_with_position() {
         let e = read_str("<a><b></a>").unwrap_err();
         assert_eq!(e.kind, FailureKind::Corrupt);
-        assert!(e.reason.contains("at byte"), "{}", e.reason);
-        assert!(
-            e.reason.contains("</b>") || e.reason.contains("`b`"),
-            "{}",
-            e.reason
+        // `</a>` closes `a`, so `b` is in doubt and not named.
+        assert_eq!(
+            e.reason,
+            "malformed XML at byte 6: an end tag that does not match its start tag, inside /a"
         );
         let e = read_str("<a><b>secret").unwrap_err();
         assert_eq!(e.kind, FailureKind::Corrupt);
