@@ -970,3 +970,142 @@ fn an_ods_of_repeated_sheets_is_bounded_over_the_whole_document() {
         "refused before calamine expands it"
     );
 }
+
+/// Runs the binary with its output to files and returns (exit code, peak RSS in bytes) from `wait4`, which
+/// measures that one child (getrusage's RUSAGE_CHILDREN would mix in every test's children).
+#[cfg(target_os = "linux")]
+#[expect(clippy::zombie_processes, reason = "the child is reaped by wait4, not Child::wait")]
+fn run_measured(args: &[&str], log: &Path) -> (Option<i32>, u64) {
+    let stderr = std::fs::File::create(log).unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_harmonise"))
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is a valid value; wait4 writes into both out-parameters.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid, "wait4: {}", std::io::Error::last_os_error());
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    // ru_maxrss is in KiB on Linux.
+    (code, u64::try_from(usage.ru_maxrss).unwrap() * 1024)
+}
+
+/// Reliability round 2: one file of every hostile class (`examples/gen_hostile_fixtures.rs`) beside the fixtures.
+/// The night completes (exit 3, not 1), every input has a row, every report is written, memory stays under
+/// 1 GiB, no planted value reaches an output or the log, and no CSV or xlsx cell starts a formula.
+#[cfg(target_os = "linux")]
+#[test]
+fn hostile_round_2_files_cost_a_row_each_and_the_night_completes_under_1_gib() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    copy_tree(&root().join("fixtures/forms"), &input.join("forms"));
+    copy_tree(
+        &root().join("fixtures/hostile-round2"),
+        &input.join("hostile"),
+    );
+    let out = tmp.path().join("out");
+    let log = tmp.path().join("stderr.log");
+    let (code, rss) = run_measured(
+        &[
+            "run",
+            "--input",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--today",
+            TODAY,
+        ],
+        &log,
+    );
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(code, Some(3), "stderr: {log}");
+    assert!(rss < 1 << 30, "peak RSS {} MiB", rss >> 20);
+
+    let rows = manifest_rows(&out);
+    assert_eq!(rows.len(), count_files(&input), "one row per input");
+    let status = |p: &str| {
+        rows.get(&format!("hostile/{p}"))
+            .unwrap_or_else(|| panic!("hostile/{p} has no row"))["status"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(status("many-sheets.ods"), "too_large");
+    assert_eq!(status("duplicate-part.xlsx"), "corrupt");
+    assert_eq!(status("damaged-planted.xml"), "corrupt");
+    for f in ["xml", "pdf", "docx", "xlsx"] {
+        for i in 1..=2 {
+            let s = status(&format!("long-key-{i}.{f}"));
+            assert!(s == "ok" || s == "partial", "long-key-{i}.{f}: {s}");
+        }
+    }
+    for f in ["report.html", "report.xlsx", "report.json", "records.csv"] {
+        assert!(out.join(f).is_file(), "{f} written");
+    }
+
+    // A planted value never reaches a reason, a report or the log.
+    let mut texts = vec![
+        ("stderr", log),
+        (
+            "manifest.json",
+            std::fs::read_to_string(out.join("manifest.json")).unwrap(),
+        ),
+        (
+            "report.json",
+            std::fs::read_to_string(out.join("report.json")).unwrap(),
+        ),
+        (
+            "report.html",
+            std::fs::read_to_string(out.join("report.html")).unwrap(),
+        ),
+    ];
+    let xlsx = xlsx_cells(&out.join("report.xlsx"));
+    texts.push(("report.xlsx", xlsx.join("\n")));
+    for (name, text) in &texts {
+        for planted in ["Zyxwvut", "Qwertyplant"] {
+            assert!(
+                !text.contains(planted),
+                "{name} holds the planted {planted:?}"
+            );
+        }
+    }
+
+    // No cell of a CSV or xlsx the tool writes starts a formula (OWASP's list).
+    let formula = |cell: &str| cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let mut csv = csv::Reader::from_path(out.join("records.csv")).unwrap();
+    for row in csv.records() {
+        for cell in row.unwrap().iter() {
+            assert!(
+                !formula(cell) || cell.parse::<f64>().is_ok(),
+                "records.csv cell {cell:?}"
+            );
+        }
+    }
+    for cell in &xlsx {
+        assert!(!formula(cell), "report.xlsx cell {cell:?}");
+    }
+    // Every report string is bounded below Excel's cell limit.
+    assert!(xlsx.iter().all(|c| c.chars().count() <= 32_767));
+}
+
+/// Every non-empty cell of every sheet of a workbook, as text.
+fn xlsx_cells(path: &Path) -> Vec<String> {
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto(path).unwrap();
+    let mut cells = Vec::new();
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).unwrap();
+        cells.extend(
+            range
+                .used_cells()
+                .map(|(_, _, c)| c.to_string())
+                .filter(|c| !c.is_empty()),
+        );
+    }
+    cells
+}
