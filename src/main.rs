@@ -26,8 +26,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 const EXIT_CODES: &str = "Exit codes:
   0  every document was harmonised (ok, partial or blank; skipped_unchanged ones by what they were before)
   3  the run finished, but some documents failed or were unrecognised (see manifest.json)
-  2  the run could not start: bad arguments, invalid mapping files, a missing input folder, or another run
-     holds the output folder's lock
+  2  the run could not start: bad arguments, invalid mapping files, a missing input folder, another run
+     holds the output folder's lock, or the run would drop more of the previous run's documents than
+     --max-drop allows
   1  internal error: outputs could not be written, or the manifest would not account for every input";
 
 /// Harmonise local authorities' EHC needs assessment request forms onto one national template.
@@ -162,6 +163,11 @@ struct RunArgs {
     /// Read and harmonise every document, ignoring what the previous run in --out recorded.
     #[arg(long)]
     full: bool,
+    /// Refuse (exit 2, nothing written) when more than PERCENT of the previous run's documents are no longer in
+    /// --input, as an empty or unmounted folder would make them; 100 allows any drop. Like rsync's --max-delete.
+    #[arg(long, value_name = "PERCENT", default_value_t = pipeline::DEFAULT_MAX_DROP,
+          value_parser = clap::value_parser!(u8).range(0..=100))]
+    max_drop: u8,
     /// Run each document in a worker process: a crash or hang costs that document a row, not the night.
     #[arg(long)]
     isolate: bool,
@@ -271,10 +277,15 @@ fn run(args: RunArgs, log: &LogOptions) -> anyhow::Result<ExitCode> {
         full: args.full,
         shareable: args.shareable,
         isolate,
+        max_drop: args.max_drop,
     };
     let summary = match pipeline::run(&set, &opts, &reporter) {
         Ok(s) => s,
-        Err(e @ (RunError::Input { .. } | RunError::Lock(LockError::Busy { .. }))) => {
+        Err(
+            e @ (RunError::Input { .. }
+            | RunError::Lock(LockError::Busy { .. })
+            | RunError::Drop { .. }),
+        ) => {
             eprintln!("error: {e}");
             return Ok(ExitCode::from(2));
         }
@@ -306,6 +317,7 @@ fn worker(mappings: &Path, config: &str) -> anyhow::Result<ExitCode> {
         full: false,
         shareable: false,
         isolate: None,
+        max_drop: pipeline::DEFAULT_MAX_DROP,
     };
     harmonise::worker::serve(
         &set,
@@ -413,8 +425,11 @@ fn report(out: &Path, mappings: &Path, quiet: bool) -> anyhow::Result<ExitCode> 
         Err(code) => return Ok(code),
     };
     match harmonise::report::rebuild(out, &set) {
-        Ok(report) => {
+        Ok(harmonise::report::Rebuilt { report, repaired }) => {
             if !quiet {
+                if let Some(run) = repaired {
+                    eprintln!("harmonise: repaired an interrupted commit of run {run}");
+                }
                 eprintln!(
                     "harmonise: reports rebuilt for {} form(s) from {} record(s) in {}",
                     report.summary.forms,
@@ -424,7 +439,10 @@ fn report(out: &Path, mappings: &Path, quiet: bool) -> anyhow::Result<ExitCode> 
             }
             Ok(ExitCode::SUCCESS)
         }
-        Err(e @ harmonise::report::RebuildError::NoRecords(_)) => {
+        Err(
+            e @ (harmonise::report::RebuildError::NoRecords(_)
+            | harmonise::report::RebuildError::Lock(LockError::Busy { .. })),
+        ) => {
             eprintln!("error: {e}");
             Ok(ExitCode::from(2))
         }

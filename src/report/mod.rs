@@ -13,8 +13,12 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use crate::audit::{Audit, AuditReport};
+use crate::manifest::Manifest;
 use crate::mapping::MappingSet;
-use crate::output::{AtomicFile, Staged, WriteError, commit_all};
+use crate::output::{
+    AtomicFile, LockError, OutputLock, Staged, WriteError, clean_stale_temps, commit_all,
+    new_run_id, recover, stage_json,
+};
 use crate::record::Record;
 
 /// One report format.
@@ -32,11 +36,6 @@ pub fn writers() -> Vec<Box<dyn ReportWriter>> {
         Box::new(html::HtmlReport),
         Box::new(xlsx::XlsxReport),
     ]
-}
-
-/// Writes every report into `out`, each atomically.
-pub fn write_all(out: &Path, report: &AuditReport) -> Result<(), WriteError> {
-    commit_all(out, stage_all(out, report)?)
 }
 
 /// Writes every report into `out` under temporary names, to be renamed into place with a run's other outputs.
@@ -94,12 +93,35 @@ pub enum RebuildError {
     /// A report could not be written (exit 1).
     #[error(transparent)]
     Write(#[from] WriteError),
+    /// A run holds the folder's lock (exit 2), or the lock could not be taken (exit 1).
+    #[error(transparent)]
+    Lock(#[from] LockError),
+}
+
+/// What `harmonise report` did.
+#[derive(Debug)]
+pub struct Rebuilt {
+    /// The reports written.
+    pub report: AuditReport,
+    /// The run whose interrupted commit was completed first, if one was.
+    pub repaired: Option<String>,
 }
 
 /// Rebuilds the three reports of a finished run from its `records.jsonl` and a mapping set, without reading any
-/// document. Records stream through the audit one at a time.
-pub fn rebuild(out: &Path, set: &MappingSet) -> Result<AuditReport, RebuildError> {
+/// document. Records stream through the audit one at a time. It holds the folder's lock, as a run does, so it
+/// never reads records a run is replacing; it first completes a commit a killed run left half done, and commits
+/// the reports with `manifest.json`'s listing of them, under a new run id.
+pub fn rebuild(out: &Path, set: &MappingSet) -> Result<Rebuilt, RebuildError> {
     let path = out.join("records.jsonl");
+    if !out.is_dir() {
+        return Err(RebuildError::NoRecords(path));
+    }
+    let _lock = OutputLock::acquire(out)?;
+    let repaired = recover(out)?;
+    if let Some(run) = &repaired {
+        tracing::warn!("repaired an interrupted commit of run {run}");
+    }
+    clean_stale_temps(out)?;
     let file = match std::fs::File::open(&path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -124,7 +146,44 @@ pub fn rebuild(out: &Path, set: &MappingSet) -> Result<AuditReport, RebuildError
         })?;
         audit.add(&record);
     }
-    let report = audit.finish();
-    write_all(out, &report)?;
-    Ok(report)
+    let mut report = audit.finish();
+    report.run_id = new_run_id();
+    let mut staged = stage_all(out, &report)?;
+    if let Some(manifest) = relisted(out, &staged, &report.run_id, repaired.clone())? {
+        staged.push(manifest);
+    }
+    commit_all(out, &report.run_id, staged)?;
+    Ok(Rebuilt { report, repaired })
+}
+
+/// `manifest.json` with its listing of the reports replaced by the new ones, staged; `None` when there is no
+/// manifest that parses (it is then left as it is).
+fn relisted(
+    out: &Path,
+    reports: &[Staged],
+    run_id: &str,
+    repaired: Option<String>,
+) -> Result<Option<Staged>, WriteError> {
+    let path = out.join("manifest.json");
+    let Some(mut manifest) = std::fs::read(&path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Manifest>(&bytes).ok())
+    else {
+        tracing::warn!(
+            "{} is missing or does not parse: it does not list the new reports",
+            path.display()
+        );
+        return Ok(None);
+    };
+    let listed: Vec<_> = reports
+        .iter()
+        .map(|r| r.listing(run_id))
+        .collect::<Result<_, _>>()?;
+    manifest
+        .outputs
+        .retain(|o| !listed.iter().any(|l| l.file == o.file));
+    manifest.outputs.extend(listed);
+    manifest.run_id = run_id.to_string();
+    manifest.repaired_commit = repaired;
+    stage_json(&path, &manifest).map(Some)
 }
