@@ -83,7 +83,7 @@ enum Command {
         file: PathBuf,
     },
     /// Rebuild report.json, report.html and report.xlsx from a finished run's records.jsonl and the mappings,
-    /// without reading any document.
+    /// without reading any document (under the output folder's lock: exit 2 while a run holds it).
     Report {
         /// The output folder of a finished run (holding records.jsonl).
         out: PathBuf,
@@ -425,11 +425,8 @@ fn report(out: &Path, mappings: &Path, quiet: bool) -> anyhow::Result<ExitCode> 
         Err(code) => return Ok(code),
     };
     match harmonise::report::rebuild(out, &set) {
-        Ok(harmonise::report::Rebuilt { report, repaired }) => {
+        Ok(harmonise::report::Rebuilt { report, .. }) => {
             if !quiet {
-                if let Some(run) = repaired {
-                    eprintln!("harmonise: repaired an interrupted commit of run {run}");
-                }
                 eprintln!(
                     "harmonise: reports rebuilt for {} form(s) from {} record(s) in {}",
                     report.summary.forms,
