@@ -26,9 +26,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 const EXIT_CODES: &str = "Exit codes:
   0  every document was harmonised (ok, partial or blank; skipped_unchanged ones by what they were before)
   3  the run finished, but some documents failed or were unrecognised (see manifest.json)
-  2  the run could not start: bad arguments, invalid mapping files, a missing input folder, or another run
-     holds the output folder's lock; inspect and suggest: a missing or unreadable document; suggest --out:
-     an existing file without --force
+  2  the run could not start: bad arguments, invalid mapping files, a missing input folder, another run
+     holds the output folder's lock, or the run would drop more of the previous run's documents than
+     --max-drop allows; inspect and suggest: a missing or unreadable document; suggest --out: an existing
+     file without --force
   1  internal error: outputs could not be written, the manifest would not account for every input, or a bug
      (a report that could not be written costs only itself: the records, manifest and state still land)";
 
@@ -84,7 +85,7 @@ enum Command {
         file: PathBuf,
     },
     /// Rebuild report.json, report.html and report.xlsx from a finished run's records.jsonl and the mappings,
-    /// without reading any document.
+    /// without reading any document (under the output folder's lock: exit 2 while a run holds it).
     Report {
         /// The output folder of a finished run (holding records.jsonl).
         out: PathBuf,
@@ -171,6 +172,11 @@ struct RunArgs {
     /// Read and harmonise every document, ignoring what the previous run in --out recorded.
     #[arg(long)]
     full: bool,
+    /// Refuse (exit 2, nothing written) when more than PERCENT of the previous run's documents are no longer in
+    /// --input, as an empty or unmounted folder would make them; 100 allows any drop. Like rsync's --max-delete.
+    #[arg(long, value_name = "PERCENT", default_value_t = pipeline::DEFAULT_MAX_DROP,
+          value_parser = clap::value_parser!(u8).range(0..=100))]
+    max_drop: u8,
     /// Run each document in a worker process: a crash or hang costs that document a row, not the night.
     #[arg(long)]
     isolate: bool,
@@ -406,10 +412,15 @@ fn run(args: RunArgs, log: &LogOptions) -> anyhow::Result<ExitCode> {
         full: args.full,
         shareable: args.shareable,
         isolate,
+        max_drop: args.max_drop,
     };
     let summary = match pipeline::run(&set, &opts, &reporter) {
         Ok(s) => s,
-        Err(e @ (RunError::Input { .. } | RunError::Lock(LockError::Busy { .. }))) => {
+        Err(
+            e @ (RunError::Input { .. }
+            | RunError::Lock(LockError::Busy { .. })
+            | RunError::Drop { .. }),
+        ) => {
             error(&e.to_string());
             return Ok(ExitCode::from(2));
         }
@@ -468,6 +479,7 @@ fn worker(mappings: &Path, config: &str) -> anyhow::Result<ExitCode> {
         full: false,
         shareable: false,
         isolate: None,
+        max_drop: pipeline::DEFAULT_MAX_DROP,
     };
     harmonise::worker::serve(
         &set,
@@ -601,7 +613,7 @@ fn report(out: &Path, mappings: &Path, quiet: bool) -> anyhow::Result<ExitCode> 
         Err(code) => return Ok(code),
     };
     match harmonise::report::rebuild(out, &set) {
-        Ok(report) => {
+        Ok(harmonise::report::Rebuilt { report, .. }) => {
             if !quiet {
                 eprintln!(
                     "harmonise: reports rebuilt for {} form(s) from {} record(s) in {}",
@@ -612,8 +624,11 @@ fn report(out: &Path, mappings: &Path, quiet: bool) -> anyhow::Result<ExitCode> 
             }
             Ok(ExitCode::SUCCESS)
         }
-        Err(e @ harmonise::report::RebuildError::NoRecords(_)) => {
-            eprintln!("error: {e}");
+        Err(
+            e @ (harmonise::report::RebuildError::NoRecords(_)
+            | harmonise::report::RebuildError::Lock(LockError::Busy { .. })),
+        ) => {
+            error(&e.to_string());
             Ok(ExitCode::from(2))
         }
         Err(e) => Err(e).context("rebuilding the reports"),

@@ -151,11 +151,32 @@ impl ManifestRow {
     }
 }
 
+/// One file of the output set the manifest belongs with: a reader checks the set is whole by comparing each
+/// file's size and blake3 with these.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputFile {
+    /// Its name in the output folder.
+    pub file: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// blake3 of its content.
+    pub blake3: String,
+    /// The run (or `harmonise report`) that wrote it; the reports carry it inside too. A file a later run left in
+    /// place because nothing it is made from changed keeps the id of the run that wrote it.
+    pub run_id: String,
+}
+
 /// The manifest file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     /// harmonise's version.
     pub harmonise_version: String,
+    /// The id of the run (or `harmonise report`) that wrote this manifest.
+    #[serde(default)]
+    pub run_id: String,
+    /// The id of an earlier run whose interrupted commit this one completed before it started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repaired_commit: Option<String>,
     /// Number of input files (always equal to `files.len()`).
     pub inputs: usize,
     /// Count per status (`skipped_unchanged` counted as such).
@@ -163,6 +184,10 @@ pub struct Manifest {
     /// Count per effective status: skipped documents counted by what they were before (see
     /// [`ManifestRow::effective_status`]).
     pub outcome_counts: BTreeMap<DocStatus, usize>,
+    /// The other files of the set, in commit order: `records.jsonl`, `records.csv`, `records.shareable.csv`
+    /// (with `--shareable`) and the reports.
+    #[serde(default)]
+    pub outputs: Vec<OutputFile>,
     /// Every input, sorted by path.
     pub files: Vec<ManifestRow>,
 }
@@ -178,9 +203,12 @@ impl Manifest {
         }
         Manifest {
             harmonise_version: env!("CARGO_PKG_VERSION").to_string(),
+            run_id: String::new(),
+            repaired_commit: None,
             inputs: files.len(),
             counts,
             outcome_counts,
+            outputs: Vec::new(),
             files,
         }
     }
@@ -257,13 +285,16 @@ impl Totals {
         all
     }
 
-    /// The manifest's head (everything but `files`).
+    /// The manifest's head (everything but `files`; the run's id and outputs are left to the caller).
     pub fn head(&self) -> Manifest {
         Manifest {
             harmonise_version: env!("CARGO_PKG_VERSION").to_string(),
+            run_id: String::new(),
+            repaired_commit: None,
             inputs: self.inputs,
             counts: self.counts.clone(),
             outcome_counts: self.outcome_counts.clone(),
+            outputs: Vec::new(),
             files: Vec::new(),
         }
     }

@@ -2,9 +2,11 @@
 //! streamed as documents finish (in input order), and `manifest.json` at the end.
 //!
 //! Every file is written to a temporary file (`.harmonise-tmp-*`) in the output folder. Nothing is renamed into
-//! place until every output of the run is complete ([`Staged`]); then they are renamed in a fixed order
-//! ([`commit_all`]), the incremental state file last, so a run killed at any moment leaves the previous run's files
-//! whole and readable, and leftover temporary files are removed by the next run ([`clean_stale_temps`]). Files are
+//! place until every output of the run is complete and synced ([`Staged`]); then a commit journal naming every
+//! rename is written (`.harmonise-commit`), the files are renamed in a fixed order ([`commit_all`]), the
+//! incremental state file last, and the journal is removed. A run killed before the journal leaves the previous
+//! run's files whole, and its temporary files are removed by the next run ([`clean_stale_temps`]); one killed
+//! after it is rolled forward by the next run ([`recover`]), so the files of one commit appear together. Files are
 //! created user-only (0600) and the folder 0700. [`OutputLock`] keeps two runs out of one output folder.
 
 use std::io::{BufWriter, Write};
@@ -12,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
 
-use crate::manifest::Manifest;
+use crate::manifest::OutputFile;
 use crate::record::{FieldOutcome, FieldStatus, Record};
 use crate::template::{Shareable, Template};
 
@@ -26,6 +28,20 @@ pub const TEMP_PREFIX: &str = ".harmonise-tmp-";
 /// The lock file in an output folder.
 pub const LOCK_FILE: &str = ".harmonise.lock";
 
+/// The commit journal in an output folder: present only while a commit's renames are under way.
+pub const JOURNAL_FILE: &str = ".harmonise-commit";
+
+/// A new run id: the UTC time and a blake3 of the process id and the clock's nanoseconds, e.g.
+/// `20261201T201530Z-3f2a9c1b`. Sorts by time; two runs in one second still differ.
+pub fn new_run_id() -> String {
+    let now = jiff::Timestamp::now();
+    let mut seed = blake3::Hasher::new();
+    seed.update(&std::process::id().to_le_bytes());
+    seed.update(&now.as_nanosecond().to_le_bytes());
+    let tag: String = seed.finalize().to_hex().chars().take(8).collect();
+    format!("{}-{tag}", now.strftime("%Y%m%dT%H%M%SZ"))
+}
+
 /// A failure to write outputs: it stops the run (exit 1), unlike a bad document.
 #[derive(Debug, thiserror::Error)]
 #[error("{action} {}: {source}", path.display())]
@@ -36,6 +52,11 @@ pub struct WriteError {
 }
 
 impl WriteError {
+    /// The file the failure concerns.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// An I/O failure while doing `action` to `path`.
     pub fn new(action: &'static str, path: &Path, source: std::io::Error) -> WriteError {
         WriteError {
@@ -114,6 +135,34 @@ impl Staged {
         self.temp.as_file().metadata()
     }
 
+    /// The finished file's blake3, read back from its temporary file.
+    pub fn blake3(&self) -> Result<String, WriteError> {
+        let mut hasher = blake3::Hasher::new();
+        self.temp
+            .reopen()
+            .and_then(|f| hasher.update_reader(f).map(|_| ()))
+            .map_err(ctx("reading back", &self.dest))?;
+        Ok(hasher.finalize().to_hex().to_string())
+    }
+
+    /// How the manifest lists it, as written by run `run_id`.
+    pub fn listing(&self, run_id: &str) -> Result<OutputFile, WriteError> {
+        let size = self
+            .metadata()
+            .map_err(ctx("reading back", &self.dest))?
+            .len();
+        Ok(OutputFile {
+            file: self
+                .dest
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            size,
+            blake3: self.blake3()?,
+            run_id: run_id.to_string(),
+        })
+    }
+
     /// Renames it into place.
     pub fn persist(self) -> Result<(), WriteError> {
         let dest = self.dest;
@@ -124,20 +173,139 @@ impl Staged {
     }
 }
 
-/// Renames staged outputs into place in the order given, then syncs the folder. Put the state file last: a run
-/// killed between two renames then leaves a state that no longer describes `records.jsonl`, which the next run
-/// detects (it compares the size and time the state recorded) and answers with a full run.
-pub fn commit_all(out: &Path, staged: Vec<Staged>) -> Result<(), WriteError> {
-    for s in staged {
-        s.persist()?;
+/// What [`commit_all`] writes before its first rename: the renames still to do, by file name in the output folder.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Journal {
+    run_id: String,
+    renames: Vec<(String, String)>,
+}
+
+/// Renames staged outputs into place in the order given, as one commit of run `run_id`: a journal naming every
+/// rename is written first (atomically, synced), so that a commit interrupted between two renames is completed by
+/// [`recover`], then the renames, a sync of the folder, and the journal is removed. Put the state file last.
+///
+/// A rename that fails (the destination is a folder, say) costs only its file: the others still land, and the
+/// failures are returned for the caller to judge (a report may fail alone; records may not). `Err` means nothing
+/// was renamed.
+pub fn commit_all(
+    out: &Path,
+    run_id: &str,
+    staged: Vec<Staged>,
+) -> Result<Vec<WriteError>, WriteError> {
+    if staged.is_empty() {
+        return Ok(Vec::new());
     }
+    let name = |path: &Path| path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let mut renames = Vec::with_capacity(staged.len());
+    let mut temps = Vec::with_capacity(staged.len());
+    for s in staged {
+        let (Some(temp), Some(dest)) = (name(s.temp.path()), name(&s.dest)) else {
+            return Err(WriteError::new(
+                "committing",
+                &s.dest,
+                std::io::Error::other("not a file name"),
+            ));
+        };
+        renames.push((temp, dest));
+        temps.push(s);
+    }
+    let journal_path = out.join(JOURNAL_FILE);
+    stage_json(
+        &journal_path,
+        &Journal {
+            run_id: run_id.to_string(),
+            renames,
+        },
+    )?
+    .persist()?;
+    sync_dir(out)?;
+    // Every temporary file kept first: if a rename fails, the rest stay for the next run to roll forward.
+    let kept = temps
+        .into_iter()
+        .map(|s| {
+            let dest = s.dest;
+            match s.temp.into_temp_path().keep() {
+                Ok(temp) => Ok((temp, dest)),
+                Err(e) => Err(ctx("keeping", &dest)(e.error)),
+            }
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut failed = Vec::new();
+    for (temp, dest) in kept {
+        if let Err(e) = std::fs::rename(&temp, &dest) {
+            // Rolling it forward later would fail the same way: the temporary file goes.
+            let _ = std::fs::remove_file(&temp);
+            failed.push(ctx("renaming into", &dest)(e));
+        }
+        test_hook_die_after_rename();
+    }
+    sync_dir(out)?;
+    std::fs::remove_file(&journal_path).map_err(ctx("removing", &journal_path))?;
+    Ok(failed)
+}
+
+/// The first failure of a commit that must land whole, as an error.
+pub fn whole(failed: Vec<WriteError>) -> Result<(), WriteError> {
+    failed.into_iter().next().map_or(Ok(()), Err)
+}
+
+/// For tests only: `HARMONISE_TEST_DIE_AFTER_RENAMES=n` aborts the process after the n-th rename of a commit,
+/// leaving what a kill between two renames leaves.
+fn test_hook_die_after_rename() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static RENAMED: AtomicUsize = AtomicUsize::new(0);
+    let Some(limit) = std::env::var("HARMONISE_TEST_DIE_AFTER_RENAMES")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+    else {
+        return;
+    };
+    if RENAMED.fetch_add(1, Ordering::SeqCst) + 1 >= limit {
+        std::process::abort();
+    }
+}
+
+fn sync_dir(out: &Path) -> Result<(), WriteError> {
     #[cfg(unix)]
     {
         std::fs::File::open(out)
             .and_then(|d| d.sync_all())
             .map_err(ctx("syncing", out))?;
     }
+    let _ = out;
     Ok(())
+}
+
+/// Completes a commit interrupted between two renames (a journal is present): renames the temporary files it
+/// names that still exist (they were complete and synced before the journal was written), then removes the
+/// journal. Returns the interrupted run's id when anything had to be renamed. Call it under the lock, before
+/// [`clean_stale_temps`].
+pub fn recover(out: &Path) -> Result<Option<String>, WriteError> {
+    let path = out.join(JOURNAL_FILE);
+    let text = match std::fs::read(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(WriteError::new("reading", &path, e)),
+    };
+    // Written atomically, so it is whole; anything else is not ours to act on.
+    let journal: Journal = serde_json::from_slice(&text)
+        .map_err(|e| WriteError::new("reading", &path, std::io::Error::other(e)))?;
+    let plain = |name: &str| !name.is_empty() && !name.contains(['/', '\\']) && name != "..";
+    let mut renamed = 0;
+    for (temp, dest) in &journal.renames {
+        if !(plain(temp) && plain(dest) && temp.starts_with(TEMP_PREFIX)) {
+            continue;
+        }
+        let from = out.join(temp);
+        if from.is_file() {
+            let to = out.join(dest);
+            std::fs::rename(&from, &to).map_err(ctx("renaming into", &to))?;
+            renamed += 1;
+        }
+    }
+    sync_dir(out)?;
+    std::fs::remove_file(&path).map_err(ctx("removing", &path))?;
+    Ok((renamed > 0).then_some(journal.run_id))
 }
 
 /// Removes temporary files left in the output folder by a run that was killed; returns how many.
@@ -854,16 +1022,6 @@ fn valid_texts(f: &FieldOutcome) -> Vec<String> {
     }
 }
 
-/// Writes `manifest.json`.
-pub fn write_manifest(out: &Path, manifest: &Manifest) -> Result<(), WriteError> {
-    write_json(&out.join("manifest.json"), manifest)
-}
-
-/// Writes any value as pretty JSON, atomically.
-pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<(), WriteError> {
-    stage_json(path, value)?.persist()
-}
-
 /// Writes any value as pretty JSON under a temporary name, to be renamed by [`commit_all`].
 pub fn stage_json<T: serde::Serialize>(path: &Path, value: &T) -> Result<Staged, WriteError> {
     let mut f = AtomicFile::create(path)?;
@@ -942,7 +1100,7 @@ mod tests {
         let a = stage_json(&dir.path().join("a.json"), &1).unwrap();
         let b = stage_json(&dir.path().join("b.json"), &2).unwrap();
         assert!(!dir.path().join("a.json").exists());
-        commit_all(dir.path(), vec![a, b]).unwrap();
+        commit_all(dir.path(), "test", vec![a, b]).unwrap();
         assert_eq!(
             std::fs::read_to_string(dir.path().join("b.json")).unwrap(),
             "2\n"
@@ -951,6 +1109,56 @@ mod tests {
         assert_eq!(clean_stale_temps(dir.path()).unwrap(), 1);
         assert_eq!(clean_stale_temps(dir.path()).unwrap(), 0);
         assert!(dir.path().join("a.json").exists());
+    }
+
+    #[test]
+    fn an_interrupted_commit_is_rolled_forward_from_its_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path();
+        // What a kill after the first of two renames leaves: a renamed, b still under its temporary name.
+        std::fs::write(out.join("a.json"), "new a").unwrap();
+        std::fs::write(out.join("b.json"), "old b").unwrap();
+        std::fs::write(out.join(format!("{TEMP_PREFIX}b")), "new b").unwrap();
+        std::fs::write(out.join(format!("{TEMP_PREFIX}other")), "stale").unwrap();
+        let journal = Journal {
+            run_id: "run-1".into(),
+            renames: vec![
+                (format!("{TEMP_PREFIX}a"), "a.json".into()),
+                (format!("{TEMP_PREFIX}b"), "b.json".into()),
+                // Never followed out of the folder.
+                (format!("{TEMP_PREFIX}other"), "../escaped".into()),
+            ],
+        };
+        std::fs::write(
+            out.join(JOURNAL_FILE),
+            serde_json::to_vec(&journal).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(recover(out).unwrap().as_deref(), Some("run-1"));
+        assert_eq!(
+            std::fs::read_to_string(out.join("a.json")).unwrap(),
+            "new a"
+        );
+        assert_eq!(
+            std::fs::read_to_string(out.join("b.json")).unwrap(),
+            "new b"
+        );
+        assert!(!out.join(JOURNAL_FILE).exists());
+        assert!(!dir.path().parent().unwrap().join("escaped").exists());
+        assert_eq!(clean_stale_temps(out).unwrap(), 1, "the unrelated temp");
+        assert_eq!(recover(out).unwrap(), None, "nothing to repair");
+
+        // A journal whose renames were all done (killed before it was removed): nothing to say.
+        let staged = vec![stage_json(&out.join("c.json"), &3).unwrap()];
+        commit_all(out, "run-2", staged).unwrap();
+        assert!(!out.join(JOURNAL_FILE).exists(), "removed after a commit");
+        std::fs::write(
+            out.join(JOURNAL_FILE),
+            serde_json::to_vec(&journal).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(recover(out).unwrap(), None);
+        assert!(!out.join(JOURNAL_FILE).exists());
     }
 
     #[test]
@@ -972,6 +1180,7 @@ mod tests {
             let whole = dir.path().join(format!("whole{n}.json"));
             commit_all(
                 dir.path(),
+                "test",
                 vec![stage_json(&whole, &Manifest::new(rows.clone())).unwrap()],
             )
             .unwrap();
@@ -984,6 +1193,7 @@ mod tests {
             let dest = dir.path().join(format!("streamed{n}.json"));
             commit_all(
                 dir.path(),
+                "test",
                 vec![stream.finish_into(&dest, &totals.head()).unwrap()],
             )
             .unwrap();

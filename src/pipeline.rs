@@ -10,7 +10,8 @@
 //! A run is incremental ([`crate::state`]): documents unchanged since the previous run are not read again and their
 //! records are carried forward. It holds an OS lock on the output folder, writes every output under a temporary
 //! name and renames them all at the end, the state file last ([`crate::output`]), and checks that the manifest has
-//! exactly one row per input before it renames anything.
+//! exactly one row per input before it renames anything. It refuses (before writing anything) to drop more of the
+//! previous run's documents than `max_drop` allows, so an empty or unmounted input folder cannot wipe the records.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
@@ -21,17 +22,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::diag::escape_controls;
 use crate::harmonise::{harmonise, identify};
-use crate::manifest::{DocStatus, ManifestRow, Totals};
+use crate::manifest::{DocStatus, ManifestRow, OutputFile, Totals};
 use crate::mapping::MappingSet;
 use crate::output::{
     ArrayStream, Encoded, Encoder, LockError, OutputLock, RecordWriter, SHAREABLE_CSV, Staged,
-    WriteError, clean_stale_temps, commit_all, create_out_dir,
+    WriteError, clean_stale_temps, commit_all, create_out_dir, new_run_id, recover,
 };
 use crate::read::{self, Limits};
 use crate::record::Record;
 use crate::report::Staging;
 use crate::state::{
-    self, Carrier, Described, Entry, Prior, STATE_FILE, Stamp, StateWriter, Unconsumed,
+    self, Carrier, Described, Entry, Loaded, Prior, STATE_FILE, Stamp, StateWriter, Unconsumed,
 };
 use crate::template::{Statutory, Template};
 use crate::worker::{IsolateOptions, WorkerPool};
@@ -81,7 +82,14 @@ pub struct RunOptions {
     pub shareable: bool,
     /// Run each document in a worker process.
     pub isolate: Option<IsolateOptions>,
+    /// The largest share (percent) of the previous run's documents this run may drop (find no more in the input
+    /// folder) before it refuses to run: an empty or unmounted input folder must not wipe the records.
+    pub max_drop: u8,
 }
+
+/// The default of [`RunOptions::max_drop`]: a run that would drop more than half of the previous run's documents
+/// refuses.
+pub const DEFAULT_MAX_DROP: u8 = 50;
 
 /// What a run did.
 #[derive(Debug, Clone)]
@@ -92,16 +100,18 @@ pub struct RunSummary {
     pub out: PathBuf,
     /// Why every document was processed, when the run was not incremental.
     pub full_run: Option<String>,
+    /// This run's id, carried by the manifest and the reports it wrote.
+    pub run_id: String,
+    /// The run whose interrupted commit this one completed before starting, if any.
+    pub repaired: Option<String>,
     /// The reports that could not be written, each with why (the run's other outputs were): exit 1.
     pub failed_reports: Vec<String>,
 }
 
-/// A run's outputs under temporary names, in commit order.
+/// A run's outputs under temporary names, in commit order, and the reports that could not be rendered.
 struct Finished {
-    records_and_manifest: Vec<Staged>,
-    reports: Staging,
-    /// `None` when it would be the previous state byte for byte.
-    state: Option<Staged>,
+    staged: Vec<Staged>,
+    failed_reports: Vec<crate::report::Failure>,
 }
 
 impl RunSummary {
@@ -144,6 +154,10 @@ impl RunSummary {
             Some(why) => text.push_str(&format!(" Full run ({}).", escape_controls(why))),
             None => text.push_str(" Incremental run."),
         }
+        text.push_str(&format!(" Run {}.", self.run_id));
+        if let Some(run) = &self.repaired {
+            text.push_str(&format!(" Repaired an interrupted commit of run {run}."));
+        }
         let top = m.top_failure_reasons(3);
         if !top.is_empty() {
             let reasons: Vec<String> = top
@@ -180,6 +194,23 @@ pub enum RunError {
         path: PathBuf,
         /// Why.
         reason: String,
+    },
+    /// This run would drop more of the previous run's documents than `--max-drop` allows: nothing was written.
+    #[error(
+        "refusing to run: {missing} of the previous run's {previous} documents are not in the input folder {} \
+(more than the {max_drop}% that --max-drop allows); nothing was written. If they are really gone, run again with \
+--max-drop 100",
+        input.display()
+    )]
+    Drop {
+        /// Documents of the previous run missing now.
+        missing: usize,
+        /// Documents of the previous run.
+        previous: usize,
+        /// The input folder.
+        input: PathBuf,
+        /// The share allowed, in percent.
+        max_drop: u8,
     },
     /// Another run holds the output folder's lock, or the lock could not be taken.
     #[error(transparent)]
@@ -318,6 +349,13 @@ impl Inputs {
             }
             Slot::Whole(input) => Some((**input).clone()),
         }
+    }
+
+    /// True when an input has this relative path (and hex of a non-UTF-8 name).
+    pub fn contains(&self, rel: &str, path_bytes_hex: Option<&str>) -> bool {
+        self.items
+            .binary_search_by(|slot| self.key(slot).cmp(&(rel.as_bytes(), path_bytes_hex)))
+            .is_ok()
     }
 
     /// Adds an ordinary input: the file `rel` under the input folder.
@@ -513,18 +551,24 @@ pub fn run(
     input_folder(&opts.input)?;
     create_out_dir(&opts.out)?;
     let _lock = OutputLock::acquire(&opts.out)?;
+    // A commit a killed run left half done is completed first: its temporary files are whole.
+    let repaired = recover(&opts.out)?;
+    if let Some(run) = &repaired {
+        tracing::warn!("repaired an interrupted commit of run {run}");
+    }
     let stale = clean_stale_temps(&opts.out)?;
     if stale > 0 {
         tracing::info!(stale, "removed temporary files left by an interrupted run");
     }
+    let run_id = new_run_id();
     let ctx = state::Context::new(set, &opts.limits);
     // The previous state (read under the lock, so no other run can replace it meanwhile) loads while the input
-    // folder is walked: both are on the way of every run, however little changed.
+    // folder is walked: both are on the way of every run, however little changed. It is read even with --full,
+    // for the drop check.
     let (inputs, loaded) = std::thread::scope(|scope| {
-        let loading = (!opts.full).then(|| scope.spawn(|| Prior::load(&opts.out, &ctx)));
+        let loading = scope.spawn(|| Loaded::read(&opts.out));
         let inputs = discover(&opts.input, &opts.out);
-        let loaded = loading.map(joined);
-        (inputs, loaded)
+        (inputs, joined(loading))
     });
     let inputs = inputs?;
     tracing::info!(
@@ -532,10 +576,16 @@ pub fn run(
         elapsed_ms = ms(started),
         "discovered inputs"
     );
+    if let Ok(previous) = &loaded {
+        check_drop(previous, &inputs, opts)?;
+    }
     let (prior, full_run) = match loaded {
-        None => (None, Some("--full".to_string())),
-        Some(Ok(prior)) => (Some(prior), None),
-        Some(Err(why)) => (None, Some(why)),
+        _ if opts.full => (None, Some("--full".to_string())),
+        Ok(loaded) => match Prior::check(loaded, &opts.out, &ctx) {
+            Ok(prior) => (Some(prior), None),
+            Err(why) => (None, Some(why)),
+        },
+        Err(why) => (None, Some(why)),
     };
     if let Some(why) = &full_run {
         tracing::info!(reason = %why, "full run");
@@ -593,12 +643,20 @@ pub fn run(
         }
     })?;
     drop(workers);
-    let (finished, totals) = sink.finish(&ctx, inputs.len())?;
+    let (finished, totals) = sink.finish(&ctx, inputs.len(), &run_id, repaired.as_deref())?;
     // A report that cannot be written costs the night only that report: the records, the manifest and the
-    // state still land (in this order), and the run names the report and exits 1.
-    commit_all(&opts.out, finished.records_and_manifest)?;
-    let failed_reports = finished.reports.commit(&opts.out);
-    commit_all(&opts.out, finished.state.into_iter().collect())?;
+    // state land with the reports that could be, and the run names the report and exits 1.
+    let mut failed_reports = finished.failed_reports;
+    for failed in commit_all(&opts.out, &run_id, finished.staged)? {
+        match crate::report::file_of(failed.path()) {
+            Some(file) => failed_reports.push(crate::report::Failure {
+                file,
+                error: failed,
+            }),
+            None => return Err(failed.into()),
+        }
+    }
+    crate::report::settle(&opts.out, &failed_reports);
     for stale in [SHAREABLE_CSV, state::LEGACY_STATE_FILE] {
         // A shareable copy from an earlier run would no longer match the records; an old build's state is unused.
         let old = opts.out.join(stale);
@@ -622,8 +680,33 @@ pub fn run(
         totals,
         out: opts.out.clone(),
         full_run,
+        run_id,
+        repaired,
         failed_reports: failed_reports.iter().map(ToString::to_string).collect(),
     })
+}
+
+/// `Err` when this run would drop (find no more in the input folder) more of the previous run's documents than
+/// `--max-drop` allows: an empty or unmounted input folder would otherwise replace every record with none.
+fn check_drop(previous: &Loaded, inputs: &Inputs, opts: &RunOptions) -> Result<(), RunError> {
+    if previous.is_empty() {
+        return Ok(());
+    }
+    let missing = previous
+        .documents()
+        .filter(|(rel, hex)| !inputs.contains(rel, *hex))
+        .count();
+    // More than max_drop percent, in integers: missing / previous > max_drop / 100.
+    let over = missing.saturating_mul(100) > previous.len().saturating_mul(opts.max_drop.into());
+    if over {
+        return Err(RunError::Drop {
+            missing,
+            previous: previous.len(),
+            input: opts.input.clone(),
+            max_drop: opts.max_drop,
+        });
+    }
+    Ok(())
 }
 
 /// Processes `inputs` on every thread of `pool` and hands each result to `write` in input order, on the calling
@@ -896,6 +979,8 @@ impl<'p> Sink<'p> {
         mut self,
         ctx: &state::Context,
         inputs: usize,
+        run_id: &str,
+        repaired: Option<&str>,
     ) -> Result<(Finished, Totals), RunError> {
         if self.totals.inputs != inputs {
             return Err(RunError::Accounting {
@@ -921,21 +1006,42 @@ impl<'p> Sink<'p> {
             audit,
             ..
         } = self;
+        // A file left in place is listed as the previous state lists it (not read again); one written now is
+        // hashed from its temporary file.
+        let kept = |name: &str| -> Result<OutputFile, WriteError> {
+            let listed = prior.and_then(|p| p.outputs().iter().find(|o| o.file == name));
+            match listed {
+                Some(o) => Ok(o.clone()),
+                None => listed_on_disk(out, name),
+            }
+        };
         let manifest_path = out.join("manifest.json");
-        let manifest_head = totals.head();
         let staged = std::thread::scope(|scope| -> Result<Finished, RunError> {
-            // Each output is finished (copied into place under a temporary name and synced to disk) on its own
-            // thread where it can be: tens of milliseconds each for a large corpus.
-            let manifest = scope.spawn(move || rows.finish_into(&manifest_path, &manifest_head));
-            let records = scope.spawn(move || writer.finish());
+            // Each output is finished (copied into place under a temporary name, synced to disk and hashed) on its
+            // own thread where it can be: tens of milliseconds each for a large corpus.
+            let records = scope.spawn(move || -> Result<_, WriteError> {
+                let Some(records) = writer.finish()? else {
+                    return Ok(None);
+                };
+                let listed = records
+                    .iter()
+                    .map(|s| s.listing(run_id))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Some((records, listed)))
+            });
             let reports = match reports_stand {
                 Some(_) => Staging::default(),
-                None => crate::report::stage_all(out, &audit.finish()),
+                None => {
+                    let mut report = audit.finish();
+                    report.run_id = run_id.to_string();
+                    crate::report::stage_all(out, &report)
+                }
             };
             let mut described = Described::default();
             let mut staged = Vec::new();
+            let mut outputs = Vec::new();
             match joined(records)? {
-                Some(records) => {
+                Some((records, listed)) => {
                     let stamp = |name: &str| {
                         records
                             .iter()
@@ -946,24 +1052,45 @@ impl<'p> Sink<'p> {
                     described.records = stamp("records.jsonl");
                     described.records_csv = stamp("records.csv");
                     staged.extend(records);
+                    outputs.extend(listed);
                 }
                 None => {
                     described.records = state::stamp_of(out, "records.jsonl");
                     described.records_csv = state::stamp_of(out, "records.csv");
+                    outputs.push(kept("records.jsonl")?);
+                    outputs.push(kept("records.csv")?);
                 }
             }
-            described.reports = match reports_stand {
-                Some(reports) => reports.to_vec(),
-                // A report missing from the state means the next run writes all three again.
-                None if !reports.failed.is_empty() => Vec::new(),
-                None => reports
-                    .staged
-                    .iter()
-                    .filter_map(|(name, report)| {
-                        Some((name.to_string(), Stamp::of(&report.metadata().ok()?)?))
-                    })
-                    .collect(),
-            };
+            match reports_stand {
+                Some(reports) => {
+                    described.reports = reports.to_vec();
+                    for (name, _) in reports {
+                        outputs.push(kept(name)?);
+                    }
+                }
+                None => {
+                    // A report missing from the state means the next run writes all three again.
+                    if reports.failed.is_empty() {
+                        described.reports = reports
+                            .staged
+                            .iter()
+                            .filter_map(|(name, report)| {
+                                Some((name.to_string(), Stamp::of(&report.metadata().ok()?)?))
+                            })
+                            .collect();
+                    }
+                    for (_, report) in &reports.staged {
+                        outputs.push(report.listing(run_id)?);
+                    }
+                }
+            }
+            // The manifest lists the set it belongs with.
+            let mut manifest_head = totals.head();
+            manifest_head.run_id = run_id.to_string();
+            manifest_head.repaired_commit = repaired.map(str::to_string);
+            manifest_head.outputs = outputs.clone();
+            let manifest = scope.spawn(move || rows.finish_into(&manifest_path, &manifest_head));
+            described.outputs = outputs;
             // The state goes last: it describes the files renamed before it. A run that changed nothing would
             // write the very same state: the previous file stays.
             let head = ctx.head(described);
@@ -972,14 +1099,33 @@ impl<'p> Sink<'p> {
                 _ => Some(entries.finish_into(&out.join(STATE_FILE), &head)?),
             };
             staged.push(joined(manifest)?);
+            staged.extend(reports.staged.into_iter().map(|(_, report)| report));
+            staged.extend(state);
             Ok(Finished {
-                records_and_manifest: staged,
-                reports,
-                state,
+                staged,
+                failed_reports: reports.failed,
             })
         })?;
         Ok((staged, totals))
     }
+}
+
+/// How the manifest lists an output already in place that the previous state does not list (it always does,
+/// unless it was damaged): hashed as it is, the run that wrote it unknown.
+fn listed_on_disk(out: &Path, name: &str) -> Result<OutputFile, WriteError> {
+    let path = out.join(name);
+    let mut hasher = blake3::Hasher::new();
+    let size = std::fs::File::open(&path)
+        .and_then(|f| hasher.update_reader(f).map(|_| ()))
+        .and_then(|()| std::fs::metadata(&path))
+        .map_err(|e| WriteError::new("reading", &path, e))?
+        .len();
+    Ok(OutputFile {
+        file: name.to_string(),
+        size,
+        blake3: hasher.finalize().to_hex().to_string(),
+        run_id: String::new(),
+    })
 }
 
 /// A fresh outcome made ready for the writer on the worker thread: its record's output bytes and its unconsumed

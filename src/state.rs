@@ -18,7 +18,8 @@
 //! **Format.** The state is binary ([postcard](https://docs.rs/postcard)): a [`Head`] then every [`Entry`]. It is
 //! read whole at the start of every run and written whole at its end, so its cost is paid on every document even
 //! when nothing changed; JSON made that the largest part of an unchanged re-run. The file is private (0600) and
-//! only harmonise reads it; `--full` ignores it.
+//! only harmonise reads it; `--full` ignores its outcomes (it is still read for the pipeline's check that a run does
+//! not drop most of the previous run's documents, [`Loaded::documents`]).
 
 use std::collections::BTreeMap;
 use std::io::{BufReader, Read, Seek, SeekFrom};
@@ -27,7 +28,7 @@ use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
 
-use crate::manifest::{DocStatus, ManifestRow};
+use crate::manifest::{DocStatus, ManifestRow, OutputFile};
 use crate::mapping::MappingSet;
 use crate::output::{RecordSpan, Spans, Spill, Staged, WriteError};
 use crate::read::Limits;
@@ -40,7 +41,7 @@ pub const STATE_FILE: &str = ".harmonise-state";
 pub const LEGACY_STATE_FILE: &str = ".harmonise-state.json";
 
 /// Bumped when the state file's shape changes; an older state means a full run.
-const STATE_FORMAT: u32 = 3;
+const STATE_FORMAT: u32 = 4;
 
 /// A file's size and modification time: the cheap "has it changed?" test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,6 +141,9 @@ pub struct Head {
     /// The report files written from those records (name and stamp): kept as they are by a run that changes
     /// nothing they are derived from.
     pub reports: Vec<(String, Stamp)>,
+    /// The output set these describe, as the manifest lists it (sizes, hashes, the run that wrote each): a run
+    /// that leaves a file in place lists it from here without reading it.
+    pub outputs: Vec<OutputFile>,
 }
 
 impl Entry {
@@ -214,6 +218,7 @@ impl Context {
             records: outputs.records,
             records_csv: outputs.records_csv,
             reports: outputs.reports,
+            outputs: outputs.outputs,
         }
     }
 }
@@ -227,6 +232,8 @@ pub struct Described {
     pub records_csv: Option<Stamp>,
     /// The reports, by file name.
     pub reports: Vec<(String, Stamp)>,
+    /// The output set, as the manifest lists it.
+    pub outputs: Vec<OutputFile>,
 }
 
 /// The stamp of `out/name` now, if it exists.
@@ -250,9 +257,18 @@ pub struct Prior {
     reports_intact: bool,
 }
 
-impl Prior {
-    /// Loads the state of `out` and checks it against this run. `Err` says why the run must be a full one.
-    pub fn load(out: &Path, ctx: &Context) -> Result<Prior, String> {
+/// A state file as read, before it is checked against this run: what the previous run saw, whether or not its
+/// outcomes can stand.
+#[derive(Debug)]
+pub struct Loaded {
+    head: Head,
+    entries: Vec<Entry>,
+    bytes: Vec<u8>,
+}
+
+impl Loaded {
+    /// Reads and parses the state of `out`. `Err` says why there is none to use.
+    pub fn read(out: &Path) -> Result<Loaded, String> {
         let path = out.join(STATE_FILE);
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
@@ -261,33 +277,15 @@ impl Prior {
             }
             Err(e) => return Err(format!("cannot read {}: {}", path.display(), e.kind())),
         };
-        // The head first: an older format must say so, not fail to parse as this one.
-        let (head, rest): (Head, _) = postcard::take_from_bytes(&bytes)
-            .map_err(|e| format!("cannot parse {}: {e}", path.display()))?;
-        if head.format != STATE_FORMAT {
-            return Err(format!(
-                "state format {} is not {STATE_FORMAT}",
-                head.format
-            ));
+        // The format first (the head's first field): an older format must say so, not fail to parse as this one.
+        let damaged = |e: postcard::Error| format!("cannot parse {}: {e}", path.display());
+        let (format, _): (u32, _) = postcard::take_from_bytes(&bytes).map_err(damaged)?;
+        if format != STATE_FORMAT {
+            return Err(format!("state format {format} is not {STATE_FORMAT}"));
         }
-        if head.engine != ctx.engine {
-            return Err("harmonise itself changed since the previous run".into());
-        }
-        if head.template_fingerprint != ctx.template_fingerprint {
-            return Err("the national template changed".into());
-        }
-        if head.limits != ctx.limits {
-            return Err("the limits changed".into());
-        }
-        if stamp_of(out, "records.jsonl") != head.records {
-            return Err("records.jsonl is not the one the previous state describes".into());
-        }
-        if stamp_of(out, "records.csv") != head.records_csv {
-            return Err("records.csv is not the one the previous state describes".into());
-        }
+        let (head, rest): (Head, _) = postcard::take_from_bytes(&bytes).map_err(damaged)?;
         // The entries one by one, each with where its bytes lie: an entry a run leaves as it was is written back
         // as those bytes.
-        let damaged = |e: postcard::Error| format!("cannot parse {}: {e}", path.display());
         let (count, mut rest): (usize, _) = postcard::take_from_bytes(rest).map_err(damaged)?;
         let mut entries = Vec::with_capacity(count.min(bytes.len()));
         for _ in 0..count {
@@ -304,14 +302,65 @@ impl Prior {
                 path.display()
             ));
         }
+        if !entries.is_sorted_by(|a, b| key(a) <= key(b)) {
+            entries.sort_by(|a, b| key(a).cmp(&key(b)));
+        }
+        Ok(Loaded {
+            head,
+            entries,
+            bytes,
+        })
+    }
+
+    /// The inputs the previous run accounted for, as (path, path_bytes_hex), sorted as inputs are.
+    pub fn documents(&self) -> impl Iterator<Item = (&str, Option<&str>)> {
+        self.entries.iter().map(key)
+    }
+
+    /// How many inputs the previous run accounted for.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when the previous run had no input.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+impl Prior {
+    /// Loads the state of `out` and checks it against this run. `Err` says why the run must be a full one.
+    pub fn load(out: &Path, ctx: &Context) -> Result<Prior, String> {
+        Prior::check(Loaded::read(out)?, out, ctx)
+    }
+
+    /// Checks a state read from `out` against this run. `Err` says why the run must be a full one.
+    pub fn check(loaded: Loaded, out: &Path, ctx: &Context) -> Result<Prior, String> {
+        let Loaded {
+            head,
+            entries,
+            bytes,
+        } = loaded;
+        if head.engine != ctx.engine {
+            return Err("harmonise itself changed since the previous run".into());
+        }
+        if head.template_fingerprint != ctx.template_fingerprint {
+            return Err("the national template changed".into());
+        }
+        if head.limits != ctx.limits {
+            return Err("the limits changed".into());
+        }
+        if stamp_of(out, "records.jsonl") != head.records {
+            return Err("records.jsonl is not the one the previous state describes".into());
+        }
+        if stamp_of(out, "records.csv") != head.records_csv {
+            return Err("records.csv is not the one the previous state describes".into());
+        }
         let reports_intact = !head.reports.is_empty()
             && head
                 .reports
                 .iter()
                 .all(|(name, stamp)| stamp_of(out, name) == Some(*stamp));
-        if !entries.is_sorted_by(|a, b| key(a) <= key(b)) {
-            entries.sort_by(|a, b| key(a).cmp(&key(b)));
-        }
         let unchanged_mappings = head
             .mappings
             .iter()
@@ -326,6 +375,11 @@ impl Prior {
             reports_intact,
             entries,
         })
+    }
+
+    /// The output set the previous state describes, as the manifest lists it.
+    pub fn outputs(&self) -> &[OutputFile] {
+        &self.head.outputs
     }
 
     /// The previous reports, when they still stand for records that did not change: every mapping is as it was
@@ -564,7 +618,12 @@ mod tests {
             writer.push(e).unwrap();
         }
         let path = dir.path().join(STATE_FILE);
-        commit_all(dir.path(), vec![writer.finish_into(&path, &head).unwrap()]).unwrap();
+        commit_all(
+            dir.path(),
+            "test",
+            vec![writer.finish_into(&path, &head).unwrap()],
+        )
+        .unwrap();
         let bytes = std::fs::read(&path).unwrap();
 
         // The file is the postcard encoding of `State`, as documented.
@@ -591,7 +650,12 @@ mod tests {
         }
         assert!(again.repeats(&prior, &head));
         let copy = dir.path().join("copy");
-        commit_all(dir.path(), vec![again.finish_into(&copy, &head).unwrap()]).unwrap();
+        commit_all(
+            dir.path(),
+            "test",
+            vec![again.finish_into(&copy, &head).unwrap()],
+        )
+        .unwrap();
         assert_eq!(std::fs::read(&copy).unwrap(), bytes);
 
         // One entry encoded afresh, or another head: not a repeat.

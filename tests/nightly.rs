@@ -57,6 +57,19 @@ fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// An output of `out` with the run id of the reports blanked: it is the one thing two runs' reports differ in
+/// (as `elapsed_ms` is in manifests).
+fn without_run_id(out: &Path, file: &str) -> Vec<u8> {
+    let report: serde_json::Value =
+        serde_json::from_slice(&read(&out.join("report.json"))).unwrap();
+    let id = report["run_id"].as_str().unwrap();
+    assert!(!id.is_empty());
+    String::from_utf8(read(&out.join(file)))
+        .unwrap()
+        .replace(id, "")
+        .into_bytes()
+}
+
 #[test]
 fn an_unchanged_rerun_skips_everything_and_writes_identical_records() {
     let s = setup();
@@ -590,8 +603,8 @@ fn isolate_over_the_bundled_fixtures_matches_the_in_process_run() {
         "the same records, in or out of process"
     );
     assert_eq!(
-        read(&iso.join("report.json")),
-        read(&inproc.join("report.json")),
+        without_run_id(&iso, "report.json"),
+        without_run_id(&inproc, "report.json"),
         "the same report (drift included), in or out of process"
     );
 }
@@ -662,7 +675,7 @@ fn an_incremental_run_writes_what_a_full_run_writes_and_an_unchanged_one_rewrite
     assert_eq!(code(&run_with(&input, &full, &mappings, &["--quiet"])), 0);
     for file in ["records.jsonl", "records.csv", "report.json", "report.html"] {
         assert!(
-            read(&out.join(file)) == read(&full.join(file)),
+            without_run_id(&out, file) == without_run_id(&full, file),
             "{file} differs"
         );
     }
@@ -692,7 +705,7 @@ fn an_incremental_run_writes_what_a_full_run_writes_and_an_unchanged_one_rewrite
     // A report deleted by hand is rebuilt though no record changed.
     std::fs::remove_file(out.join("report.json")).unwrap();
     assert_eq!(code(&run_with(&input, &out, &mappings, &["--quiet"])), 0);
-    assert!(read(&out.join("report.json")) == read(&full.join("report.json")));
+    assert!(without_run_id(&out, "report.json") == without_run_id(&full, "report.json"));
     assert_eq!(mtime(&out.join("records.jsonl")), before[0]);
 
     // A mapping added changes the coverage tables, not one record: the reports are rebuilt, the records kept.
@@ -710,6 +723,235 @@ fn an_incremental_run_writes_what_a_full_run_writes_and_an_unchanged_one_rewrite
     assert!(
         report.contains("962-halden-copy"),
         "the new mapping is in the report"
+    );
+}
+
+/// Every file of `out`, by name, as bytes (the lock file aside).
+fn snapshot(out: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_name() != ".harmonise.lock")
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                read(&e.path()),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_run_that_would_drop_most_documents_is_refused_unless_max_drop_allows_it() {
+    let s = setup();
+    assert_eq!(code(&s.run(&[])), 3);
+    let before = snapshot(&s.out);
+    let empty = s.input.parent().unwrap().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    for extra in [&[][..], &["--full"][..]] {
+        let refused = run_with(&empty, &s.out, &s.mappings, extra);
+        assert_eq!(code(&refused), 2, "{extra:?}: {}", stderr(&refused));
+        let err = stderr(&refused);
+        assert!(
+            err.contains("6 of the previous run's 6 documents are not in the input folder"),
+            "{err}"
+        );
+        assert!(err.contains(empty.to_str().unwrap()), "{err}");
+        assert!(err.contains("--max-drop 100"), "{err}");
+        assert!(
+            snapshot(&s.out) == before,
+            "{extra:?}: the output folder changed"
+        );
+    }
+
+    // Four of six gone is more than half: refused; three of six is not.
+    for f in [
+        "testshire/t1.xlsx",
+        "testshire/t2.xlsx",
+        "testshire/t3.xlsx",
+    ] {
+        std::fs::remove_file(s.input.join(f)).unwrap();
+    }
+    std::fs::rename(s.input.join("other"), empty.join("other")).unwrap();
+    let refused = s.run(&[]);
+    assert_eq!(code(&refused), 2);
+    assert!(stderr(&refused).contains("4 of the previous run's 6"));
+    assert!(snapshot(&s.out) == before);
+    std::fs::rename(empty.join("other"), s.input.join("other")).unwrap();
+    assert_eq!(code(&s.run(&[])), 3, "half is allowed by default");
+    assert_eq!(manifest(&s.out)["inputs"], 3);
+
+    // The analyst says the documents really went.
+    let allowed = run_with(
+        &empty,
+        &s.out,
+        &s.mappings,
+        &["--quiet", "--max-drop", "100"],
+    );
+    assert_eq!(code(&allowed), 0, "{}", stderr(&allowed));
+    assert_eq!(manifest(&s.out)["inputs"], 0);
+    assert!(records(&s.out).is_empty());
+    // An empty previous run is never a reason to refuse.
+    assert_eq!(code(&s.run(&[])), 3);
+}
+
+#[test]
+fn report_on_a_locked_output_folder_exits_2() {
+    let s = setup();
+    assert_eq!(code(&s.run(&[])), 3);
+    let before = snapshot(&s.out);
+    let lock = std::fs::File::open(s.out.join(".harmonise.lock")).unwrap();
+    lock.try_lock().unwrap();
+    let args = [
+        "report",
+        s.out.to_str().unwrap(),
+        "--mappings",
+        s.mappings.to_str().unwrap(),
+    ];
+    let blocked = harmonise(&args);
+    assert_eq!(code(&blocked), 2, "{}", stderr(&blocked));
+    let err = stderr(&blocked);
+    assert!(err.contains("another harmonise run is writing to"), "{err}");
+    assert!(err.contains(".harmonise.lock"), "{err}");
+    assert!(snapshot(&s.out) == before, "nothing rebuilt");
+    drop(lock);
+    let rebuilt = harmonise(&args);
+    assert_eq!(code(&rebuilt), 0, "{}", stderr(&rebuilt));
+    assert!(read(&s.out.join("report.json")) != before["report.json"]);
+}
+
+/// Checks that every output `manifest.json` lists has the size and blake3 it says, and that each report carries
+/// the run id it is listed with; returns the run ids by file.
+fn verified_set(out: &Path) -> std::collections::BTreeMap<String, String> {
+    let m = manifest(out);
+    let mut ids = std::collections::BTreeMap::new();
+    for o in m["outputs"].as_array().unwrap() {
+        let file = o["file"].as_str().unwrap();
+        let bytes = read(&out.join(file));
+        assert_eq!(o["size"], bytes.len() as u64, "{file}: size");
+        assert_eq!(
+            o["blake3"].as_str().unwrap(),
+            blake3::hash(&bytes).to_hex().as_str(),
+            "{file}: blake3"
+        );
+        ids.insert(file.to_string(), o["run_id"].as_str().unwrap().to_string());
+    }
+    for f in [
+        "records.jsonl",
+        "records.csv",
+        "report.json",
+        "report.html",
+        "report.xlsx",
+    ] {
+        assert!(ids.contains_key(f), "{f} listed");
+    }
+    let report: serde_json::Value =
+        serde_json::from_slice(&read(&out.join("report.json"))).unwrap();
+    assert_eq!(report["run_id"], ids["report.json"].as_str());
+    let html = String::from_utf8(read(&out.join("report.html"))).unwrap();
+    assert!(html.contains(&format!("Run {}", ids["report.html"])));
+    {
+        use calamine::{Data, Reader, Xlsx, open_workbook};
+        let mut book: Xlsx<_> = open_workbook(out.join("report.xlsx")).unwrap();
+        let summary = book.worksheet_range("Summary").unwrap();
+        let run = summary
+            .rows()
+            .find(|r| {
+                r.first()
+                    .is_some_and(|c| *c == Data::String("run id".into()))
+            })
+            .expect("a run id row");
+        assert_eq!(run[1].to_string(), ids["report.xlsx"]);
+    }
+    ids
+}
+
+#[cfg(unix)]
+#[test]
+fn a_commit_killed_between_two_renames_is_completed_by_the_next_run_or_report() {
+    let s = setup();
+    assert_eq!(code(&s.run(&[])), 3);
+    let first = verified_set(&s.out);
+    assert_eq!(manifest(&s.out)["run_id"], first["records.jsonl"].as_str());
+    // A change, so that the next commit renames records, manifest, reports and state; it dies after two renames
+    // (records.jsonl and records.csv), as a SIGKILL there would leave it.
+    write_form(&s.input.join("testshire/t2.xlsx"), "Testshire", "Zoe");
+    let died = std::process::Command::new(env!("CARGO_BIN_EXE_harmonise"))
+        .args(["run", "--quiet", "--today", "2026-11-28", "--input"])
+        .arg(&s.input)
+        .arg("--out")
+        .arg(&s.out)
+        .arg("--mappings")
+        .arg(&s.mappings)
+        .env("HARMONISE_TEST_DIE_AFTER_RENAMES", "2")
+        .output()
+        .unwrap();
+    assert_eq!(died.status.code(), None, "killed: {}", stderr(&died));
+    let journal: serde_json::Value =
+        serde_json::from_slice(&read(&s.out.join(".harmonise-commit"))).unwrap();
+    let interrupted = journal["run_id"].as_str().unwrap().to_string();
+    assert_ne!(interrupted, first["records.jsonl"]);
+    // New records beside the old manifest: a reader can tell, for the manifest's listing does not match them.
+    assert_eq!(
+        records(&s.out)["testshire/t2.xlsx"]["fields"]["child.forename"]["value"],
+        "Zoe"
+    );
+    let listed = &manifest(&s.out)["outputs"][0];
+    assert_eq!(listed["file"], "records.jsonl");
+    assert_ne!(
+        listed["blake3"].as_str().unwrap(),
+        blake3::hash(&read(&s.out.join("records.jsonl")))
+            .to_hex()
+            .as_str()
+    );
+    let copy = s.input.parent().unwrap().join("copy");
+    copy_tree(&s.out, &copy);
+
+    // The next run completes the commit, says so, and carries on from the completed set.
+    let next = run_with(&s.input, &s.out, &s.mappings, &[]);
+    assert_eq!(code(&next), 3, "{}", stderr(&next));
+    let err = stderr(&next);
+    let said = format!("epaired an interrupted commit of run {interrupted}");
+    assert!(err.contains("WARN") && err.contains(&said), "{err}");
+    assert!(!s.out.join(".harmonise-commit").exists());
+    assert!(
+        snapshot(&s.out)
+            .keys()
+            .all(|f| !f.starts_with(".harmonise-tmp-"))
+    );
+    let m = manifest(&s.out);
+    assert_eq!(m["repaired_commit"], interrupted.as_str());
+    assert!(
+        statuses(&s.out)
+            .values()
+            .all(|st| st == "skipped_unchanged"),
+        "the state was completed too"
+    );
+    let ids = verified_set(&s.out);
+    assert!(
+        ids.values().all(|id| *id == interrupted),
+        "{ids:?}: one run's set"
+    );
+    assert_ne!(m["run_id"], interrupted.as_str());
+
+    // `harmonise report` completes it too.
+    let report = harmonise(&[
+        "report",
+        copy.to_str().unwrap(),
+        "--mappings",
+        s.mappings.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&report), 0, "{}", stderr(&report));
+    assert!(stderr(&report).contains(&said), "{}", stderr(&report));
+    assert!(!copy.join(".harmonise-commit").exists());
+    let m = manifest(&copy);
+    assert_eq!(m["repaired_commit"], interrupted.as_str());
+    let ids = verified_set(&copy);
+    assert_eq!(ids["records.jsonl"], interrupted);
+    assert_eq!(
+        ids["report.json"],
+        m["run_id"].as_str().unwrap(),
+        "the reports rebuilt now"
     );
 }
 

@@ -817,6 +817,19 @@ fn harmonise_report_rebuilds_the_reports_from_records() {
     assert_eq!(rebuilt["summary"]["unconsumed_checked"], false);
     let mut a = from_run.clone();
     a["summary"]["unconsumed_checked"] = Value::Bool(false);
+    // A rebuild is a commit of its own, under a new run id that the manifest lists with the reports.
+    assert_ne!(rebuilt["run_id"], from_run["run_id"]);
+    let listed =
+        serde_json::from_str::<Value>(&std::fs::read_to_string(out.join("manifest.json")).unwrap())
+            .unwrap()["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["file"] == "report.json")
+            .unwrap()["run_id"]
+            .clone();
+    assert_eq!(listed, rebuilt["run_id"]);
+    a["run_id"] = rebuilt["run_id"].clone();
     let ctf = a["forms"]
         .as_array()
         .unwrap()

@@ -235,6 +235,7 @@ impl<'s> Audit<'s> {
         };
         AuditReport {
             report_version: REPORT_VERSION,
+            run_id: String::new(),
             template_version: template.version.clone(),
             summary,
             thresholds: Thresholds::current(),
@@ -392,6 +393,9 @@ impl Thresholds {
 pub struct AuditReport {
     /// [`REPORT_VERSION`].
     pub report_version: u32,
+    /// The run (or `harmonise report`) that wrote the report: `manifest.json` lists it with each output it
+    /// belongs with. Set by the writer of the outputs.
+    pub run_id: String,
     /// The national template's version.
     pub template_version: String,
     /// Totals.

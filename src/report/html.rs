@@ -98,11 +98,12 @@ pub fn render(r: &AuditReport) -> String {
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <title>harmonise audit report</title><style>{CSS}</style></head><body>\n\
 <header><h1>Requests for EHC needs assessment: audit of LA forms</h1>\
-<p class=\"lead\">National template v{} · {} LA form(s) · {} recognised document(s), {} filled, {} blank. \
+<p class=\"lead\">Run {} · national template v{} · {} LA form(s) · {} recognised document(s), {} filled, {} blank. \
 Counts, field names and file paths only: no value from any form.</p>\
 <nav><a href=\"#heatmap\">Heatmap</a><a href=\"#burden\">Burden</a><a href=\"#gaps\">Coverage gaps</a>\
 <a href=\"#completeness\">Completeness</a><a href=\"#demands\">Non-statutory demands</a>\
 <a href=\"#duplicates\">Duplicates</a><a href=\"#drift\">Drift</a></nav></header>\n",
+        escape(&r.run_id),
         escape(&r.template_version),
         s.forms,
         s.documents,

@@ -17,8 +17,12 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use crate::audit::{Audit, AuditReport};
+use crate::manifest::Manifest;
 use crate::mapping::MappingSet;
-use crate::output::{AtomicFile, Staged, WriteError, commit_all};
+use crate::output::{
+    AtomicFile, LockError, OutputLock, Staged, WriteError, clean_stale_temps, commit_all,
+    new_run_id, recover, stage_json,
+};
 use crate::record::Record;
 
 /// The most characters of one string (a key, a path, a label) any report shows: enough for any real name, small
@@ -75,38 +79,33 @@ pub struct Failure {
 /// The reports of a run, rendered under temporary names, and those that could not be.
 #[derive(Default)]
 pub struct Staging {
-    /// Complete reports by file name, to be renamed into place.
+    /// Complete reports by file name, to be renamed into place with the run's other outputs.
     pub staged: Vec<(&'static str, Staged)>,
     /// Reports that failed to render.
     pub failed: Vec<Failure>,
 }
 
-impl Staging {
-    /// Renames every staged report into place, one at a time so that one failing does not stop the others;
-    /// removes the previous copy of every report that failed (to render, or now to rename). Returns the failures.
-    pub fn commit(self, out: &Path) -> Vec<Failure> {
-        let mut failed = self.failed;
-        for (file, staged) in self.staged {
-            if let Err(error) = commit_all(out, vec![staged]) {
-                failed.push(Failure { file, error });
-            }
-        }
-        for f in &failed {
-            let previous = out.join(f.file);
-            if previous.is_file()
-                && let Err(e) = std::fs::remove_file(&previous)
-            {
-                tracing::warn!(path = %previous.display(), error = %e, "cannot remove the previous report");
-            }
-            tracing::error!(report = f.file, error = %f.error, "report not written");
-        }
-        failed
-    }
+/// The report file name `path` ends with, if it names one.
+pub fn file_of(path: &Path) -> Option<&'static str> {
+    let name = path.file_name()?.to_str()?;
+    writers()
+        .iter()
+        .map(|w| w.file_name())
+        .find(|file| *file == name)
 }
 
-/// Writes every report into `out`, each atomically; returns those that could not be written.
-pub fn write_all(out: &Path, report: &AuditReport) -> Vec<Failure> {
-    stage_all(out, report).commit(out)
+/// After a commit: removes the previous copy of every report that could not be written (rendered, or renamed
+/// into place), so that none describes other records, and logs each (at error level, which --quiet keeps).
+pub fn settle(out: &Path, failed: &[Failure]) {
+    for f in failed {
+        let previous = out.join(f.file);
+        if previous.is_file()
+            && let Err(e) = std::fs::remove_file(&previous)
+        {
+            tracing::warn!(path = %previous.display(), error = %e, "cannot remove the previous report");
+        }
+        tracing::error!(report = f.file, error = %f.error, "report not written");
+    }
 }
 
 /// Writes every report into `out` under temporary names, to be renamed into place with a run's other outputs.
@@ -172,13 +171,39 @@ pub enum RebuildError {
     },
     /// Reports could not be written (exit 1); the others were.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
-    Write(Vec<Failure>),
+    Reports(Vec<Failure>),
+    /// The outputs could not be committed (exit 1).
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    /// A run holds the folder's lock (exit 2), or the lock could not be taken (exit 1).
+    #[error(transparent)]
+    Lock(#[from] LockError),
+}
+
+/// What `harmonise report` did.
+#[derive(Debug)]
+pub struct Rebuilt {
+    /// The reports written.
+    pub report: AuditReport,
+    /// The run whose interrupted commit was completed first, if one was.
+    pub repaired: Option<String>,
 }
 
 /// Rebuilds the three reports of a finished run from its `records.jsonl` and a mapping set, without reading any
-/// document. Records stream through the audit one at a time.
-pub fn rebuild(out: &Path, set: &MappingSet) -> Result<AuditReport, RebuildError> {
+/// document. Records stream through the audit one at a time. It holds the folder's lock, as a run does, so it
+/// never reads records a run is replacing; it first completes a commit a killed run left half done, and commits
+/// the reports with `manifest.json`'s listing of them, under a new run id.
+pub fn rebuild(out: &Path, set: &MappingSet) -> Result<Rebuilt, RebuildError> {
     let path = out.join("records.jsonl");
+    if !out.is_dir() {
+        return Err(RebuildError::NoRecords(path));
+    }
+    let _lock = OutputLock::acquire(out)?;
+    let repaired = recover(out)?;
+    if let Some(run) = &repaired {
+        tracing::warn!("repaired an interrupted commit of run {run}");
+    }
+    clean_stale_temps(out)?;
     let file = match std::fs::File::open(&path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -203,12 +228,57 @@ pub fn rebuild(out: &Path, set: &MappingSet) -> Result<AuditReport, RebuildError
         })?;
         audit.add(&record);
     }
-    let report = audit.finish();
-    let failed = write_all(out, &report);
-    if !failed.is_empty() {
-        return Err(RebuildError::Write(failed));
+    let mut report = audit.finish();
+    report.run_id = new_run_id();
+    let staging = stage_all(out, &report);
+    let mut staged: Vec<Staged> = staging.staged.into_iter().map(|(_, s)| s).collect();
+    if let Some(manifest) = relisted(out, &staged, &report.run_id, repaired.clone())? {
+        staged.push(manifest);
     }
-    Ok(report)
+    let mut failed = staging.failed;
+    for error in commit_all(out, &report.run_id, staged)? {
+        match file_of(error.path()) {
+            Some(file) => failed.push(Failure { file, error }),
+            None => return Err(error.into()),
+        }
+    }
+    settle(out, &failed);
+    if !failed.is_empty() {
+        return Err(RebuildError::Reports(failed));
+    }
+    Ok(Rebuilt { report, repaired })
+}
+
+/// `manifest.json` with its listing of the reports replaced by the new ones, staged; `None` when there is no
+/// manifest that parses (it is then left as it is).
+fn relisted(
+    out: &Path,
+    reports: &[Staged],
+    run_id: &str,
+    repaired: Option<String>,
+) -> Result<Option<Staged>, WriteError> {
+    let path = out.join("manifest.json");
+    let Some(mut manifest) = std::fs::read(&path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Manifest>(&bytes).ok())
+    else {
+        tracing::warn!(
+            "{} is missing or does not parse: it does not list the new reports",
+            path.display()
+        );
+        return Ok(None);
+    };
+    let listed: Vec<_> = reports
+        .iter()
+        .map(|r| r.listing(run_id))
+        .collect::<Result<_, _>>()?;
+    manifest
+        .outputs
+        .retain(|o| !listed.iter().any(|l| l.file == o.file));
+    manifest.outputs.extend(listed);
+    manifest.run_id = run_id.to_string();
+    manifest.repaired_commit = repaired;
+    stage_json(&path, &manifest).map(Some)
 }
 
 #[cfg(test)]
@@ -238,19 +308,20 @@ mod tests {
         std::fs::write(out.join("report.xlsx"), b"an earlier night's workbook").unwrap();
         let mut json = AtomicFile::create(&out.join("report.json")).unwrap();
         json.writer().write_all(b"{}\n").unwrap();
-        let staging = Staging {
-            staged: vec![("report.json", json.finish().unwrap())],
-            failed: vec![Failure {
-                file: "report.xlsx",
-                error: WriteError::new(
-                    "writing",
-                    &out.join("report.xlsx"),
-                    std::io::Error::other("boom"),
-                ),
-            }],
-        };
-        let failed = staging.commit(out);
-        assert_eq!(failed.len(), 1);
+        let failed = vec![Failure {
+            file: "report.xlsx",
+            error: WriteError::new(
+                "writing",
+                &out.join("report.xlsx"),
+                std::io::Error::other("boom"),
+            ),
+        }];
+        assert!(
+            commit_all(out, "run-1", vec![json.finish().unwrap()])
+                .unwrap()
+                .is_empty()
+        );
+        settle(out, &failed);
         assert_eq!(
             failed[0].to_string(),
             format!(
@@ -263,5 +334,11 @@ mod tests {
             "no stale workbook stands"
         );
         assert_eq!(std::fs::read(out.join("report.json")).unwrap(), b"{}\n");
+    }
+
+    #[test]
+    fn report_files_are_told_from_other_outputs() {
+        assert_eq!(file_of(Path::new("/out/report.xlsx")), Some("report.xlsx"));
+        assert_eq!(file_of(Path::new("/out/records.jsonl")), None);
     }
 }

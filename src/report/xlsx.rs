@@ -109,6 +109,7 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
     let s = &r.summary;
     let mut summary = Table::new("Summary", &["measure", "value"]);
     for (k, v) in [
+        ("run id", Cell::from(&r.run_id)),
         ("template version", Cell::from(&r.template_version)),
         ("LA forms", s.forms.into()),
         ("recognised documents", s.documents.into()),
