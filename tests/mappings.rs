@@ -1,5 +1,12 @@
 //! Mapping files are checked before any document is read: every problem reported with file:line:column, and the
 //! run exits 2 without writing outputs.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "a test: a failure should stop it loudly, where the library must return an error"
+)]
 
 mod util;
 

@@ -1,5 +1,12 @@
 //! End-to-end tests of `harmonise run` on the bundled fixtures: every known value round-trips with its status and
 //! provenance, every input is accounted for, bad files become manifest rows, and output is the same at any --jobs.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "a test: a failure should stop it loudly, where the library must return an error"
+)]
 
 mod util;
 
@@ -974,7 +981,10 @@ fn an_ods_of_repeated_sheets_is_bounded_over_the_whole_document() {
 /// Runs the binary with its output to files and returns (exit code, peak RSS in bytes) from `wait4`, which
 /// measures that one child (getrusage's RUSAGE_CHILDREN would mix in every test's children).
 #[cfg(target_os = "linux")]
-#[expect(clippy::zombie_processes, reason = "the child is reaped by wait4, not Child::wait")]
+#[expect(
+    clippy::zombie_processes,
+    reason = "the child is reaped by wait4, not Child::wait"
+)]
 fn run_measured(args: &[&str], log: &Path) -> (Option<i32>, u64) {
     let stderr = std::fs::File::create(log).unwrap();
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_harmonise"))
