@@ -28,6 +28,76 @@ pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
+/// A configuration string that does not parse (a cell reference, an XML path, a glob): what is wrong and, when
+/// one character is to blame, its byte offset in the string, so the diagnostic can point at it ([`char_span`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// What is wrong; the diagnostic's message.
+    pub message: String,
+    /// Byte offset in the parsed string of the character to blame (the string's length for "at the end").
+    pub offset: Option<usize>,
+}
+
+impl ParseError {
+    /// An error about the string as a whole.
+    pub fn new(message: impl Into<String>) -> ParseError {
+        ParseError {
+            message: message.into(),
+            offset: None,
+        }
+    }
+
+    /// An error at byte `offset` of the string.
+    pub fn at(offset: usize, message: impl Into<String>) -> ParseError {
+        ParseError {
+            message: message.into(),
+            offset: Some(offset),
+        }
+    }
+
+    /// The same error in a string that starts `by` bytes further on (for a part parsed on its own).
+    pub fn shifted(self, by: usize) -> ParseError {
+        ParseError {
+            offset: self.offset.map(|o| o + by),
+            ..self
+        }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// The byte span in the file `text` of the character at byte `offset` of the TOML string written at `value`
+/// (its span, quotes included), or None when it cannot be placed exactly and the whole value should be shown.
+/// Only single-line strings qualify: a literal `'...'` is its value verbatim, and a basic `"..."` is too up to
+/// its first escape (`\t` is two characters in the file, one in the value), so an offset past one is refused.
+/// An offset at the end of the value points at the closing quote.
+pub fn char_span(text: &str, value: &Range<usize>, offset: usize) -> Option<Range<usize>> {
+    let raw = text.get(value.clone())?;
+    let quote = raw.chars().next().filter(|q| matches!(q, '\'' | '"'))?;
+    if raw.len() < 2 || raw.starts_with("'''") || raw.starts_with("\"\"\"") || !raw.ends_with(quote)
+    {
+        return None;
+    }
+    let inner = raw.get(1..raw.len() - 1)?;
+    let before = inner.get(..offset)?;
+    if quote == '"' && before.contains('\\') {
+        return None;
+    }
+    let start = value.start + 1 + offset;
+    let len = inner
+        .get(offset..)?
+        .chars()
+        .next()
+        .map_or(1, char::len_utf8);
+    Some(start..start + len)
+}
+
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -397,6 +467,27 @@ mod tests {
             unknown_key_help(msg).as_deref(),
             Some("valid keys here: sep, part")
         );
+    }
+
+    #[test]
+    fn char_span_points_inside_plain_strings_only() {
+        let text = "a = 'R!C0'\nb = \"R!C0\"\nc = \"\\tR!C0\"\nd = \"R\\t!C0\"\ne = '''R!C0'''\n";
+        let span = |key: &str| {
+            let start = text.find(&format!("{key} = ")).unwrap() + 4;
+            start..start + text[start..].find('\n').unwrap()
+        };
+        let at = |key: &str, offset| char_span(text, &span(key), offset).map(|r| &text[r]);
+        assert_eq!(at("a", 3), Some("0"));
+        assert_eq!(at("b", 3), Some("0"));
+        assert_eq!(
+            at("b", 4),
+            Some("\""),
+            "the end of the value is the closing quote"
+        );
+        assert_eq!(at("c", 4), None, "an escape before the offset");
+        assert_eq!(at("d", 0), Some("R"), "an escape after it does not matter");
+        assert_eq!(at("e", 3), None, "multi-line strings are shown whole");
+        assert_eq!(at("a", 9), None, "beyond the value");
     }
 
     #[test]

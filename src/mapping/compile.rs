@@ -14,7 +14,7 @@ use super::{
     CellRange, CellRef, JoinPart, LabelPattern, Locator, MAX_GROUP_MEMBERS, Mapping, Matcher, Rule,
     Take,
 };
-use crate::diag::{Diagnostic, Diagnostics, Lint, Lint as L};
+use crate::diag::{Diagnostic, Diagnostics, Lint, Lint as L, ParseError, char_span};
 use crate::read::Format;
 use crate::template::{FieldDef, FieldType, Statutory, Template};
 
@@ -35,6 +35,22 @@ impl Ctx<'_> {
         self.diags
             .push(Diagnostic::lint(lint, self.path, self.text, span, msg));
         self.last()
+    }
+
+    /// Raises `lint` for a string value at `span` that does not parse: at the offending character when the
+    /// error names one and the string is written plainly enough to find it, else at the whole value.
+    fn raise_parse(
+        &mut self,
+        lint: Lint,
+        span: Range<usize>,
+        e: &ParseError,
+        msg: impl Into<String>,
+    ) -> &mut Diagnostic {
+        let span = e
+            .offset
+            .and_then(|o| char_span(self.text, &span, o))
+            .unwrap_or(span);
+        self.raise(lint, span, msg)
     }
 
     #[allow(clippy::expect_used)] // just pushed
@@ -240,7 +256,8 @@ fn compile_matcher(cx: &mut Ctx, raw: &Spanned<RawMatch>, format: Option<Format>
         .and_then(|f| match glob::Pattern::new(f.get_ref()) {
             Ok(p) => Some(p),
             Err(e) => {
-                cx.raise(L::BadGlob, f.span(), format!("bad field glob: {e}"))
+                let at = glob_error(f.get_ref(), &e);
+                cx.raise_parse(L::BadGlob, f.span(), &at, format!("bad field glob: {e}"))
                     .help = Some(GLOB_HELP.into());
                 None
             }
@@ -430,7 +447,7 @@ fn compile_locator(
     let cell = |cx: &mut Ctx, s: &str, span: Range<usize>| match CellRef::parse(s) {
         Ok(c) => Some(c),
         Err(e) => {
-            cx.raise(L::BadCell, span, e);
+            cx.raise_parse(L::BadCell, span, &e, e.message.clone());
             None
         }
     };
@@ -453,7 +470,7 @@ fn compile_locator(
             match CellRange::parse_column(s.get_ref()) {
                 Ok(range) => Some(Locator::Range(range)),
                 Err(e) => {
-                    cx.raise(L::BadCell, s.span(), e);
+                    cx.raise_parse(L::BadCell, s.span(), &e, e.message.clone());
                     None
                 }
             }
@@ -516,9 +533,16 @@ fn compile_locator(
         }
         "field" => {
             let f = r.field.as_ref()?;
-            glob::Pattern::new(&f.get_ref().replace("{n}", "1"))
+            let glob = f.get_ref().replace("{n}", "1");
+            glob::Pattern::new(&glob)
                 .map_err(|e| {
-                    cx.raise(L::BadGlob, f.span(), format!("bad field glob: {e}"))
+                    // Replacing `{n}` moves what follows it: point at the whole value then.
+                    let at = if glob == *f.get_ref() {
+                        glob_error(&glob, &e)
+                    } else {
+                        ParseError::new(e.msg)
+                    };
+                    cx.raise_parse(L::BadGlob, f.span(), &at, format!("bad field glob: {e}"))
                         .help = Some(GLOB_HELP.into());
                 })
                 .ok()?;
@@ -575,11 +599,20 @@ fn compile_locator(
     }
 }
 
+/// The glob crate's error as a [`ParseError`]: its position counts characters, ours bytes.
+fn glob_error(glob: &str, e: &glob::PatternError) -> ParseError {
+    let offset = glob
+        .char_indices()
+        .nth(e.pos)
+        .map_or(glob.len(), |(i, _)| i);
+    ParseError::at(offset, e.msg)
+}
+
 /// An XML path compiled with the mapping's namespaces, or a `bad-path` error.
 fn xml_path(cx: &mut Ctx, path: &str, span: Range<usize>) -> Option<crate::xpath::XPath> {
     crate::xpath::XPath::compile(path, &cx.namespaces)
         .map_err(|e| {
-            cx.raise(L::BadPath, span, format!("bad path: {e}")).help = Some(
+            cx.raise_parse(L::BadPath, span, &e, format!("bad path: {e}")).help = Some(
                 "paths are a small XPath subset: /a/b, //b, @attr, [n], [@attr='v'], [child='v'], prefix:name".into(),
             );
         })
@@ -995,12 +1028,30 @@ mod tests {
         let bad = format!("{head}[fields.\"child.forename\"]\npath = \"/q:Request/Child\"\n");
         let (_, diags) = compile(Path::new("m.toml"), &bad, &template());
         let d = diags.errors().next().unwrap();
-        assert_eq!((d.line, d.column), (12, 8));
+        assert_eq!(
+            (d.line, d.column),
+            (12, 10),
+            "at the prefix, not the value's quote"
+        );
         assert!(
             d.message.contains("unknown namespace prefix `q`"),
             "{}",
             d.message
         );
+    }
+
+    #[test]
+    fn bad_globs_point_at_the_character_glob_blames() {
+        let head = "[form]\nla_code = \"954\"\nla_name = \"X\"\nform = \"F\"\nversion = \"1\"\nformat = \"pdf\"\n[form.match]\nfield = 'form1[0].***'\n";
+        let body = "[fields.\"child.forename\"]\nfield = 'ab***'\n[fields.\"parents.name\"]\nfield = 'Name {n} ***'\n";
+        let (_, diags) = compile(Path::new("m.toml"), &format!("{head}{body}"), &template());
+        let at: Vec<(usize, usize)> = diags
+            .errors()
+            .filter(|d| d.lint == Some(Lint::BadGlob))
+            .map(|d| (d.line, d.column))
+            .collect();
+        // `***` is blamed at its third `*` (glob's own position); after `{n}` the whole value is shown.
+        assert_eq!(at, [(8, 21), (10, 14), (12, 9)], "{diags}");
     }
 
     #[test]
