@@ -8,6 +8,13 @@
 //! exactly one place: each generator exposes a `bench_document(la, seed, long)` that builds one of its forms with
 //! values drawn from the seed. Mix: about 40% xlsx, 40% pdf (fillable and flat, a quarter with 2-4 continuation
 //! pages), 20% xml; about one document in eight carries long free-text answers (1-6 KB). Output: `OUT/<la>/<nnnnnn>.<ext>`; the folder is emptied first.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "a fixture generator or measuring tool: a failure should stop it loudly, where the library must return an error"
+)]
 
 #[allow(dead_code, clippy::all)]
 #[path = "gen_xlsx_fixtures.rs"]

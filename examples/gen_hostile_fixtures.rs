@@ -11,6 +11,13 @@
 //! - `duplicate-part.xlsx`: two zip entries both named `xl/worksheets/sheet1.xml`.
 //!
 //! Run with `cargo run --example gen_hostile_fixtures` (or `scripts/gen-fixtures.sh`).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "a fixture generator or measuring tool: a failure should stop it loudly, where the library must return an error"
+)]
 
 use std::io::{Cursor, Read, Write};
 use std::path::Path;

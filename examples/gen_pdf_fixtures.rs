@@ -9,6 +9,13 @@
 //! dates, and the arbitrary padding of the encryption dictionary's `/U` zeroed.
 //!
 //! Run from the repository root: `cargo run --example gen_pdf_fixtures`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "a fixture generator or measuring tool: a failure should stop it loudly, where the library must return an error"
+)]
 
 use std::path::Path;
 

@@ -19,6 +19,13 @@
 //! Every name, number and address is fictional: NHS numbers come from the never-issued 999 range (with valid
 //! modulus-11 check digits), UPNs carry the fictional LA numbers 951-953, postcodes use the unassigned areas NM, EB
 //! and WQ. Document properties carry a fixed creation date, so two runs write byte-identical files.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "a fixture generator or measuring tool: a failure should stop it loudly, where the library must return an error"
+)]
 
 use std::fs;
 use std::path::Path;

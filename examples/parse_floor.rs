@@ -14,6 +14,13 @@
 //! - xml: decode to UTF-8 when it is not (BOM / UTF-16), then every event with namespaces resolved (`NsReader`).
 //!
 //! Prints one line: `floor: <docs> documents, <items> items, <seconds> s` (items: cells + field values + events).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "a fixture generator or measuring tool: a failure should stop it loudly, where the library must return an error"
+)]
 
 // The same allocator as harmonise (src/main.rs), so the floor measures the parsers, not the allocators.
 #[global_allocator]

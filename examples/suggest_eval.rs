@@ -3,6 +3,13 @@
 //! (source location -> national field) pairs, per LA and in total, statutory (must + should) fields separately.
 //!
 //!     cargo run --example suggest_eval [MAPPINGS_DIR] [--misses]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "a fixture generator or measuring tool: a failure should stop it loudly, where the library must return an error"
+)]
 
 use std::path::PathBuf;
 

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use jiff::civil;
 
-use crate::diag::{Diagnostic, lint};
+use crate::diag::{Diagnostic, Lint};
 use crate::harmonise::{harmonise, identify};
 use crate::mapping::cases::{Expected, ExpectedItem, TestCase};
 use crate::mapping::{Mapping, MappingSet};
@@ -72,11 +72,11 @@ impl TestResult {
             "test {} ({}): {what}",
             self.case.number, self.case.document_as_written
         );
-        let d = match std::fs::read_to_string(&self.mapping_path) {
-            Ok(text) => Diagnostic::error(&self.mapping_path, &text, self.case.span.clone(), msg),
-            Err(_) => Diagnostic::io(&self.mapping_path, msg),
-        };
-        Some(d.with_lint(lint::TEST_FAILED))
+        let (lint, path) = (Lint::TestFailed, &self.mapping_path);
+        Some(match std::fs::read_to_string(path) {
+            Ok(text) => Diagnostic::lint(lint, path, &text, self.case.span.clone(), msg),
+            Err(_) => Diagnostic::lint_file(lint, path, msg),
+        })
     }
 }
 

@@ -28,6 +28,76 @@ pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
     out.into()
 }
 
+/// A configuration string that does not parse (a cell reference, an XML path, a glob): what is wrong and, when
+/// one character is to blame, its byte offset in the string, so the diagnostic can point at it ([`char_span`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// What is wrong; the diagnostic's message.
+    pub message: String,
+    /// Byte offset in the parsed string of the character to blame (the string's length for "at the end").
+    pub offset: Option<usize>,
+}
+
+impl ParseError {
+    /// An error about the string as a whole.
+    pub fn new(message: impl Into<String>) -> ParseError {
+        ParseError {
+            message: message.into(),
+            offset: None,
+        }
+    }
+
+    /// An error at byte `offset` of the string.
+    pub fn at(offset: usize, message: impl Into<String>) -> ParseError {
+        ParseError {
+            message: message.into(),
+            offset: Some(offset),
+        }
+    }
+
+    /// The same error in a string that starts `by` bytes further on (for a part parsed on its own).
+    pub fn shifted(self, by: usize) -> ParseError {
+        ParseError {
+            offset: self.offset.map(|o| o + by),
+            ..self
+        }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// The byte span in the file `text` of the character at byte `offset` of the TOML string written at `value`
+/// (its span, quotes included), or None when it cannot be placed exactly and the whole value should be shown.
+/// Only single-line strings qualify: a literal `'...'` is its value verbatim, and a basic `"..."` is too up to
+/// its first escape (`\t` is two characters in the file, one in the value), so an offset past one is refused.
+/// An offset at the end of the value points at the closing quote.
+pub fn char_span(text: &str, value: &Range<usize>, offset: usize) -> Option<Range<usize>> {
+    let raw = text.get(value.clone())?;
+    let quote = raw.chars().next().filter(|q| matches!(q, '\'' | '"'))?;
+    if raw.len() < 2 || raw.starts_with("'''") || raw.starts_with("\"\"\"") || !raw.ends_with(quote)
+    {
+        return None;
+    }
+    let inner = raw.get(1..raw.len() - 1)?;
+    let before = inner.get(..offset)?;
+    if quote == '"' && before.contains('\\') {
+        return None;
+    }
+    let start = value.start + 1 + offset;
+    let len = inner
+        .get(offset..)?
+        .chars()
+        .next()
+        .map_or(1, char::len_utf8);
+    Some(start..start + len)
+}
+
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -39,13 +109,30 @@ pub enum Severity {
     Note,
 }
 
+impl Severity {
+    /// `error`, `warning` or `note`, as diagnostics and the README write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// One problem in a configuration file.
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
     /// Error, warning or note.
     pub severity: Severity,
-    /// The lint's stable name (`bad-regex`, `unknown-field`, ...: see [`LINTS`]), when it comes from one.
-    pub lint: Option<&'static str>,
+    /// The lint it comes from (its name is shown as `error[bad-regex]`), when it comes from one.
+    pub lint: Option<Lint>,
     /// The file.
     pub path: PathBuf,
     /// 1-based line, 0 when unknown.
@@ -63,7 +150,8 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// An error at a byte span of `text`.
+    /// An error at a byte span of `text` that no lint names (the template, the synonym table); a mapping's
+    /// problems are raised with [`Diagnostic::lint`].
     pub fn error(
         path: &Path,
         text: &str,
@@ -84,16 +172,27 @@ impl Diagnostic {
         }
     }
 
-    /// A warning at a byte span of `text`.
-    pub fn warning(
+    /// A diagnostic of `lint` at a byte span of `text`, with the lint's severity.
+    pub fn lint(
+        lint: Lint,
         path: &Path,
         text: &str,
         span: Range<usize>,
         message: impl Into<String>,
     ) -> Diagnostic {
         Diagnostic {
-            severity: Severity::Warning,
+            severity: lint.severity(),
+            lint: Some(lint),
             ..Diagnostic::error(path, text, span, message)
+        }
+    }
+
+    /// A diagnostic of `lint` about a file as a whole (no position), with the lint's severity.
+    pub fn lint_file(lint: Lint, path: &Path, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: lint.severity(),
+            lint: Some(lint),
+            ..Diagnostic::io(path, message)
         }
     }
 
@@ -112,45 +211,22 @@ impl Diagnostic {
         }
     }
 
-    /// A note (lower priority than a warning) at a byte span of `text`.
-    pub fn note(
-        path: &Path,
-        text: &str,
-        span: Range<usize>,
-        message: impl Into<String>,
-    ) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Note,
-            ..Diagnostic::error(path, text, span, message)
-        }
-    }
-
     /// A TOML syntax or shape error (unknown key, missing key, wrong type), positioned where the toml crate says.
     /// An unknown key gets the nearest valid key as its hint.
     pub fn toml(path: &Path, text: &str, err: &toml::de::Error) -> Diagnostic {
         let message = err.message().trim().to_string();
         let (lint, help) = if message.starts_with("unknown field") {
-            (lint::UNKNOWN_KEY, unknown_key_help(&message))
+            (Lint::UnknownKey, unknown_key_help(&message))
         } else if message.starts_with("missing field") {
-            (lint::MISSING_KEY, None)
+            (Lint::MissingKey, None)
         } else {
-            (lint::TOML_SYNTAX, None)
+            (Lint::TomlSyntax, None)
         };
         let d = match err.span() {
-            Some(span) => Diagnostic::error(path, text, span, message),
-            None => Diagnostic::io(path, message),
+            Some(span) => Diagnostic::lint(lint, path, text, span, message),
+            None => Diagnostic::lint_file(lint, path, message),
         };
-        Diagnostic {
-            lint: Some(lint),
-            help,
-            ..d
-        }
-    }
-
-    /// Names the lint this diagnostic comes from.
-    pub fn with_lint(mut self, lint: &'static str) -> Diagnostic {
-        self.lint = Some(lint);
-        self
+        Diagnostic { help, ..d }
     }
 
     /// Adds a hint.
@@ -186,13 +262,9 @@ fn unknown_key_help(message: &str) -> Option<String> {
 /// `path:line:column: error[lint]: message`, the grep-friendly first line of every rendering.
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let severity = match self.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Note => "note",
-        };
+        let severity = self.severity;
         let kind = match self.lint {
-            Some(lint) => format!("{severity}[{lint}]"),
+            Some(lint) => format!("{severity}[{}]", lint.name()),
             None => severity.to_string(),
         };
         if self.line > 0 {
@@ -291,171 +363,84 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
-/// One named lint of `harmonise check`.
-#[derive(Debug, Clone, Copy)]
-pub struct Lint {
-    /// The stable name shown as `error[name]`.
-    pub name: &'static str,
-    /// Its severity.
-    pub severity: Severity,
-    /// What it checks, in one line.
-    pub summary: &'static str,
+/// Defines [`Lint`] from one table, so that [`Lint::ALL`] cannot miss a variant nor a variant its severity.
+macro_rules! lints {
+    ($($variant:ident = $name:literal, $severity:ident, $summary:literal;)*) => {
+        /// Every named lint of `harmonise check`, each documented in the README ("Checking mappings") under a
+        /// heading `` #### `name` (severity) ``. A lint fixes its own severity: raising one ([`Diagnostic::lint`])
+        /// takes the variant, so an error can never go out under a warning's name.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Lint {
+            $(
+                #[doc = concat!("`", $name, "`: ", $summary, ".")]
+                $variant,
+            )*
+        }
+
+        impl Lint {
+            /// Every lint, in the README's order: errors, then warnings, then notes.
+            pub const ALL: &[Lint] = &[$(Lint::$variant),*];
+
+            /// The stable name shown as `error[name]`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Lint::$variant => $name,)*
+                }
+            }
+
+            /// The severity every diagnostic of this lint has.
+            pub fn severity(self) -> Severity {
+                match self {
+                    $(Lint::$variant => Severity::$severity,)*
+                }
+            }
+
+            /// What it checks, in one line.
+            pub fn summary(self) -> &'static str {
+                match self {
+                    $(Lint::$variant => $summary,)*
+                }
+            }
+        }
+    };
 }
 
-/// The names of every lint `harmonise check` reports; each is documented in the README ("Lints").
-pub mod lint {
-    /// Not valid TOML, or a value of the wrong TOML type.
-    pub const TOML_SYNTAX: &str = "toml-syntax";
-    /// A key the mapping language does not have.
-    pub const UNKNOWN_KEY: &str = "unknown-key";
-    /// A required key is absent.
-    pub const MISSING_KEY: &str = "missing-key";
-    /// A `[fields."id"]` id that is not a national template field.
-    pub const UNKNOWN_FIELD: &str = "unknown-field";
-    /// `[form]` problems: format, LA code.
-    pub const BAD_FORM: &str = "bad-form";
-    /// `[form.match]` problems.
-    pub const BAD_MATCH: &str = "bad-match";
-    /// A locator that does not apply to the form's format.
-    pub const LOCATOR_FORMAT: &str = "locator-format";
-    /// No locator, or several.
-    pub const LOCATOR_COUNT: &str = "locator-count";
-    /// A malformed cell reference or range.
-    pub const BAD_CELL: &str = "bad-cell";
-    /// A regex that does not compile.
-    pub const BAD_REGEX: &str = "bad-regex";
-    /// A field-name glob that does not compile.
-    pub const BAD_GLOB: &str = "bad-glob";
-    /// An XML path outside the supported XPath subset.
-    pub const BAD_PATH: &str = "bad-path";
-    /// A multi-valued locator on a single field, or `{n}` on a non-group field.
-    pub const GROUP_MISMATCH: &str = "group-mismatch";
-    /// A transform or value that cannot yield the field's type.
-    pub const TYPE_MISMATCH: &str = "type-mismatch";
-    /// A malformed locator or transform option.
-    pub const BAD_OPTION: &str = "bad-option";
-    /// A malformed `[extra]` entry.
-    pub const BAD_EXTRA: &str = "bad-extra";
-    /// A regex with several capture groups.
-    pub const REGEX_CAPTURES: &str = "regex-captures";
-    /// A `must` field the mapping leaves unmapped.
-    pub const UNMAPPED_STATUTORY: &str = "unmapped-statutory";
-    /// A `should` field the mapping leaves unmapped.
-    pub const UNMAPPED_SHOULD: &str = "unmapped-should";
-    /// A malformed `[[test]]`.
-    pub const BAD_TEST: &str = "bad-test";
-    /// A `[[test]]` whose document does not harmonise as expected.
-    pub const TEST_FAILED: &str = "test-failed";
+lints! {
+    TomlSyntax = "toml-syntax", Error, "not valid TOML, or a value of the wrong TOML type";
+    UnknownKey = "unknown-key", Error, "a key the mapping language does not have";
+    MissingKey = "missing-key", Error, "a required key is absent";
+    UnknownField = "unknown-field", Error, "a field id that is not in the national template";
+    BadForm = "bad-form", Error, "an unknown format or a malformed LA code";
+    BadMatch = "bad-match", Error, "a [form.match] that cannot recognise documents";
+    LocatorFormat = "locator-format", Error, "a locator that does not apply to the form's format";
+    LocatorCount = "locator-count", Error, "a field with no locator, or several";
+    BadCell = "bad-cell", Error, "a malformed cell reference or range";
+    BadRegex = "bad-regex", Error, "a regex that does not compile";
+    BadGlob = "bad-glob", Error, "a field-name glob that does not compile";
+    BadPath = "bad-path", Error, "an xml path outside the supported XPath subset";
+    GroupMismatch = "group-mismatch", Error, "several values for a single field, or `{n}` on a non-group field";
+    TypeMismatch = "type-mismatch", Error, "a transform or value that cannot yield the field's type";
+    BadOption = "bad-option", Error, "a malformed locator or transform option";
+    BadExtra = "bad-extra", Error, "a malformed [extra] entry";
+    BadTest = "bad-test", Error, "a malformed [[test]]";
+    TestFailed = "test-failed", Error, "a [[test]] document that does not harmonise as expected";
+    RegexCaptures = "regex-captures", Warning, "a regex with several capture groups";
+    UnmappedStatutory = "unmapped-statutory", Warning, "a `must` national field the form never asks for";
+    UnmappedShould = "unmapped-should", Note, "a `should` national field the form never asks for";
 }
 
-/// Every lint, for the README's lint list and its test.
-pub const LINTS: &[Lint] = &[
-    Lint {
-        name: lint::TOML_SYNTAX,
-        severity: Severity::Error,
-        summary: "not valid TOML, or a value of the wrong TOML type",
-    },
-    Lint {
-        name: lint::UNKNOWN_KEY,
-        severity: Severity::Error,
-        summary: "a key the mapping language does not have",
-    },
-    Lint {
-        name: lint::MISSING_KEY,
-        severity: Severity::Error,
-        summary: "a required key is absent",
-    },
-    Lint {
-        name: lint::UNKNOWN_FIELD,
-        severity: Severity::Error,
-        summary: "a field id that is not in the national template",
-    },
-    Lint {
-        name: lint::BAD_FORM,
-        severity: Severity::Error,
-        summary: "an unknown format or a malformed LA code",
-    },
-    Lint {
-        name: lint::BAD_MATCH,
-        severity: Severity::Error,
-        summary: "a [form.match] that cannot recognise documents",
-    },
-    Lint {
-        name: lint::LOCATOR_FORMAT,
-        severity: Severity::Error,
-        summary: "a locator that does not apply to the form's format",
-    },
-    Lint {
-        name: lint::LOCATOR_COUNT,
-        severity: Severity::Error,
-        summary: "a field with no locator, or several",
-    },
-    Lint {
-        name: lint::BAD_CELL,
-        severity: Severity::Error,
-        summary: "a malformed cell reference or range",
-    },
-    Lint {
-        name: lint::BAD_REGEX,
-        severity: Severity::Error,
-        summary: "a regex that does not compile",
-    },
-    Lint {
-        name: lint::BAD_GLOB,
-        severity: Severity::Error,
-        summary: "a field-name glob that does not compile",
-    },
-    Lint {
-        name: lint::BAD_PATH,
-        severity: Severity::Error,
-        summary: "an xml path outside the supported XPath subset",
-    },
-    Lint {
-        name: lint::GROUP_MISMATCH,
-        severity: Severity::Error,
-        summary: "several values for a single field",
-    },
-    Lint {
-        name: lint::TYPE_MISMATCH,
-        severity: Severity::Error,
-        summary: "a transform or value that cannot yield the field's type",
-    },
-    Lint {
-        name: lint::BAD_OPTION,
-        severity: Severity::Error,
-        summary: "a malformed locator or transform option",
-    },
-    Lint {
-        name: lint::BAD_EXTRA,
-        severity: Severity::Error,
-        summary: "a malformed [extra] entry",
-    },
-    Lint {
-        name: lint::REGEX_CAPTURES,
-        severity: Severity::Warning,
-        summary: "a regex with several capture groups",
-    },
-    Lint {
-        name: lint::UNMAPPED_STATUTORY,
-        severity: Severity::Warning,
-        summary: "a `must` national field the form never asks for",
-    },
-    Lint {
-        name: lint::UNMAPPED_SHOULD,
-        severity: Severity::Note,
-        summary: "a `should` national field the form never asks for",
-    },
-    Lint {
-        name: lint::BAD_TEST,
-        severity: Severity::Error,
-        summary: "a malformed [[test]]",
-    },
-    Lint {
-        name: lint::TEST_FAILED,
-        severity: Severity::Error,
-        summary: "a [[test]] document that does not harmonise as expected",
-    },
-];
+impl Lint {
+    /// The README heading that documents it, `` #### `name` (severity) ``.
+    pub fn readme_heading(self) -> String {
+        format!("#### `{}` ({})", self.name(), self.severity())
+    }
+
+    /// The README anchor of that heading (`bad-cell-error`), as GitHub derives it: lower case, punctuation dropped,
+    /// spaces to hyphens.
+    pub fn doc_anchor(self) -> String {
+        format!("{}-{}", self.name(), self.severity())
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -485,6 +470,27 @@ mod tests {
     }
 
     #[test]
+    fn char_span_points_inside_plain_strings_only() {
+        let text = "a = 'R!C0'\nb = \"R!C0\"\nc = \"\\tR!C0\"\nd = \"R\\t!C0\"\ne = '''R!C0'''\n";
+        let span = |key: &str| {
+            let start = text.find(&format!("{key} = ")).unwrap() + 4;
+            start..start + text[start..].find('\n').unwrap()
+        };
+        let at = |key: &str, offset| char_span(text, &span(key), offset).map(|r| &text[r]);
+        assert_eq!(at("a", 3), Some("0"));
+        assert_eq!(at("b", 3), Some("0"));
+        assert_eq!(
+            at("b", 4),
+            Some("\""),
+            "the end of the value is the closing quote"
+        );
+        assert_eq!(at("c", 4), None, "an escape before the offset");
+        assert_eq!(at("d", 0), Some("R"), "an escape after it does not matter");
+        assert_eq!(at("e", 3), None, "multi-line strings are shown whole");
+        assert_eq!(at("a", 9), None, "beyond the value");
+    }
+
+    #[test]
     fn line_column_counts_characters_not_bytes() {
         let text = "a = 1\nb = \"é\" x\n";
         assert_eq!(line_column(text, 0), (1, 1));
@@ -497,10 +503,29 @@ mod tests {
     fn display_is_path_line_column() {
         let d = Diagnostic::error(Path::new("m.toml"), "a\nbc", 3..4, "bad").with_help("try d");
         assert_eq!(d.to_string(), "m.toml:2:2: error: bad\n  help: try d");
-        let d = d.with_lint(lint::BAD_REGEX);
+        let d = Diagnostic::lint(Lint::BadRegex, Path::new("m.toml"), "a\nbc", 3..4, "bad")
+            .with_help("try d");
         assert_eq!(
             d.to_string(),
             "m.toml:2:2: error[bad-regex]: bad\n  help: try d"
         );
+        let d = Diagnostic::lint(Lint::UnmappedShould, Path::new("m.toml"), "a", 0..1, "m");
+        assert_eq!(d.to_string(), "m.toml:1:1: note[unmapped-should]: m");
+    }
+
+    #[test]
+    fn a_lint_fixes_its_severity_and_its_readme_heading() {
+        for lint in Lint::ALL {
+            let d = Diagnostic::lint(*lint, Path::new("m.toml"), "a", 0..1, "m");
+            assert_eq!(d.severity, lint.severity());
+            assert_eq!(
+                lint.readme_heading(),
+                format!("#### `{}` ({})", lint.name(), lint.severity())
+            );
+        }
+        assert_eq!(Lint::BadCell.doc_anchor(), "bad-cell-error");
+        assert_eq!(Lint::RegexCaptures.severity(), Severity::Warning);
+        let names: std::collections::HashSet<_> = Lint::ALL.iter().map(|l| l.name()).collect();
+        assert_eq!(names.len(), Lint::ALL.len(), "names are unique");
     }
 }

@@ -8,10 +8,11 @@
 //! rayon thread, started when first needed. A worker that dies or does not answer within the time limit is killed
 //! and replaced; its document gets a `failed` or `timeout` row naming what happened.
 //!
-//! **Test hooks.** Inside `harmonise worker` only, the environment variables `HARMONISE_TEST_CRASH_ON` and
-//! `HARMONISE_TEST_HANG_ON` name a file (its last path component) on which the worker calls
-//! `std::process::abort()` or loops forever. They exist so the integration tests can exercise worker death and
-//! timeouts; document content can never trigger them, and outside `harmonise worker` they are never read.
+//! **Test hooks.** In debug builds only (they are compiled out of release binaries), and inside `harmonise worker`
+//! only, the environment variables `HARMONISE_TEST_CRASH_ON` and `HARMONISE_TEST_HANG_ON` name a file (its last
+//! path component) on which the worker calls `std::process::abort()` or loops forever. They exist so the
+//! integration tests can exercise worker death and timeouts; document content can never trigger them, and outside
+//! `harmonise worker` they are never read.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -29,9 +30,11 @@ use crate::read::Limits;
 use crate::record::SourceKey;
 use crate::state::{Entry, Stamp};
 
-/// Environment variable: the worker aborts on the file of this name (a test hook, see the module docs).
+/// Environment variable: the worker aborts on the file of this name (a debug-build test hook, see the module docs).
+#[cfg(debug_assertions)]
 pub const TEST_CRASH_ON: &str = "HARMONISE_TEST_CRASH_ON";
-/// Environment variable: the worker hangs on the file of this name (a test hook, see the module docs).
+/// Environment variable: the worker hangs on the file of this name (a debug-build test hook, see the module docs).
+#[cfg(debug_assertions)]
 pub const TEST_HANG_ON: &str = "HARMONISE_TEST_HANG_ON";
 
 /// Time a worker is given past the per-document limit before it is killed (the readers' own deadline normally
@@ -97,6 +100,7 @@ pub fn serve(
                     req.rel_hex,
                     req.error,
                 );
+                #[cfg(debug_assertions)]
                 test_hooks(&input.rel);
                 pipeline::process_hashed(&input, set, opts, req.known_blake3.as_deref())
             }
@@ -117,7 +121,9 @@ pub fn serve(
     Ok(())
 }
 
-/// The test hooks (see the module docs).
+/// The test hooks (see the module docs): debug builds only, so a release binary cannot be made to abort or hang
+/// by its environment.
+#[cfg(debug_assertions)]
 fn test_hooks(rel: &str) {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     let named = |var: &str| std::env::var_os(var).is_some_and(|v| v == name);

@@ -20,6 +20,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
+use crate::diag::ParseError;
 use crate::read::xml::{XmlAttr, XmlElement, XmlTree};
 
 /// A compiled path.
@@ -74,7 +75,7 @@ impl XPath {
 
     /// Compiles a path; prefixes resolve through `namespaces` (prefix, URI). The error says what is wrong and
     /// at which character (1-based) of the path.
-    pub fn compile(text: &str, namespaces: &[(String, String)]) -> Result<XPath, String> {
+    pub fn compile(text: &str, namespaces: &[(String, String)]) -> Result<XPath, ParseError> {
         let mut p = Parser {
             s: text,
             pos: 0,
@@ -83,7 +84,7 @@ impl XPath {
         let mut steps = Vec::new();
         let mut attr = None;
         if !text.starts_with('/') {
-            return Err("a path must start with `/` (or `//`)".into());
+            return Err(ParseError::at(0, "a path must start with `/` (or `//`)"));
         }
         while p.pos < text.len() {
             p.expect('/')?;
@@ -115,7 +116,7 @@ impl XPath {
             });
         }
         if steps.is_empty() {
-            return Err("a path needs at least one element step".into());
+            return Err(ParseError::new("a path needs at least one element step"));
         }
         Ok(XPath {
             text: text.to_string(),
@@ -278,7 +279,7 @@ impl Parser<'_> {
         }
     }
 
-    fn expect(&mut self, c: char) -> Result<(), String> {
+    fn expect(&mut self, c: char) -> Result<(), ParseError> {
         if self.eat(c) {
             Ok(())
         } else {
@@ -286,15 +287,18 @@ impl Parser<'_> {
         }
     }
 
-    fn err(&self, msg: &str) -> String {
+    /// `msg` at the current position: the message names it as a character count, the offset lets the
+    /// diagnostic point at it.
+    fn err(&self, msg: &str) -> ParseError {
         let col = self.s.get(..self.pos).map_or(0, |s| s.chars().count()) + 1;
-        match self.peek() {
+        let message = match self.peek() {
             Some(c) => format!("{msg} at character {col} (`{c}`) of the path"),
             None => format!("{msg} at the end of the path"),
-        }
+        };
+        ParseError::at(self.pos, message)
     }
 
-    fn ident(&mut self) -> Result<String, String> {
+    fn ident(&mut self) -> Result<String, ParseError> {
         let start = self.pos;
         while let Some(c) = self.peek() {
             if c.is_alphanumeric() || matches!(c, '_' | '-' | '.') {
@@ -312,7 +316,7 @@ impl Parser<'_> {
     }
 
     /// `local` or `prefix:local`.
-    fn name_test(&mut self, attribute: bool) -> Result<NameTest, String> {
+    fn name_test(&mut self, attribute: bool) -> Result<NameTest, ParseError> {
         let start = self.pos;
         let first = self.ident()?;
         if !self.eat(':') {
@@ -335,7 +339,7 @@ impl Parser<'_> {
         }
     }
 
-    fn pred(&mut self) -> Result<Pred, String> {
+    fn pred(&mut self) -> Result<Pred, ParseError> {
         if let Some(c) = self.peek().filter(char::is_ascii_digit) {
             let _ = c;
             let start = self.pos;
@@ -378,7 +382,7 @@ impl Parser<'_> {
         }
     }
 
-    fn literal(&mut self) -> Result<String, String> {
+    fn literal(&mut self) -> Result<String, ParseError> {
         let quote = match self.peek() {
             Some(q @ ('\'' | '"')) => q,
             _ => return Err(self.err("expected a quoted value")),
@@ -510,6 +514,8 @@ mod tests {
     #[test]
     fn compile_errors_say_what_and_where() {
         let e = XPath::compile("/a/zz:b", &ns()).unwrap_err();
+        assert_eq!(e.offset, Some(3), "the prefix");
+        let e = e.message;
         assert!(
             e.contains("unknown namespace prefix `zz`") && e.contains("character 4"),
             "{e}"
@@ -517,29 +523,46 @@ mod tests {
         assert!(
             XPath::compile("a/b", &[])
                 .unwrap_err()
+                .message
                 .contains("must start with `/`")
         );
         assert!(
             XPath::compile("/a[0]", &[])
                 .unwrap_err()
+                .message
                 .contains("count from 1")
         );
         assert!(
             XPath::compile("/a[@b='c]", &[])
                 .unwrap_err()
+                .message
                 .contains("unterminated")
         );
         assert!(
             XPath::compile("/a/@b/c", &[])
                 .unwrap_err()
+                .message
                 .contains("last step")
         );
-        assert!(XPath::compile("/a/", &[]).unwrap_err().contains("name"));
+        assert!(
+            XPath::compile("/a/", &[])
+                .unwrap_err()
+                .message
+                .contains("name")
+        );
         assert!(
             XPath::compile("/a[b]", &[])
                 .unwrap_err()
+                .message
                 .contains("expected `=`")
         );
+        let at = |p: &str| XPath::compile(p, &[]).unwrap_err().offset;
+        assert_eq!(at("a/b"), Some(0));
+        assert_eq!(at("/a[0]"), Some(3));
+        assert_eq!(at("/a[b]"), Some(4), "where `=` should be");
+        assert_eq!(at("/a/"), Some(3), "the end");
+        assert_eq!(at("/a/@b/c"), Some(5));
+        assert_eq!(at("/@b"), None, "no element step: the whole path");
         assert_eq!(
             XPath::compile("//a[2]/@x", &[]).unwrap().as_str(),
             "//a[2]/@x"

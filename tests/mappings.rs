@@ -1,5 +1,12 @@
 //! Mapping files are checked before any document is read: every problem reported with file:line:column, and the
 //! run exits 2 without writing outputs.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "a test: a failure should stop it loudly, where the library must return an error"
+)]
 
 mod util;
 
@@ -232,15 +239,33 @@ fn a_test_document_claimed_by_another_mapping_fails() {
 #[test]
 fn every_lint_is_documented_in_the_readme() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    for lint in harmonise::diag::LINTS {
-        let heading = format!("#### `{}`", lint.name);
+    for lint in harmonise::diag::Lint::ALL {
+        // The heading names the severity the lint raises, so the README cannot call an error a warning.
+        let heading = lint.readme_heading();
         assert!(readme.contains(&heading), "README lacks {heading}");
         let section = readme.split(&heading).nth(1).unwrap();
         let section = section.split("\n#### ").next().unwrap();
         for part in ["**What it does:**", "**Why", "**Example:**"] {
             assert!(section.contains(part), "{heading} lacks {part}");
         }
+        // The anchor the lint names is the one GitHub gives that heading.
+        let slug: String = heading
+            .trim_start_matches("#### ")
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric() || *c == '-' || *c == ' ')
+            .map(|c| if c == ' ' { '-' } else { c })
+            .collect();
+        assert_eq!(lint.doc_anchor(), slug);
     }
+    // And the README documents no lint the code does not have.
+    let checking = readme
+        .split("### Checking mappings")
+        .nth(1)
+        .and_then(|s| s.split("\n### ").next())
+        .unwrap();
+    let documented = checking.matches("\n#### `").count();
+    assert_eq!(documented, harmonise::diag::Lint::ALL.len());
 }
 
 #[test]
@@ -353,4 +378,96 @@ fn join_parts_are_linted_like_lone_locators() {
     assert_eq!(code(&out), 2, "{err}");
     assert_eq!(err.matches("error[bad-path]").count(), 2, "{err}");
     assert!(err.contains("957-riverton.toml:"), "{err}");
+}
+
+/// The rendering of the diagnostic whose first line contains `first`: that line to the end of its snippet.
+fn rendered(err: &str, first: &str) -> String {
+    let mut lines = err.lines().skip_while(|l| !l.contains(first));
+    let mut block: Vec<&str> = Vec::new();
+    for line in lines.by_ref() {
+        block.push(line);
+        if line.trim_start().starts_with('╰') {
+            break;
+        }
+    }
+    block.join("\n")
+}
+
+/// A bad cell reference, range and XML path are shown at the character that is wrong, not the whole value: in
+/// literal and basic strings and past `$` anchors; a basic string with an escape before that character is shown
+/// whole. The first lines are the text mappings always had, at a column that moved only inside the value.
+#[test]
+fn diagnostics_point_at_the_bad_character_inside_a_value() {
+    let xlsx = r#"[form]
+la_code = "990"
+la_name = "Brokenshire"
+form = "Request"
+version = "1"
+format = "xlsx"
+[form.match]
+sheet = "Request"
+
+[fields."child.forename"]
+cell = "Request!$C$0"
+
+[fields."child.surname"]
+cell = "Req\u0075est!C0"
+
+[fields."parents.name"]
+range = 'Request!C5:D9'
+"#;
+    let xml = r#"[form]
+la_code = "991"
+la_name = "Xmlshire"
+form = "Request"
+version = "1"
+format = "xml"
+[form.match]
+root = "Request"
+
+[fields."child.forename"]
+path = '/Request/zz:Child/Forename'
+"#;
+    let dir = broken_set(xlsx);
+    std::fs::write(dir.path().join("991-xml.toml"), xml).unwrap();
+    let out = harmonise(&["check", dir.path().to_str().unwrap()]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out).replace(&format!("{}/", dir.path().display()), "");
+    let want = [
+        "990-broken.toml:11:20: error[bad-cell]: `C0` is outside a worksheet (A1:XFD1048576)
+    ╭─[990-broken.toml:11:20]
+ 10 │ [fields.\"child.forename\"]
+ 11 │ cell = \"Request!$C$0\"
+    ·                    ┬
+    ·                    ╰── here
+ 12 │ 
+    ╰────",
+        "990-broken.toml:14:8: error[bad-cell]: `C0` is outside a worksheet (A1:XFD1048576)
+    ╭─[990-broken.toml:14:8]
+ 13 │ [fields.\"child.surname\"]
+ 14 │ cell = \"Req\\u0075est!C0\"
+    ·        ────────┬────────
+    ·                ╰── here
+ 15 │ 
+    ╰────",
+        "990-broken.toml:17:21: error[bad-cell]: a range must lie in one column: each row is one item of the group
+    ╭─[990-broken.toml:17:21]
+ 16 │ [fields.\"parents.name\"]
+ 17 │ range = 'Request!C5:D9'
+    ·                     ┬
+    ·                     ╰── here
+    ╰────",
+        "991-xml.toml:11:18: error[bad-path]: bad path: unknown namespace prefix `zz` on an element: declare it under [form.namespaces] at character 10 (`z`) of the path
+  help: paths are a small XPath subset: /a/b, //b, @attr, [n], [@attr='v'], [child='v'], prefix:name
+    ╭─[991-xml.toml:11:18]
+ 10 │ [fields.\"child.forename\"]
+ 11 │ path = '/Request/zz:Child/Forename'
+    ·                  ┬
+    ·                  ╰── paths are a small XPath subset: /a/b, //b, @attr, [n], [@attr='v'], [child='v'], prefix:name
+    ╰────",
+    ];
+    for want in want {
+        let first = want.lines().next().unwrap();
+        assert_eq!(rendered(&err, first), want, "{err}");
+    }
 }

@@ -2,6 +2,13 @@
 //! atomic outputs under SIGKILL, the output-folder lock, hostile inputs, `--isolate` with crashing and hanging
 //! workers, `--shareable`, and the progress and summary lines. These tests make their own forms and mappings, so
 //! they do not depend on the bundled fixtures.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "a test: a failure should stop it loudly, where the library must return an error"
+)]
 
 mod util;
 
@@ -446,7 +453,8 @@ fn a_hostile_folder_gives_every_file_a_row_and_no_crash() {
     assert_eq!(manifest_rows(&s.out).len(), rows.len());
 }
 
-#[cfg(unix)]
+/// Debug builds only: the crash and hang hooks are compiled out of release builds.
+#[cfg(all(unix, debug_assertions))]
 #[test]
 fn isolated_workers_survive_a_crash_and_a_hang() {
     let s = setup();
@@ -551,7 +559,8 @@ fn plain_progress_and_the_summary_paragraph() {
     assert!(!err.contains("Amy"), "no values in logs: {err}");
 }
 
-#[cfg(unix)]
+/// Debug builds only: the crash and hang hooks are compiled out of release builds.
+#[cfg(all(unix, debug_assertions))]
 #[test]
 fn isolate_over_the_bundled_fixtures_matches_the_in_process_run() {
     let tmp = tempfile::tempdir().unwrap();

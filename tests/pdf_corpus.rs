@@ -7,6 +7,13 @@
 //!
 //! No row may be `failed` (a panic) or `timeout`, and the whole run must finish. A missing corpus is a failure,
 //! not a skip.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "a test: a failure should stop it loudly, where the library must return an error"
+)]
 
 mod util;
 

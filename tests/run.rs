@@ -1,5 +1,12 @@
 //! End-to-end tests of `harmonise run` on the bundled fixtures: every known value round-trips with its status and
 //! provenance, every input is accounted for, bad files become manifest rows, and output is the same at any --jobs.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "a test: a failure should stop it loudly, where the library must return an error"
+)]
 
 mod util;
 

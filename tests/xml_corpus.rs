@@ -1,6 +1,13 @@
 //! The real XML corpus (`../shared/corpus/real/xml`, files from public parser test suites) and our hostile
 //! samples (`fixtures/hostile`) through the real binary: every file ends with the outcome `expect.tsv` asks for
 //! (or an alternative its notes allow), each refusal names its rule, and nothing outside a document is read.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "a test: a failure should stop it loudly, where the library must return an error"
+)]
 
 mod util;
 

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 use super::raw::RawTest;
-use crate::diag::{Diagnostic, Diagnostics, lint};
+use crate::diag::{Diagnostic, Diagnostics, Lint};
 use crate::record::{FieldStatus, Value};
 use crate::template::Template;
 
@@ -99,7 +99,7 @@ pub fn compile_tests(
     for (i, t) in tests.iter().enumerate() {
         let raw = t.get_ref();
         let mut err = |span: Range<usize>, msg: String, help: Option<String>| {
-            let mut d = Diagnostic::error(path, text, span, msg).with_lint(lint::BAD_TEST);
+            let mut d = Diagnostic::lint(Lint::BadTest, path, text, span, msg);
             d.help = help;
             diags.push(d);
         };
