@@ -522,7 +522,7 @@ fn check(args: &CheckArgs, quiet: bool) -> anyhow::Result<ExitCode> {
 }
 
 fn suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
-    use harmonise::suggest::{self, SuggestOptions, Synonyms};
+    use harmonise::suggest::{self, SuggestOptions};
     if let Some(out) = &args.out
         && !args.force
         && std::fs::symlink_metadata(out).is_ok()
@@ -542,10 +542,10 @@ fn suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let synonyms = match Synonyms::load(&args.mappings) {
+    let synonyms = match suggest::load_synonyms(&args.mappings, &template) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
+        Err(diags) => {
+            render(&diags);
             return Ok(ExitCode::from(2));
         }
     };
