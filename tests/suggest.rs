@@ -209,4 +209,25 @@ fn a_malformed_suggest_synonym_table_is_reported_with_line_and_column() {
         "{}",
         stderr(&out)
     );
+
+    // `check` checks it too, beside the mappings.
+    for entry in std::fs::read_dir(root().join("mappings")).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .is_some_and(|n| n != "suggest-synonyms.toml")
+        {
+            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let out = harmonise(&["check", "--no-tests", dir.path().to_str().unwrap()]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("suggest-synonyms.toml:2:1"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::remove_file(&table).unwrap();
+    let out = harmonise(&["check", "--no-tests", dir.path().to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "a missing table is empty: {}", stderr(&out));
 }
