@@ -16,11 +16,17 @@ use std::path::Path;
 
 use crate::diag::Diagnostics;
 pub use crate::label::Synonyms;
-use crate::label::{SUGGEST, SynonymFile, phrase_similarity, tokens};
+use crate::label::{Plural, SUGGEST, SynonymFile, phrase_similarity, singular, tokens};
 use crate::read::{Format, SourceDoc};
 use crate::template::{Statutory, Template};
 use candidates::{Candidate, Where};
 use matching::{Phrases, assign, shape_score};
+
+/// Group words ("parents", "professionals") and a numbered label's words are compared without a plural `s`.
+const GROUP_PLURAL: Plural = Plural::Strip {
+    min_chars: 1,
+    keep_ss: true,
+};
 
 /// Below this score a candidate is left as an extra.
 pub const THRESHOLD: f64 = 0.6;
@@ -113,17 +119,17 @@ pub fn suggest(
         .groups
         .iter()
         .flat_map(|(name, about)| tokens(&format!("{name} {about}"), &SUGGEST))
-        .map(|w| w.trim_end_matches('s').to_string())
+        .map(|w| singular(&w, GROUP_PLURAL))
         .filter(|w| w.len() > 3)
         .collect();
     let group_label = |label: &str| {
         let before = label.split("{n}").next().unwrap_or(label);
         // "Prof" abbreviates "professional": a word of 4+ letters that starts a group word counts.
         tokens(before, &SUGGEST).iter().any(|w| {
-            let w = w.trim_end_matches('s');
+            let w = singular(w, GROUP_PLURAL);
             group_words
                 .iter()
-                .any(|g| g == w || (w.len() >= 4 && g.starts_with(w)))
+                .any(|g| *g == w || (w.len() >= 4 && g.starts_with(&w)))
         })
     };
     let cands = candidates::candidates(doc, &group_header, &group_label);
