@@ -3,9 +3,9 @@
 //! the number of documents: [`Audit::add`] keeps no record.
 //!
 //! One concern per module: [`gaps`] (coverage gaps, completeness), [`drift`] (locators that found nothing,
-//! unconsumed source fields), [`extras`] (non-statutory demands, duplicates, clusters across LAs), [`burden`]
-//! (ranking). Labels are compared by [`crate::label`], with the synonym table the mapping set loads. Reports carry counts, field ids, labels
-//! and file paths only, never a value from a record.
+//! unconsumed source fields), [`extras`] (non-statutory demands, duplicates, clusters across LAs) and [`burden`]
+//! (ranking). Labels are compared by [`crate::label`], with the synonym table the mapping set loads. Reports
+//! carry counts, field ids, labels and file paths only, never a value from a record.
 
 pub mod burden;
 pub mod drift;
