@@ -14,8 +14,8 @@
 use std::path::PathBuf;
 
 use harmonise::mapping::MappingSet;
-use harmonise::suggest::Synonyms;
 use harmonise::suggest::eval::{Counts, evaluate_set};
+use harmonise::suggest::load_synonyms;
 
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -32,10 +32,10 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    let synonyms = match Synonyms::load(&dir) {
+    let synonyms = match load_synonyms(&dir, &set.template) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("{e}");
+        Err(d) => {
+            eprint!("{d}");
             return std::process::ExitCode::from(2);
         }
     };

@@ -26,6 +26,7 @@ pub mod audit;
 pub mod check;
 pub mod diag;
 pub mod harmonise;
+pub mod label;
 pub mod locate;
 pub mod manifest;
 pub mod mapping;

@@ -82,6 +82,30 @@ impl<'d> DocIndex<'d> {
         self.doc
     }
 
+    /// Every grid position that holds a source field (xlsx/ods cells), in no order.
+    pub fn grid_positions(&self) -> impl Iterator<Item = GridPos> + '_ {
+        self.by_pos.keys().copied()
+    }
+
+    /// The non-empty value stored at a grid position itself (a merged region's other cells hold none).
+    pub fn filled(&self, sheet: u32, row: u32, col: u32) -> Option<&'d RawValue> {
+        let i = *self.by_pos.get(&GridPos { sheet, row, col })?;
+        self.doc
+            .fields
+            .get(i)
+            .map(|f| &f.value)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// The last (row, column) of the merged region holding a cell; the cell itself when it is not merged.
+    pub fn extent(&self, p: GridPos) -> (u32, u32) {
+        self.doc
+            .merges
+            .iter()
+            .find(|m| m.contains(p.sheet, p.row, p.col))
+            .map_or((p.row, p.col), |m| m.last)
+    }
+
     /// Every value the locator finds: one hit for a single field, one per member for groups.
     pub fn locate(&self, locator: &Locator) -> Option<Vec<Hit>> {
         match locator {
@@ -234,7 +258,8 @@ impl<'d> DocIndex<'d> {
             .map_or((row, col), |m| m.first)
     }
 
-    fn cell_name(&self, sheet: u32, row: u32, col: u32) -> String {
+    /// A grid position's name, `Sheet!C5`.
+    pub fn cell_name(&self, sheet: u32, row: u32, col: u32) -> String {
         let name = self
             .doc
             .sheets
@@ -257,12 +282,7 @@ impl<'d> DocIndex<'d> {
             .iter()
             .filter_map(|f| Some((f.pos?, f)))
             .find(|(_, f)| matches!(&f.value, RawValue::Text(t) if re.is_match(t.trim())))?;
-        let extent = self
-            .doc
-            .merges
-            .iter()
-            .find(|m| m.contains(pos.sheet, pos.row, pos.col))
-            .map_or((pos.row, pos.col), |m| m.last);
+        let extent = self.extent(pos);
         let (row, col) = match take {
             Take::Right => (pos.row, extent.1.checked_add(1)?),
             Take::Below => (extent.0.checked_add(1)?, pos.col),

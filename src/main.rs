@@ -75,7 +75,7 @@ enum ProgressMode {
 enum Command {
     /// Harmonise every document of a folder into records, a manifest and reports.
     Run(RunArgs),
-    /// Check the national template and every mapping file, then run the mappings' [[test]] cases.
+    /// Check the national template, every mapping file and the synonym tables, then run the mappings' [[test]] cases.
     Check(CheckArgs),
     /// Draft a mapping file for an unseen LA form (review it, then `check` it).
     Suggest(SuggestArgs),
@@ -496,6 +496,11 @@ fn check(args: &CheckArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         Ok(set) => set,
         Err(code) => return Ok(code),
     };
+    // suggest's table is no part of a run, but is checked here like the audit's.
+    if let Err(diags) = harmonise::suggest::load_synonyms(&args.mappings, &set.template) {
+        render(&diags);
+        return Ok(ExitCode::from(2));
+    }
     let results = if args.no_tests {
         Vec::new()
     } else {
@@ -534,7 +539,7 @@ fn check(args: &CheckArgs, quiet: bool) -> anyhow::Result<ExitCode> {
 }
 
 fn suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
-    use harmonise::suggest::{self, SuggestOptions, Synonyms};
+    use harmonise::suggest::{self, SuggestOptions};
     if let Some(out) = &args.out
         && !args.force
         && std::fs::symlink_metadata(out).is_ok()
@@ -554,10 +559,10 @@ fn suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let synonyms = match Synonyms::load(&args.mappings) {
+    let synonyms = match suggest::load_synonyms(&args.mappings, &template) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
+        Err(diags) => {
+            render(&diags);
             return Ok(ExitCode::from(2));
         }
     };

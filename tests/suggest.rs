@@ -11,8 +11,8 @@
 mod util;
 
 use harmonise::mapping::MappingSet;
-use harmonise::suggest::Synonyms;
 use harmonise::suggest::eval::evaluate_set;
+use harmonise::suggest::load_synonyms;
 use util::*;
 
 #[test]
@@ -63,7 +63,7 @@ fn drafts_pass_check_as_written() {
 fn suggest_keeps_its_measured_precision_and_recall() {
     let dir = root().join("mappings");
     let set = MappingSet::load(&dir).unwrap();
-    let synonyms = Synonyms::load(&dir).unwrap();
+    let synonyms = load_synonyms(&dir, &set.template).unwrap();
     let (scores, all, statutory) = evaluate_set(&set, &synonyms);
     assert_eq!(scores.len(), 11, "one score per fixture LA");
     // Measured over 61 filled documents of 11 LAs: 96.8% precision / 96.3% recall (all fields), 98.5% / 96.3%
@@ -180,4 +180,61 @@ fn drafts_never_quote_a_documents_values() {
         draft.contains("read as answers"),
         "the draft says what it left out:\n{draft}"
     );
+}
+
+#[test]
+fn a_malformed_suggest_synonym_table_is_reported_with_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("mappings/national-template.toml"),
+        dir.path().join("national-template.toml"),
+    )
+    .unwrap();
+    let table = dir.path().join("suggest-synonyms.toml");
+    let run = || {
+        harmonise(&[
+            "suggest",
+            "fixtures/forms/northmoor/blank.xlsx",
+            "--mappings",
+            dir.path().to_str().unwrap(),
+        ])
+    };
+    // A phrase list written as a string, then a field id the template does not have.
+    std::fs::write(&table, "[fields]\n\"child.gender\" = \"sex\"\n").unwrap();
+    let out = run();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("suggest-synonyms.toml:2:18"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::write(&table, "[fields]\n\"child.dob\" = [\"dob\"]\n").unwrap();
+    let out = run();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("suggest-synonyms.toml:2:1") && stderr(&out).contains("child.dob"),
+        "{}",
+        stderr(&out)
+    );
+
+    // `check` checks it too, beside the mappings.
+    for entry in std::fs::read_dir(root().join("mappings")).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .is_some_and(|n| n != "suggest-synonyms.toml")
+        {
+            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let out = harmonise(&["check", "--no-tests", dir.path().to_str().unwrap()]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("suggest-synonyms.toml:2:1"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::remove_file(&table).unwrap();
+    let out = harmonise(&["check", "--no-tests", dir.path().to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "a missing table is empty: {}", stderr(&out));
 }

@@ -3,15 +3,14 @@
 //! the number of documents: [`Audit::add`] keeps no record.
 //!
 //! One concern per module: [`gaps`] (coverage gaps, completeness), [`drift`] (locators that found nothing,
-//! unconsumed source fields), [`extras`] (non-statutory demands, duplicates, clusters across LAs), [`burden`]
-//! (ranking) and [`synonyms`] (the data table behind label comparison). Reports carry counts, field ids, labels
-//! and file paths only, never a value from a record.
+//! unconsumed source fields), [`extras`] (non-statutory demands, duplicates, clusters across LAs) and [`burden`]
+//! (ranking). Labels are compared by [`crate::label`], with the synonym table the mapping set loads. Reports
+//! carry counts, field ids, labels and file paths only, never a value from a record.
 
 pub mod burden;
 pub mod drift;
 pub mod extras;
 pub mod gaps;
-pub mod synonyms;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -23,11 +22,10 @@ use crate::mapping::{Mapping, MappingSet};
 use crate::record::{FieldStatus, Record, RecordStatus};
 use crate::template::Statutory;
 
-pub use synonyms::Synonyms;
-
+use crate::label::{self, Normaliser};
 use burden::BurdenRow;
 use drift::{Drift, DriftTally};
-use extras::{Cluster, Duplicate, Normaliser};
+use extras::{Cluster, Duplicate};
 use gaps::{Completeness, FieldRef, FieldTally};
 
 /// The version of the report.json structure.
@@ -363,11 +361,11 @@ pub struct Summary {
 /// The thresholds the audit used, so that a report documents itself.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Thresholds {
-    /// [`extras::JACCARD_MIN`].
+    /// [`label::JACCARD_MIN`].
     pub jaccard_min: f64,
-    /// [`extras::LEVENSHTEIN_MIN`].
+    /// [`label::LEVENSHTEIN_MIN`].
     pub levenshtein_min: f64,
-    /// [`extras::STOP_WORDS`].
+    /// [`label::AUDIT_STOP_WORDS`].
     pub stop_words: Vec<String>,
     /// [`drift::MAX_EXAMPLES`].
     pub max_examples: usize,
@@ -379,9 +377,12 @@ impl Thresholds {
     /// The thresholds of this build.
     pub fn current() -> Thresholds {
         Thresholds {
-            jaccard_min: extras::JACCARD_MIN,
-            levenshtein_min: extras::LEVENSHTEIN_MIN,
-            stop_words: extras::STOP_WORDS.iter().map(|s| s.to_string()).collect(),
+            jaccard_min: label::JACCARD_MIN,
+            levenshtein_min: label::LEVENSHTEIN_MIN,
+            stop_words: label::AUDIT_STOP_WORDS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             max_examples: drift::MAX_EXAMPLES,
             top_invalid_reasons: gaps::TOP_REASONS,
         }

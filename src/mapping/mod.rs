@@ -19,6 +19,7 @@ pub use cellref::{CellRange, CellRef};
 pub use transform::Transforms;
 
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::label::{SynonymFile, Synonyms};
 use crate::read::Format;
 use crate::template::Template;
 
@@ -248,8 +249,8 @@ pub struct MappingSet {
     pub warnings: Diagnostics,
     /// blake3 of the national template file: a changed template re-harmonises everything.
     pub template_fingerprint: String,
-    /// The audit's synonym table (`synonyms.toml`; empty when absent).
-    pub synonyms: crate::audit::Synonyms,
+    /// The audit's synonym table (`synonyms.toml`; empty when absent), checked with the mappings.
+    pub synonyms: Synonyms,
 }
 
 impl MappingSet {
@@ -272,8 +273,8 @@ impl MappingSet {
             .filter(|p| {
                 p.file_name().is_some_and(|n| {
                     n != "national-template.toml"
-                        && n != "synonyms.toml"
-                        && n != "suggest-synonyms.toml"
+                        && n != SynonymFile::Audit.file_name()
+                        && n != SynonymFile::Suggest.file_name()
                 })
             })
             .collect();
@@ -300,10 +301,10 @@ impl MappingSet {
             diags.extend(found);
             mappings.extend(mapping);
         }
-        let synonyms = crate::audit::Synonyms::load_in(dir, &|id| template.get(id).is_some())
+        let synonyms = Synonyms::load_in(dir, SynonymFile::Audit, &|id| template.get(id).is_some())
             .unwrap_or_else(|found| {
                 diags.extend(found);
-                crate::audit::Synonyms::default()
+                Synonyms::default()
             });
         if mappings.is_empty() && !diags.has_errors() {
             diags.push(Diagnostic::io(

@@ -8,7 +8,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::read::{GridPos, RawValue, SourceDoc, cell_key, column_letters};
+use crate::locate::DocIndex;
+use crate::read::{GridPos, RawValue, SourceDoc, column_letters};
 
 /// Where a candidate's answer is found.
 #[derive(Debug, Clone, PartialEq)]
@@ -104,40 +105,6 @@ fn numbered(t: &str) -> Option<(String, u32, String)> {
     let pre = c.get(1).map_or("", |m| m.as_str()).to_string();
     let post = c.get(3).map_or("", |m| m.as_str()).to_string();
     (pre.chars().any(char::is_alphabetic) && (1..=9).contains(&n)).then_some((pre, n, post))
-}
-
-struct Grid<'d> {
-    doc: &'d SourceDoc,
-    cells: HashMap<GridPos, &'d RawValue>,
-}
-
-impl Grid<'_> {
-    fn get(&self, sheet: u32, row: u32, col: u32) -> Option<&RawValue> {
-        self.cells
-            .get(&GridPos { sheet, row, col })
-            .copied()
-            .filter(|v| !v.is_empty())
-    }
-
-    fn name(&self, sheet: u32, row: u32, col: u32) -> String {
-        let s = self
-            .doc
-            .sheets
-            .get(sheet as usize)
-            .map_or("?", String::as_str);
-        cell_key(s, row, col)
-    }
-
-    /// The column just past a cell's merged extent.
-    fn right_of(&self, p: GridPos) -> Option<u32> {
-        let last = self
-            .doc
-            .merges
-            .iter()
-            .find(|m| m.contains(p.sheet, p.row, p.col))
-            .map_or(p.col, |m| m.last.1);
-        last.checked_add(1)
-    }
 }
 
 /// Every candidate of a document, in document order.
@@ -455,15 +422,8 @@ fn grid_candidates(
     group_header: &dyn Fn(&[String]) -> bool,
     group_label: &dyn Fn(&str) -> bool,
 ) -> Vec<Candidate> {
-    let grid = Grid {
-        doc,
-        cells: doc
-            .fields
-            .iter()
-            .filter_map(|f| Some((f.pos?, &f.value)))
-            .collect(),
-    };
-    let mut positions: Vec<GridPos> = grid.cells.keys().copied().collect();
+    let grid = DocIndex::new(doc);
+    let mut positions: Vec<GridPos> = grid.grid_positions().collect();
     positions.sort();
     let mut used: BTreeSet<GridPos> = BTreeSet::new();
     let mut out = Vec::new();
@@ -471,12 +431,12 @@ fn grid_candidates(
     // 1. Table header rows: >= 2 adjacent label cells the matcher recognises as a group's columns.
     let nonempty_rows: BTreeSet<(u32, u32)> = positions
         .iter()
-        .filter(|p| grid.get(p.sheet, p.row, p.col).is_some())
+        .filter(|p| grid.filled(p.sheet, p.row, p.col).is_some())
         .map(|p| (p.sheet, p.row))
         .collect();
     let mut rows: BTreeMap<(u32, u32), Vec<(u32, &str)>> = BTreeMap::new();
     for p in &positions {
-        if let Some(t) = grid.get(p.sheet, p.row, p.col).and_then(text_of) {
+        if let Some(t) = grid.filled(p.sheet, p.row, p.col).and_then(text_of) {
             rows.entry((p.sheet, p.row)).or_default().push((p.col, t));
         }
     }
@@ -513,11 +473,11 @@ fn grid_candidates(
                     row: r,
                     col: *col,
                 });
-                if let Some(v) = grid.get(sheet, r, *col) {
+                if let Some(v) = grid.filled(sheet, r, *col) {
                     values.push(v.clone());
                 }
             }
-            let top = grid.name(sheet, first, *col);
+            let top = grid.cell_name(sheet, first, *col);
             let bottom = format!("{}{}", column_letters(*col), u64::from(last) + 1);
             out.push(Candidate {
                 label: (*text).to_string(),
@@ -534,7 +494,7 @@ fn grid_candidates(
     // 2. Label cells and their answers; tick-box runs.
     let mut counts: HashMap<String, usize> = HashMap::new();
     for p in &positions {
-        if let Some(t) = grid.get(p.sheet, p.row, p.col).and_then(text_of) {
+        if let Some(t) = grid.filled(p.sheet, p.row, p.col).and_then(text_of) {
             *counts.entry(t.to_lowercase()).or_default() += 1;
         }
     }
@@ -545,25 +505,28 @@ fn grid_candidates(
         if used.contains(&p) {
             continue;
         }
-        let Some(text) = grid.get(p.sheet, p.row, p.col).and_then(text_of) else {
+        let Some(text) = grid.filled(p.sheet, p.row, p.col).and_then(text_of) else {
             continue;
         };
         if !label_like(text) {
             continue;
         }
-        let Some(rc) = grid.right_of(p) else { continue };
-        let right = grid.get(p.sheet, p.row, rc);
+        // The column just past the label's merged extent.
+        let Some(rc) = grid.extent(p).1.checked_add(1) else {
+            continue;
+        };
+        let right = grid.filled(p.sheet, p.row, rc);
         // A tick-box run: this and the following rows' labels in the same column, answers tick marks or blank,
         // at least one ticked; the question is the text just above.
         if right.is_some_and(is_tick) || (right.is_none() && tick_run_below(&grid, p, rc)) {
             let mut opts = Vec::new();
             let mut r = p.row;
-            while let Some(t) = grid.get(p.sheet, r, p.col).and_then(text_of) {
-                let ans = grid.get(p.sheet, r, rc);
+            while let Some(t) = grid.filled(p.sheet, r, p.col).and_then(text_of) {
+                let ans = grid.filled(p.sheet, r, rc);
                 if ans.is_some_and(|v| !is_tick(v)) {
                     break;
                 }
-                opts.push((grid.name(p.sheet, r, rc), t.to_string()));
+                opts.push((grid.cell_name(p.sheet, r, rc), t.to_string()));
                 used.insert(GridPos {
                     sheet: p.sheet,
                     row: r,
@@ -575,14 +538,14 @@ fn grid_candidates(
                 let question = p
                     .row
                     .checked_sub(1)
-                    .and_then(|up| grid.get(p.sheet, up, p.col))
+                    .and_then(|up| grid.filled(p.sheet, up, p.col))
                     .and_then(text_of)
                     .unwrap_or(text)
                     .to_string();
                 let values = opts
                     .iter()
                     .filter(|(c, _)| {
-                        grid.doc
+                        grid.doc()
                             .fields
                             .iter()
                             .any(|f| &f.key == c && is_tick(&f.value))
@@ -605,7 +568,7 @@ fn grid_candidates(
             Some(_) => (GridPos { col: rc, ..p }, false),
             None => {
                 let down = p.row.saturating_add(1);
-                let below_val = grid.get(p.sheet, down, p.col).and_then(text_of);
+                let below_val = grid.filled(p.sheet, down, p.col).and_then(text_of);
                 // A paragraph answer below its question: the cell below has nothing beside it and is no heading.
                 let below_is_answer = below_val.is_some_and(|b| {
                     let l = b.to_lowercase();
@@ -613,7 +576,7 @@ fn grid_candidates(
                         && !l.starts_with("part ")
                         && !b.ends_with('?')
                         && !b.ends_with(':')
-                }) && grid.get(p.sheet, down, rc).is_none();
+                }) && grid.filled(p.sheet, down, rc).is_none();
                 if below_is_answer {
                     (GridPos { row: down, ..p }, true)
                 } else {
@@ -623,17 +586,17 @@ fn grid_candidates(
         };
         used.insert(cell_pos);
         let value = grid
-            .get(cell_pos.sheet, cell_pos.row, cell_pos.col)
+            .filled(cell_pos.sheet, cell_pos.row, cell_pos.col)
             .cloned();
         // A label with nothing beside it that is followed by numbered labels is a block heading ("Parent/Carer 1").
         if value.is_none() && numbered(text).is_some_and(|(_, _, post)| post.trim().is_empty()) {
             continue;
         }
-        let cell = grid.name(cell_pos.sheet, cell_pos.row, cell_pos.col);
+        let cell = grid.cell_name(cell_pos.sheet, cell_pos.row, cell_pos.col);
         if let Some((pre, n, post)) = numbered(text) {
             let key = format!("{}{{n}}{}", pre, post).to_lowercase();
             let others = positions.iter().any(|q| {
-                grid.get(q.sheet, q.row, q.col)
+                grid.filled(q.sheet, q.row, q.col)
                     .and_then(text_of)
                     .and_then(numbered)
                     .is_some_and(|(a, m, b)| m != n && format!("{a}{{n}}{b}").to_lowercase() == key)
@@ -684,13 +647,13 @@ fn grid_candidates(
 }
 
 /// True when the rows below `p` continue a run of labels whose answers include a tick mark.
-fn tick_run_below(grid: &Grid, p: GridPos, rc: u32) -> bool {
+fn tick_run_below(grid: &DocIndex, p: GridPos, rc: u32) -> bool {
     let mut r = p.row.saturating_add(1);
     for _ in 0..6 {
-        if grid.get(p.sheet, r, p.col).and_then(text_of).is_none() {
+        if grid.filled(p.sheet, r, p.col).and_then(text_of).is_none() {
             return false;
         }
-        match grid.get(p.sheet, r, rc) {
+        match grid.filled(p.sheet, r, rc) {
             Some(v) if is_tick(v) => return true,
             Some(_) => return false,
             None => {}

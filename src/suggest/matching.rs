@@ -1,88 +1,16 @@
-//! Matching candidate labels to national template fields: normalised label similarity (token Jaccard and
-//! character similarity from strsim) against the template's label and the synonym table, adjusted by the shape
-//! of the answers where the document is filled (dates, postcodes, UPN/NHS/ULN, yes/no words).
+//! Matching candidate labels to national template fields: normalised label similarity ([`crate::label`]'s
+//! [`SUGGEST`] tokens and [`phrase_similarity`]) against the template's label and the synonym table, adjusted by
+//! the shape of the answers where the document is filled (dates, postcodes, UPN/NHS/ULN, yes/no words).
 
 use std::collections::BTreeMap;
 
+use indexmap::IndexMap;
+
+use crate::label::{SUGGEST, phrase_similarity, strip_parens, tokens};
 use crate::mapping::transform::{NO_WORDS, YES_WORDS};
 use crate::read::RawValue;
 use crate::template::{FieldDef, FieldType, Template};
 use crate::validate;
-
-/// Words that carry no meaning in a form's question.
-const STOP_WORDS: &[&str] = &[
-    "the", "of", "a", "an", "to", "for", "is", "are", "and", "or", "in", "on", "this", "your",
-    "please", "s", "child", "childs", "young", "person", "persons", "yp", "cyp", "what", "enter",
-    "give", "their", "his", "her", "if", "any", "does", "do", "with", "by",
-];
-
-/// Lower-case words, punctuation stripped (so "D.O.B." is "d o b"), stop words dropped.
-pub fn tokens(text: &str) -> Vec<String> {
-    let lower = text.to_lowercase().replace(['\'', '’'], "");
-    let words: Vec<String> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect();
-    // "d o b" -> "dob": runs of single letters are an abbreviation.
-    let mut merged: Vec<String> = Vec::new();
-    let mut run = String::new();
-    for w in words {
-        if w.chars().count() == 1 && w.chars().all(char::is_alphabetic) {
-            run.push_str(&w);
-            continue;
-        }
-        if !run.is_empty() {
-            merged.push(std::mem::take(&mut run));
-        }
-        merged.push(w);
-    }
-    if !run.is_empty() {
-        merged.push(run);
-    }
-    let kept: Vec<String> = merged
-        .iter()
-        .filter(|w| !STOP_WORDS.contains(&w.as_str()))
-        .cloned()
-        .collect();
-    if kept.is_empty() { merged } else { kept }
-}
-
-/// The label without `(...)` parts.
-pub fn strip_parens(label: &str) -> String {
-    let mut out = String::new();
-    let mut depth = 0usize;
-    for c in label.chars() {
-        match c {
-            '(' => depth = depth.saturating_add(1),
-            ')' => depth = depth.saturating_sub(1),
-            c if depth == 0 => out.push(c),
-            _ => {}
-        }
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// Similarity of two token lists in 0..=1: the better of token Jaccard and Sørensen-Dice on the joined text.
-pub fn similarity(a: &[String], b: &[String]) -> f64 {
-    if a.is_empty() || b.is_empty() {
-        return 0.0;
-    }
-    let (ja, jb) = (a.join(" "), b.join(" "));
-    if ja == jb {
-        return 1.0;
-    }
-    let inter = a.iter().filter(|t| b.contains(t)).count() as f64;
-    let union = (a.len() + b.len()) as f64 - inter;
-    // The same words in another order ("name of setting", "setting name") is close, not identical.
-    let jaccard = if union > 0.0 {
-        inter / union * 0.98
-    } else {
-        0.0
-    };
-    let dice = strsim::sorensen_dice(&ja, &jb);
-    jaccard.max(dice * 0.95)
-}
 
 /// The phrases each field is known by: its template label, its synonyms.
 pub struct Phrases {
@@ -95,23 +23,23 @@ impl Phrases {
     /// Builds the table from the template and the synonym file's entries.
     pub fn new(
         template: &Template,
-        synonyms: &BTreeMap<String, Vec<String>>,
+        synonyms: &IndexMap<String, Vec<String>>,
         split_name: &[String],
     ) -> Phrases {
         let by_field = template
             .fields
             .iter()
             .map(|f| {
-                let mut p = vec![tokens(&f.label)];
+                let mut p = vec![tokens(&f.label, &SUGGEST)];
                 for s in synonyms.get(&f.id).into_iter().flatten() {
-                    p.push(tokens(s));
+                    p.push(tokens(s, &SUGGEST));
                 }
                 (f.id.clone(), p)
             })
             .collect();
         Phrases {
             by_field,
-            split_name: split_name.iter().map(|s| tokens(s)).collect(),
+            split_name: split_name.iter().map(|s| tokens(s, &SUGGEST)).collect(),
         }
     }
 
@@ -121,7 +49,7 @@ impl Phrases {
             .get(field)
             .into_iter()
             .flatten()
-            .map(|p| similarity(label, p))
+            .map(|p| phrase_similarity(label, p))
             .fold(0.0, f64::max)
     }
 
@@ -129,11 +57,11 @@ impl Phrases {
     /// instructions ("(Y/N)", "(minimum 2)").
     pub fn text_score(&self, label: &str, field: &str) -> f64 {
         let bare = strip_parens(label);
-        let full = self.label_score(&tokens(label), field);
+        let full = self.label_score(&tokens(label, &SUGGEST), field);
         if bare == label {
             full
         } else {
-            full.max(self.label_score(&tokens(&bare), field))
+            full.max(self.label_score(&tokens(&bare, &SUGGEST), field))
         }
     }
 }
@@ -238,20 +166,6 @@ pub fn assign(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn t(s: &str) -> Vec<String> {
-        tokens(s)
-    }
-
-    #[test]
-    fn normalisation() {
-        assert_eq!(t("D.O.B."), vec!["dob"]);
-        assert_eq!(t("Pupil's surname"), vec!["pupils", "surname"]);
-        assert_eq!(t("Home post code"), vec!["home", "post", "code"]);
-        assert_eq!(similarity(&t("Date of birth"), &t("date of birth")), 1.0);
-        assert!(similarity(&t("Legal forename"), &t("forename")) >= 0.5);
-        assert!(similarity(&t("Telephone"), &t("Date of birth")) < 0.3);
-    }
 
     #[test]
     fn greedy_assignment_is_one_to_one() {

@@ -12,46 +12,31 @@ pub mod matching;
 pub mod printed;
 pub mod write;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Deserialize;
-
+use crate::diag::Diagnostics;
+pub use crate::label::Synonyms;
+use crate::label::{Plural, SUGGEST, SynonymFile, phrase_similarity, singular, tokens};
 use crate::read::{Format, SourceDoc};
 use crate::template::{Statutory, Template};
 use candidates::{Candidate, Where};
-use matching::{Phrases, assign, shape_score, tokens};
+use matching::{Phrases, assign, shape_score};
 
-/// The synonym table's file name, in the mappings folder.
-pub const SYNONYMS_FILE: &str = "suggest-synonyms.toml";
+/// Group words ("parents", "professionals") and a numbered label's words are compared without a plural `s`.
+const GROUP_PLURAL: Plural = Plural::Strip {
+    min_chars: 1,
+    keep_ss: true,
+};
 
 /// Below this score a candidate is left as an extra.
 pub const THRESHOLD: f64 = 0.6;
 
-/// `mappings/suggest-synonyms.toml`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Synonyms {
-    /// Phrases of a single "full name" box.
-    #[serde(default)]
-    pub split_name: Vec<String>,
-    /// National field id -> phrases.
-    #[serde(default)]
-    pub fields: BTreeMap<String, Vec<String>>,
-}
-
-impl Synonyms {
-    /// Reads the table from a mappings folder; a missing file is an empty table.
-    pub fn load(mappings: &Path) -> Result<Synonyms, String> {
-        let path = mappings.join(SYNONYMS_FILE);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), e.message()))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Synonyms::default()),
-            Err(e) => Err(format!("{}: {e}", path.display())),
-        }
-    }
+/// Loads `mappings/suggest-synonyms.toml` (a missing file is an empty table), its field ids checked against the
+/// template; a malformed file is a diagnostic with `file:line:column`.
+pub fn load_synonyms(mappings: &Path, template: &Template) -> Result<Synonyms, Diagnostics> {
+    Synonyms::load_in(mappings, SynonymFile::Suggest, &|id| {
+        template.get(id).is_some()
+    })
 }
 
 /// What the draft is for.
@@ -133,18 +118,18 @@ pub fn suggest(
     let group_words: Vec<String> = template
         .groups
         .iter()
-        .flat_map(|(name, about)| tokens(&format!("{name} {about}")))
-        .map(|w| w.trim_end_matches('s').to_string())
+        .flat_map(|(name, about)| tokens(&format!("{name} {about}"), &SUGGEST))
+        .map(|w| singular(&w, GROUP_PLURAL))
         .filter(|w| w.len() > 3)
         .collect();
     let group_label = |label: &str| {
         let before = label.split("{n}").next().unwrap_or(label);
         // "Prof" abbreviates "professional": a word of 4+ letters that starts a group word counts.
-        tokens(before).iter().any(|w| {
-            let w = w.trim_end_matches('s');
+        tokens(before, &SUGGEST).iter().any(|w| {
+            let w = singular(w, GROUP_PLURAL);
             group_words
                 .iter()
-                .any(|g| g == w || (w.len() >= 4 && g.starts_with(w)))
+                .any(|g| *g == w || (w.len() >= 4 && g.starts_with(&w)))
         })
     };
     let cands = candidates::candidates(doc, &group_header, &group_label);
@@ -178,16 +163,19 @@ pub fn suggest(
     for (i, c) in cands.iter().enumerate() {
         // The label in its context (XML: the enclosing element's words), so `Requester/@name` is no full name.
         // A PDF field's name is more specific than a tooltip such as "Name".
-        let t = tokens(&match (&c.context, &c.alt_label) {
-            (Some(ctx), _) => format!("{ctx} {}", c.label),
-            (None, Some(alt)) => alt.clone(),
-            (None, None) => c.label.replace("{n}", " "),
-        });
+        let t = tokens(
+            &match (&c.context, &c.alt_label) {
+                (Some(ctx), _) => format!("{ctx} {}", c.label),
+                (None, Some(alt)) => alt.clone(),
+                (None, None) => c.label.replace("{n}", " "),
+            },
+            &SUGGEST,
+        );
         if !c.group
             && phrases
                 .split_name
                 .iter()
-                .any(|p| matching::similarity(&t, p) >= 0.9)
+                .any(|p| phrase_similarity(&t, p) >= 0.9)
         {
             split_names.push(i);
             continue;

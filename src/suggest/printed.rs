@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::Synonyms;
-use super::matching::tokens;
+use crate::label::{Plural, SUGGEST, singular, tokens};
 use crate::template::Template;
 
 /// Words that request forms print beyond the template's own labels.
@@ -116,13 +116,16 @@ pub struct Printed {
     words: HashSet<String>,
 }
 
-/// A word in the form the vocabulary keeps: tokenised, plural `s` dropped from longer words.
+/// How the vocabulary reads plurals: a trailing `s` dropped from words of 5+ letters, alike in the vocabulary and
+/// in the text checked ("Reports" finds "report").
+const VOCABULARY_PLURAL: Plural = Plural::Strip {
+    min_chars: 5,
+    keep_ss: false,
+};
+
+/// A word in the form the vocabulary keeps.
 fn stem(word: &str) -> String {
-    if word.chars().count() > 4 {
-        word.strip_suffix('s').unwrap_or(word).to_string()
-    } else {
-        word.to_string()
-    }
+    singular(word, VOCABULARY_PLURAL)
 }
 
 impl Printed {
@@ -148,7 +151,7 @@ impl Printed {
         }
         let words = texts
             .iter()
-            .flat_map(|t| tokens(t))
+            .flat_map(|t| tokens(t, &SUGGEST))
             .map(|w| stem(&w))
             .filter(|w| w.chars().count() > 1)
             .collect();
@@ -181,7 +184,9 @@ impl Printed {
         }
         t.ends_with('?')
             || t.ends_with(':')
-            || tokens(t).iter().any(|w| self.words.contains(&stem(w)))
+            || tokens(t, &SUGGEST)
+                .iter()
+                .any(|w| self.words.contains(&stem(w)))
     }
 }
 
@@ -193,7 +198,7 @@ mod tests {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings");
         let template =
             Template::load(&Template::path_in(&root)).unwrap_or_else(|_| panic!("template loads"));
-        let synonyms = Synonyms::load(&root).unwrap();
+        let synonyms = super::super::load_synonyms(&root, &template).unwrap();
         Printed::new(&template, &synonyms)
     }
 

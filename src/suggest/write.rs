@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use super::candidates::Where;
-use super::matching::similarity;
 use super::{Matched, Suggestion};
+use crate::label::{PLAIN, phrase_similarity, tokens};
 use crate::mapping::compile::snake_case;
 use crate::template::{FieldType, Template};
 
@@ -99,17 +99,11 @@ fn locator_lines(at: &Where, group_ok: bool, tick_values: &dyn Fn(&str) -> Strin
 
 /// The enum value an option's text names best (plain word overlap: every word counts in short options).
 fn enum_value(option: &str, allowed: &[String]) -> String {
-    let words = |s: &str| -> Vec<String> {
-        s.to_lowercase()
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_string)
-            .collect()
-    };
+    let words = |s: &str| tokens(s, &PLAIN);
     let o = words(option);
     allowed
         .iter()
-        .map(|v| (similarity(&o, &words(&v.replace('_', " "))), v))
+        .map(|v| (phrase_similarity(&o, &words(&v.replace('_', " "))), v))
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map_or_else(|| option.to_string(), |(_, v)| v.clone())
 }
