@@ -104,10 +104,12 @@ pub fn harmonise(
     today: civil::Date,
 ) -> Record {
     let index = DocIndex::new(doc);
+    // Which source fields some rule read, for the drift check.
+    let mut consumed = vec![false; doc.fields.len()];
     let mut fields = IndexMap::with_capacity(template.fields.len());
     for def in &template.fields {
         let outcome = match mapping.fields.iter().find(|r| r.target == def.id) {
-            Some(rule) => apply(&index, rule, &def.ty, def.group.is_some()),
+            Some(rule) => apply(&index, rule, &def.ty, def.group.is_some(), &mut consumed),
             None => FieldOutcome::not_collected(),
         };
         fields.insert(def.id.clone(), outcome);
@@ -117,10 +119,13 @@ pub fn harmonise(
         .extras
         .iter()
         .filter(|r| r.locator.is_some())
-        .map(|r| (r.target.clone(), apply(&index, r, &FieldType::Text, false)))
+        .map(|r| {
+            let outcome = apply(&index, r, &FieldType::Text, false, &mut consumed);
+            (r.target.clone(), outcome)
+        })
         .collect();
     let status = record_status(template, &fields, &extras);
-    let unconsumed = unconsumed(doc, mapping, fields.values().chain(extras.values()));
+    let unconsumed = unconsumed(doc, mapping, &consumed);
     Record {
         file: file.to_string(),
         mapping: mapping.id.clone(),
@@ -132,32 +137,12 @@ pub fn harmonise(
     }
 }
 
-/// The drift hook: keys of the document's non-empty source fields that are neither a hit's source (nor one of
-/// the cells a locator names) nor a cell matched by one of the mapping's label regexes. Printed furniture
-/// (titles, question text) is among them; the audit tells it from answers by comparing digests across documents.
-pub fn unconsumed<'a>(
-    doc: &SourceDoc,
-    mapping: &Mapping,
-    outcomes: impl Iterator<Item = &'a FieldOutcome>,
-) -> Vec<SourceKey> {
-    use std::collections::HashSet;
+/// The drift hook: keys of the document's non-empty source fields that no rule read (`consumed`, by index into
+/// the document's fields, from the hits' own record of what they read) and that are not a cell matched by one of
+/// the mapping's label regexes. Printed furniture (titles, question text) is among them; the audit tells it from
+/// answers by comparing digests across documents.
+pub fn unconsumed(doc: &SourceDoc, mapping: &Mapping, consumed: &[bool]) -> Vec<SourceKey> {
     use std::hash::{Hash, Hasher};
-    let mut consumed: HashSet<String> = HashSet::new();
-    let mut add = |source: &str| {
-        for part in source.split(" + ").flat_map(|p| p.split(", ")) {
-            consumed.insert(part.trim().to_string());
-        }
-    };
-    for o in outcomes {
-        if let Some(s) = &o.source {
-            add(s);
-        }
-        for i in o.items.iter().flatten() {
-            if let Some(s) = &i.source {
-                add(s);
-            }
-        }
-    }
     let mut labels = Vec::new();
     for rule in mapping.fields.iter().chain(&mapping.extras) {
         match &rule.locator {
@@ -165,17 +150,14 @@ pub fn unconsumed<'a>(
                 crate::mapping::LabelPattern::One(re) => labels.push(re),
                 crate::mapping::LabelPattern::Numbered(res) => labels.extend(res),
             },
-            Some(crate::mapping::Locator::Tick(opts)) => {
-                for (c, _) in opts {
-                    add(&c.to_string());
-                }
-            }
             _ => {}
         }
     }
     doc.fields
         .iter()
-        .filter(|f| !f.value.is_empty() && !consumed.contains(&f.key))
+        .zip(consumed)
+        .filter(|(f, read)| !**read && !f.value.is_empty())
+        .map(|(f, _)| f)
         .filter(|f| match &f.value {
             crate::read::RawValue::Text(t) => !labels.iter().any(|re| re.is_match(t.trim())),
             _ => true,
@@ -192,13 +174,24 @@ pub fn unconsumed<'a>(
 }
 
 /// One rule: locate, then transform each hit.
-fn apply(index: &DocIndex, rule: &Rule, ty: &FieldType, group: bool) -> FieldOutcome {
+fn apply(
+    index: &DocIndex,
+    rule: &Rule,
+    ty: &FieldType,
+    group: bool,
+    consumed: &mut [bool],
+) -> FieldOutcome {
     let Some(locator) = &rule.locator else {
         return FieldOutcome::not_collected();
     };
     let Some(hits) = index.locate(locator) else {
         return FieldOutcome::not_found(locator.describe());
     };
+    for i in hits.iter().flat_map(|h| &h.read) {
+        if let Some(read) = consumed.get_mut(*i) {
+            *read = true;
+        }
+    }
     if group {
         let items = hits
             .iter()

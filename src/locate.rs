@@ -22,6 +22,9 @@ pub struct Hit {
     pub source: String,
     /// A problem with the answer itself (e.g. two options ticked).
     pub problem: Option<String>,
+    /// The document's source fields the hit read (indexes into `SourceDoc::fields`): what the drift check counts
+    /// as consumed. Kept apart from `source`, which is text for people (a sheet may be named "Child, details").
+    pub read: Vec<usize>,
 }
 
 impl Hit {
@@ -30,7 +33,17 @@ impl Hit {
             value,
             source,
             problem: None,
+            read: Vec::new(),
         }
+    }
+
+    /// A hit on one source field of the document.
+    fn field(doc: &SourceDoc, index: usize) -> Option<Hit> {
+        let f = doc.fields.get(index)?;
+        Some(Hit {
+            read: vec![index],
+            ..Hit::new(f.value.clone(), f.key.clone())
+        })
     }
 }
 
@@ -174,8 +187,8 @@ impl<'d> DocIndex<'d> {
     fn control(&self, name: &str) -> Option<Hit> {
         // By tag through the index; else by alias (a linear scan, as aliases are not keys).
         self.key(&format!("{CONTROL_PREFIX}{name}")).or_else(|| {
-            let f = self.doc.fields.iter().find(|f| is_control(f, name))?;
-            Some(Hit::new(f.value.clone(), f.key.clone()))
+            let i = self.doc.fields.iter().position(|f| is_control(f, name))?;
+            Hit::field(self.doc, i)
         })
     }
 
@@ -190,16 +203,16 @@ impl<'d> DocIndex<'d> {
             .filter_map(|s| {
                 let el = tree.elements.get(s.element)?;
                 match s.attr {
-                    Some(a) => {
-                        let f = self.doc.fields.get(el.attrs.get(a)?.field)?;
-                        Some(Hit::new(f.value.clone(), f.key.clone()))
-                    }
+                    Some(a) => Hit::field(self.doc, el.attrs.get(a)?.field),
                     None => {
                         let value = el
                             .text
                             .and_then(|i| self.doc.fields.get(i))
                             .map_or(RawValue::Empty, |f| f.value.clone());
-                        Some(Hit::new(value, el.path.clone()))
+                        Some(Hit {
+                            read: el.text.into_iter().collect(),
+                            ..Hit::new(value, el.path.clone())
+                        })
                     }
                 }
             })
@@ -207,8 +220,7 @@ impl<'d> DocIndex<'d> {
     }
 
     fn key(&self, key: &str) -> Option<Hit> {
-        let f = self.doc.fields.get(*self.by_key.get(key)?)?;
-        Some(Hit::new(f.value.clone(), f.key.clone()))
+        Hit::field(self.doc, *self.by_key.get(key)?)
     }
 
     /// An XFA data leaf: stored as `xfa:` + its path below `xfa:datasets/xfa:data` (see `read::pdf`).
@@ -226,8 +238,8 @@ impl<'d> DocIndex<'d> {
             return Some(hit);
         }
         let glob = glob::Pattern::new(pattern).ok()?;
-        let f = self.doc.fields.iter().find(|f| glob.matches(&f.key))?;
-        Some(Hit::new(f.value.clone(), f.key.clone()))
+        let i = self.doc.fields.iter().position(|f| glob.matches(&f.key))?;
+        Hit::field(self.doc, i)
     }
 
     fn cell(&self, c: &CellRef) -> Option<Hit> {
@@ -238,16 +250,18 @@ impl<'d> DocIndex<'d> {
     /// The value at a grid position; a cell inside a merged region reads the region's top-left value.
     fn grid_hit(&self, sheet: u32, row: u32, col: u32) -> Hit {
         let (r, c) = self.anchor(sheet, row, col);
-        let value = self
-            .by_pos
-            .get(&GridPos {
-                sheet,
-                row: r,
-                col: c,
-            })
+        let index = self.by_pos.get(&GridPos {
+            sheet,
+            row: r,
+            col: c,
+        });
+        let value = index
             .and_then(|&i| self.doc.fields.get(i))
             .map_or(RawValue::Empty, |f| f.value.clone());
-        Hit::new(value, self.cell_name(sheet, r, c))
+        Hit {
+            read: index.copied().into_iter().collect(),
+            ..Hit::new(value, self.cell_name(sheet, r, c))
+        }
     }
 
     fn anchor(&self, sheet: u32, row: u32, col: u32) -> (u32, u32) {
@@ -342,9 +356,12 @@ impl<'d> DocIndex<'d> {
     fn tick(&self, options: &[(CellRef, String)]) -> Option<Vec<Hit>> {
         let mut marked = Vec::new();
         let mut found_any = false;
+        // Every option's cell is read, marked or not.
+        let mut read = Vec::new();
         for (cell, value) in options {
             let Some(hit) = self.cell(cell) else { continue };
             found_any = true;
+            read.extend_from_slice(&hit.read);
             if is_marked(&hit.value) {
                 marked.push(Hit::new(RawValue::Text(value.clone()), hit.source));
             }
@@ -357,7 +374,7 @@ impl<'d> DocIndex<'d> {
             .map(|(c, _)| c.to_string())
             .collect::<Vec<_>>()
             .join(", ");
-        Some(vec![match marked.len() {
+        let hit = match marked.len() {
             0 => Hit::new(RawValue::Empty, all),
             1 => marked.swap_remove(0),
             n => Hit {
@@ -374,8 +391,10 @@ impl<'d> DocIndex<'d> {
                     .collect::<Vec<_>>()
                     .join(", "),
                 problem: Some(format!("{n} options ticked where one was expected")),
+                read: Vec::new(),
             },
-        }])
+        };
+        Some(vec![Hit { read, ..hit }])
     }
 
     fn join(&self, parts: &[JoinPart], sep: &str) -> Option<Hit> {
@@ -402,7 +421,10 @@ impl<'d> DocIndex<'d> {
             .map(|h| h.source.as_str())
             .collect::<Vec<_>>()
             .join(" + ");
-        Some(Hit::new(RawValue::Text(text), source))
+        Some(Hit {
+            read: hits.iter().flat_map(|h| h.read.iter().copied()).collect(),
+            ..Hit::new(RawValue::Text(text), source)
+        })
     }
 }
 

@@ -1131,3 +1131,65 @@ fn xlsx_cells(path: &Path) -> Vec<String> {
     }
     cells
 }
+
+/// The drift check counts what each rule read, not what its provenance text says: a sheet named
+/// "Child, details" (whose provenance holds ", ") reports no answer as unread.
+#[test]
+fn a_sheet_name_with_a_comma_gives_no_false_drift() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mappings = tmp.path().join("mappings");
+    std::fs::create_dir_all(&mappings).unwrap();
+    std::fs::copy(
+        root().join("mappings/national-template.toml"),
+        mappings.join("national-template.toml"),
+    )
+    .unwrap();
+    let mapping = mapping_text("990", "Testshire")
+        .replace("Request!", "'Child, details'!")
+        .replace("sheet = \"Request\"", "sheet = \"Child, details\"");
+    std::fs::write(mappings.join("990-testshire.toml"), mapping).unwrap();
+    let input = tmp.path().join("in");
+    for (i, forename) in ["Amy", "Ben"].iter().enumerate() {
+        let path = input.join(format!("t{i}.xlsx"));
+        write_form(&path, "Testshire", forename);
+        // The same form with its sheet renamed: rewrite the workbook part.
+        let bytes = std::fs::read(&path).unwrap();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for j in 0..archive.len() {
+            use std::io::{Read, Write};
+            let mut entry = archive.by_index(j).unwrap();
+            let name = entry.name().unwrap().to_string();
+            let mut data = Vec::new();
+            entry.read_to_end(&mut data).unwrap();
+            if name == "xl/workbook.xml" {
+                data = String::from_utf8(data)
+                    .unwrap()
+                    .replace("name=\"Request\"", "name=\"Child, details\"")
+                    .into_bytes();
+            }
+            out.start_file(name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            out.write_all(&data).unwrap();
+        }
+        std::fs::write(&path, out.finish().unwrap().into_inner()).unwrap();
+    }
+    let out = tmp.path().join("out");
+    let result = run_with(&input, &out, &mappings, &[]);
+    assert_eq!(code(&result), 0, "{}", stderr(&result));
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let form = &report["forms"][0];
+    assert_eq!(form["mapping"], "990-testshire");
+    assert_eq!(form["documents"]["ok"], 2, "{form:#}");
+    let unconsumed: Vec<&str> = form["drift"]["unconsumed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["key"].as_str().unwrap())
+        .collect();
+    assert!(
+        unconsumed.iter().all(|k| !k.ends_with("!B2")),
+        "the forename cell is read by a rule: {unconsumed:?}"
+    );
+}
