@@ -145,12 +145,11 @@ pub fn unconsumed(doc: &SourceDoc, mapping: &Mapping, consumed: &[bool]) -> Vec<
     use std::hash::{Hash, Hasher};
     let mut labels = Vec::new();
     for rule in mapping.fields.iter().chain(&mapping.extras) {
-        match &rule.locator {
-            Some(crate::mapping::Locator::Label { pattern, .. }) => match pattern {
+        if let Some(crate::mapping::Locator::Label { pattern, .. }) = &rule.locator {
+            match pattern {
                 crate::mapping::LabelPattern::One(re) => labels.push(re),
                 crate::mapping::LabelPattern::Numbered(res) => labels.extend(res),
-            },
-            _ => {}
+            }
         }
     }
     doc.fields
