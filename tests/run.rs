@@ -402,7 +402,7 @@ fn a_caught_panic_is_logged_without_its_message_and_costs_one_failed_row() {
         }
         let panic_lines: Vec<&str> = err.lines().filter(|l| l.contains("a panic")).collect();
         assert_eq!(panic_lines.len(), 1, "{extra:?}: {err}");
-        assert!(panic_lines[0].contains("src/pipeline.rs:"), "where: {err}");
+        assert!(panic_lines[0].contains("src/pipeline/process.rs:"), "where: {err}");
         if extra.contains(&"json") {
             for l in err.lines() {
                 serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("{e}: {l}"));
