@@ -2,8 +2,8 @@
 //! input order, and account for every input in the manifest.
 //!
 //! Inputs are sorted by path; worker threads take them in order and the calling thread writes each result as soon as
-//! it and every earlier one are done (a bounded reorder buffer, [`in_order`]), so output is identical whatever the
-//! thread count and memory does not grow with the corpus.
+//! it and every earlier one are done (a bounded reorder buffer), so output is identical whatever the thread count
+//! and memory does not grow with the corpus.
 //! Each document runs inside `catch_unwind`: a reader bug costs that document a `failed` row, not the night; with
 //! `--isolate` each runs in a worker process ([`crate::worker`]), so even an abort or a hang costs one row.
 //!
@@ -13,10 +13,10 @@
 //! exactly one row per input before it renames anything. It refuses (before writing anything) to drop more of the
 //! previous run's documents than `max_drop` allows, so an empty or unmounted input folder cannot wipe the records.
 //!
-//! The stages, one file each: [`discover`] (walk the input folder into [`Inputs`]), [`schedule`] (process inputs in
-//! parallel, hand results over in input order), [`process`] (one document to one outcome, the incremental
-//! short-cuts included), [`sink`] (the writer side: records, manifest rows, state entries, the audit) and
-//! [`reports`] (rendering the reports into staged files, committing them, and `harmonise report`'s rebuild).
+//! The stages, one file each: [`discover`](mod@discover) (the input folder walked into [`Inputs`]), `schedule`
+//! (inputs processed in parallel, results handed over in input order), [`process`](mod@process) (one document to
+//! one [`Outcome`], the incremental short-cuts among its steps), `sink` (the writer side: records, manifest rows,
+//! state entries, the audit) and [`reports`] (the reports staged and committed, and `harmonise report`'s rebuild).
 
 pub mod discover;
 pub mod process;
@@ -33,8 +33,8 @@ use crate::diag::escape_controls;
 use crate::manifest::{DocStatus, Totals};
 use crate::mapping::MappingSet;
 use crate::output::{
-    ArrayStream, Encoder, LockError, OutputLock, SHAREABLE_CSV, WriteError, clean_stale_temps,
-    commit_all, create_out_dir, new_run_id, recover,
+    Encoder, LockError, OutputLock, SHAREABLE_CSV, WriteError, clean_stale_temps, commit_all,
+    create_out_dir, new_run_id, recover,
 };
 use crate::read::Limits;
 use crate::state::{self, Loaded, Prior};
@@ -42,13 +42,10 @@ use crate::worker::{IsolateOptions, WorkerPool};
 
 use discover::input_folder;
 pub use discover::{Input, Inputs, discover, hex};
-use process::unknown_unchanged;
-pub use process::{
-    DocOutcome, Processed, process, process_hashed, process_known, unchanged_by_stamp,
-};
+pub use process::{Known, Outcome, process};
 pub use reports::{RebuildError, Rebuilt, rebuild};
 use schedule::in_order;
-use sink::{Fresh, Ready, Sink};
+use sink::{Ready, Sink};
 
 /// Reports progress; the library never draws to a terminal itself.
 pub trait Progress: Sync {
@@ -303,45 +300,16 @@ pub fn run(
     let encoder = Encoder::new(&set.template, opts.shareable);
     let mut sink = Sink::new(set, opts, prior.as_ref(), &encoder)?;
     let process_one = |input: &Input| {
-        let known = prior
+        let entry = prior
             .as_ref()
             .and_then(|p| p.candidate(&input.rel, input.path_bytes_hex.as_deref()));
-        let processed = match &workers {
-            Some(w) => w.process(input, known),
-            None => process_known(input, set, opts, known),
-        };
+        let outcome = process(input, set, opts, Known::of(entry), workers.as_ref());
         progress.advance();
         // Encoding happens here, on the worker threads: the writer only appends bytes.
-        match (processed, known) {
-            (Processed::Done(outcome), _) => Ready::Done(Fresh::new(outcome, &encoder)),
-            (Processed::Unchanged { stamp }, Some(entry)) => {
-                let row = state::skipped_row(entry, stamp);
-                let row_json = ArrayStream::encode(&row);
-                Ready::Unchanged {
-                    stamp,
-                    entry,
-                    row,
-                    row_json,
-                }
-            }
-            (Processed::Unchanged { stamp }, None) => {
-                Ready::Done(Fresh::new(unknown_unchanged(input, stamp), &encoder))
-            }
-        }
+        Ready::new(outcome, entry, input, &encoder)
     };
-    in_order(&pool, &inputs, process_one, |input, ready| match ready {
-        Ready::Done(fresh) => sink.fresh(fresh),
-        Ready::Unchanged {
-            stamp,
-            entry,
-            row,
-            row_json,
-        } => {
-            if !sink.unchanged(stamp, entry, row, row_json)? {
-                sink.fresh(Fresh::new(process(input, set, opts), &encoder))?;
-            }
-            Ok(())
-        }
+    in_order(&pool, &inputs, process_one, |input, ready| {
+        sink.write(input, ready)
     })?;
     drop(workers);
     let (finished, totals) = sink.finish(&ctx, inputs.len(), &run_id, repaired.as_deref())?;

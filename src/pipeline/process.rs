@@ -1,6 +1,9 @@
-//! Processing one document: read, identify, harmonise, never panicking and never failing; a document unchanged
-//! since the previous run stops early.
+//! Processing one document, [`process`]: from an [`Input`] to its [`Outcome`], never panicking and never failing.
+//! Its steps, in order: the discovery error; `stat`; **unchanged by stamp** (size and modification time equal the
+//! previous run's: not a byte read); with `--isolate`, the rest in a worker process; the size limit; read;
+//! **unchanged by hash** (the content hash equals the previous run's); sniff, read, identify, harmonise.
 
+use std::ops::ControlFlow;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::time::Instant;
@@ -16,90 +19,59 @@ use crate::read;
 use crate::record::Record;
 use crate::state::{Entry, Stamp};
 use crate::template::{Statutory, Template};
+use crate::worker::WorkerPool;
 
-/// The outcome of one document.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct DocOutcome {
-    /// Its manifest row.
-    pub row: ManifestRow,
-    /// Its record, when harmonised (or carried forward).
-    pub record: Option<Record>,
-    /// Its size and modification time, for the next run's "unchanged?" test.
-    #[serde(default)]
-    pub stamp: Option<Stamp>,
-}
-
-/// What processing one document came to: an outcome, or "unchanged since the previous run".
+/// What processing one document came to (also a worker's answer on the wire, see [`crate::worker`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[allow(clippy::large_enum_variant)] // one per document, moved a handful of times: boxing buys nothing
-pub enum Processed {
-    /// Read (or failed): a fresh outcome.
-    Done(DocOutcome),
-    /// Same content as before: carry the previous outcome forward.
+pub enum Outcome {
+    /// Read now, or failed: a fresh manifest row.
+    Done {
+        /// Its manifest row.
+        row: ManifestRow,
+        /// Its record, when harmonised.
+        record: Option<Record>,
+        /// Its size and modification time, for the next run's "unchanged?" test.
+        #[serde(default)]
+        stamp: Option<Stamp>,
+    },
+    /// Unchanged since the previous run (same stamp, or same content): its previous outcome is carried forward.
     Unchanged {
         /// Its current size and modification time.
         stamp: Option<Stamp>,
     },
 }
 
-/// The document's stamp when it equals the previous run's: unchanged without reading a byte.
-pub fn unchanged_by_stamp(input: &Input, known: Option<&Entry>) -> Option<Stamp> {
-    let known = known?;
-    if input.error.is_some() {
-        return None;
-    }
-    let meta = std::fs::metadata(input.path()).ok()?;
-    let stamp = Stamp::of(&meta)?;
-    (meta.is_file() && known.stamp == Some(stamp)).then_some(stamp)
+/// What the previous run knew of a document whose outcome could still stand: the evidence for the two
+/// "unchanged" steps. [`Known::default`] knows nothing: the document is read whatever it is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Known<'a> {
+    /// Its size and modification time then.
+    pub stamp: Option<Stamp>,
+    /// Its content hash then.
+    pub blake3: Option<&'a str>,
 }
 
-/// Processes one document unless it is unchanged since the previous run (`known`: its previous entry, when that
-/// outcome could still stand): first by size and modification time, then by content hash.
-pub fn process_known(
+impl<'a> Known<'a> {
+    /// What a previous state entry knew (nothing without one).
+    pub fn of(entry: Option<&'a Entry>) -> Known<'a> {
+        entry.map_or_else(Known::default, |e| Known {
+            stamp: e.stamp,
+            blake3: e.blake3.as_deref(),
+        })
+    }
+}
+
+/// Processes one document (see the module docs for its steps). `known` is what the previous run knew of it;
+/// `workers`, with `--isolate`, where the steps from reading on run (a worker answers by calling this with none).
+pub fn process(
     input: &Input,
     set: &MappingSet,
     opts: &RunOptions,
-    known: Option<&Entry>,
-) -> Processed {
-    if let Some(stamp) = unchanged_by_stamp(input, known) {
-        return Processed::Unchanged { stamp: Some(stamp) };
-    }
-    process_hashed(input, set, opts, known.and_then(|e| e.blake3.as_deref()))
-}
-
-/// Reads, identifies and harmonises one document; never panics, never returns an error.
-pub fn process(input: &Input, set: &MappingSet, opts: &RunOptions) -> DocOutcome {
-    match process_hashed(input, set, opts, None) {
-        Processed::Done(outcome) => outcome,
-        Processed::Unchanged { stamp } => unknown_unchanged(input, stamp),
-    }
-}
-
-/// The outcome of a document found unchanged without a previous entry to carry: cannot happen (only a known
-/// document can be unchanged), but it is accounted for all the same.
-pub(super) fn unknown_unchanged(input: &Input, stamp: Option<Stamp>) -> DocOutcome {
-    DocOutcome {
-        row: ManifestRow {
-            status: DocStatus::Failed,
-            reason: Some("internal error: unchanged without a previous entry".into()),
-            ..ManifestRow::new(
-                input.rel.to_string(),
-                input.path_bytes_hex.as_deref().map(str::to_string),
-            )
-        },
-        record: None,
-        stamp,
-    }
-}
-
-/// Like [`process`], but stops with [`Processed::Unchanged`] as soon as the content hash equals `known_blake3`.
-pub fn process_hashed(
-    input: &Input,
-    set: &MappingSet,
-    opts: &RunOptions,
-    known_blake3: Option<&str>,
-) -> Processed {
+    known: Known<'_>,
+    workers: Option<&WorkerPool>,
+) -> Outcome {
     let started = Instant::now();
     let mut row = ManifestRow::new(
         input.rel.to_string(),
@@ -107,10 +79,10 @@ pub fn process_hashed(
     );
     let mut stamp = None;
     let record = match catch_unwind(AssertUnwindSafe(|| {
-        process_inner(input, set, opts, known_blake3, &mut row, &mut stamp)
+        steps(input, set, opts, known, workers, &mut row, &mut stamp)
     })) {
-        Ok(Step::Unchanged) => return Processed::Unchanged { stamp },
-        Ok(Step::Done(record)) => record,
+        Ok(ControlFlow::Continue(record)) => record,
+        Ok(ControlFlow::Break(short_cut)) => return short_cut,
         // Never the panic's message: it can quote the document (a slice error on its text, a parser's panic
         // formatting a value). Where it happened is in the log (the binary's panic hook).
         Err(_) => {
@@ -123,27 +95,24 @@ pub fn process_hashed(
         }
     };
     row.elapsed_ms = ms(started);
-    Processed::Done(DocOutcome { row, record, stamp })
+    Outcome::Done { row, record, stamp }
 }
 
-#[allow(clippy::large_enum_variant)] // lives for one call
-enum Step {
-    Done(Option<Record>),
-    Unchanged,
-}
-
-fn process_inner(
+/// The steps of [`process`]: `Break` with an outcome decided early (unchanged, or a worker's answer), else
+/// `Continue` with the record, if any, `row` and `stamp` filled in.
+fn steps(
     input: &Input,
     set: &MappingSet,
     opts: &RunOptions,
-    known_blake3: Option<&str>,
+    known: Known<'_>,
+    workers: Option<&WorkerPool>,
     row: &mut ManifestRow,
     stamp: &mut Option<Stamp>,
-) -> Step {
+) -> ControlFlow<Outcome, Option<Record>> {
     let fail = |row: &mut ManifestRow, status: DocStatus, reason: String| {
         row.status = status;
         row.reason = Some(reason);
-        Step::Done(None)
+        ControlFlow::Continue(None)
     };
     if let Some(e) = &input.error {
         return fail(row, DocStatus::Unreadable, format!("cannot open: {e}"));
@@ -161,6 +130,13 @@ fn process_inner(
             DocStatus::Unreadable,
             format!("not a regular file ({})", kind_of(&meta)),
         );
+    }
+    // Unchanged by stamp: the nightly common case, decided without reading a byte.
+    if stamp.is_some() && *stamp == known.stamp {
+        return ControlFlow::Break(Outcome::Unchanged { stamp: *stamp });
+    }
+    if let Some(workers) = workers {
+        return ControlFlow::Break(workers.process(input, known.blake3));
     }
     let too_large = |row: &mut ManifestRow, size: u64| {
         fail(
@@ -186,8 +162,9 @@ fn process_inner(
         return too_large(row, bytes.len() as u64);
     }
     let hash = blake3::hash(&bytes).to_hex().to_string();
-    if known_blake3 == Some(hash.as_str()) {
-        return Step::Unchanged;
+    // Unchanged by hash: touched, not changed.
+    if known.blake3 == Some(hash.as_str()) {
+        return ControlFlow::Break(Outcome::Unchanged { stamp: *stamp });
     }
     row.blake3 = Some(hash);
     let format = read::sniff(&bytes);
@@ -208,7 +185,7 @@ fn process_inner(
         DocStatus::Blank => Some("blank form: no field is filled in".into()),
         _ => None,
     };
-    Step::Done(Some(record))
+    ControlFlow::Continue(Some(record))
 }
 
 /// Why a document could not be opened or read: `cannot read: permission denied`; a file listed by discovery and

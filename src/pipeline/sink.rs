@@ -3,10 +3,11 @@
 
 use std::path::Path;
 
-use super::process::DocOutcome;
+use super::discover::Input;
+use super::process::{Known, Outcome, process};
 use super::reports::{self, Staging};
 use super::{RunError, RunOptions, joined};
-use crate::manifest::{ManifestRow, OutputFile, Totals};
+use crate::manifest::{DocStatus, ManifestRow, OutputFile, Totals};
 use crate::mapping::MappingSet;
 use crate::output::{ArrayStream, Encoded, Encoder, RecordWriter, Staged, WriteError};
 use crate::record::Record;
@@ -23,6 +24,8 @@ pub(super) struct Finished {
 /// Where a run's outcomes go, in input order, on the writer thread: the record files, the manifest rows, the state
 /// entries, the totals and the audit.
 pub(super) struct Sink<'p> {
+    set: &'p MappingSet,
+    opts: &'p RunOptions,
     out: &'p Path,
     prior: Option<&'p Prior>,
     encoder: &'p Encoder,
@@ -53,6 +56,8 @@ impl<'p> Sink<'p> {
             _ => RecordWriter::create(&opts.out, &set.template, opts.shareable)?,
         };
         Ok(Sink {
+            set,
+            opts,
             out: &opts.out,
             prior,
             encoder,
@@ -67,16 +72,33 @@ impl<'p> Sink<'p> {
         })
     }
 
-    /// A document processed now.
-    pub(super) fn fresh(&mut self, fresh: Fresh) -> Result<(), RunError> {
-        let Fresh {
-            outcome,
-            encoded,
-            unconsumed,
-            row_json,
-        } = fresh;
-        tracing::debug!(file = %outcome.row.path, status = outcome.row.status.as_str(), "document");
-        let spans = match (&outcome.record, encoded) {
+    /// Writes one document's outcome, in input order.
+    pub(super) fn write(&mut self, input: &Input, ready: Ready<'p>) -> Result<(), RunError> {
+        let (row, record, stamp, encoded, unconsumed, row_json) = match ready {
+            Ready::Fresh {
+                row,
+                record,
+                stamp,
+                encoded,
+                unconsumed,
+                row_json,
+            } => (row, record, stamp, encoded, unconsumed, row_json),
+            Ready::Unchanged {
+                stamp,
+                entry,
+                row,
+                row_json,
+            } => {
+                if self.unchanged(stamp, entry, row, row_json)? {
+                    return Ok(());
+                }
+                // Its previous record cannot be carried forward: processed again, in full.
+                let outcome = process(input, self.set, self.opts, Known::default(), None);
+                return self.write(input, Ready::new(outcome, None, input, self.encoder));
+            }
+        };
+        tracing::debug!(file = %row.path, status = row.status.as_str(), "document");
+        let spans = match (&record, encoded) {
             (Some(record), Some(encoded)) => {
                 let encoded =
                     encoded.map_err(|e| WriteError::new("encoding a record for", self.out, e))?;
@@ -90,9 +112,8 @@ impl<'p> Sink<'p> {
             }
             _ => None,
         };
-        let row = outcome.row;
         self.entries
-            .push(&state::entry(&row, outcome.stamp, spans, unconsumed))?;
+            .push(&state::entry(&row, stamp, spans, unconsumed))?;
         self.rows.push_encoded(
             &row_json.map_err(|e| WriteError::new("encoding a row for", self.out, e))?,
         )?;
@@ -102,7 +123,7 @@ impl<'p> Sink<'p> {
 
     /// A document unchanged since the previous run: its record kept in place, or carried forward as its previous
     /// bytes. `false` when those cannot be read back: the caller processes it again.
-    pub(super) fn unchanged(
+    fn unchanged(
         &mut self,
         stamp: Option<Stamp>,
         entry: &'p Entry,
@@ -345,38 +366,23 @@ fn listed_on_disk(out: &Path, name: &str) -> Result<OutputFile, WriteError> {
     })
 }
 
-/// A fresh outcome made ready for the writer on the worker thread: its record's output bytes and its unconsumed
-/// keys as the state stores them, so the writer only appends bytes (and folds the audit).
-pub(super) struct Fresh {
-    outcome: DocOutcome,
-    encoded: Option<std::io::Result<Encoded>>,
-    unconsumed: Unconsumed,
-    /// Its manifest row's JSON.
-    row_json: std::io::Result<Vec<u8>>,
-}
-
-impl Fresh {
-    pub(super) fn new(outcome: DocOutcome, encoder: &Encoder) -> Fresh {
-        let encoded = outcome.record.as_ref().map(|r| encoder.encode(r));
-        let unconsumed = outcome
-            .record
-            .as_ref()
-            .map(|r| Unconsumed::encode(&r.unconsumed))
-            .unwrap_or_default();
-        Fresh {
-            row_json: ArrayStream::encode(&outcome.row),
-            outcome,
-            encoded,
-            unconsumed,
-        }
-    }
-}
-
-/// What processing one document came to, encoded for the writer.
+/// One document's [`Outcome`] made ready for the writer on the worker thread: a fresh one's record bytes, unconsumed
+/// keys and row JSON encoded, an unchanged one's `skipped_unchanged` row made from its previous entry, so the
+/// writer only appends bytes (and folds the audit).
 #[allow(clippy::large_enum_variant)] // one per document in the reorder window
 pub(super) enum Ready<'p> {
-    /// A fresh outcome, ready for the writer.
-    Done(Fresh),
+    /// Processed now.
+    Fresh {
+        row: ManifestRow,
+        record: Option<Record>,
+        stamp: Option<Stamp>,
+        /// The record's output bytes.
+        encoded: Option<std::io::Result<Encoded>>,
+        /// Its unconsumed keys as the state stores them.
+        unconsumed: Unconsumed,
+        /// The row's JSON.
+        row_json: std::io::Result<Vec<u8>>,
+    },
     /// Unchanged since the previous run.
     Unchanged {
         stamp: Option<Stamp>,
@@ -386,6 +392,56 @@ pub(super) enum Ready<'p> {
         row: ManifestRow,
         row_json: std::io::Result<Vec<u8>>,
     },
+}
+
+impl<'p> Ready<'p> {
+    /// `entry`: the document's previous entry, when its outcome could stand (what it was processed knowing).
+    pub(super) fn new(
+        outcome: Outcome,
+        entry: Option<&'p Entry>,
+        input: &Input,
+        encoder: &Encoder,
+    ) -> Ready<'p> {
+        let (row, record, stamp) = match (outcome, entry) {
+            (Outcome::Done { row, record, stamp }, _) => (row, record, stamp),
+            (Outcome::Unchanged { stamp }, Some(entry)) => {
+                let row = state::skipped_row(entry, stamp);
+                let row_json = ArrayStream::encode(&row);
+                return Ready::Unchanged {
+                    stamp,
+                    entry,
+                    row,
+                    row_json,
+                };
+            }
+            // Cannot happen (only a known document can be unchanged), but a worker's answer is accounted for all
+            // the same.
+            (Outcome::Unchanged { stamp }, None) => {
+                let row = ManifestRow {
+                    status: DocStatus::Failed,
+                    reason: Some("internal error: unchanged without a previous entry".into()),
+                    ..ManifestRow::new(
+                        input.rel.to_string(),
+                        input.path_bytes_hex.as_deref().map(str::to_string),
+                    )
+                };
+                (row, None, stamp)
+            }
+        };
+        let encoded = record.as_ref().map(|r| encoder.encode(r));
+        let unconsumed = record
+            .as_ref()
+            .map(|r| Unconsumed::encode(&r.unconsumed))
+            .unwrap_or_default();
+        Ready::Fresh {
+            row_json: ArrayStream::encode(&row),
+            row,
+            record,
+            stamp,
+            encoded,
+            unconsumed,
+        }
+    }
 }
 
 /// The previous record of an unchanged document, as it was written: its JSONL line and CSV row (and a fresh
