@@ -388,3 +388,77 @@ fn joined<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
 fn ms(since: Instant) -> u64 {
     u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    const FORMS: [&str; 4] = [
+        "northmoor/filled-01.xlsx",
+        "northmoor/filled-02.xlsx",
+        "northmoor/filled-03.xlsx",
+        "northmoor/blank.xlsx",
+    ];
+
+    fn options(input: &Path, out: &Path) -> RunOptions {
+        RunOptions {
+            input: input.to_path_buf(),
+            out: out.to_path_buf(),
+            jobs: 2,
+            limits: Limits::default(),
+            today: civil::date(2026, 11, 28),
+            full: false,
+            shareable: false,
+            isolate: None,
+            max_drop: DEFAULT_MAX_DROP,
+        }
+    }
+
+    #[test]
+    fn a_second_run_skips_the_unchanged_and_one_that_would_drop_most_documents_refuses() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (input, out) = (tmp.path().join("in"), tmp.path().join("out"));
+        std::fs::create_dir(&input).unwrap();
+        for form in FORMS {
+            let name = form.replace('/', "-");
+            std::fs::copy(Path::new("fixtures/forms").join(form), input.join(name)).unwrap();
+        }
+        let set = MappingSet::load(Path::new("mappings")).unwrap();
+        let opts = options(&input, &out);
+        let first = run(&set, &opts, &NoProgress).unwrap();
+        assert_eq!(first.totals.inputs, FORMS.len());
+        assert!(first.all_harmonised());
+        assert!(first.full_run.is_some(), "no previous state");
+
+        let second = run(&set, &opts, &NoProgress).unwrap();
+        assert_eq!(second.full_run, None);
+        assert_eq!(
+            second.totals.counts.get(&DocStatus::SkippedUnchanged),
+            Some(&FORMS.len())
+        );
+
+        // Three of the four gone (75%, over the 50% allowed): refused, and nothing written.
+        let manifest = std::fs::read(out.join("manifest.json")).unwrap();
+        for form in &FORMS[1..] {
+            std::fs::remove_file(input.join(form.replace('/', "-"))).unwrap();
+        }
+        match run(&set, &opts, &NoProgress) {
+            Err(RunError::Drop {
+                missing: 3,
+                previous: 4,
+                max_drop: 50,
+                ..
+            }) => {}
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(std::fs::read(out.join("manifest.json")).unwrap(), manifest);
+        // Allowed, the run drops them.
+        let all = RunOptions {
+            max_drop: 100,
+            ..opts
+        };
+        assert_eq!(run(&set, &all, &NoProgress).unwrap().totals.inputs, 1);
+    }
+}

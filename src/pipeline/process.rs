@@ -272,3 +272,159 @@ fn partial_reason(record: &Record, template: &Template) -> String {
     }
     parts.join("; ")
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    const FIXTURE: &str = "northmoor/filled-01.xlsx";
+
+    fn opts(dir: &Path) -> RunOptions {
+        RunOptions {
+            input: dir.to_path_buf(),
+            out: dir.join("out"),
+            jobs: 1,
+            limits: read::Limits::default(),
+            today: jiff::civil::date(2026, 11, 28),
+            full: false,
+            shareable: false,
+            isolate: None,
+            max_drop: super::super::DEFAULT_MAX_DROP,
+        }
+    }
+
+    fn set() -> MappingSet {
+        MappingSet::load(Path::new("mappings")).unwrap()
+    }
+
+    /// The fixture copied to `dir`, and its input.
+    fn fixture(dir: &Path) -> (PathBuf, Input) {
+        let path = dir.join("form.xlsx");
+        std::fs::copy(Path::new("fixtures/forms").join(FIXTURE), &path).unwrap();
+        let input = Input::new(path.clone(), "form.xlsx".into(), None, None);
+        (path, input)
+    }
+
+    fn stamp_of(path: &Path) -> Stamp {
+        Stamp::of(&std::fs::metadata(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_fixture_comes_to_its_row_record_and_stamp() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, input) = fixture(dir.path());
+        let (set, opts) = (set(), opts(dir.path()));
+        let Outcome::Done { row, record, stamp } =
+            process(&input, &set, &opts, Known::default(), None)
+        else {
+            panic!("nothing was known: never unchanged");
+        };
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(row.path, "form.xlsx");
+        assert_eq!(row.status, DocStatus::Ok, "{:?}", row.reason);
+        assert_eq!(row.reason, None);
+        assert_eq!(row.size, bytes.len() as u64);
+        assert_eq!(
+            row.blake3.as_deref(),
+            Some(blake3::hash(&bytes).to_hex().as_str())
+        );
+        assert_eq!(row.format.as_deref(), Some("xlsx"));
+        assert_eq!(row.mapping.as_deref(), Some("951-northmoor"));
+        let record = record.unwrap();
+        assert_eq!(record.file, "form.xlsx");
+        assert_eq!(record.mapping, "951-northmoor");
+        assert_eq!(stamp, Some(stamp_of(&path)));
+    }
+
+    #[test]
+    fn unchanged_by_stamp_reads_not_a_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, input) = fixture(dir.path());
+        let (set, opts) = (set(), opts(dir.path()));
+        let stamp = stamp_of(&path);
+        // Other bytes of the same size under the same modification time: only reading would tell.
+        let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
+        std::fs::write(&path, vec![b'x'; stamp.size as usize]).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(mtime)
+            .unwrap();
+        assert_eq!(stamp_of(&path), stamp);
+        let known = Known {
+            stamp: Some(stamp),
+            blake3: None,
+        };
+        assert!(matches!(
+            process(&input, &set, &opts, known, None),
+            Outcome::Unchanged { stamp: Some(s) } if s == stamp
+        ));
+        // Known by nothing, the same file is read: it is no workbook now.
+        let Outcome::Done { row, .. } = process(&input, &set, &opts, Known::default(), None) else {
+            panic!("read");
+        };
+        assert_ne!(row.status, DocStatus::Ok);
+    }
+
+    #[test]
+    fn unchanged_by_hash_when_touched_but_not_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (path, input) = fixture(dir.path());
+        let (set, opts) = (set(), opts(dir.path()));
+        let hash = blake3::hash(&std::fs::read(&path).unwrap())
+            .to_hex()
+            .to_string();
+        let earlier = Stamp {
+            mtime_s: stamp_of(&path).mtime_s.saturating_sub(60),
+            ..stamp_of(&path)
+        };
+        let touched = Known {
+            stamp: Some(earlier),
+            blake3: Some(&hash),
+        };
+        assert!(matches!(
+            process(&input, &set, &opts, touched, None),
+            Outcome::Unchanged { stamp: Some(s) } if s == stamp_of(&path)
+        ));
+        let changed = Known {
+            stamp: Some(earlier),
+            blake3: Some("another hash"),
+        };
+        assert!(matches!(
+            process(&input, &set, &opts, changed, None),
+            Outcome::Done { row, .. } if row.status == DocStatus::Ok
+        ));
+    }
+
+    #[test]
+    fn what_cannot_be_read_is_unreadable_whatever_was_known() {
+        let dir = tempfile::tempdir().unwrap();
+        let (set, opts) = (set(), opts(dir.path()));
+        let row = |input: &Input, known: Known<'_>| match process(input, &set, &opts, known, None) {
+            Outcome::Done { row, .. } => row,
+            Outcome::Unchanged { .. } => panic!("{}: unchanged", input.rel),
+        };
+        let refused = Input::new(
+            dir.path().join("locked.xlsx"),
+            "locked.xlsx".into(),
+            None,
+            Some("permission denied".into()),
+        );
+        let r = row(&refused, Known::default());
+        assert_eq!(r.status, DocStatus::Unreadable);
+        assert_eq!(r.reason.as_deref(), Some("cannot open: permission denied"));
+        // A folder where a document was: not a regular file, even with the stamp it has now.
+        let folder = dir.path().join("folder.xlsx");
+        std::fs::create_dir(&folder).unwrap();
+        let known = Known {
+            stamp: Some(stamp_of(&folder)),
+            blake3: None,
+        };
+        let r = row(&Input::new(folder, "folder.xlsx".into(), None, None), known);
+        assert_eq!(r.status, DocStatus::Unreadable);
+        assert_eq!(r.reason.as_deref(), Some("not a regular file (not a file)"));
+    }
+}

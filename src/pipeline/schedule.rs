@@ -93,3 +93,104 @@ pub(super) fn in_order<T: Send>(
         result
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+
+    /// `n` empty files named by their index, so that input order is index order.
+    fn inputs(dir: &std::path::Path, n: usize) -> Inputs {
+        for i in 0..n {
+            std::fs::write(dir.join(format!("{i:05}")), b"").unwrap();
+        }
+        let inputs = super::super::discover(dir, &dir.join("out")).unwrap();
+        assert_eq!(inputs.len(), n);
+        inputs
+    }
+
+    fn index(input: &Input) -> usize {
+        input.rel.parse().unwrap()
+    }
+
+    fn pool(threads: usize) -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn results_reach_the_writer_in_input_order_and_workers_stay_within_the_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let n = 3 * WINDOW + 7;
+        let inputs = inputs(dir.path(), n);
+        let written = AtomicUsize::new(0);
+        let most_ahead = AtomicUsize::new(0);
+        let mut next = 0;
+        in_order(
+            &pool(4),
+            &inputs,
+            |input| {
+                let i = index(input);
+                let ahead = i.saturating_sub(written.load(Ordering::SeqCst));
+                most_ahead.fetch_max(ahead, Ordering::SeqCst);
+                // Some documents are slow: later ones finish first.
+                if i.is_multiple_of(61) {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                i
+            },
+            |input, i| {
+                assert_eq!(i, next, "in input order");
+                assert_eq!(index(input), i, "each result with its input");
+                next += 1;
+                // A slow writer: the workers run ahead until the window stops them.
+                if i.is_multiple_of(97) {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                written.store(next, Ordering::SeqCst);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(next, n, "every input written once");
+        let ahead = most_ahead.load(Ordering::SeqCst);
+        // A chunk starts within the window; its last document may lie up to a chunk beyond it.
+        assert!(ahead < WINDOW + CHUNK, "{ahead} ahead of the writer");
+        // Not vacuous: while the writer slept, the workers did run up to the window.
+        assert!(ahead > WINDOW / 2, "only {ahead} ahead of the writer");
+    }
+
+    #[test]
+    fn the_first_write_error_stops_the_workers() {
+        let dir = tempfile::tempdir().unwrap();
+        let n = 4 * WINDOW;
+        let inputs = inputs(dir.path(), n);
+        let processed = AtomicUsize::new(0);
+        let result = in_order(
+            &pool(2),
+            &inputs,
+            |input| {
+                processed.fetch_add(1, Ordering::SeqCst);
+                index(input)
+            },
+            |_, i| {
+                if i == 10 {
+                    Err(RunError::Threads(0))
+                } else {
+                    Ok(())
+                }
+            },
+        );
+        assert!(matches!(result, Err(RunError::Threads(0))), "{result:?}");
+        let processed = processed.load(Ordering::SeqCst);
+        // Workers stop within the window of the last document written (and the chunks they had begun).
+        assert!(
+            processed <= 11 + WINDOW + 2 * CHUNK,
+            "{processed} processed"
+        );
+    }
+}
