@@ -73,10 +73,8 @@ pub fn process(
     workers: Option<&WorkerPool>,
 ) -> Outcome {
     let started = Instant::now();
-    let mut row = ManifestRow::new(
-        input.rel.to_string(),
-        input.path_bytes_hex.as_deref().map(str::to_string),
-    );
+    // Named only once it is a fresh row: an unchanged document (the nightly common case) allocates nothing here.
+    let mut row = ManifestRow::new(String::new(), None);
     let mut stamp = None;
     let record = match catch_unwind(AssertUnwindSafe(|| {
         steps(input, set, opts, known, workers, &mut row, &mut stamp)
@@ -94,6 +92,8 @@ pub fn process(
             None
         }
     };
+    row.path = input.rel.to_string();
+    row.path_bytes_hex = input.path_bytes_hex.as_deref().map(str::to_string);
     row.elapsed_ms = ms(started);
     Outcome::Done { row, record, stamp }
 }
