@@ -317,3 +317,180 @@ fn record_status(
         RecordStatus::Ok
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::mapping::MappingSet;
+    use crate::read::{GridPos, RawValue, SourceField};
+
+    /// A mapping of the five cells every test form has, matched by `matcher` (TOML lines under `[form.match]`).
+    fn mapping(code: &str, matcher: &str) -> String {
+        format!(
+            r#"[form]
+la_code = "{code}"
+la_name = "Council {code}"
+form = "Request for EHC needs assessment"
+version = "2025-01"
+format = "xlsx"
+[form.match]
+{matcher}
+[fields."child.forename"]
+cell = "Request!B2"
+[fields."child.surname"]
+cell = "Request!B3"
+[fields."child.date_of_birth"]
+cell = "Request!B4"
+[fields."child.postcode"]
+cell = "Request!B5"
+"#
+        )
+    }
+
+    /// The bundled national template with these mappings, by file stem.
+    fn set(mappings: &[(&str, String)]) -> MappingSet {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(
+            Path::new("mappings/national-template.toml"),
+            dir.path().join("national-template.toml"),
+        )
+        .unwrap();
+        for (stem, text) in mappings {
+            std::fs::write(dir.path().join(format!("{stem}.toml")), text).unwrap();
+        }
+        MappingSet::load(dir.path()).unwrap()
+    }
+
+    /// A one-sheet workbook: a title in A1, then these values in B2, B3, ...
+    fn doc(title: &str, values: &[RawValue]) -> SourceDoc {
+        let cell = |row: u32, col: u32, value: RawValue| SourceField {
+            key: crate::read::cell_key("Request", row, col),
+            label: None,
+            value,
+            pos: Some(GridPos { sheet: 0, row, col }),
+        };
+        let mut fields = vec![cell(0, 0, RawValue::Text(title.into()))];
+        fields.extend((1u32..).zip(values).map(|(row, v)| cell(row, 1, v.clone())));
+        SourceDoc {
+            fields,
+            sheets: vec!["Request".into()],
+            ..SourceDoc::default()
+        }
+    }
+
+    fn text(s: &str) -> RawValue {
+        RawValue::Text(s.into())
+    }
+
+    const TODAY: civil::Date = civil::date(2026, 11, 28);
+
+    #[test]
+    fn identify_picks_the_most_specific_mapping_that_fits() {
+        let set = set(&[
+            ("990-any-request", mapping("990", r#"sheet = "Request""#)),
+            (
+                "991-testshire",
+                mapping("991", "sheet = \"Request\"\ncontains = \"Testshire\""),
+            ),
+            ("992-elsewhere", mapping("992", r#"sheet = "Elsewhere""#)),
+        ]);
+        let ids =
+            |title: &str| identify(&doc(title, &[]), Format::Xlsx, &set.mappings).map(|m| &m.id);
+        // Both Request mappings fit; the one that also names the council is more specific.
+        assert_eq!(
+            ids("Testshire Council: request form"),
+            Ok(&"991-testshire".to_string())
+        );
+        // Without the council's name only the general one fits.
+        assert_eq!(
+            ids("Otherford request form"),
+            Ok(&"990-any-request".to_string())
+        );
+        // An xlsx mapping reads the same form saved as ODS, not as a PDF.
+        let request = doc("Testshire", &[]);
+        assert!(identify(&request, Format::Ods, &set.mappings).is_ok());
+        assert_eq!(
+            identify(&request, Format::Pdf, &set.mappings).map(|m| &m.id),
+            Err(Unrecognised::NoMatch)
+        );
+        let mut elsewhere = doc("Testshire", &[]);
+        elsewhere.sheets = vec!["Summary".into()];
+        assert_eq!(
+            identify(&elsewhere, Format::Xlsx, &set.mappings).map(|m| &m.id),
+            Err(Unrecognised::NoMatch)
+        );
+    }
+
+    #[test]
+    fn identify_refuses_to_choose_between_equally_specific_mappings() {
+        let set = set(&[
+            ("990-one", mapping("990", r#"sheet = "Request""#)),
+            ("991-two", mapping("991", r#"sheet = "Request""#)),
+        ]);
+        let result = identify(&doc("a form", &[]), Format::Xlsx, &set.mappings);
+        assert_eq!(
+            result.map(|m| &m.id),
+            Err(Unrecognised::Ambiguous(vec![
+                "990-one".into(),
+                "991-two".into()
+            ]))
+        );
+    }
+
+    #[test]
+    fn harmonise_gives_each_field_and_the_record_its_status() {
+        let set = set(&[("990-testshire", mapping("990", r#"sheet = "Request""#))]);
+        let m = &set.mappings[0];
+        let run = |values: &[RawValue]| {
+            harmonise(&doc("Testshire", values), m, &set.template, "a.xlsx", TODAY)
+        };
+        let status = |r: &Record, id: &str| r.fields[id].status;
+
+        let full = run(&[
+            text("Ada"),
+            text("Lovelace"),
+            RawValue::Date(civil::date(2015, 3, 14)),
+            text("SW1A 1AA"),
+        ]);
+        assert_eq!(full.status, RecordStatus::Ok);
+        assert_eq!(full.file, "a.xlsx");
+        assert_eq!(full.mapping, "990-testshire");
+        assert_eq!(full.la_code, "990");
+        assert_eq!(status(&full, "child.forename"), FieldStatus::Ok);
+        assert_eq!(
+            full.fields["child.forename"].source.as_deref(),
+            Some("Request!B2")
+        );
+        assert_eq!(
+            full.fields["child.postcode"].value,
+            Some(Value::Text("SW1A 1AA".into()))
+        );
+        // Every template field has an outcome, in template order; the unmapped ones are not collected.
+        let ids: Vec<&String> = full.fields.keys().collect();
+        let template: Vec<&String> = set.template.fields.iter().map(|d| &d.id).collect();
+        assert_eq!(ids, template);
+        assert_eq!(status(&full, "child.upn"), FieldStatus::NotCollected);
+        // The title is the only non-empty cell no rule consumed.
+        assert_eq!(full.unconsumed.len(), 1);
+        assert_eq!(full.unconsumed[0].key, "Request!A1");
+
+        // An invalid postcode and a date of birth that gives an age over 25: kept with reasons, the record partial.
+        let bad = run(&[
+            text("Ada"),
+            text("Lovelace"),
+            RawValue::Date(civil::date(1990, 1, 1)),
+            text("not a postcode"),
+        ]);
+        assert_eq!(bad.status, RecordStatus::Partial);
+        assert_eq!(status(&bad, "child.postcode"), FieldStatus::Invalid);
+        assert_eq!(status(&bad, "child.date_of_birth"), FieldStatus::Invalid);
+        assert!(bad.fields["child.postcode"].reason.is_some());
+
+        // Nothing filled in: blank, whatever the printed title says.
+        let blank = run(&[text(""), text(" "), RawValue::Empty, RawValue::Empty]);
+        assert_eq!(blank.status, RecordStatus::Blank);
+        assert_eq!(status(&blank, "child.forename"), FieldStatus::Empty);
+    }
+}

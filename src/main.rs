@@ -617,8 +617,8 @@ fn report(out: &Path, mappings: &Path, quiet: bool) -> anyhow::Result<ExitCode> 
         Ok(set) => set,
         Err(code) => return Ok(code),
     };
-    match harmonise::report::rebuild(out, &set) {
-        Ok(harmonise::report::Rebuilt { report, .. }) => {
+    match harmonise::pipeline::rebuild(out, &set) {
+        Ok(harmonise::pipeline::Rebuilt { report, .. }) => {
             if !quiet {
                 eprintln!(
                     "harmonise: reports rebuilt for {} form(s) from {} record(s) in {}",
@@ -630,8 +630,8 @@ fn report(out: &Path, mappings: &Path, quiet: bool) -> anyhow::Result<ExitCode> 
             Ok(ExitCode::SUCCESS)
         }
         Err(
-            e @ (harmonise::report::RebuildError::NoRecords(_)
-            | harmonise::report::RebuildError::Lock(LockError::Busy { .. })),
+            e @ (harmonise::pipeline::RebuildError::NoRecords(_)
+            | harmonise::pipeline::RebuildError::Lock(LockError::Busy { .. })),
         ) => {
             error(&e.to_string());
             Ok(ExitCode::from(2))

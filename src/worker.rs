@@ -4,7 +4,7 @@
 //!
 //! Protocol: JSON lines. The parent writes a [`Request`] (the document's path, its relative path and, for
 //! incremental runs, the content hash it had) to the worker's stdin; the worker answers one line, a
-//! [`crate::pipeline::Processed`] (a manifest row and an optional record, or "unchanged"). There is one worker per
+//! [`crate::pipeline::Outcome`] (a manifest row and an optional record, or "unchanged"). There is one worker per
 //! rayon thread, started when first needed. A worker that dies or does not answer within the time limit is killed
 //! and replaced; its document gets a `failed` or `timeout` row naming what happened.
 //!
@@ -25,10 +25,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::manifest::{DocStatus, ManifestRow};
 use crate::mapping::MappingSet;
-use crate::pipeline::{self, DocOutcome, Input, Processed, RunOptions};
+use crate::pipeline::{self, Input, Known, Outcome, RunOptions};
 use crate::read::Limits;
 use crate::record::SourceKey;
-use crate::state::{Entry, Stamp};
+use crate::state::Stamp;
 
 /// Environment variable: the worker aborts on the file of this name (a debug-build test hook, see the module docs).
 #[cfg(debug_assertions)]
@@ -92,7 +92,7 @@ pub fn serve(
 ) -> std::io::Result<()> {
     for line in input.lines() {
         let line = line?;
-        let processed = match serde_json::from_str::<Request>(&line) {
+        let outcome = match serde_json::from_str::<Request>(&line) {
             Ok(req) => {
                 let input = Input::new(
                     path_of(&req.path, req.path_hex.as_deref()),
@@ -102,9 +102,13 @@ pub fn serve(
                 );
                 #[cfg(debug_assertions)]
                 test_hooks(&input.rel);
-                pipeline::process_hashed(&input, set, opts, req.known_blake3.as_deref())
+                let known = Known {
+                    stamp: None,
+                    blake3: req.known_blake3.as_deref(),
+                };
+                pipeline::process(&input, set, opts, known, None)
             }
-            Err(e) => Processed::Done(DocOutcome {
+            Err(e) => Outcome::Done {
                 row: ManifestRow {
                     status: DocStatus::Failed,
                     reason: Some(format!("internal error: a bad worker request: {e}")),
@@ -112,9 +116,9 @@ pub fn serve(
                 },
                 record: None,
                 stamp: None,
-            }),
+            },
         };
-        serde_json::to_writer(&mut output, &Answer::from(processed))?;
+        serde_json::to_writer(&mut output, &Answer::from(outcome))?;
         output.write_all(b"\n")?;
         output.flush()?;
     }
@@ -240,18 +244,16 @@ impl WorkerPool {
         })
     }
 
-    /// Processes one document in a worker (unless its size and time show it unchanged).
-    pub fn process(&self, input: &Input, known: Option<&Entry>) -> Processed {
-        if let Some(stamp) = pipeline::unchanged_by_stamp(input, known) {
-            return Processed::Unchanged { stamp: Some(stamp) };
-        }
+    /// The steps of [`pipeline::process`](fn@pipeline::process) from reading on, for one document, in a worker; `known_blake3` is the
+    /// content hash of the previous run, for the "unchanged by hash" step.
+    pub fn process(&self, input: &Input, known_blake3: Option<&str>) -> Outcome {
         let request = Request {
             path: input.path().to_string_lossy().into_owned(),
             path_hex: path_hex(&input.path()),
             rel: input.rel.to_string(),
             rel_hex: input.path_bytes_hex.as_deref().map(str::to_string),
             error: input.error.as_deref().map(str::to_string),
-            known_blake3: known.and_then(|e| e.blake3.clone()),
+            known_blake3: known_blake3.map(str::to_string),
         };
         let line = match serde_json::to_string(&request) {
             Ok(l) => l + "\n",
@@ -297,7 +299,7 @@ impl WorkerPool {
             let answer = worker.lines.recv_timeout(self.limit.saturating_add(GRACE));
             return match answer {
                 Ok(Ok(text)) => match serde_json::from_str::<Answer>(&text) {
-                    Ok(answer) => answer.into_processed(),
+                    Ok(answer) => answer.into_outcome(),
                     Err(e) => {
                         *slot = None;
                         failed(
@@ -358,10 +360,10 @@ fn path_hex(path: &Path) -> Option<String> {
 }
 
 /// A failed row for a document whose worker gave no answer.
-fn failed(input: &Input, status: DocStatus, reason: String) -> Processed {
+fn failed(input: &Input, status: DocStatus, reason: String) -> Outcome {
     let meta = std::fs::metadata(input.path()).ok();
     tracing::warn!(file = %input.rel, reason = %reason, "worker");
-    Processed::Done(DocOutcome {
+    Outcome::Done {
         row: ManifestRow {
             size: meta.as_ref().map_or(0, std::fs::Metadata::len),
             status,
@@ -373,7 +375,7 @@ fn failed(input: &Input, status: DocStatus, reason: String) -> Processed {
         },
         record: None,
         stamp: meta.as_ref().and_then(Stamp::of),
-    })
+    }
 }
 
 /// "signal 6 (abort)", "exit code 2".
@@ -417,17 +419,17 @@ mod tests {
 /// (and so `Record`'s own serialization) leaves out but the drift audit needs.
 #[derive(Serialize, Deserialize)]
 struct Answer {
-    processed: Processed,
+    processed: Outcome,
     #[serde(default)]
     unconsumed: Vec<SourceKey>,
 }
 
-impl From<Processed> for Answer {
-    fn from(mut processed: Processed) -> Answer {
+impl From<Outcome> for Answer {
+    fn from(mut processed: Outcome) -> Answer {
         let unconsumed = match &mut processed {
-            Processed::Done(DocOutcome {
+            Outcome::Done {
                 record: Some(r), ..
-            }) => std::mem::take(&mut r.unconsumed),
+            } => std::mem::take(&mut r.unconsumed),
             _ => Vec::new(),
         };
         Answer {
@@ -438,11 +440,11 @@ impl From<Processed> for Answer {
 }
 
 impl Answer {
-    fn into_processed(self) -> Processed {
+    fn into_outcome(self) -> Outcome {
         let mut processed = self.processed;
-        if let Processed::Done(DocOutcome {
+        if let Outcome::Done {
             record: Some(r), ..
-        }) = &mut processed
+        } = &mut processed
         {
             r.unconsumed = self.unconsumed;
         }

@@ -409,7 +409,10 @@ fn a_caught_panic_is_logged_without_its_message_and_costs_one_failed_row() {
         }
         let panic_lines: Vec<&str> = err.lines().filter(|l| l.contains("a panic")).collect();
         assert_eq!(panic_lines.len(), 1, "{extra:?}: {err}");
-        assert!(panic_lines[0].contains("src/pipeline.rs:"), "where: {err}");
+        assert!(
+            panic_lines[0].contains("src/pipeline/process.rs:"),
+            "where: {err}"
+        );
         if extra.contains(&"json") {
             for l in err.lines() {
                 serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("{e}: {l}"));
@@ -509,7 +512,7 @@ fn a_limit_under_a_mib_reads_in_bytes_not_zero_mib() {
 /// Through the library: a document listed by discovery and deleted before it is read.
 #[test]
 fn a_file_deleted_mid_run_vanished_during_the_run() {
-    use harmonise::pipeline::{Input, RunOptions, process};
+    use harmonise::pipeline::{Input, Known, Outcome, RunOptions, process};
     let tmp = tempfile::tempdir().unwrap();
     let set = harmonise::mapping::MappingSet::load(&test_mappings(&tmp.path().join("m"))).unwrap();
     let opts = RunOptions {
@@ -527,7 +530,9 @@ fn a_file_deleted_mid_run_vanished_during_the_run() {
     write_form(&gone, "Testshire", "Ada");
     let input = Input::new(gone.clone(), "gone.xlsx".into(), None, None);
     std::fs::remove_file(&gone).unwrap();
-    let row = process(&input, &set, &opts).row;
+    let Outcome::Done { row, .. } = process(&input, &set, &opts, Known::default(), None) else {
+        panic!("a document nothing was known of is never unchanged");
+    };
     assert_eq!(row.status.as_str(), "unreadable");
     assert_eq!(
         row.reason.as_deref(),
