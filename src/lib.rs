@@ -39,5 +39,4 @@ pub mod state;
 pub mod suggest;
 pub mod template;
 pub mod validate;
-pub mod worker;
 pub mod xpath;

@@ -18,9 +18,9 @@ use clap::{ArgAction, Parser, Subcommand, ValueEnum};
 use harmonise::diag::{Diagnostic, Diagnostics, Severity, escape_controls};
 use harmonise::mapping::MappingSet;
 use harmonise::output::LockError;
+use harmonise::pipeline::isolate::{IsolateOptions, WorkerConfig};
 use harmonise::pipeline::{self, Progress, RunError, RunOptions};
 use harmonise::read::{self, Limits};
-use harmonise::worker::{IsolateOptions, WorkerConfig};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 const EXIT_CODES: &str = "Exit codes:
@@ -481,7 +481,7 @@ fn worker(mappings: &Path, config: &str) -> anyhow::Result<ExitCode> {
         isolate: None,
         max_drop: pipeline::DEFAULT_MAX_DROP,
     };
-    harmonise::worker::serve(
+    harmonise::pipeline::isolate::serve(
         &set,
         &opts,
         std::io::stdin().lock(),

@@ -5,7 +5,7 @@
 //! it and every earlier one are done (a bounded reorder buffer), so output is identical whatever the thread count
 //! and memory does not grow with the corpus.
 //! Each document runs inside `catch_unwind`: a reader bug costs that document a `failed` row, not the night; with
-//! `--isolate` each runs in a worker process ([`crate::worker`]), so even an abort or a hang costs one row.
+//! `--isolate` each runs in a worker process ([`isolate`]), so even an abort or a hang costs one row.
 //!
 //! A run is incremental ([`crate::state`]): documents unchanged since the previous run are not read again and their
 //! records are carried forward. It holds an OS lock on the output folder, writes every output under a temporary
@@ -19,6 +19,7 @@
 //! state entries, the audit) and [`reports`] (the reports staged and committed, and `harmonise report`'s rebuild).
 
 pub mod discover;
+pub mod isolate;
 pub mod process;
 pub mod reports;
 mod schedule;
@@ -38,7 +39,7 @@ use crate::output::{
 };
 use crate::read::Limits;
 use crate::state::{self, Loaded, Prior};
-use crate::worker::{IsolateOptions, WorkerPool};
+use isolate::{IsolateOptions, WorkerPool};
 
 use discover::input_folder;
 pub use discover::{Input, Inputs, discover, hex};

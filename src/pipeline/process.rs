@@ -11,6 +11,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 
 use super::discover::Input;
+use super::isolate::WorkerPool;
 use super::{RunOptions, ms};
 use crate::harmonise::{harmonise, identify};
 use crate::manifest::{DocStatus, ManifestRow};
@@ -19,9 +20,8 @@ use crate::read;
 use crate::record::Record;
 use crate::state::{Entry, Stamp};
 use crate::template::{Statutory, Template};
-use crate::worker::WorkerPool;
 
-/// What processing one document came to (also a worker's answer on the wire, see [`crate::worker`]).
+/// What processing one document came to (also a worker's answer on the wire, see [`super::isolate`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[allow(clippy::large_enum_variant)] // one per document, moved a handful of times: boxing buys nothing
