@@ -190,10 +190,17 @@ struct Journal {
 pub fn commit_all(
     out: &Path,
     run_id: &str,
-    staged: Vec<Staged>,
+    mut staged: Vec<Staged>,
 ) -> Result<Vec<WriteError>, WriteError> {
-    if staged.is_empty() {
-        return Ok(Vec::new());
+    if staged.len() <= 1 {
+        // One rename is atomic by itself (an unchanged night commits only the manifest): no journal, and two
+        // fsyncs fewer.
+        let Some(one) = staged.pop() else {
+            return Ok(Vec::new());
+        };
+        let failed = one.persist().err().into_iter().collect();
+        sync_dir(out)?;
+        return Ok(failed);
     }
     let name = |path: &Path| path.file_name().map(|n| n.to_string_lossy().into_owned());
     let mut renames = Vec::with_capacity(staged.len());
