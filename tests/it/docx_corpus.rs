@@ -8,11 +8,9 @@
 //!
 //! No row may be `failed` (a panic) or `timeout`. A missing corpus is a failure, not a skip.
 
-mod util;
-
 use std::time::Duration;
 
-use util::{CorpusRow, corpus_rows, manifest_rows, run_bin, run_corpus};
+use crate::util::{CorpusRow, corpus_rows, manifest_rows, run_bin, run_corpus};
 
 fn docx_rows() -> Vec<CorpusRow> {
     let rows = corpus_rows(&["docx"]);

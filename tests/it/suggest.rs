@@ -1,12 +1,10 @@
 //! `harmonise suggest`: its drafts pass `harmonise check` as written, and measured against the hand-written
 //! fixture mappings (each LA's own mapping unseen) it keeps a floor of precision and recall.
 
-mod util;
-
+use crate::util::*;
 use harmonise::mapping::MappingSet;
 use harmonise::suggest::Synonyms;
 use harmonise::suggest::eval::evaluate_set;
-use util::*;
 
 #[test]
 fn drafts_pass_check_as_written() {

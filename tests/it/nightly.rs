@@ -3,12 +3,10 @@
 //! workers, `--shareable`, and the progress and summary lines. These tests make their own forms and mappings, so
 //! they do not depend on the bundled fixtures.
 
-mod util;
-
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use util::*;
+use crate::util::*;
 
 struct Setup {
     _tmp: tempfile::TempDir,

@@ -1,9 +1,7 @@
 //! Mapping files are checked before any document is read: every problem reported with file:line:column, and the
 //! run exits 2 without writing outputs.
 
-mod util;
-
-use util::*;
+use crate::util::*;
 
 fn broken_set(body: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

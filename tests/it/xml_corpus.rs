@@ -2,11 +2,9 @@
 //! samples (`fixtures/hostile`) through the real binary: every file ends with the outcome `expect.tsv` asks for
 //! (or an alternative its notes allow), each refusal names its rule, and nothing outside a document is read.
 
-mod util;
-
 use std::collections::BTreeMap;
 
-use util::*;
+use crate::util::*;
 
 /// `expect.tsv` rows for xml files: path -> (expect, note).
 fn expectations() -> BTreeMap<String, (String, String)> {

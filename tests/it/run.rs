@@ -1,14 +1,12 @@
 //! End-to-end tests of `harmonise run` on the bundled fixtures: every known value round-trips with its status and
 //! provenance, every input is accounted for, bad files become manifest rows, and output is the same at any --jobs.
 
-mod util;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::util::*;
 use harmonise::template::Template;
 use serde_json::Value;
-use util::*;
 
 const TODAY: &str = "2026-11-28";
 

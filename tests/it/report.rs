@@ -2,14 +2,12 @@
 //! by field against the fixture mappings and expected records, drift on a changed form, no personal data in any
 //! report, report.html in headless Chromium, report.xlsx read back with calamine, and `harmonise report`.
 
-mod util;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::util::*;
 use serde_json::Value;
-use util::*;
 
 const TODAY: &str = "2026-11-28";
 
