@@ -2,6 +2,7 @@
 //! its own under `tests/`, and `util` holds the helpers they share. `cargo test` runs them all; `cargo test run::`
 //! (or any part of a test's path) runs some.
 
+mod diagnostics;
 mod docx_corpus;
 mod mappings;
 mod nightly;
