@@ -1,16 +1,6 @@
 //! Mapping files are checked before any document is read: every problem reported with file:line:column, and the
 //! run exits 2 without writing outputs.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    reason = "a test: a failure should stop it loudly, where the library must return an error"
-)]
-
-mod util;
-
-use util::*;
+use crate::util::*;
 
 fn broken_set(body: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

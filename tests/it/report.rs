@@ -1,22 +1,13 @@
 //! The audit reports on the bundled fixtures, through the real binary: report.json against its schema and field
 //! by field against the fixture mappings and expected records, drift on a changed form, no personal data in any
 //! report, report.html in headless Chromium, report.xlsx read back with calamine, and `harmonise report`.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    reason = "a test: a failure should stop it loudly, where the library must return an error"
-)]
-
-mod util;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
+use crate::util::*;
 use serde_json::Value;
-use util::*;
 
 const TODAY: &str = "2026-11-28";
 
@@ -42,6 +33,21 @@ fn report_json(out: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap()
 }
 
+/// The bundled fixtures run once for the tests that only read its outputs: its out folder and report.json.
+fn shared_fixture_run() -> &'static (PathBuf, Value) {
+    static RUN: OnceLock<(PathBuf, Value)> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let out = shared_tempdir().join("out");
+        let report = run(
+            &root().join("fixtures/forms"),
+            &root().join("mappings"),
+            &out,
+        );
+        (out, report)
+    })
+}
+
+/// The bundled fixtures run into a folder of the caller's own, for a test that changes what the run wrote.
 fn fixture_run() -> (tempfile::TempDir, PathBuf, Value) {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
@@ -72,14 +78,14 @@ fn strings(v: &Value, key: &str) -> Vec<String> {
 
 #[test]
 fn report_json_validates_against_its_schema() {
-    let (_tmp, _out, report) = fixture_run();
+    let (_out, report) = shared_fixture_run();
     let schema: Value = serde_json::from_str(
         &std::fs::read_to_string(root().join("schemas/report.schema.json")).unwrap(),
     )
     .unwrap();
     let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
     let errors: Vec<String> = validator
-        .iter_errors(&report)
+        .iter_errors(report)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
     assert!(
@@ -96,9 +102,9 @@ fn report_json_validates_against_its_schema() {
 /// Coverage gaps (must and should), read off the fixture mappings: the national fields each does not map.
 #[test]
 fn coverage_gaps_per_fixture_la() {
-    let (_tmp, _out, report) = fixture_run();
+    let (_out, report) = shared_fixture_run();
     let gaps = |m: &str, level: &str| -> Vec<String> {
-        form(&report, m)["gaps"]
+        form(report, m)["gaps"]
             .as_array()
             .unwrap()
             .iter()
@@ -201,7 +207,7 @@ fn coverage_gaps_per_fixture_la() {
 /// Completeness, checked against an independent oracle: the generator's expected records.
 #[test]
 fn completeness_matches_the_expected_records() {
-    let (_tmp, _out, report) = fixture_run();
+    let (_out, report) = shared_fixture_run();
     let mut expected: BTreeMap<String, Value> = BTreeMap::new();
     for entry in std::fs::read_dir(root().join("fixtures/expected")).unwrap() {
         let part: BTreeMap<String, Value> =
@@ -240,7 +246,7 @@ fn completeness_matches_the_expected_records() {
         }
     }
     let field = |m: &str, id: &str| -> Value {
-        form(&report, m)["completeness"]
+        form(report, m)["completeness"]
             .as_array()
             .unwrap()
             .iter()
@@ -284,9 +290,9 @@ fn completeness_matches_the_expected_records() {
 
 #[test]
 fn non_statutory_demands_duplicates_clusters_and_burden() {
-    let (_tmp, _out, report) = fixture_run();
+    let (_out, report) = shared_fixture_run();
     let demands = |m: &str| -> BTreeSet<String> {
-        strings(&form(&report, m)["non_statutory"], "id")
+        strings(&form(report, m)["non_statutory"], "id")
             .into_iter()
             .collect()
     };
@@ -341,7 +347,7 @@ fn non_statutory_demands_duplicates_clusters_and_burden() {
 
     // Within a form: Northmoor asks the date of birth twice; Westvale asks "Name of setting" beside "Current school".
     let dups = |m: &str| -> Vec<(String, String)> {
-        form(&report, m)["duplicates"]
+        form(report, m)["duplicates"]
             .as_array()
             .unwrap()
             .iter()
@@ -494,7 +500,7 @@ fn non_statutory_demands_duplicates_clusters_and_burden() {
 
 #[test]
 fn the_fixtures_drift_only_where_the_ctf_carries_more_than_is_mapped() {
-    let (_tmp, _out, report) = fixture_run();
+    let (_out, report) = shared_fixture_run();
     for f in report["forms"].as_array().unwrap() {
         assert_eq!(
             f["drift"]["not_found"],
@@ -514,7 +520,7 @@ fn the_fixtures_drift_only_where_the_ctf_carries_more_than_is_mapped() {
     // The CTF mapping reads the rank-1 SEN need only, and not the header's time stamp: the other SEN need and the
     // time stamp vary between documents, so they are answers no rule reads. (SENtypeRank is read by the path's
     // predicate, which the hook does not count as consumption.)
-    let ctf = &form(&report, "959-ctf")["drift"]["unconsumed"];
+    let ctf = &form(report, "959-ctf")["drift"]["unconsumed"];
     assert_eq!(
         strings(ctf, "key"),
         [
@@ -594,7 +600,7 @@ fn drift_is_reported_when_forms_and_mappings_part_ways() {
 /// number) is absent from every report.
 #[test]
 fn no_personal_data_in_any_report() {
-    let (_tmp, out, _report) = fixture_run();
+    let (out, _report) = shared_fixture_run();
     let template =
         harmonise::template::Template::load(&root().join("mappings/national-template.toml"))
             .unwrap();
@@ -662,7 +668,7 @@ fn xlsx_text(path: &Path) -> String {
 #[test]
 fn report_xlsx_has_one_sheet_per_table() {
     use calamine::{Data, Reader, Xlsx, open_workbook};
-    let (_tmp, out, _report) = fixture_run();
+    let (out, _report) = shared_fixture_run();
     let mut book: Xlsx<_> = open_workbook(out.join("report.xlsx")).unwrap();
     assert_eq!(
         book.sheet_names(),
@@ -726,7 +732,8 @@ fn report_xlsx_has_one_sheet_per_table() {
 
 #[test]
 fn report_html_renders_in_headless_chromium() {
-    let (tmp, out, _report) = fixture_run();
+    let (out, _report) = shared_fixture_run();
+    let tmp = tempfile::tempdir().unwrap();
     let chromium = Path::new("/usr/bin/chromium");
     assert!(
         chromium.exists(),

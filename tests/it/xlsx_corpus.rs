@@ -7,19 +7,9 @@
 //!
 //! No row may be `failed` (a panic) or `timeout`, and the run must finish: the dense-range, zip-bomb, entity-bomb
 //! and repeated-cell files must cost nothing. A missing corpus is a failure, not a skip.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    reason = "a test: a failure should stop it loudly, where the library must return an error"
-)]
-
-mod util;
-
 use std::time::Duration;
 
-use util::{corpus_rows, manifest_rows, run_bin, run_corpus};
+use crate::util::{corpus_rows, manifest_rows, run_bin, run_corpus};
 
 #[test]
 fn real_spreadsheet_corpus_matches_expectations() {
@@ -78,7 +68,7 @@ fn real_spreadsheet_corpus_matches_expectations() {
 
 #[test]
 fn inspect_shows_the_cells_the_notes_name() {
-    let corpus = util::corpus();
+    let corpus = crate::util::corpus();
     for (file, cells) in [
         (
             "xlsx/calamine--inlineStr_cdata.xlsx",

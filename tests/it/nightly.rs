@@ -2,20 +2,10 @@
 //! atomic outputs under SIGKILL, the output-folder lock, hostile inputs, `--isolate` with crashing and hanging
 //! workers, `--shareable`, and the progress and summary lines. These tests make their own forms and mappings, so
 //! they do not depend on the bundled fixtures.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    reason = "a test: a failure should stop it loudly, where the library must return an error"
-)]
-
-mod util;
-
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use util::*;
+use crate::util::*;
 
 struct Setup {
     _tmp: tempfile::TempDir,

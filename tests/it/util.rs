@@ -31,6 +31,36 @@ pub fn harmonise_env(args: &[&str], env: &[(&str, &str)]) -> Output {
         .expect("the harmonise binary runs")
 }
 
+/// The temp folders of runs shared by several tests (see [`shared_tempdir`]), removed when the process exits.
+static SHARED: std::sync::Mutex<Vec<tempfile::TempDir>> = std::sync::Mutex::new(Vec::new());
+
+/// A temp folder that lives as long as the test process: for a run that several tests only read, made once in a
+/// `OnceLock` and shared (never for a run a test changes). A static is never dropped, so an `atexit` hook removes
+/// the folders when the test binary exits.
+pub fn shared_tempdir() -> PathBuf {
+    #[cfg(unix)]
+    {
+        static HOOK: std::sync::Once = std::sync::Once::new();
+        HOOK.call_once(|| {
+            // SAFETY: registers a plain `extern "C" fn` that never unwinds.
+            let registered = unsafe { libc::atexit(remove_shared) };
+            assert_eq!(registered, 0, "atexit");
+        });
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().to_path_buf();
+    SHARED.lock().expect("shared folders").push(dir);
+    path
+}
+
+/// Removes the shared folders (at exit; a poisoned lock leaves them).
+#[cfg(unix)]
+extern "C" fn remove_shared() {
+    if let Ok(mut dirs) = SHARED.lock() {
+        dirs.clear();
+    }
+}
+
 /// Exit code of a finished command.
 pub fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or(-1)

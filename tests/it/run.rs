@@ -1,21 +1,12 @@
 //! End-to-end tests of `harmonise run` on the bundled fixtures: every known value round-trips with its status and
 //! provenance, every input is accounted for, bad files become manifest rows, and output is the same at any --jobs.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    reason = "a test: a failure should stop it loudly, where the library must return an error"
-)]
-
-mod util;
-
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
+use crate::util::*;
 use harmonise::template::Template;
 use serde_json::Value;
-use util::*;
 
 const TODAY: &str = "2026-11-28";
 
@@ -32,6 +23,17 @@ fn run_into(input: &Path, out: &Path, jobs: &str) -> std::process::Output {
         jobs,
         "--quiet",
     ])
+}
+
+/// The bundled fixtures run once (`run_into` at --jobs 2) for the tests that only read its outputs: its result and
+/// its out folder.
+fn fixture_run() -> &'static (std::process::Output, PathBuf) {
+    static RUN: OnceLock<(std::process::Output, PathBuf)> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let out = shared_tempdir().join("out");
+        let result = run_into(&root().join("fixtures/forms"), &out, "2");
+        (result, out)
+    })
 }
 
 /// Every `fixtures/expected/*.json`, merged: document path -> expected record.
@@ -79,14 +81,12 @@ fn same_outcome(actual: &Value, expected: &Value) -> bool {
 
 #[test]
 fn every_fixture_value_round_trips_with_status_and_provenance() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
+    let (result, out) = fixture_run();
     let input = root().join("fixtures/forms");
-    let result = run_into(&input, &out, "2");
-    assert_eq!(code(&result), 0, "stderr: {}", stderr(&result));
+    assert_eq!(code(result), 0, "stderr: {}", stderr(result));
 
     let template = Template::load(&root().join("mappings/national-template.toml")).unwrap();
-    let records = records(&out);
+    let records = records(out);
     let expected = expected();
     assert_eq!(
         records.keys().collect::<Vec<_>>(),
@@ -143,7 +143,7 @@ fn every_fixture_value_round_trips_with_status_and_provenance() {
         problems.join("\n")
     );
 
-    let manifest = manifest(&out);
+    let manifest = manifest(out);
     assert_eq!(
         manifest["inputs"].as_u64().unwrap() as usize,
         count_files(&input)
@@ -209,9 +209,10 @@ fn bad_files_become_manifest_rows_and_the_batch_completes() {
 fn output_is_identical_whatever_the_thread_count() {
     let tmp = tempfile::tempdir().unwrap();
     let input = root().join("fixtures/forms");
-    let (one, two) = (tmp.path().join("one"), tmp.path().join("two"));
+    let one = tmp.path().join("one");
     assert_eq!(code(&run_into(&input, &one, "1")), 0);
-    assert_eq!(code(&run_into(&input, &two, "2")), 0);
+    let (two_result, two) = fixture_run();
+    assert_eq!(code(two_result), 0);
     for f in ["records.jsonl", "records.csv"] {
         assert_eq!(
             std::fs::read(one.join(f)).unwrap(),
@@ -236,17 +237,13 @@ fn output_is_identical_whatever_the_thread_count() {
         }
         m
     };
-    assert_eq!(strip_times(manifest(&one)), strip_times(manifest(&two)));
+    assert_eq!(strip_times(manifest(&one)), strip_times(manifest(two)));
 }
 
 #[test]
 fn csv_has_template_columns_in_order() {
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
-    assert_eq!(
-        code(&run_into(&root().join("fixtures/forms"), &out, "2")),
-        0
-    );
+    let (result, out) = fixture_run();
+    assert_eq!(code(result), 0);
     let template = Template::load(&root().join("mappings/national-template.toml")).unwrap();
     let mut reader = csv::Reader::from_path(out.join("records.csv")).unwrap();
     let header: Vec<String> = reader
@@ -258,21 +255,17 @@ fn csv_has_template_columns_in_order() {
     let mut want = vec!["file", "mapping", "la_code", "status", "invalid_fields"];
     want.extend(template.fields.iter().map(|f| f.id.as_str()));
     assert_eq!(header, want);
-    assert_eq!(reader.records().count(), records(&out).len());
+    assert_eq!(reader.records().count(), records(out).len());
 }
 
 #[cfg(unix)]
 #[test]
 fn outputs_are_private_to_the_user() {
     use std::os::unix::fs::PermissionsExt;
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("out");
+    let (result, out) = fixture_run();
+    assert_eq!(code(result), 0);
     assert_eq!(
-        code(&run_into(&root().join("fixtures/forms"), &out, "2")),
-        0
-    );
-    assert_eq!(
-        std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+        std::fs::metadata(out).unwrap().permissions().mode() & 0o777,
         0o700
     );
     for f in ["records.jsonl", "records.csv", "manifest.json"] {

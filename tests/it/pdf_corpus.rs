@@ -7,19 +7,9 @@
 //!
 //! No row may be `failed` (a panic) or `timeout`, and the whole run must finish. A missing corpus is a failure,
 //! not a skip.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    reason = "a test: a failure should stop it loudly, where the library must return an error"
-)]
-
-mod util;
-
 use std::time::Duration;
 
-use util::{CorpusRow, corpus_rows, manifest_rows, run_bin, run_corpus};
+use crate::util::{CorpusRow, corpus_rows, manifest_rows, run_bin, run_corpus};
 
 /// Known deviations from expect.tsv, with why harmonise's answer is defensible. The file must still not panic.
 const DEVIATIONS: &[(&str, &str)] = &[(

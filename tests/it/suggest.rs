@@ -1,19 +1,9 @@
 //! `harmonise suggest`: its drafts pass `harmonise check` as written, and measured against the hand-written
 //! fixture mappings (each LA's own mapping unseen) it keeps a floor of precision and recall.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    reason = "a test: a failure should stop it loudly, where the library must return an error"
-)]
-
-mod util;
-
+use crate::util::*;
 use harmonise::mapping::MappingSet;
 use harmonise::suggest::eval::evaluate_set;
 use harmonise::suggest::load_synonyms;
-use util::*;
 
 #[test]
 fn drafts_pass_check_as_written() {

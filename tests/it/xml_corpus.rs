@@ -1,19 +1,9 @@
 //! The real XML corpus (`../shared/corpus/real/xml`, files from public parser test suites) and our hostile
 //! samples (`fixtures/hostile`) through the real binary: every file ends with the outcome `expect.tsv` asks for
 //! (or an alternative its notes allow), each refusal names its rule, and nothing outside a document is read.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    reason = "a test: a failure should stop it loudly, where the library must return an error"
-)]
-
-mod util;
-
 use std::collections::BTreeMap;
 
-use util::*;
+use crate::util::*;
 
 /// `expect.tsv` rows for xml files: path -> (expect, note).
 fn expectations() -> BTreeMap<String, (String, String)> {

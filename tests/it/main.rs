@@ -1,0 +1,22 @@
+//! The integration tests, as one test binary (one link instead of one per file): each module is what was a file of
+//! its own under `tests/`, and `util` holds the helpers they share. `cargo test` runs them all; `cargo test run::`
+//! (or any part of a test's path) runs some.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "a test: a failure should stop it loudly, where the library must return an error"
+)]
+
+mod diagnostics;
+mod docx_corpus;
+mod mappings;
+mod nightly;
+mod pdf_corpus;
+mod report;
+mod run;
+mod suggest;
+mod util;
+mod xlsx_corpus;
+mod xml_corpus;
