@@ -215,19 +215,7 @@ pub fn clusters(mappings: &[Mapping], norm: &Normaliser) -> Vec<Cluster> {
 mod tests {
     use super::*;
 
-    fn table() -> Synonyms {
-        let mut s = Synonyms::default();
-        for (k, v) in [
-            ("sdq", "strengths and difficulties questionnaire"),
-            ("photo", "photograph"),
-            ("exclusions", "fixed-term exclusions"),
-        ] {
-            s.terms.insert(k.into(), v.into());
-        }
-        s.fields
-            .insert("setting.name".into(), vec!["name of setting".into()]);
-        s
-    }
+    use crate::label::tests::table;
 
     #[test]
     fn clusters_group_across_las_and_count_distinct_las() {

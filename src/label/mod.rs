@@ -382,10 +382,11 @@ pub fn same_meaning(a: &Normalised, b: &Normalised) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn table() -> Synonyms {
+    /// A small synonym table, shared with the audit's tests.
+    pub(crate) fn table() -> Synonyms {
         let mut s = Synonyms::default();
         for (k, v) in [
             ("sdq", "strengths and difficulties questionnaire"),
