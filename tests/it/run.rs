@@ -655,6 +655,13 @@ fn docx_parts(body: &str) -> Vec<(String, Vec<u8>)> {
     ]
 }
 
+/// An ODS file whose content.xml holds `table`.
+fn ods(table: &str) -> Vec<u8> {
+    let parts = ods_parts(table);
+    let parts: Vec<(&str, Vec<u8>)> = parts.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    zip_parts(&parts, None)
+}
+
 fn ods_parts(table: &str) -> Vec<(String, Vec<u8>)> {
     let ns = r#"xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0""#;
     vec![
@@ -769,51 +776,27 @@ fn damaged_files_of_every_format_leave_no_document_text_in_any_output() {
         ),
         (
             "broken-content.ods",
-            zip_parts(
-                &ods_parts(&format!(
-                    r#"<table:table table:name="S"><table:table-row><table:table-cell office:value-type="string"><text:p>Amelia <{PLANT} </text:p></table:table-cell></table:table-row></table:table>"#
-                ))
-                .iter()
-                .map(|(n, b)| (n.as_str(), b.clone()))
-                .collect::<Vec<_>>(),
-                None,
-            ),
+            ods(&format!(
+                r#"<table:table table:name="S"><table:table-row><table:table-cell office:value-type="string"><text:p>Amelia <{PLANT} </text:p></table:table-cell></table:table-row></table:table>"#
+                )),
         ),
         (
             "bad-value.ods",
-            zip_parts(
-                &ods_parts(&format!(
-                    r#"<table:table table:name="S"><table:table-row><table:table-cell office:value-type="float" office:value="{PLANT}"/><x>{PLANT}</x></table:table-row></table:table>"#
-                ))
-                .iter()
-                .map(|(n, b)| (n.as_str(), b.clone()))
-                .collect::<Vec<_>>(),
-                None,
-            ),
+            ods(&format!(
+                r#"<table:table table:name="S"><table:table-row><table:table-cell office:value-type="float" office:value="{PLANT}"/><x>{PLANT}</x></table:table-row></table:table>"#
+                )),
         ),
         (
             "truncated-content.ods",
-            zip_parts(
-                &ods_parts(&format!(
-                    r#"<table:table table:name="S"><table:table-row><table:table-cell office:value-type="string"><text:p>Amelia <{PLANT}"#
-                ))
-                .iter()
-                .map(|(n, b)| (n.as_str(), b.clone()))
-                .collect::<Vec<_>>(),
-                None,
-            ),
+            ods(&format!(
+                r#"<table:table table:name="S"><table:table-row><table:table-cell office:value-type="string"><text:p>Amelia <{PLANT}"#
+                )),
         ),
         (
             "stray-element.ods",
-            zip_parts(
-                &ods_parts(&format!(
-                    r#"<table:table table:name="S"><table:table-row><text:p>{PLANT}</text:p></table:table-row></table:table>"#
-                ))
-                .iter()
-                .map(|(n, b)| (n.as_str(), b.clone()))
-                .collect::<Vec<_>>(),
-                None,
-            ),
+            ods(&format!(
+                r#"<table:table table:name="S"><table:table-row><text:p>{PLANT}</text:p></table:table-row></table:table>"#
+                )),
         ),
         ("broken-entry.xlsx", {
             // The sheet's stored bytes changed after zipping: its checksum no longer matches.
