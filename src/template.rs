@@ -185,10 +185,19 @@ impl Template {
     /// Loads and checks the template; every problem is reported with its position.
     pub fn load(path: &Path) -> Result<Template, Diagnostics> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            Diagnostics::from(Diagnostic::io(
-                path,
-                format!("cannot read the national template: {e}"),
-            ))
+            let folder = path.parent().unwrap_or(path);
+            Diagnostics::from(if e.kind() == std::io::ErrorKind::NotFound {
+                // The usual cause: --mappings (or check's folder) names the wrong folder.
+                Diagnostic {
+                    help: Some(format!(
+                        "{} holds no national-template.toml, so it is not a mappings folder: give the folder that holds national-template.toml and the LA mapping files (the bundled one is `mappings`: `harmonise check mappings`, `harmonise run --mappings mappings`)",
+                        folder.display()
+                    )),
+                    ..Diagnostic::io(path, "no national template here")
+                }
+            } else {
+                Diagnostic::io(path, format!("cannot read the national template: {e}"))
+            })
         })?;
         Template::parse(path, &text)
     }

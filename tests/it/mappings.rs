@@ -461,3 +461,27 @@ path = '/Request/zz:Child/Forename'
         assert_eq!(rendered(&err, first), want, "{err}");
     }
 }
+
+/// A newcomer's usual slip: `--mappings` (or `check`'s folder) at a folder that is not a mappings folder.
+#[test]
+fn a_folder_without_the_template_is_named_with_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["check", dir.path().to_str().unwrap()],
+        vec![
+            "run",
+            "--mappings",
+            dir.path().to_str().unwrap(),
+            "--out",
+            dir.path().join("out").to_str().unwrap(),
+        ],
+    ] {
+        let out = harmonise(&args);
+        let err = stderr(&out);
+        assert_eq!(code(&out), 2, "{args:?}: {err}");
+        assert!(err.contains("no national template here"), "{err}");
+        assert!(err.contains("holds no national-template.toml"), "{err}");
+        assert!(err.contains("harmonise run --mappings mappings"), "{err}");
+        assert!(!err.contains("os error"), "no bare OS error: {err}");
+    }
+}
