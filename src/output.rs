@@ -460,11 +460,12 @@ where
 /// phone number `+44 7700 900123`, `-3`, a lone `-`), which cannot name a function or a cell, so cannot do harm as
 /// a formula. Every other cell is returned as it is.
 pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
-    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    let numeric = cell
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')' | '.'));
-    if risky && !numeric {
+    // The first byte decides for almost every cell: only a risky start pays for the scan.
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+        && !cell
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')' | '.'));
+    if risky {
         std::borrow::Cow::Owned(format!("'{cell}"))
     } else {
         std::borrow::Cow::Borrowed(cell)
