@@ -837,18 +837,7 @@ fn damaged_files_of_every_format_leave_no_document_text_in_any_output() {
     }
     let out = tmp.path().join("out");
     let mappings = test_mappings(&tmp.path().join("mappings"));
-    let result = harmonise(&[
-        "-vv",
-        "run",
-        "--input",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--mappings",
-        mappings.to_str().unwrap(),
-        "--today",
-        TODAY,
-    ]);
+    let result = run_with(&input, &out, &mappings, &["-vv"]);
     assert_eq!(code(&result), 3, "{}", stderr(&result));
     let rows = manifest_rows(&out);
     assert_eq!(rows.len(), files.len(), "{rows:?}");
