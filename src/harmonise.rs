@@ -103,7 +103,7 @@ pub fn harmonise(
     file: &str,
     today: civil::Date,
 ) -> Record {
-    let index = DocIndex::new(doc);
+    let index = DocIndex::new(doc).with_printed(&label_regexes(mapping));
     // Which source fields some rule read, for the drift check.
     let mut consumed = vec![false; doc.fields.len()];
     let mut fields = IndexMap::with_capacity(template.fields.len());
@@ -125,6 +125,7 @@ pub fn harmonise(
         })
         .collect();
     let status = record_status(template, &fields, &extras);
+    consume_twins(doc, &mut consumed);
     let unconsumed = unconsumed(doc, mapping, &consumed);
     Record {
         file: file.to_string(),
@@ -143,15 +144,7 @@ pub fn harmonise(
 /// answers by comparing digests across documents.
 pub fn unconsumed(doc: &SourceDoc, mapping: &Mapping, consumed: &[bool]) -> Vec<SourceKey> {
     use std::hash::{Hash, Hasher};
-    let mut labels = Vec::new();
-    for rule in mapping.fields.iter().chain(&mapping.extras) {
-        if let Some(crate::mapping::Locator::Label { pattern, .. }) = &rule.locator {
-            match pattern {
-                crate::mapping::LabelPattern::One(re) => labels.push(re),
-                crate::mapping::LabelPattern::Numbered(res) => labels.extend(res),
-            }
-        }
-    }
+    let labels = label_regexes(mapping);
     doc.fields
         .iter()
         .zip(consumed)
@@ -172,6 +165,33 @@ pub fn unconsumed(doc: &SourceDoc, mapping: &Mapping, consumed: &[bool]) -> Vec<
         .collect()
 }
 
+/// Every label regex of a mapping's rules: what the form prints as questions.
+fn label_regexes(mapping: &Mapping) -> Vec<&regex::Regex> {
+    let mut labels = Vec::new();
+    for rule in mapping.fields.iter().chain(&mapping.extras) {
+        if let Some(crate::mapping::Locator::Label { pattern, .. }) = &rule.locator {
+            match pattern {
+                crate::mapping::LabelPattern::One(re) => labels.push(re),
+                crate::mapping::LabelPattern::Numbered(res) => labels.extend(res),
+            }
+        }
+    }
+    labels
+}
+
+/// A check box and the cell that shows it are one answer: reading either consumes both.
+fn consume_twins(doc: &SourceDoc, consumed: &mut [bool]) {
+    for &(a, b) in &doc.twins {
+        let read =
+            consumed.get(a).copied().unwrap_or(false) || consumed.get(b).copied().unwrap_or(false);
+        for i in [a, b] {
+            if let Some(c) = consumed.get_mut(i) {
+                *c |= read;
+            }
+        }
+    }
+}
+
 /// One rule: locate, then transform each hit.
 fn apply(
     index: &DocIndex,
@@ -183,9 +203,12 @@ fn apply(
     let Some(locator) = &rule.locator else {
         return FieldOutcome::not_collected();
     };
-    let Some(hits) = index.locate(locator) else {
+    let Some(mut hits) = index.locate(locator) else {
         return FieldOutcome::not_found(locator.describe());
     };
+    if let Some(choice) = &rule.choice {
+        hits = hits.into_iter().map(|h| index.choose(h, choice)).collect();
+    }
     for i in hits.iter().flat_map(|h| &h.read) {
         if let Some(read) = consumed.get_mut(*i) {
             *read = true;
@@ -238,7 +261,7 @@ fn item(rule: &Rule, hit: &Hit, ty: &FieldType) -> Item {
         Ok(None) => Item {
             status: FieldStatus::Empty,
             value: None,
-            reason: None,
+            reason: hit.remark.clone(),
             source,
         },
         Err(rejected) => Item {

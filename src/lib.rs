@@ -24,6 +24,7 @@
 
 pub mod audit;
 pub mod check;
+pub mod choice;
 pub mod diag;
 pub mod harmonise;
 pub mod label;

@@ -6,11 +6,12 @@ use std::collections::HashMap;
 
 use regex::Regex;
 
+use crate::choice::{Choice, Picked};
 use crate::mapping::transform::{NO_WORDS, YES_WORDS};
 use crate::mapping::{CellRef, JoinPart, LabelPattern, Locator, MAX_GROUP_MEMBERS, Take};
 use crate::read::docx::{CONTROL_PREFIX, FORMFIELD_PREFIX, is_control};
 use crate::read::pdf::XFA_PREFIX;
-use crate::read::{GridPos, RawValue, SourceDoc, TextLine, cell_key};
+use crate::read::{GridPos, MarkTarget, Marks, RawValue, SourceDoc, TextLine, cell_key};
 use crate::xpath::{Values, XPath};
 
 /// One value found, and where.
@@ -25,6 +26,11 @@ pub struct Hit {
     /// The document's source fields the hit read (indexes into `SourceDoc::fields`): what the drift check counts
     /// as consumed. Kept apart from `source`, which is text for people (a sheet may be named "Child, details").
     pub read: Vec<usize>,
+    /// Where the value's text starts: in which field or line, at which byte (a value taken from inside a
+    /// label's cell starts after the label). A `choice` reads the marks from there.
+    pub at: Option<(MarkTarget, usize)>,
+    /// Why an empty value is empty, when it is worth saying (e.g. no option marked).
+    pub remark: Option<String>,
 }
 
 impl Hit {
@@ -34,6 +40,8 @@ impl Hit {
             source,
             problem: None,
             read: Vec::new(),
+            at: None,
+            remark: None,
         }
     }
 
@@ -42,6 +50,7 @@ impl Hit {
         let f = doc.fields.get(index)?;
         Some(Hit {
             read: vec![index],
+            at: Some((MarkTarget::Field(index), 0)),
             ..Hit::new(f.value.clone(), f.key.clone())
         })
     }
@@ -53,8 +62,16 @@ pub struct DocIndex<'d> {
     by_key: HashMap<&'d str, usize>,
     by_pos: HashMap<GridPos, usize>,
     sheets: HashMap<&'d str, u32>,
-    /// Text lines in reading order (page, y, x).
+    /// Text lines in reading order (page, y, x), and each one's index in the document.
     lines: Vec<&'d TextLine>,
+    line_ids: Vec<usize>,
+    /// Marked runs by field or line (docx).
+    marks: HashMap<MarkTarget, Vec<(std::ops::Range<usize>, Marks)>>,
+    /// Per grid, the columns that hold some text: an empty cell of an unused column is a spacer.
+    used_columns: HashMap<u32, std::collections::HashSet<u32>>,
+    /// The grid cells that the mapping's labels find (indexes into the fields): printed questions, never an
+    /// answer.
+    printed: std::collections::HashSet<usize>,
 }
 
 impl<'d> DocIndex<'d> {
@@ -74,19 +91,106 @@ impl<'d> DocIndex<'d> {
             .enumerate()
             .filter_map(|(i, s)| u32::try_from(i).ok().map(|i| (s.as_str(), i)))
             .collect();
-        let mut lines: Vec<&TextLine> = doc.lines.iter().collect();
-        lines.sort_by(|a, b| {
-            a.page
+        let mut order: Vec<usize> = (0..doc.lines.len()).collect();
+        order.sort_by(|&a, &b| match (doc.lines.get(a), doc.lines.get(b)) {
+            (Some(a), Some(b)) => a
+                .page
                 .cmp(&b.page)
                 .then(a.y.total_cmp(&b.y))
-                .then(a.x.total_cmp(&b.x))
+                .then(a.x.total_cmp(&b.x)),
+            _ => a.cmp(&b),
         });
+        let lines = order.iter().filter_map(|&i| doc.lines.get(i)).collect();
+        let mut marks: HashMap<MarkTarget, Vec<_>> = HashMap::new();
+        for m in &doc.marks {
+            marks
+                .entry(m.target)
+                .or_default()
+                .push((m.range.clone(), m.marks));
+        }
+        let mut used_columns: HashMap<u32, std::collections::HashSet<u32>> = HashMap::new();
+        for f in &doc.fields {
+            if let Some(p) = f.pos
+                && !f.value.is_empty()
+            {
+                used_columns.entry(p.sheet).or_default().insert(p.col);
+            }
+        }
         DocIndex {
             doc,
             by_key,
             by_pos,
             sheets,
             lines,
+            line_ids: order,
+            marks,
+            used_columns,
+            printed: std::collections::HashSet::new(),
+        }
+    }
+
+    /// Notes the cells the mapping's label regexes find (each one's first match, as `label` finds it): they
+    /// are printed questions, so `label` never takes one as the answer to another.
+    #[must_use]
+    pub fn with_printed(mut self, labels: &[&Regex]) -> DocIndex<'d> {
+        self.printed = labels
+            .iter()
+            .filter_map(|re| self.label_cell(re).map(|(i, _, _)| i))
+            .collect();
+        self
+    }
+
+    /// The first grid cell whose text matches a label: its index, position and text.
+    fn label_cell(&self, re: &Regex) -> Option<(usize, GridPos, &'d str)> {
+        self.doc.fields.iter().enumerate().find_map(|(i, f)| {
+            let pos = f.pos?;
+            match &f.value {
+                RawValue::Text(t) if re.is_match(t.trim()) => Some((i, pos, t.as_str())),
+                _ => None,
+            }
+        })
+    }
+
+    /// The option a hit's text picks (see [`crate::choice`]): its value becomes the option's, its provenance
+    /// says how it was marked; none marked is empty with a remark, two marked a problem. A text holding none of
+    /// the options, or a value that is not text, is left as it is.
+    pub fn choose(&self, hit: Hit, choice: &Choice) -> Hit {
+        let RawValue::Text(text) = &hit.value else {
+            return hit;
+        };
+        let marks: Vec<(std::ops::Range<usize>, Marks)> = match hit.at {
+            Some((target, offset)) => self
+                .marks
+                .get(&target)
+                .into_iter()
+                .flatten()
+                .filter_map(|(r, m)| {
+                    let start = r.start.saturating_sub(offset).min(text.len());
+                    let end = r.end.saturating_sub(offset).min(text.len());
+                    (r.end > offset && start < end).then_some((start..end, *m))
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        match choice.pick(text, &marks) {
+            Picked::One(i, how) => match choice.options.get(i) {
+                Some(option) => Hit {
+                    value: RawValue::Text(option.value.clone()),
+                    source: format!("{} ({})", hit.source, how.as_str()),
+                    ..hit
+                },
+                None => hit,
+            },
+            Picked::NoneMarked(reason) => Hit {
+                value: RawValue::Empty,
+                remark: Some(reason),
+                ..hit
+            },
+            Picked::Several(reason) => Hit {
+                problem: Some(reason),
+                ..hit
+            },
+            Picked::Other => hit,
         }
     }
 
@@ -260,6 +364,7 @@ impl<'d> DocIndex<'d> {
             .map_or(RawValue::Empty, |f| f.value.clone());
         Hit {
             read: index.copied().into_iter().collect(),
+            at: index.map(|&i| (MarkTarget::Field(i), 0)),
             ..Hit::new(value, self.cell_name(sheet, r, c))
         }
     }
@@ -288,20 +393,71 @@ impl<'d> DocIndex<'d> {
             .or_else(|| self.text_label(re, take, stop))
     }
 
-    /// The first grid cell whose text matches the label, then the cell past its (merged) extent.
+    /// The first grid cell whose text matches the label, then the answer: the cell past its (merged) extent,
+    /// past empty spacer cells (`right`: an unmerged cell of a column that is empty in every row), or the text
+    /// after the label in its own cell (`inside`). A cell that is itself a label of the mapping is never an
+    /// answer: the value is then empty.
     fn grid_label(&self, re: &Regex, take: Take) -> Option<Hit> {
-        let (pos, _) = self
-            .doc
-            .fields
-            .iter()
-            .filter_map(|f| Some((f.pos?, f)))
-            .find(|(_, f)| matches!(&f.value, RawValue::Text(t) if re.is_match(t.trim())))?;
+        let (index, pos, text) = self.label_cell(re)?;
         let extent = self.extent(pos);
+        let next = extent.1.checked_add(1)?;
         let (row, col) = match take {
-            Take::Right => (pos.row, extent.1.checked_add(1)?),
+            Take::Inside => return Some(self.inside(index, re, text)),
+            Take::Right => (pos.row, self.past_spacers(pos.sheet, pos.row, next)),
             Take::Below => (extent.0.checked_add(1)?, pos.col),
         };
-        Some(self.grid_hit(pos.sheet, row, col))
+        let hit = self.grid_hit(pos.sheet, row, col);
+        // Past a spacer, a cell that reads like a question (ends with `:` or `?`) is the next label.
+        let question = |t: &str| col > next && t.trim_end().ends_with([':', '?']);
+        let printed = hit.read.iter().any(|i| self.printed.contains(i));
+        match &hit.value {
+            RawValue::Text(t) if printed || question(t) => Some(Hit {
+                value: RawValue::Empty,
+                read: Vec::new(),
+                at: None,
+                ..hit
+            }),
+            _ => Some(hit),
+        }
+    }
+
+    /// The first column from `next` on that is not a spacer: an empty, unmerged cell whose column holds no text
+    /// in any row of the grid is skipped (a narrow gap column between label and answer). When only spacers
+    /// follow, `next` itself.
+    fn past_spacers(&self, sheet: u32, row: u32, next: u32) -> u32 {
+        let Some(used) = self.used_columns.get(&sheet) else {
+            return next;
+        };
+        let spacer = |col: u32| {
+            !used.contains(&col)
+                && self.extent(GridPos { sheet, row, col }) == (row, col)
+                && self.filled(sheet, row, col).is_none()
+        };
+        let last_used = used.iter().max().copied().unwrap_or(0);
+        (next..=last_used).find(|&col| !spacer(col)).unwrap_or(next)
+    }
+
+    /// The answer written into the label's own cell: the text after the label's match, a leading `:` dropped.
+    fn inside(&self, index: usize, re: &Regex, text: &str) -> Hit {
+        let lead = text.len() - text.trim_start().len();
+        let after = re.find(text.trim()).map_or(text.len(), |m| lead + m.end());
+        let rest = text.get(after..).unwrap_or("");
+        let trimmed = rest.trim_start().trim_start_matches(':').trim_start();
+        let start = after + (rest.len() - trimmed.len());
+        let value = trimmed.trim_end();
+        let key = self.doc.fields.get(index).map_or("", |f| f.key.as_str());
+        Hit {
+            read: vec![index],
+            at: Some((MarkTarget::Field(index), start)),
+            ..Hit::new(
+                if value.is_empty() {
+                    RawValue::Empty
+                } else {
+                    RawValue::Text(value.to_string())
+                },
+                key.to_string(),
+            )
+        }
     }
 
     /// Flat text (PDF pages), in reading order (page, y, x): `right` takes the rest of the label's line (a leading
@@ -315,15 +471,23 @@ impl<'d> DocIndex<'d> {
             Some((i, m, *l))
         })?;
         let source = format!("p{} \"{}\"", line.page, short_label(m.as_str()));
-        let rest = line
-            .text
-            .get(m.end()..)
-            .unwrap_or("")
-            .trim()
-            .trim_start_matches(':')
-            .trim();
+        let after = line.text.get(m.end()..).unwrap_or("");
+        let rest = after.trim().trim_start_matches(':').trim();
+        // Where `rest` starts in the line, for a `choice` reading its marks.
+        let rest_at = m.end()
+            + (after.len()
+                - after
+                    .trim_start()
+                    .trim_start_matches(':')
+                    .trim_start()
+                    .len());
+        let mark_at = self
+            .line_ids
+            .get(at)
+            .map(|&id| (MarkTarget::Line(id), rest_at));
         let value = match take {
-            Take::Right if !rest.is_empty() => rest.to_string(),
+            Take::Right | Take::Inside if !rest.is_empty() => rest.to_string(),
+            Take::Inside => String::new(),
             Take::Right => lines
                 .get(at.saturating_add(1)..)
                 .unwrap_or(&[])
@@ -345,12 +509,18 @@ impl<'d> DocIndex<'d> {
                 taken.join("\n")
             }
         };
+        let at = (!value.is_empty() && value == rest)
+            .then_some(mark_at)
+            .flatten();
         let value = if value.is_empty() {
             RawValue::Empty
         } else {
             RawValue::Text(value)
         };
-        Some(Hit::new(value, source))
+        Some(Hit {
+            at,
+            ..Hit::new(value, source)
+        })
     }
 
     fn tick(&self, options: &[(CellRef, String)]) -> Option<Vec<Hit>> {
@@ -392,6 +562,8 @@ impl<'d> DocIndex<'d> {
                     .join(", "),
                 problem: Some(format!("{n} options ticked where one was expected")),
                 read: Vec::new(),
+                at: None,
+                remark: None,
             },
         };
         Some(vec![Hit { read, ..hit }])

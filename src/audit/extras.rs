@@ -223,6 +223,7 @@ mod tests {
         let rule = |id: &str, printed: &str| Rule {
             target: id.into(),
             locator: None,
+            choice: None,
             transforms: Transforms::default(),
             printed: Some(printed.into()),
             statutory_override: None,

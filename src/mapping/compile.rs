@@ -324,16 +324,127 @@ fn compile_rule(
             }
         }
     }
+    let choice = compile_choice(cx, id, r, def, &locator);
     if cx.diags.errors().count() > errors_before {
         return None;
     }
     Some(Rule {
         target: id.to_string(),
         locator,
+        choice,
         transforms,
         printed: r.printed.clone(),
         statutory_override: r.statutory_override.clone(),
     })
+}
+
+/// `choice = { "Male" = "male", ... }`: at least two distinct, non-empty options, read through a locator that
+/// gives text (not `tick`, which is its own choice over cells), with values the field's type allows.
+fn compile_choice(
+    cx: &mut Ctx,
+    id: &str,
+    r: &RawRule,
+    def: Option<&FieldDef>,
+    locator: &Option<Locator>,
+) -> Option<crate::choice::Choice> {
+    let c = r.choice.as_ref()?;
+    let options = c.get_ref();
+    if options.len() < 2 {
+        cx.raise(
+            L::BadOption,
+            c.span(),
+            "`choice` needs at least two printed options (option = value)",
+        )
+        .help = Some("e.g. choice = { \"Male\" = \"male\", \"Female\" = \"female\" }".into());
+        return None;
+    }
+    let mut seen: Vec<String> = Vec::new();
+    for option in options.keys() {
+        let key = option.trim().to_lowercase();
+        if key.is_empty() {
+            cx.raise(L::BadOption, c.span(), "a `choice` option is empty")
+                .help = Some("write each option as the form prints it".into());
+            return None;
+        }
+        if seen.contains(&key) {
+            cx.raise(
+                L::BadOption,
+                c.span(),
+                format!("`choice` lists the option `{}` twice", option.trim()),
+            );
+            return None;
+        }
+        seen.push(key);
+    }
+    match locator {
+        Some(Locator::Tick(_)) => {
+            cx.raise(
+                L::BadOption,
+                c.span(),
+                "`choice` and `tick` both choose an option; give one",
+            )
+            .help = Some(
+                "`tick` reads tick-box cells; `choice` reads the printed options in one text"
+                    .into(),
+            );
+            return None;
+        }
+        None => {
+            cx.raise(
+                L::BadOption,
+                c.span(),
+                "`choice` reads the text a locator finds, and this rule has none",
+            )
+            .help = Some("add e.g. `label = \"...\"` with `take = \"inside\"`".into());
+            return None;
+        }
+        Some(_) => {}
+    }
+    if let Some(def) = def
+        && r.map.is_none()
+    {
+        let bad: Vec<&String> = match &def.ty {
+            FieldType::Enum(allowed) => options.values().filter(|v| !allowed.contains(v)).collect(),
+            FieldType::Bool => options
+                .values()
+                .filter(|v| {
+                    let v = v.trim().to_lowercase();
+                    !crate::mapping::transform::YES_WORDS.contains(&v.as_str())
+                        && !crate::mapping::transform::NO_WORDS.contains(&v.as_str())
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        if let Some(v) = bad.first() {
+            let allowed = match &def.ty {
+                FieldType::Enum(allowed) => allowed.join(", "),
+                _ => "yes, no (or true, false)".into(),
+            };
+            cx.raise(
+                L::TypeMismatch,
+                c.span(),
+                format!("choice value `{v}` is not allowed for `{id}`"),
+            )
+            .help = Some(format!("allowed: {allowed}"));
+            return None;
+        }
+    }
+    match crate::choice::Choice::new(
+        options
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    ) {
+        Ok(choice) => Some(choice),
+        Err(e) => {
+            cx.raise(
+                L::BadRegex,
+                c.span(),
+                format!("a `choice` option is too long: {e}"),
+            );
+            None
+        }
+    }
 }
 
 fn compile_locator(
@@ -499,11 +610,14 @@ fn compile_locator(
             let take = match r.take.as_ref().map(|t| (t.get_ref().as_str(), t.span())) {
                 None | Some(("right", _)) => Take::Right,
                 Some(("below", _)) => Take::Below,
+                Some(("inside", _)) => Take::Inside,
                 Some((other, s)) => {
                     cx.raise(
                         L::BadOption,
                         s,
-                        format!("unknown `take = \"{other}\"`; expected \"right\" or \"below\""),
+                        format!(
+                            "unknown `take = \"{other}\"`; expected \"right\", \"below\" or \"inside\""
+                        ),
                     );
                     return None;
                 }

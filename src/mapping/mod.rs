@@ -98,6 +98,8 @@ pub enum Take {
     Right,
     /// The cell (or text) below.
     Below,
+    /// The rest of the label's own cell (or line), after the label.
+    Inside,
 }
 
 /// A label regex; with `{n}` in it, one compiled regex per group member.
@@ -190,14 +192,12 @@ impl Locator {
                         rs.first().map_or(String::new(), |r| r.as_str().to_string())
                     }
                 };
-                format!(
-                    "label /{re}/ {}",
-                    if *take == Take::Right {
-                        "right"
-                    } else {
-                        "below"
-                    }
-                )
+                let take = match take {
+                    Take::Right => "right",
+                    Take::Below => "below",
+                    Take::Inside => "inside",
+                };
+                format!("label /{re}/ {take}")
             }
             Locator::Tick(opts) => format!(
                 "tick {}",
@@ -230,6 +230,8 @@ pub struct Rule {
     pub target: String,
     /// Where the value is; extras may have none.
     pub locator: Option<Locator>,
+    /// A choice among printed options, applied to each hit before the transforms.
+    pub choice: Option<crate::choice::Choice>,
     /// Transforms.
     pub transforms: Transforms,
     /// The question as printed on the form.

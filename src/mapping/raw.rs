@@ -76,12 +76,15 @@ pub struct RawRule {
     pub range: Option<Spanned<String>>,
     /// A regex matching the label printed next to the value.
     pub label: Option<Spanned<String>>,
-    /// Where the value is relative to the label: `right` (default) or `below`.
+    /// Where the value is relative to the label: `right` (default), `below` or `inside` (the label's own cell).
     pub take: Option<Spanned<String>>,
     /// A regex where a `below` paragraph stops (flat PDF text).
     pub stop: Option<Spanned<String>>,
     /// xlsx: tick-box options, cell -> value; the option whose cell is marked wins.
     pub tick: Option<Spanned<IndexMap<String, String>>>,
+    /// Printed options, option -> value: the one the person marked (highlight, tick, bold, the others deleted
+    /// or struck through) is the answer.
+    pub choice: Option<Spanned<IndexMap<String, String>>>,
     /// pdf: an AcroForm field (fully qualified name, glob allowed).
     pub field: Option<Spanned<String>>,
     /// pdf: an XFA data path.

@@ -17,6 +17,13 @@
 //!   the column by the span and records a horizontal [`Merge`]; `w:vMerge` records a vertical merge anchored at
 //!   the `restart` cell; `w:gridBefore` skips leading grid columns. A cell's paragraphs are joined by newlines.
 //!
+//! - **Marks**: runs keep what people mark an option with: highlight (`w:highlight` of any colour, or a run
+//!   shading `w:shd` with a fill), bold, underline (any style but `none`), single and double strike. Only the
+//!   run's own `w:rPr` counts (character styles are not resolved). They are listed in [`SourceDoc::marks`] as
+//!   byte ranges of the cell's or line's text; deleted text (tracked `w:del`) is simply absent. A check box
+//!   shown in a table cell (a FORMCHECKBOX's ☒/☐, a content control's glyph) is recorded with that cell in
+//!   [`SourceDoc::twins`]: one answer in two appearances.
+//!
 //! A key that occurs twice gets `[2]`, `[3]`, ... on the later ones. Paragraphs outside tables become text lines
 //! (page 1, one line per paragraph, `y` increasing) so a flat-text `label` works too; headers, footers, footnotes
 //! and endnotes are read after the body for their controls, form fields and text (their tables are not grids).
@@ -38,8 +45,8 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 
 use super::{
-    Deadline, GridPos, Limits, Merge, RawValue, ReadFailure, SourceDoc, SourceField, TextLine,
-    cell_key,
+    Deadline, GridPos, Limits, MarkTarget, MarkedSpan, Marks, Merge, RawValue, ReadFailure,
+    SourceDoc, SourceField, TextLine, cell_key,
 };
 
 /// Key prefix of content controls.
@@ -154,6 +161,7 @@ fn inflate(
 enum Tag {
     P,
     R,
+    RPr,
     T,
     Tbl,
     Tr,
@@ -243,7 +251,14 @@ struct Cell {
     span: u32,
     vmerge: Option<VMerge>,
     text: String,
+    /// Marked runs of `text` (byte ranges).
+    marks: Vec<Span>,
+    /// Check boxes (indexes into the document's fields) shown in this cell as ☒/☐.
+    boxes: Vec<usize>,
 }
+
+/// A marked run of a paragraph's or cell's text.
+type Span = (std::ops::Range<usize>, Marks);
 
 /// Streams the parts of one document into a [`SourceDoc`]; counters run across parts.
 struct Walker<'a> {
@@ -256,6 +271,10 @@ struct Walker<'a> {
     unnamed_controls: u32,
     unnamed_formfields: u32,
     seen_keys: HashMap<String, u32>,
+    /// The marks of the run being read (`w:rPr`).
+    run_marks: Marks,
+    /// Marked runs of each open paragraph, parallel to the paragraph stack.
+    para_marks: Vec<Vec<Span>>,
 }
 
 impl<'a> Walker<'a> {
@@ -270,6 +289,8 @@ impl<'a> Walker<'a> {
             unnamed_controls: 0,
             unnamed_formfields: 0,
             seen_keys: HashMap::new(),
+            run_marks: Marks::NONE,
+            para_marks: Vec::new(),
         }
     }
 
@@ -321,9 +342,14 @@ impl<'a> Walker<'a> {
                     let tag = match local.as_str() {
                         "p" => {
                             paras.push(String::new());
+                            self.para_marks.push(Vec::new());
                             Tag::P
                         }
-                        "r" => Tag::R,
+                        "r" => {
+                            self.run_marks = Marks::NONE;
+                            Tag::R
+                        }
+                        "rPr" if parent == Some(Tag::R) => Tag::RPr,
                         "t" if !paras.is_empty() => Tag::T,
                         "tbl" if grids => {
                             let sheet = u32::try_from(self.doc.sheets.len())
@@ -356,6 +382,8 @@ impl<'a> Walker<'a> {
                                 span: 1,
                                 vmerge: None,
                                 text: String::new(),
+                                marks: Vec::new(),
+                                boxes: Vec::new(),
                             });
                             Tag::Tc
                         }
@@ -400,7 +428,14 @@ impl<'a> Walker<'a> {
                                 }
                                 Some("end") => {
                                     if let Some(f) = flds.pop() {
+                                        let check_box =
+                                            f.ff.as_ref()
+                                                .is_some_and(|ff| ff.kind == FfKind::CheckBox);
                                         self.end_field(f, &mut paras)?;
+                                        if check_box && let Some(cell) = cells.last_mut() {
+                                            cell.boxes
+                                                .push(self.doc.fields.len().saturating_sub(1));
+                                        }
                                     }
                                 }
                                 _ => {}
@@ -412,6 +447,10 @@ impl<'a> Walker<'a> {
                                 f.ff = Some(FormField::default());
                             }
                             Tag::FfData
+                        }
+                        _ if parent == Some(Tag::RPr) => {
+                            self.run_marks = self.run_marks.with(run_property(&local, &e)?);
+                            Tag::Other
                         }
                         _ => {
                             if stack.contains(&Tag::SdtPr) {
@@ -455,6 +494,7 @@ impl<'a> Walker<'a> {
                     match tag {
                         Tag::P => {
                             let text = paras.pop().unwrap_or_default();
+                            let marks = self.para_marks.pop().unwrap_or_default();
                             for s in sdts.iter_mut() {
                                 s.text.push('\n');
                             }
@@ -471,13 +511,28 @@ impl<'a> Walker<'a> {
                                 if !cell.text.is_empty() {
                                     cell.text.push('\n');
                                 }
-                                cell.text.push_str(text.trim_end());
+                                let kept = text.trim_end();
+                                cell.marks
+                                    .extend(shift(&marks, 0, kept.len(), cell.text.len()));
+                                cell.text.push_str(kept);
                             } else if !text.trim().is_empty() {
+                                let kept = text.trim();
+                                let lead = text.len() - text.trim_start().len();
+                                let line = self.doc.lines.len();
+                                self.doc
+                                    .marks
+                                    .extend(shift(&marks, lead, kept.len(), 0).map(
+                                        |(range, marks)| MarkedSpan {
+                                            target: MarkTarget::Line(line),
+                                            range,
+                                            marks,
+                                        },
+                                    ));
                                 self.doc.lines.push(TextLine {
                                     page: 1,
                                     x: 72.0,
                                     y: self.y,
-                                    text: text.trim().to_string(),
+                                    text: kept.to_string(),
                                 });
                                 self.y += LINE_STEP;
                             }
@@ -501,7 +556,11 @@ impl<'a> Walker<'a> {
                         }
                         Tag::Sdt => {
                             if let Some(s) = sdts.pop() {
+                                let check_box = s.kind == SdtKind::CheckBox;
                                 self.end_control(s)?;
+                                if check_box && let Some(cell) = cells.last_mut() {
+                                    cell.boxes.push(self.doc.fields.len().saturating_sub(1));
+                                }
                             }
                         }
                         _ => {}
@@ -581,7 +640,17 @@ impl<'a> Walker<'a> {
             return Ok(());
         }
         if let Some(p) = paras.last_mut() {
+            let start = p.len();
             p.push_str(text);
+            if !self.run_marks.is_none()
+                && stack.last() == Some(&Tag::T)
+                && let Some(spans) = self.para_marks.last_mut()
+            {
+                match spans.last_mut() {
+                    Some((r, m)) if r.end == start && *m == self.run_marks => r.end = p.len(),
+                    _ => spans.push((start..p.len(), self.run_marks)),
+                }
+            }
         }
         for s in sdts.iter_mut() {
             s.text.push_str(text);
@@ -652,6 +721,18 @@ impl<'a> Walker<'a> {
         if text.is_empty() {
             return Ok(());
         }
+        let lead = cell.text.len() - cell.text.trim_start().len();
+        let index = self.doc.fields.len();
+        self.doc.marks.extend(
+            shift(&cell.marks, lead, text.len(), 0).map(|(range, marks)| MarkedSpan {
+                target: MarkTarget::Field(index),
+                range,
+                marks,
+            }),
+        );
+        self.doc
+            .twins
+            .extend(cell.boxes.iter().map(|&b| (b, index)));
         let name = self
             .doc
             .sheets
@@ -760,6 +841,41 @@ fn sdt_property(s: &mut Sdt, local: &str, e: &BytesStart) -> Result<(), ReadFail
         _ => {}
     }
     Ok(())
+}
+
+/// What one run property marks: highlight (any colour but none), shading with a fill (how some Word versions
+/// and LibreOffice highlight), bold, underline (any style but none), single or double strike.
+fn run_property(local: &str, e: &BytesStart) -> Result<Marks, ReadFailure> {
+    let val = || attr(e, "val");
+    Ok(match local {
+        "highlight" if val()?.is_some_and(|v| v != "none") => Marks::HIGHLIGHT,
+        "shd"
+            if attr(e, "fill")?.is_some_and(|f| {
+                !matches!(f.to_ascii_lowercase().as_str(), "auto" | "ffffff" | "none")
+            }) =>
+        {
+            Marks::HIGHLIGHT
+        }
+        "b" if on_off(val()?.as_deref(), true) => Marks::BOLD,
+        "u" if val()?.is_none_or(|v| v != "none") => Marks::UNDERLINE,
+        "strike" | "dstrike" if on_off(val()?.as_deref(), true) => Marks::STRIKE,
+        _ => Marks::NONE,
+    })
+}
+
+/// Marked runs moved from a text that loses `lead` leading bytes and keeps `len` bytes, to start at `offset`
+/// of the text they join; runs cut away by the trimming are dropped.
+fn shift(
+    spans: &[Span],
+    lead: usize,
+    len: usize,
+    offset: usize,
+) -> impl Iterator<Item = Span> + '_ {
+    spans.iter().filter_map(move |(r, m)| {
+        let start = r.start.saturating_sub(lead).min(len);
+        let end = r.end.saturating_sub(lead).min(len);
+        (start < end).then(|| (start + offset..end + offset, *m))
+    })
 }
 
 /// A property inside `w:ffData`.
@@ -987,6 +1103,86 @@ mod tests {
         let lines: Vec<&str> = doc.lines.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(lines[0], "Surname: Smith-Jones");
         assert_eq!(lines[1], "☒ Parent");
+    }
+
+    /// The text each marked span of a target covers, with its marks' names.
+    fn marked(doc: &SourceDoc, target: MarkTarget) -> Vec<(String, String)> {
+        let text = match target {
+            MarkTarget::Field(i) => doc.fields[i].value.to_text(),
+            MarkTarget::Line(i) => doc.lines[i].text.clone(),
+        };
+        doc.marks
+            .iter()
+            .filter(|m| m.target == target)
+            .map(|m| (text[m.range.clone()].to_string(), m.marks.names()))
+            .collect()
+    }
+
+    #[test]
+    fn runs_keep_highlight_bold_underline_and_strike() {
+        let run = |pr: &str, t: &str| {
+            format!("<w:r><w:rPr>{pr}</w:rPr><w:t xml:space=\"preserve\">{t}</w:t></w:r>")
+        };
+        let cell = format!(
+            "<w:tbl><w:tr><w:tc><w:p><w:r><w:t>Sex</w:t></w:r></w:p></w:tc><w:tc><w:p><w:pPr><w:rPr><w:b/></w:rPr></w:pPr>{}{}{}{}{}</w:p><w:p>{}{}</w:p></w:tc></w:tr></w:tbl>",
+            run("", "  "),
+            run("<w:highlight w:val=\"yellow\"/>", "Male"),
+            run("<w:highlight w:val=\"none\"/>", " / "),
+            run("<w:strike/>", "Fem"),
+            run("<w:dstrike w:val=\"true\"/>", "ale"),
+            run(
+                "<w:shd w:val=\"clear\" w:fill=\"00FF00\"/><w:u w:val=\"single\"/>",
+                "Yes"
+            ),
+            run(
+                "<w:shd w:fill=\"auto\"/><w:u w:val=\"none\"/><w:b w:val=\"0\"/>",
+                " No"
+            ),
+        );
+        let body = format!(
+            "{cell}<w:p>{}{}{}</w:p>",
+            run("", "   Looked after? "),
+            run("<w:b/>", "Y"),
+            run("", " / N")
+        );
+        let doc = read_ok(&body);
+        let i = doc
+            .fields
+            .iter()
+            .position(|f| f.key == "Table1!B1")
+            .unwrap();
+        assert_eq!(doc.fields[i].value, text("Male / Female\nYes No"));
+        assert_eq!(
+            marked(&doc, MarkTarget::Field(i)),
+            [
+                ("Male".into(), "highlight".into()),
+                ("Female".into(), "strike".into()),
+                ("Yes".into(), "highlight+underline".into()),
+            ]
+        );
+        assert_eq!(doc.lines[0].text, "Looked after? Y / N");
+        assert_eq!(
+            marked(&doc, MarkTarget::Line(0)),
+            [("Y".into(), "bold".into())]
+        );
+    }
+
+    #[test]
+    fn a_check_box_and_the_cell_that_shows_it_are_twins() {
+        let body = r#"<w:tbl><w:tr><w:tc><w:p><w:r><w:fldChar w:fldCharType="begin"><w:ffData><w:name w:val="Parent"/><w:checkBox><w:checked/></w:checkBox></w:ffData></w:fldChar></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r><w:r><w:t xml:space="preserve"> Parent</w:t></w:r></w:p></w:tc></w:tr></w:tbl>"#;
+        let doc = read_ok(body);
+        let ff = doc
+            .fields
+            .iter()
+            .position(|f| f.key == "ff:Parent")
+            .unwrap();
+        let cell = doc
+            .fields
+            .iter()
+            .position(|f| f.key == "Table1!A1")
+            .unwrap();
+        assert_eq!(doc.fields[cell].value, text("☒ Parent"));
+        assert_eq!(doc.twins, vec![(ff, cell)]);
     }
 
     #[test]

@@ -254,6 +254,80 @@ pub struct SourceDoc {
     pub xml: Option<xml::XmlTree>,
     /// Reader remarks that are not failures (e.g. "sheet 'X' skipped: chart sheet").
     pub notes: Vec<String>,
+    /// docx: how runs of a field's or line's text are marked (highlight, bold, underline, strike), in document
+    /// order; only marked runs are listed. A `choice` reads these to tell which printed option was picked.
+    pub marks: Vec<MarkedSpan>,
+    /// docx: pairs (check box, cell) of a check box and the table cell that shows it as ☒/☐: one answer in two
+    /// appearances, so reading either consumes both for the drift check.
+    pub twins: Vec<(usize, usize)>,
+}
+
+/// What a run of text is marked with. Only what a person uses to pick an option is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct Marks(u8);
+
+impl Marks {
+    /// No mark.
+    pub const NONE: Marks = Marks(0);
+    /// Highlighted or shaded (any colour).
+    pub const HIGHLIGHT: Marks = Marks(1);
+    /// Bold.
+    pub const BOLD: Marks = Marks(2);
+    /// Underlined (any style but none).
+    pub const UNDERLINE: Marks = Marks(4);
+    /// Struck through (single or double).
+    pub const STRIKE: Marks = Marks(8);
+
+    /// True when every mark of `other` is set here.
+    pub fn has(self, other: Marks) -> bool {
+        self.0 & other.0 == other.0 && other.0 != 0
+    }
+
+    /// True when no mark is set.
+    pub fn is_none(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Both sets of marks.
+    #[must_use]
+    pub fn with(self, other: Marks) -> Marks {
+        Marks(self.0 | other.0)
+    }
+
+    /// The marks' names, for `inspect`: `highlight+bold`.
+    pub fn names(self) -> String {
+        [
+            (Marks::HIGHLIGHT, "highlight"),
+            (Marks::BOLD, "bold"),
+            (Marks::UNDERLINE, "underline"),
+            (Marks::STRIKE, "strike"),
+        ]
+        .iter()
+        .filter(|(m, _)| self.has(*m))
+        .map(|(_, n)| *n)
+        .collect::<Vec<_>>()
+        .join("+")
+    }
+}
+
+/// Where a marked run is: in a source field's text or a text line's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MarkTarget {
+    /// Index into [`SourceDoc::fields`].
+    Field(usize),
+    /// Index into [`SourceDoc::lines`].
+    Line(usize),
+}
+
+/// A marked run: a byte range of its target's text (as the reader returns it) and its marks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkedSpan {
+    /// The field or line.
+    pub target: MarkTarget,
+    /// Byte range into the target's text.
+    pub range: std::ops::Range<usize>,
+    /// Its marks.
+    pub marks: Marks,
 }
 
 impl SourceDoc {

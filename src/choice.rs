@@ -1,0 +1,437 @@
+//! A choice among printed options: the question prints "Male / Female" (or "Y / N", "Section 20 / Section 31 /
+//! Other") and the person answers by how they mark the text, not by writing a value. This module decides which
+//! option a text picks, from the text and the marks the reader saw on its runs (see [`crate::read::Marks`]):
+//!
+//! 1. an option that is **highlighted**, or has a **tick or X** beside it (`☒ Male`, `Male X`, `[x] Male`), or is
+//!    **bold or underlined while the other options are not**, is marked;
+//! 2. with nothing marked so, the option **left** when the others are **deleted** (absent) or **struck
+//!    through** is the answer;
+//! 3. two options marked (or two left) is a problem, none marked is an empty answer; both name the options (the
+//!    mapping's own words), never the document's text.
+//!
+//! Options are found as whole words, case-insensitively, first occurrence each (a longer option claims its text
+//! before a shorter one inside it); "N/A" is never read as the option "N" unless "N/A" is itself an option.
+//! A text that holds none of the options is handed on unchanged (the transforms judge it, e.g. a typed "F").
+
+use std::ops::Range;
+
+use regex::Regex;
+
+use crate::read::Marks;
+
+/// One printed option and the value it stands for.
+#[derive(Debug, Clone)]
+pub struct ChoiceOption {
+    /// The option as printed (and as the mapping wrote it).
+    pub printed: String,
+    /// The value it means.
+    pub value: String,
+    /// The option as a whole word, case-insensitive; group 1 is the option itself.
+    word: Regex,
+}
+
+/// A compiled `choice`.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    /// The options, in the mapping's order.
+    pub options: Vec<ChoiceOption>,
+    /// Longest option first: the order in which options claim their text.
+    claim_order: Vec<usize>,
+    /// "N/A" (when it is not itself an option): never an option's occurrence.
+    not_applicable: Option<Regex>,
+}
+
+/// How the picked option was marked, for provenance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum How {
+    /// Highlighted or shaded.
+    Highlighted,
+    /// A tick, cross or X beside it, or a ticked check box.
+    Ticked,
+    /// Bold where the others are not.
+    Bold,
+    /// Underlined where the others are not.
+    Underlined,
+    /// The other options deleted.
+    OthersDeleted,
+    /// The other options struck through.
+    OthersStruck,
+}
+
+impl How {
+    /// The words provenance uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            How::Highlighted => "highlighted",
+            How::Ticked => "ticked",
+            How::Bold => "bold",
+            How::Underlined => "underlined",
+            How::OthersDeleted => "others deleted",
+            How::OthersStruck => "others struck through",
+        }
+    }
+}
+
+/// What a text picks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Picked {
+    /// One option (index into [`Choice::options`]), and how it was marked.
+    One(usize, How),
+    /// The options are all there and none is marked: an empty answer, with the reason.
+    NoneMarked(String),
+    /// More than one option is picked: a problem, with the reason.
+    Several(String),
+    /// The text holds none of the options: it is handed on as it is.
+    Other,
+}
+
+impl Choice {
+    /// Compiles options (printed, value); `Err` names an option that cannot be compiled (none can, as options are
+    /// escaped, but a regex size limit could be hit by a very long one).
+    pub fn new(options: Vec<(String, String)>) -> Result<Choice, regex::Error> {
+        let options = options
+            .into_iter()
+            .map(|(printed, value)| {
+                let word = Regex::new(&format!(
+                    r"(?i)(?:^|[^\p{{L}}\p{{N}}])({})(?:$|[^\p{{L}}\p{{N}}])",
+                    regex::escape(printed.trim())
+                ))?;
+                Ok(ChoiceOption {
+                    printed,
+                    value,
+                    word,
+                })
+            })
+            .collect::<Result<Vec<_>, regex::Error>>()?;
+        let mut claim_order: Vec<usize> = (0..options.len()).collect();
+        claim_order.sort_by_key(|&i| {
+            std::cmp::Reverse(options.get(i).map_or(0, |o| o.printed.trim().len()))
+        });
+        let not_applicable = if options
+            .iter()
+            .any(|o| o.printed.trim().eq_ignore_ascii_case("n/a"))
+        {
+            None
+        } else {
+            Some(Regex::new(
+                r"(?i)(?:^|[^\p{L}\p{N}])(n/a)(?:$|[^\p{L}\p{N}])",
+            )?)
+        };
+        Ok(Choice {
+            options,
+            claim_order,
+            not_applicable,
+        })
+    }
+
+    /// The options' printed words, quoted, for reasons: `'Male', 'Female'`.
+    fn names(&self, which: impl Iterator<Item = usize>) -> String {
+        which
+            .filter_map(|i| self.options.get(i))
+            .map(|o| format!("'{}'", o.printed.trim()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Which option `text` picks, given the marked runs of `text` (byte ranges into it).
+    pub fn pick(&self, text: &str, marks: &[(Range<usize>, Marks)]) -> Picked {
+        let mut claimed: Vec<Range<usize>> = self
+            .not_applicable
+            .iter()
+            .flat_map(|re| re.captures_iter(text).filter_map(|c| c.get(1)))
+            .map(|m| m.range())
+            .collect();
+        let mut found: Vec<Option<Range<usize>>> = vec![None; self.options.len()];
+        for &i in &self.claim_order {
+            let Some(option) = self.options.get(i) else {
+                continue;
+            };
+            let hit = option
+                .word
+                .captures_iter(text)
+                .filter_map(|c| c.get(1))
+                .map(|m| m.range())
+                .find(|r| !claimed.iter().any(|c| c.start < r.end && r.start < c.end));
+            if let Some(r) = hit {
+                claimed.push(r.clone());
+                if let Some(slot) = found.get_mut(i) {
+                    *slot = Some(r);
+                }
+            }
+        }
+        let present: Vec<(usize, Range<usize>)> = found
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| Some((i, r.clone()?)))
+            .collect();
+        if present.is_empty() {
+            return Picked::Other;
+        }
+        let covered = |r: &Range<usize>, mark: Marks| {
+            let bytes: usize = marks
+                .iter()
+                .filter(|(_, m)| m.has(mark))
+                .map(|(s, _)| s.end.min(r.end).saturating_sub(s.start.max(r.start)))
+                .sum();
+            bytes * 2 >= r.len() && !r.is_empty()
+        };
+        let boxes_first = starts_with_box(text);
+        let struck: Vec<usize> = present
+            .iter()
+            .filter(|(_, r)| covered(r, Marks::STRIKE))
+            .map(|(i, _)| *i)
+            .collect();
+        let mut marked: Vec<(usize, How)> = Vec::new();
+        for (i, r) in &present {
+            if struck.contains(i) {
+                continue;
+            }
+            if covered(r, Marks::HIGHLIGHT) {
+                marked.push((*i, How::Highlighted));
+            } else if ticked(text, r, boxes_first) {
+                marked.push((*i, How::Ticked));
+            }
+        }
+        if marked.is_empty() {
+            for (mark, how) in [
+                (Marks::BOLD, How::Bold),
+                (Marks::UNDERLINE, How::Underlined),
+            ] {
+                let with: Vec<usize> = present
+                    .iter()
+                    .filter(|(i, r)| !struck.contains(i) && covered(r, mark))
+                    .map(|(i, _)| *i)
+                    .collect();
+                if !with.is_empty() && with.len() < present.len() {
+                    marked.extend(with.into_iter().map(|i| (i, how)));
+                    break;
+                }
+            }
+        }
+        match marked.as_slice() {
+            [(i, how)] => return Picked::One(*i, *how),
+            [_, _, ..] => {
+                return Picked::Several(format!(
+                    "options {} are all marked where one was expected",
+                    self.names(marked.iter().map(|(i, _)| *i))
+                ));
+            }
+            [] => {}
+        }
+        let left: Vec<usize> = present
+            .iter()
+            .map(|(i, _)| *i)
+            .filter(|i| !struck.contains(i))
+            .collect();
+        let all = self.options.len();
+        match left.as_slice() {
+            [] => Picked::Several(format!(
+                "every option ({}) is struck through",
+                self.names(struck.iter().copied())
+            )),
+            [i] if all > 1 => Picked::One(
+                *i,
+                if struck.is_empty() {
+                    How::OthersDeleted
+                } else {
+                    How::OthersStruck
+                },
+            ),
+            _ if left.len() == all => Picked::NoneMarked(format!(
+                "none of the options ({}) is marked, deleted or struck through",
+                self.names(0..all)
+            )),
+            _ => Picked::Several(format!(
+                "options {} are all left where the others were deleted or struck through",
+                self.names(left.iter().copied())
+            )),
+        }
+    }
+}
+
+/// Glyphs that mark an option; `☐` and `□` are unmarked boxes.
+const TICKS: [&str; 10] = ["☒", "☑", "✓", "✔", "✗", "✘", "■", "⊠", "✅", "x"];
+
+/// True when the text's first token is a box or a tick (`☐ Male ☒ Female`, `X Male`): its boxes stand before
+/// their options; otherwise after them (`Male ☒ / Female ☐`).
+fn starts_with_box(text: &str) -> bool {
+    let text = text.trim_start();
+    let Some(c) = text.chars().next() else {
+        return false;
+    };
+    matches!(c, '[' | '(' | '☐' | '□')
+        || (!c.is_alphanumeric() && is_tick(&c.to_string()))
+        || text
+            .split_whitespace()
+            .next()
+            .is_some_and(|w| w.eq_ignore_ascii_case("x"))
+}
+
+fn is_tick(token: &str) -> bool {
+    TICKS.iter().any(|t| token.eq_ignore_ascii_case(t))
+}
+
+/// True when the token next to an option (before it when boxes come first, else after it), brackets aside, is a
+/// tick glyph or a lone X.
+fn ticked(text: &str, at: &Range<usize>, boxes_first: bool) -> bool {
+    let bracket = |c: char| matches!(c, '[' | ']' | '(' | ')');
+    let token = if boxes_first {
+        let before = text.get(..at.start).unwrap_or("").trim_end();
+        let start = before
+            .char_indices()
+            .rev()
+            .find(|(_, c)| c.is_whitespace())
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        before.get(start..).unwrap_or("")
+    } else {
+        let after = text.get(at.end..).unwrap_or("").trim_start();
+        let end = after
+            .char_indices()
+            .find(|(_, c)| c.is_whitespace())
+            .map_or(after.len(), |(i, _)| i);
+        after.get(..end).unwrap_or("")
+    };
+    let token = token.trim_matches(bracket);
+    // A glyph glued to the option (`☒Male`, `Male✓`) is its own token once the option's letters are gone.
+    is_tick(token)
+        || token
+            .chars()
+            .next_back()
+            .filter(|_| boxes_first)
+            .is_some_and(|c| !c.is_alphanumeric() && is_tick(&c.to_string()))
+        || token
+            .chars()
+            .next()
+            .filter(|_| !boxes_first)
+            .is_some_and(|c| !c.is_alphanumeric() && is_tick(&c.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn choice(options: &[&str]) -> Choice {
+        Choice::new(
+            options
+                .iter()
+                .map(|o| (o.to_string(), o.to_lowercase()))
+                .collect(),
+        )
+        .unwrap()
+    }
+
+    /// The option picked from `text` with `marked` (substring, marks) runs, as its printed word or a kind.
+    fn pick(c: &Choice, text: &str, marked: &[(&str, Marks)]) -> String {
+        let spans: Vec<(Range<usize>, Marks)> = marked
+            .iter()
+            .map(|(s, m)| {
+                let at = text.find(s).unwrap();
+                (at..at + s.len(), *m)
+            })
+            .collect();
+        match c.pick(text, &spans) {
+            Picked::One(i, how) => format!("{} ({})", c.options[i].printed, how.as_str()),
+            Picked::NoneMarked(_) => "none".into(),
+            Picked::Several(_) => "several".into(),
+            Picked::Other => "other".into(),
+        }
+    }
+
+    #[test]
+    fn every_way_of_marking_an_option() {
+        let sex = choice(&["Male", "Female"]);
+        let h = Marks::HIGHLIGHT;
+        assert_eq!(
+            pick(&sex, "Male / Female", &[("Female", h)]),
+            "Female (highlighted)"
+        );
+        assert_eq!(
+            pick(&sex, "Male / Female", &[("Male", Marks::BOLD)]),
+            "Male (bold)"
+        );
+        assert_eq!(
+            pick(&sex, "Male / Female", &[("Female", Marks::UNDERLINE)]),
+            "Female (underlined)"
+        );
+        assert_eq!(pick(&sex, "Male /", &[]), "Male (others deleted)");
+        assert_eq!(pick(&sex, "Female", &[]), "Female (others deleted)");
+        assert_eq!(
+            pick(&sex, "Male / Female", &[("Male", Marks::STRIKE)]),
+            "Female (others struck through)"
+        );
+        assert_eq!(pick(&sex, "☐ Male ☒ Female", &[]), "Female (ticked)");
+        assert_eq!(pick(&sex, "☒Male ☐Female", &[]), "Male (ticked)");
+        assert_eq!(pick(&sex, "Male X  Female", &[]), "Male (ticked)");
+        assert_eq!(pick(&sex, "Male  Female ✓", &[]), "Female (ticked)");
+        assert_eq!(pick(&sex, "[ ] Male [x] Female", &[]), "Female (ticked)");
+        assert_eq!(pick(&sex, "X Male   Female", &[]), "Male (ticked)");
+    }
+
+    #[test]
+    fn bold_everywhere_says_nothing_and_two_marks_are_a_problem() {
+        let sex = choice(&["Male", "Female"]);
+        let b = Marks::BOLD;
+        assert_eq!(pick(&sex, "Male / Female", &[("Male / Female", b)]), "none");
+        assert_eq!(pick(&sex, "Male / Female", &[]), "none");
+        assert_eq!(
+            pick(
+                &sex,
+                "Male / Female",
+                &[("Male", Marks::HIGHLIGHT), ("Female", Marks::HIGHLIGHT)]
+            ),
+            "several"
+        );
+        assert_eq!(pick(&sex, "☒ Male ☒ Female", &[]), "several");
+        assert_eq!(
+            pick(&sex, "Male / Female", &[("Male / Female", Marks::STRIKE)]),
+            "several"
+        );
+        // A struck option is not picked by its highlight.
+        assert_eq!(
+            pick(
+                &sex,
+                "Male / Female",
+                &[
+                    ("Male", Marks::STRIKE.with(Marks::HIGHLIGHT)),
+                    ("Female", Marks::HIGHLIGHT)
+                ]
+            ),
+            "Female (highlighted)"
+        );
+        let reason = match sex.pick("Male / Female", &[]) {
+            Picked::NoneMarked(r) => r,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            reason,
+            "none of the options ('Male', 'Female') is marked, deleted or struck through"
+        );
+    }
+
+    #[test]
+    fn short_options_are_whole_words_and_n_a_is_not_n() {
+        let yn = choice(&["Y", "N"]);
+        assert_eq!(
+            pick(&yn, "Y / N", &[("N", Marks::HIGHLIGHT)]),
+            "N (highlighted)"
+        );
+        assert_eq!(pick(&yn, "Y/", &[]), "Y (others deleted)");
+        assert_eq!(pick(&yn, "N/A", &[]), "other");
+        assert_eq!(pick(&yn, "Yes", &[]), "other");
+        let three = choice(&["Section 20", "Section 31", "Other"]);
+        assert_eq!(
+            pick(
+                &three,
+                "Section 20 / Section 31 / Other",
+                &[("Section 31", Marks::HIGHLIGHT)]
+            ),
+            "Section 31 (highlighted)"
+        );
+        assert_eq!(pick(&three, "Section 20 / Other", &[]), "several");
+        let nested = choice(&["Other", "Other relative"]);
+        assert_eq!(
+            pick(&nested, "Other relative", &[]),
+            "Other relative (others deleted)"
+        );
+    }
+}
