@@ -692,24 +692,59 @@ fn write_inspection(out: &mut impl Write, file: &Path, bytes: &[u8]) -> std::io:
     for note in &doc.notes {
         writeln!(out, "# note: {note}")?;
     }
-    for f in &doc.fields {
+    for (i, f) in doc.fields.iter().enumerate() {
         let label = f
             .label
             .as_deref()
             .map(|l| format!("  [{l}]"))
             .unwrap_or_default();
+        let text = f.value.to_text();
         writeln!(
             out,
-            "{}\t{}\t{}{label}",
+            "{}\t{}\t{}{label}{}",
             f.key,
             value_kind(&f.value),
-            f.value.to_text().replace('\n', "\\n")
+            text.replace('\n', "\\n"),
+            marks_of(&doc, read::MarkTarget::Field(i), &text)
+        )?;
+        for (b, _) in doc.twins.iter().filter(|(_, c)| *c == i) {
+            let shown = doc.fields.get(*b).map_or("?", |f| f.key.as_str());
+            writeln!(out, "\t(shows the check box {shown})")?;
+        }
+    }
+    for (i, l) in doc.lines.iter().enumerate() {
+        writeln!(
+            out,
+            "p{} y={:.0} x={:.0}\t{}{}",
+            l.page,
+            l.y,
+            l.x,
+            l.text,
+            marks_of(&doc, read::MarkTarget::Line(i), &l.text)
         )?;
     }
-    for l in &doc.lines {
-        writeln!(out, "p{} y={:.0} x={:.0}\t{}", l.page, l.y, l.x, l.text)?;
-    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The marked runs of a field or line, for `inspect`: `  {highlight: "Female"; strike: "Male"}`.
+fn marks_of(doc: &read::SourceDoc, target: read::MarkTarget, text: &str) -> String {
+    let marked: Vec<String> = doc
+        .marks
+        .iter()
+        .filter(|m| m.target == target)
+        .map(|m| {
+            let run = text
+                .get(m.range.clone())
+                .unwrap_or("?")
+                .replace('\n', "\\n");
+            format!("{}: {run:?}", m.marks.names())
+        })
+        .collect();
+    if marked.is_empty() {
+        String::new()
+    } else {
+        format!("  {{{}}}", marked.join("; "))
+    }
 }
 
 /// Renders diagnostics: the grep-friendly `file:line:col: error: ...` line, then a snippet.

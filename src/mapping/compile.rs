@@ -1212,4 +1212,60 @@ mod tests {
                 .any(|d| d.message.contains("not a group field"))
         );
     }
+
+    #[test]
+    fn choices_are_checked_where_they_are_written() {
+        let ok = errors(
+            "[fields.\"child.gender\"]\nlabel = \"^Sex\"\nchoice = { \"Male\" = \"male\", \"Female\" = \"female\" }\n[fields.\"child.looked_after\"]\nlabel = \"looked after\"\ntake = \"inside\"\nchoice = { \"Y\" = \"yes\", \"N\" = \"no\" }\n",
+        );
+        assert!(ok.is_empty(), "{ok:?}");
+        let cases = [
+            (
+                "choice = { \"Male\" = \"male\" }",
+                "at least two printed options",
+            ),
+            (
+                "choice = { \"Male\" = \"male\", \"male\" = \"female\" }",
+                "lists the option `male` twice",
+            ),
+            (
+                "choice = { \"Male\" = \"man\", \"Female\" = \"female\" }",
+                "choice value `man` is not allowed for `child.gender`",
+            ),
+            (
+                "choice = { \" \" = \"male\", \"Female\" = \"female\" }",
+                "a `choice` option is empty",
+            ),
+        ];
+        for (choice, message) in cases {
+            let errs = errors(&format!(
+                "[fields.\"child.gender\"]\nlabel = \"^Sex\"\n{choice}\n"
+            ));
+            assert_eq!(errs.len(), 1, "{choice}: {errs:?}");
+            let (line, column, got) = &errs[0];
+            assert!(got.contains(message), "{choice}: {got}");
+            assert_eq!((*line, *column), (HEAD.lines().count() + 3, 10), "{choice}");
+        }
+        let errs = errors(
+            "[fields.\"request.requester_role\"]\ntick = { \"Request!B5\" = \"parent\", \"Request!C5\" = \"school\" }\nchoice = { \"Parent\" = \"parent\", \"School\" = \"school\" }\n",
+        );
+        assert!(
+            errs[0].2.contains("`choice` and `tick` both choose"),
+            "{errs:?}"
+        );
+        let errs = errors(
+            "[fields.\"child.looked_after\"]\nlabel = \"LAC\"\nchoice = { \"Y\" = \"si\", \"N\" = \"no\" }\n",
+        );
+        assert!(
+            errs[0].2.contains("choice value `si` is not allowed"),
+            "{errs:?}"
+        );
+        let errs = errors("[fields.\"child.surname\"]\nlabel = \"^Surname\"\ntake = \"within\"\n");
+        assert!(
+            errs[0]
+                .2
+                .contains("expected \"right\", \"below\" or \"inside\""),
+            "{errs:?}"
+        );
+    }
 }

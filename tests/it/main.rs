@@ -12,6 +12,7 @@
 mod diagnostics;
 mod docx_corpus;
 mod mappings;
+mod marked;
 mod nightly;
 mod pdf_corpus;
 mod report;

@@ -577,35 +577,6 @@ fn check_takes_today_so_an_age_test_does_not_expire() {
 /// A value planted in damaged files: it must appear in no output, log line or reason.
 const PLANT: &str = "Zyxwvut";
 
-/// A zip of these parts, in order, with `alias` renamed to `name` in the bytes afterwards: the zip crate
-/// refuses to write a name twice, so a duplicate is written under a same-length alias first.
-fn zip_parts(parts: &[(&str, Vec<u8>)], alias: Option<(&str, &str)>) -> Vec<u8> {
-    use std::io::Write;
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let stored =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    for (name, body) in parts {
-        zip.start_file(*name, stored).unwrap();
-        zip.write_all(body).unwrap();
-    }
-    let mut bytes = zip.finish().unwrap().into_inner();
-    if let Some((from, to)) = alias {
-        assert_eq!(from.len(), to.len());
-        let hits: Vec<usize> = (0..bytes.len())
-            .filter(|&i| bytes[i..].starts_with(from.as_bytes()))
-            .collect();
-        assert_eq!(
-            hits.len(),
-            2,
-            "the alias is in the local header and the directory"
-        );
-        for i in hits {
-            bytes[i..i + to.len()].copy_from_slice(to.as_bytes());
-        }
-    }
-    bytes
-}
-
 /// The parts of a valid xlsx form.
 fn xlsx_parts(dir: &Path) -> Vec<(String, Vec<u8>)> {
     use std::io::Read;
@@ -641,18 +612,6 @@ fn with_part(parts: &[(String, Vec<u8>)], name: &str, body: &str, alias: Option<
         out.push((a, body.as_bytes().to_vec()));
     }
     zip_parts(&out, alias.map(|a| (a, name)))
-}
-
-fn docx_parts(body: &str) -> Vec<(String, Vec<u8>)> {
-    let w = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main""#;
-    vec![
-        ("[Content_Types].xml".into(), b"<Types/>".to_vec()),
-        (
-            "word/document.xml".into(),
-            format!(r#"<?xml version="1.0"?><w:document {w}><w:body>{body}</w:body></w:document>"#)
-                .into_bytes(),
-        ),
-    ]
 }
 
 /// An ODS file whose content.xml holds `table`.
