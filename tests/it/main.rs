@@ -14,6 +14,7 @@ mod docx_corpus;
 mod mappings;
 mod nightly;
 mod pdf_corpus;
+mod real_layout;
 mod report;
 mod run;
 mod suggest;
