@@ -15,6 +15,7 @@ mod mappings;
 mod marked;
 mod nightly;
 mod pdf_corpus;
+mod real_layout;
 mod report;
 mod run;
 mod suggest;

@@ -1,0 +1,2739 @@
+//! Writes Word request forms laid out like real LAs' published forms, for six **fictional** local authorities
+//! (codes 962-967), and the truth about every one of them (`truth.json`), computed here from what was written,
+//! never by running harmonise. `docs/real-layouts.md` says which public form each layout follows.
+//!
+//! | code | LA | split | follows the layout of | answers marked by |
+//! |---|---|---|---|---|
+//! | 962 | Brackenridge Borough Council | tune | a sectioned A-F request (stacked parent blocks) | highlighting (one doc: shading) |
+//! | 963 | Coldmere County Council | tune | an early-years "statutory assessment and funding" request (parents side by side) | bold; striking |
+//! | 964 | Thornbeck Metropolitan Borough Council | tune | a "statutory school age request" of tick boxes | FORMCHECKBOX; content-control check boxes |
+//! | 965 | Saltmarsh and Eddington Children's Trust | tune | an FE college and training provider request | an X or tick before the option |
+//! | 966 | Fellbrook Council | heldout | an "EHC assessment application" with a pre-printed agencies table | underlining; a tick after the option |
+//! | 967 | Quillon Vale Council | heldout | an old "Form 1 / Appendix B" of label-and-answer cells | deleting the other options |
+//!
+//! Each LA has a blank form (options printed, nothing marked) and six filled ones, written under
+//! `tune/<la>/` or `heldout/<la>/` of the output folder. Every name, number and address is invented: NHS numbers
+//! from the never-issued 999 range with valid modulus-11 check digits, UPNs with the right check letter for the
+//! fictional LA number, postcodes in unassigned areas (AC, FW, JH, UD, ZF, YH), telephone numbers from Ofcom's
+//! drama ranges, e-mail addresses at example.org. The zip entries carry a fixed timestamp: two runs write
+//! byte-identical files.
+//!
+//! The truth, per document: `la_code`, `record_status` (as `record_status` in src/harmonise.rs derives it) and
+//! `fields`, one entry per national template field the form asks: `{status, value}` (`ok`, `empty`, `invalid`),
+//! or `{items: [...]}` for the repeating `parents.*` and `professionals.*` fields. Rules (docs/real-layouts.md):
+//! text trimmed, "N/A" / "NA" empty; dates ISO; identifiers normalised; an option question with nothing marked
+//! (or nothing deleted or struck) empty, with two marked invalid (`marked` lists them); a group item per parent
+//! or professional the document names (a wholly blank block or row is no item); "Address (if different)" blank,
+//! or "As above", is the child's address.
+//!
+//! Run from the repository root: `cargo run --example gen_real_layout_fixtures [-- --out DIR]` (default
+//! `fixtures/real-layout`).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "a fixture generator: a failure should stop it loudly, where the library must return an error"
+)]
+
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+
+use harmonise::template::{Statutory, Template};
+use harmonise::validate;
+use serde_json::{Map, Value, json};
+
+// ---------------------------------------------------------------------------------------------------------------
+// The truth
+// ---------------------------------------------------------------------------------------------------------------
+
+/// One value as a correct mapping would record it.
+#[derive(Clone, Debug)]
+enum V {
+    Ok(Value),
+    Empty,
+    /// Typed text that fails its type (kept as written, trimmed).
+    Invalid(String),
+    /// An option question with several options marked (their printed wordings).
+    Marked(Vec<String>),
+}
+
+impl V {
+    fn json(&self) -> Value {
+        match self {
+            V::Ok(v) => json!({"status": "ok", "value": v}),
+            V::Empty => json!({"status": "empty"}),
+            V::Invalid(s) => json!({"status": "invalid", "value": s}),
+            V::Marked(m) => json!({"status": "invalid", "marked": m}),
+        }
+    }
+    fn status(&self) -> &'static str {
+        match self {
+            V::Ok(_) => "ok",
+            V::Empty => "empty",
+            V::Invalid(_) | V::Marked(_) => "invalid",
+        }
+    }
+    /// Makes a form filled in (an unticked box does not: see record_status in src/harmonise.rs).
+    fn filled(&self) -> bool {
+        match self {
+            V::Ok(Value::Bool(false)) | V::Empty => false,
+            V::Ok(_) | V::Invalid(_) | V::Marked(_) => true,
+        }
+    }
+}
+
+enum F {
+    One(V),
+    Items(Vec<V>),
+}
+
+impl F {
+    fn status(&self) -> &'static str {
+        match self {
+            F::One(v) => v.status(),
+            F::Items(items) if items.iter().any(|i| i.status() == "invalid") => "invalid",
+            F::Items(items) if items.iter().any(|i| i.status() == "ok") => "ok",
+            F::Items(_) => "empty",
+        }
+    }
+    fn filled(&self) -> bool {
+        match self {
+            F::One(v) => v.filled(),
+            F::Items(items) => items.iter().any(V::filled),
+        }
+    }
+    fn json(&self) -> Value {
+        match self {
+            F::One(v) => v.json(),
+            F::Items(items) => json!({"items": items.iter().map(V::json).collect::<Vec<_>>()}),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Tr(Vec<(&'static str, F)>);
+
+impl Tr {
+    fn one(&mut self, id: &'static str, v: V) {
+        assert!(self.0.iter().all(|(i, _)| *i != id), "{id} twice");
+        self.0.push((id, F::One(v)));
+    }
+    fn items(&mut self, id: &'static str, items: Vec<V>) {
+        assert!(self.0.iter().all(|(i, _)| *i != id), "{id} twice");
+        self.0.push((id, F::Items(items)));
+    }
+}
+
+fn na(s: &str) -> bool {
+    let t = s.trim();
+    t.is_empty() || t.eq_ignore_ascii_case("n/a") || t.eq_ignore_ascii_case("na")
+}
+
+fn txt(s: &str) -> V {
+    if na(s) {
+        V::Empty
+    } else {
+        V::Ok(json!(s.trim()))
+    }
+}
+
+fn idv(s: &str, check: fn(&str) -> Result<String, validate::Invalid>) -> V {
+    if na(s) {
+        return V::Empty;
+    }
+    match check(s) {
+        Ok(n) => V::Ok(json!(n)),
+        Err(_) => V::Invalid(s.trim().to_string()),
+    }
+}
+
+fn bo(b: bool) -> V {
+    V::Ok(json!(b))
+}
+
+type Ymd = (i16, i8, i8);
+
+#[derive(Clone, Copy)]
+enum Df {
+    /// 3/4/2015
+    Slash,
+    /// 03/04/2015
+    SlashPad,
+    /// 03.04.2015
+    Dot,
+    /// 3rd April 2015
+    Ordinal,
+    /// 2015-04-03
+    Iso,
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+fn fmt_date((y, m, d): Ymd, df: Df) -> String {
+    match df {
+        Df::Slash => format!("{d}/{m}/{y}"),
+        Df::SlashPad => format!("{d:02}/{m:02}/{y:04}"),
+        Df::Dot => format!("{d:02}.{m:02}.{y:04}"),
+        Df::Iso => format!("{y:04}-{m:02}-{d:02}"),
+        Df::Ordinal => {
+            let suffix = match (d % 10, d) {
+                (_, 11..=13) => "th",
+                (1, _) => "st",
+                (2, _) => "nd",
+                (3, _) => "rd",
+                _ => "th",
+            };
+            format!("{d}{suffix} {} {y}", MONTHS[(m - 1) as usize])
+        }
+    }
+}
+
+/// A date written in `df` (blank form: nothing) and its truth.
+fn date(d: Option<Ymd>, df: Df) -> (String, V) {
+    match d {
+        Some(ymd) => (
+            fmt_date(ymd, df),
+            V::Ok(json!(format!("{:04}-{:02}-{:02}", ymd.0, ymd.1, ymd.2))),
+        ),
+        None => (String::new(), V::Empty),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Identifiers
+// ---------------------------------------------------------------------------------------------------------------
+
+fn upn(la: &str, estab: &str, serial: u32) -> String {
+    let body = format!("{la}{estab}15{serial:03}");
+    let check = validate::upn_check_letter(&body).expect("a UPN body");
+    let s = format!("{check}{body}");
+    assert!(validate::upn(&s).is_ok());
+    s
+}
+
+/// The same UPN with the next letter of the alphabet as its check letter: wrong.
+fn bad_upn(good: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRTUVWXYZ";
+    let at = ALPHABET
+        .iter()
+        .position(|&b| b == good.as_bytes()[0])
+        .expect("letter");
+    let bad = format!(
+        "{}{}",
+        ALPHABET[(at + 1) % ALPHABET.len()] as char,
+        &good[1..]
+    );
+    assert!(validate::upn(&bad).is_err());
+    bad
+}
+
+/// NHS numbers in the never-issued 999 range, with the modulus 11 check digit.
+fn nhs(seed: u32) -> String {
+    let mut n = 0;
+    loop {
+        let body = format!("999{:06}", seed * 7919 % 1_000_000 + n);
+        let sum: u32 = body
+            .bytes()
+            .zip((2..=10).rev())
+            .map(|(b, w)| u32::from(b - b'0') * w)
+            .sum();
+        let c = (11 - sum % 11) % 11;
+        if c != 10 {
+            let s = format!("{body}{c}");
+            assert!(validate::nhs_number(&s).is_ok());
+            return s;
+        }
+        n += 1;
+    }
+}
+
+/// 999 123 4567, 999-123-4567.
+fn nhs_split(n: &str, sep: &str) -> String {
+    format!("{}{sep}{}{sep}{}", &n[..3], &n[3..6], &n[6..])
+}
+
+/// A ULN with its check digit (fictional: not linked to any learner).
+fn uln(seed: u32) -> String {
+    let mut n = 0;
+    loop {
+        let body = format!("48{:07}", seed * 104_729 % 10_000_000 + n);
+        let sum: u32 = body
+            .bytes()
+            .zip((2..=10).rev())
+            .map(|(b, w)| u32::from(b - b'0') * w)
+            .sum();
+        let r = sum % 11;
+        if r != 0 {
+            let s = format!("{body}{}", 10 - r);
+            if validate::uln(&s).is_ok() {
+                return s;
+            }
+        }
+        n += 1;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// WordprocessingML
+// ---------------------------------------------------------------------------------------------------------------
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn run(t: &str) -> String {
+    format!("<w:r><w:t xml:space=\"preserve\">{}</w:t></w:r>", esc(t))
+}
+
+fn run_pr(t: &str, pr: &str) -> String {
+    format!(
+        "<w:r><w:rPr>{pr}</w:rPr><w:t xml:space=\"preserve\">{}</w:t></w:r>",
+        esc(t)
+    )
+}
+
+fn p(runs: &str) -> String {
+    format!("<w:p>{runs}</w:p>")
+}
+
+fn para(t: &str) -> String {
+    p(&run(t))
+}
+
+fn heading(t: &str) -> String {
+    format!(
+        "<w:p><w:pPr><w:pStyle w:val=\"Heading1\"/></w:pPr>{}</w:p>",
+        run_pr(t, "<w:b/><w:sz w:val=\"28\"/>")
+    )
+}
+
+fn subheading(t: &str) -> String {
+    format!(
+        "<w:p><w:pPr><w:pStyle w:val=\"Heading2\"/></w:pPr>{}</w:p>",
+        run_pr(t, "<w:b/>")
+    )
+}
+
+/// A legacy check-box form field (FORMCHECKBOX).
+fn formcheckbox(name: &str, on: bool) -> String {
+    let checked = if on { "<w:checked/>" } else { "" };
+    format!(
+        "<w:r><w:fldChar w:fldCharType=\"begin\"><w:ffData><w:name w:val=\"{name}\"/><w:enabled/><w:calcOnExit w:val=\"0\"/><w:checkBox><w:sizeAuto/><w:default w:val=\"0\"/>{checked}</w:checkBox></w:ffData></w:fldChar></w:r><w:r><w:instrText xml:space=\"preserve\"> FORMCHECKBOX </w:instrText></w:r><w:r><w:fldChar w:fldCharType=\"separate\"/></w:r><w:r><w:fldChar w:fldCharType=\"end\"/></w:r>"
+    )
+}
+
+/// A content-control check box (`w14:checkbox`) showing ☒ or ☐.
+fn sdt_check(tag: &str, on: bool) -> String {
+    format!(
+        "<w:sdt><w:sdtPr><w:tag w:val=\"{tag}\"/><w14:checkbox><w14:checked w14:val=\"{}\"/><w14:checkedState w14:val=\"2612\" w14:font=\"MS Gothic\"/><w14:uncheckedState w14:val=\"2610\" w14:font=\"MS Gothic\"/></w14:checkbox></w:sdtPr><w:sdtContent>{}</w:sdtContent></w:sdt>",
+        u8::from(on),
+        run_pr(
+            if on { "☒" } else { "☐" },
+            "<w:rFonts w:ascii=\"MS Gothic\" w:hAnsi=\"MS Gothic\"/>"
+        )
+    )
+}
+
+/// How a filled form marks the chosen option among printed ones.
+#[derive(Clone, Copy, PartialEq)]
+enum Mk {
+    /// `w:highlight` of this colour.
+    Hi(&'static str),
+    /// `w:shd` fill of this colour (shading, not highlighting).
+    Shd(&'static str),
+    Bold,
+    Under,
+    /// The other options deleted.
+    Del,
+    /// The other options deleted, the separator after the kept one left behind ("Male /").
+    DelSlash,
+    /// The other options struck through (`w:strike`).
+    Strike,
+    /// The other options double-struck (`w:dstrike`).
+    DStrike,
+    /// A glyph typed before the option ("X No").
+    Before(&'static str),
+    /// A glyph typed after the option ("No ✓").
+    After(&'static str),
+}
+
+/// The runs of a printed options line (`Male / Female`) with `marked` marked as `mk` says.
+fn options(labels: &[&str], marked: &[usize], mk: Mk, sep: &str) -> String {
+    if matches!(mk, Mk::Del | Mk::DelSlash) && marked.len() == 1 {
+        let i = marked[0];
+        let mut s = run(labels[i]);
+        if mk == Mk::DelSlash && i + 1 < labels.len() {
+            s.push_str(&run(sep.trim_end()));
+        }
+        return s;
+    }
+    let any = !marked.is_empty();
+    let mut s = String::new();
+    for (i, l) in labels.iter().enumerate() {
+        if i > 0 {
+            s.push_str(&run(sep));
+        }
+        let on = marked.contains(&i);
+        s.push_str(&match mk {
+            Mk::Hi(c) if on => run_pr(l, &format!("<w:highlight w:val=\"{c}\"/>")),
+            Mk::Shd(f) if on => run_pr(
+                l,
+                &format!("<w:shd w:val=\"clear\" w:color=\"auto\" w:fill=\"{f}\"/>"),
+            ),
+            Mk::Bold if on => run_pr(l, "<w:b/><w:bCs/>"),
+            Mk::Under if on => run_pr(l, "<w:u w:val=\"single\"/>"),
+            Mk::Strike if any && !on => run_pr(l, "<w:strike/>"),
+            Mk::DStrike if any && !on => run_pr(l, "<w:dstrike/>"),
+            Mk::Before(g) if on => format!("{}{}", run(&format!("{g} ")), run(l)),
+            Mk::After(g) if on => format!("{}{}", run(l), run(&format!(" {g}"))),
+            _ => run(l),
+        });
+    }
+    s
+}
+
+/// What a correct mapping makes of an options line.
+fn opt_v(labels: &[&str], values: &[Value], marked: &[usize], mk: Mk) -> V {
+    let removes = matches!(mk, Mk::Del | Mk::DelSlash | Mk::Strike | Mk::DStrike);
+    match marked.len() {
+        0 => V::Empty,
+        1 => V::Ok(values[marked[0]].clone()),
+        n if removes && n == labels.len() => V::Empty,
+        _ => V::Marked(marked.iter().map(|&i| labels[i].to_string()).collect()),
+    }
+}
+
+fn yes_no() -> [Value; 2] {
+    [json!(true), json!(false)]
+}
+
+/// A table cell: grid span, extra `w:tcPr` content, paragraphs (each the runs of one `w:p`).
+struct C {
+    span: usize,
+    pr: String,
+    paras: Vec<String>,
+}
+
+/// A cell of text: one paragraph per line.
+fn t(s: &str) -> C {
+    C {
+        span: 1,
+        pr: String::new(),
+        paras: if s.is_empty() {
+            vec![String::new()]
+        } else {
+            s.split('\n').map(run).collect()
+        },
+    }
+}
+
+/// A cell of one paragraph of runs.
+fn r(runs: String) -> C {
+    C {
+        span: 1,
+        pr: String::new(),
+        paras: vec![runs],
+    }
+}
+
+impl C {
+    fn span(mut self, n: usize) -> C {
+        self.span = n;
+        self
+    }
+    /// A shaded label cell (cell shading, `w:tcPr/w:shd`).
+    fn shade(mut self, fill: &str) -> C {
+        self.pr.push_str(&format!(
+            "<w:shd w:val=\"clear\" w:color=\"auto\" w:fill=\"{fill}\"/>"
+        ));
+        self
+    }
+    fn bold(mut self) -> C {
+        for para in &mut self.paras {
+            *para = para.replace("<w:r><w:t", "<w:r><w:rPr><w:b/></w:rPr><w:t");
+        }
+        self
+    }
+}
+
+/// A table on the grid `grid` (column widths in twips).
+fn tbl(grid: &[u32], rows: Vec<Vec<C>>) -> String {
+    let mut s = String::from(
+        "<w:tbl><w:tblPr><w:tblStyle w:val=\"TableGrid\"/><w:tblW w:w=\"0\" w:type=\"auto\"/><w:tblLook w:val=\"04A0\"/></w:tblPr><w:tblGrid>",
+    );
+    for w in grid {
+        s.push_str(&format!("<w:gridCol w:w=\"{w}\"/>"));
+    }
+    s.push_str("</w:tblGrid>");
+    for row in rows {
+        s.push_str("<w:tr>");
+        let mut col = 0;
+        for c in row {
+            let width: u32 = grid[col..col + c.span].iter().sum();
+            col += c.span;
+            let span = if c.span > 1 {
+                format!("<w:gridSpan w:val=\"{}\"/>", c.span)
+            } else {
+                String::new()
+            };
+            s.push_str(&format!(
+                "<w:tc><w:tcPr><w:tcW w:w=\"{width}\" w:type=\"dxa\"/>{span}{}</w:tcPr>",
+                c.pr
+            ));
+            for para in &c.paras {
+                s.push_str(&p(para));
+            }
+            s.push_str("</w:tc>");
+        }
+        assert_eq!(col, grid.len(), "a row must fill the grid");
+        s.push_str("</w:tr>");
+    }
+    s.push_str("</w:tbl>");
+    // Word separates consecutive tables with a paragraph.
+    s.push_str("<w:p/>");
+    s
+}
+
+const W: &str = r#"xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml""#;
+
+/// A minimal, valid docx: content types, package relationships, the body and (optionally) one page header.
+fn package(body: &str, header: Option<&str>) -> Vec<u8> {
+    let mut types = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>"#,
+    );
+    let mut doc_rels = String::from(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#,
+    );
+    let mut sect = String::from("<w:sectPr>");
+    if header.is_some() {
+        types.push_str(r#"<Override PartName="/word/header1.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.header+xml"/>"#);
+        doc_rels.push_str(r#"<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/header" Target="header1.xml"/>"#);
+        sect.push_str(r#"<w:headerReference w:type="default" r:id="rId1"/>"#);
+    }
+    types.push_str("</Types>");
+    doc_rels.push_str("</Relationships>");
+    sect.push_str(r#"<w:pgSz w:w="11906" w:h="16838"/><w:pgMar w:top="1134" w:right="1134" w:bottom="1134" w:left="1134" w:header="708" w:footer="708" w:gutter="0"/></w:sectPr>"#);
+    let document = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:document {W}><w:body>{body}{sect}</w:body></w:document>"
+    );
+    let rels = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>"#;
+    let mut parts: Vec<(&str, String)> = vec![
+        ("[Content_Types].xml", types),
+        ("_rels/.rels", rels.to_string()),
+        ("word/document.xml", document),
+        ("word/_rels/document.xml.rels", doc_rels),
+    ];
+    if let Some(h) = header {
+        parts.push((
+            "word/header1.xml",
+            format!("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:hdr {W}>{h}</w:hdr>"),
+        ));
+    }
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default());
+    for (name, body) in parts {
+        zip.start_file(name, opts).expect("zip entry");
+        zip.write_all(body.as_bytes()).expect("zip write");
+    }
+    zip.finish().expect("zip").into_inner()
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The fictional children and families
+// ---------------------------------------------------------------------------------------------------------------
+
+#[derive(Clone)]
+struct Parent {
+    title: &'static str,
+    fore: &'static str,
+    sur: String,
+    rel: &'static str,
+    /// None: lives with the child.
+    addr: Option<String>,
+    phone: String,
+    email: String,
+    pr: bool,
+}
+
+impl Parent {
+    fn name(&self) -> String {
+        format!("{} {}", self.fore, self.sur)
+    }
+}
+
+#[derive(Clone)]
+struct Kid {
+    fore: &'static str,
+    sur: &'static str,
+    pref: &'static str,
+    dob: Ymd,
+    male: bool,
+    street: String,
+    town: &'static str,
+    pc: String,
+    upn: String,
+    nhs: String,
+    uln: String,
+    school: String,
+    urn: String,
+    head: String,
+    year: String,
+    gp: String,
+    lang: &'static str,
+    religion: &'static str,
+    ethnicity: &'static str,
+    lac: bool,
+    parents: Vec<Parent>,
+    needs: &'static str,
+    action: &'static str,
+    attain: &'static str,
+    health: &'static str,
+    vchild: &'static str,
+    vparent: &'static str,
+    /// (profession index into [`PROFESSIONS`], name, contact lines).
+    pros: Vec<(usize, String, String)>,
+    req: Ymd,
+    requester: String,
+    req_contact: String,
+    agree: bool,
+}
+
+impl Kid {
+    fn addr(&self) -> String {
+        format!("{}, {}", self.street, self.town)
+    }
+}
+
+const PROFESSIONS: [&str; 8] = [
+    "Educational Psychologist",
+    "Speech and Language Therapist",
+    "Occupational Therapist",
+    "Paediatrician",
+    "Advisory Teacher for Visual Impairment",
+    "Advisory Teacher for Hearing Impairment",
+    "Social Worker",
+    "CAMHS",
+];
+
+const FORENAMES: [&str; 36] = [
+    "Amara", "Tobias", "Ines", "Kofi", "Lyra", "Mateo", "Saoirse", "Idris", "Wren", "Anouk",
+    "Bram", "Calla", "Dario", "Elska", "Fenn", "Galen", "Hester", "Ivo", "Juno", "Kasimir",
+    "Liesl", "Marek", "Nell", "Oren", "Pia", "Quinn", "Rosalind", "Soren", "Tamsin", "Ulric",
+    "Vesna", "Wilf", "Xanthe", "Yusuf", "Zelie", "Anselm",
+];
+const SURNAMES: [&str; 36] = [
+    "Osei",
+    "Pellingham",
+    "Achterberg",
+    "Wrenfield",
+    "Castellane",
+    "Drummock",
+    "Brindlecombe",
+    "Quarrie",
+    "Tolliver",
+    "Marchetti",
+    "Oyelaran",
+    "Haverstock",
+    "Kilbride",
+    "Nussbaum",
+    "Ferreira-Lowe",
+    "Ashdown",
+    "Penhallow",
+    "Sixsmith",
+    "Throssell",
+    "Vickery",
+    "Yarwood",
+    "Zielinski",
+    "Abernethy",
+    "Bellweather",
+    "Corrigan",
+    "Dunmore",
+    "Eastwick",
+    "Fairbairn",
+    "Gorecki",
+    "Hollins",
+    "Iredale",
+    "Jessop",
+    "Kavanagh",
+    "Lomax-Reid",
+    "Okafor",
+    "Prendergast",
+];
+const MUMS: [&str; 12] = [
+    "Abena", "Helena", "Marta", "Rosa", "Priya", "Joanne", "Sinead", "Farah", "Ilse", "Carys",
+    "Dorota", "Yemi",
+];
+const DADS: [&str; 12] = [
+    "Kwame", "Daniel", "Piotr", "Gareth", "Arjun", "Lewis", "Declan", "Tariq", "Jonas", "Rhys",
+    "Marcin", "Tunde",
+];
+const PREFERRED: [&str; 6] = ["", "Toby", "", "", "Rosie", ""];
+const STREETS: [&str; 12] = [
+    "Heron Row",
+    "Tanner's Yard",
+    "Lantern Court",
+    "Ropewalk",
+    "Chapel Walk",
+    "Mill Lane",
+    "Quarry Close",
+    "Sedge Way",
+    "Orchard Rise",
+    "Kiln Street",
+    "Beacon Terrace",
+    "Withy Bank",
+];
+const INWARD: [&str; 12] = [
+    "2LN", "7QP", "4RT", "9HB", "3WD", "6SJ", "1PX", "8EG", "5UA", "2ZF", "7NY", "4BQ",
+];
+const LANGS: [&str; 6] = [
+    "English",
+    "Polish",
+    "Twi",
+    "English",
+    "Bengali",
+    "Portuguese",
+];
+const RELIGIONS: [&str; 6] = [
+    "None",
+    "Christian",
+    "Muslim",
+    "None",
+    "Hindu",
+    "Roman Catholic",
+];
+const ETHNICITIES: [&str; 6] = [
+    "White British",
+    "White Other",
+    "Black African",
+    "Mixed White and Asian",
+    "Asian Bangladeshi",
+    "White and Black Caribbean",
+];
+const NEEDS: [&str; 6] = [
+    "Significant difficulties with expressive and receptive language; speaks in two- or three-word phrases and struggles to follow instructions with more than one step.",
+    "Diagnosed autism; finds unstructured times very hard and needs a visual timetable and an adult to manage transitions.",
+    "Working well below age-related expectations in reading, writing and number; processing speed is slow and retention is poor.",
+    "Frequent emotional dysregulation with withdrawal from class; anxiety about attending has grown over two terms.",
+    "Moderate hearing loss (aided bilaterally) with delayed language; relies on lip-reading and a radio aid.",
+    "Global developmental delay; not yet toilet trained, limited play skills and few words.",
+];
+const ACTIONS: [&str; 6] = [
+    "Daily small-group language intervention and a weekly session with a teaching assistant trained by the speech and language therapy service.",
+    "Individual visual timetable, a quiet workstation and a named adult at the start and end of each day.",
+    "Precision teaching three times a week and a structured phonics programme delivered one to one.",
+    "Key adult check-ins twice a day, a nurture group and a reduced timetable for six weeks.",
+    "Radio aid, seating plan, pre-teaching of vocabulary and advice from the sensory support service.",
+    "Additional adult in the room for 15 hours a week and a personalised play plan.",
+];
+const ATTAIN: [&str; 6] = [
+    "Reading age 5y2m at 7y10m; writing at pre-key stage standard 3.",
+    "Working within expectations in maths, below in writing; progress has stalled since Year 2.",
+    "Standardised scores below 70 in reading and maths across three assessment points.",
+    "Attainment broadly average but attendance has fallen to 81%.",
+    "Vocabulary two years behind; maths close to expectations.",
+    "Developmental milestones at 18-24 months in most areas at 3y6m.",
+];
+const HEALTH: [&str; 6] = [
+    "Glue ear treated with grommets in 2023.",
+    "No significant health needs.",
+    "Asthma, managed with an inhaler in school.",
+    "Under the paediatrician for sleep difficulties.",
+    "Moderate bilateral hearing loss, aided.",
+    "Epilepsy, with a care plan and rescue medication in school.",
+];
+const VCHILD: [&str; 6] = [
+    "I like drawing and Lego. I don't like it when it is noisy.",
+    "I want to have a friend to play with at lunch.",
+    "Reading is hard and it makes me feel sad.",
+    "I feel worried in the mornings. I like my key adult.",
+    "I like football. I can't always hear the teacher.",
+    "Gathered through observation: enjoys water play and music.",
+];
+const VPARENT: [&str; 6] = [
+    "We want help so that she can make herself understood.",
+    "He is exhausted when he gets home; we worry about secondary school.",
+    "We think she needs more help than the school can give.",
+    "We support the request; mornings are very difficult at home.",
+    "We would like specialist advice for his hearing and language.",
+    "We want to know what support she will need to start school.",
+];
+const PRO_NAMES: [&str; 8] = [
+    "Dr Miriam Oakes",
+    "Beth Tranter",
+    "Colm Ferris",
+    "Dr Aisha Penrose",
+    "Hannah Lisle",
+    "Ravi Dutta",
+    "Jo Calloway",
+    "Dr Felix Amberley",
+];
+
+/// The national curriculum year group in the school year 2025/26 of a child born on `dob` (Year 14 at most).
+fn year_group(dob: Ymd) -> String {
+    let cohort = i32::from(dob.0) - i32::from(dob.1 < 9);
+    match 2025 - cohort - 5 {
+        n if n <= 0 => "Reception".to_string(),
+        n => format!("Year {}", n.min(14)),
+    }
+}
+
+/// Six fictional children for LA `la` (index `a` varies the names), born from `born` on.
+fn kids(a: usize, la: &str, area: &str, town: &'static str, estab: &str, born: i16) -> Vec<Kid> {
+    (0..6)
+        .map(|i| {
+            let k = a * 6 + i;
+            let n = u32::try_from(k).unwrap();
+            let sur = SURNAMES[k];
+            let pc = format!("{area}{} {}", i + 2, INWARD[(k + a) % 12]);
+            let mum = Parent {
+                title: if i % 3 == 1 { "Ms" } else { "Mrs" },
+                fore: MUMS[(k + 5) % 12],
+                sur: sur.to_string(),
+                rel: "Mother",
+                addr: None,
+                phone: format!("07700 900{:03}", 100 + k * 7 % 800),
+                email: format!(
+                    "{}.{}@example.org",
+                    MUMS[(k + 5) % 12].to_lowercase(),
+                    sur.to_lowercase()
+                ),
+                pr: true,
+            };
+            let dad = Parent {
+                title: "Mr",
+                fore: DADS[(k + 3) % 12],
+                sur: sur.to_string(),
+                rel: "Father",
+                addr: None,
+                phone: format!("07700 900{:03}", 400 + k * 11 % 500),
+                email: format!(
+                    "{}{}@example.org",
+                    DADS[(k + 3) % 12].to_lowercase(),
+                    k + 10
+                ),
+                pr: true,
+            };
+            let pros: Vec<(usize, String, String)> = match i {
+                0 => vec![(1, PRO_NAMES[1].into(), format!("Children's Therapy Service, {town}\n01632 960{:03}", 200 + k))],
+                1 => vec![
+                    (0, PRO_NAMES[0].into(), format!("{town} Educational Psychology Service\n01632 960{:03}\nm.oakes@example.org", 300 + k)),
+                    (3, PRO_NAMES[3].into(), format!("Child Development Centre, {town} General Hospital\n01632 960{:03}", 400 + k)),
+                ],
+                3 => vec![
+                    (7, PRO_NAMES[7].into(), format!("CAMHS {town}\n01632 960{:03}", 500 + k)),
+                    (6, PRO_NAMES[6].into(), format!("Children's Services, {town}\n01632 960{:03}\nj.calloway@example.org", 600 + k)),
+                    (0, PRO_NAMES[0].into(), format!("{town} Educational Psychology Service\n01632 960{:03}", 300 + k)),
+                ],
+                4 => vec![(5, PRO_NAMES[5].into(), format!("Sensory Support Service\n01632 960{:03}", 700 + k))],
+                _ => vec![],
+            };
+            let dob = (born + (i as i16 * 7) % 5, ((k * 5) % 12 + 1) as i8, ((k * 11) % 27 + 1) as i8);
+            Kid {
+                fore: FORENAMES[k],
+                sur,
+                pref: PREFERRED[i],
+                dob,
+                male: i % 2 == 1,
+                street: format!("{} {}", 3 + k * 13 % 90, STREETS[k % 12]),
+                town,
+                pc,
+                upn: upn(la, estab, 101 + n),
+                nhs: nhs(1000 + n),
+                uln: uln(500 + n),
+                school: (format!("{town} {} School", ["St Brannoc's Primary", "Longmeadow Primary", "Hollins Vale Infant", "Riverside Junior", "Eastgate Primary", "Saxon Fields Primary"][i])),
+                urn: format!("{la}{:03}", 210 + i),
+                head: ["Mrs Joanna Pike", "Mr Samuel Otway", "Ms Grace Huntley", "Mr Idris Vaughan", "Mrs Leah Morland", "Dr Nina Castell"][i].to_string(),
+                year: year_group(dob),
+                gp: format!("{} Surgery, {town}", ["Brookside", "Wellgate", "Marsh Lane", "Abbey View", "Fountain", "Greenhill"][i]),
+                lang: LANGS[i],
+                religion: RELIGIONS[(i + a) % 6],
+                ethnicity: ETHNICITIES[(i + a) % 6],
+                lac: i == 2,
+                parents: if i == 2 { vec![mum] } else { vec![mum, dad] },
+                needs: NEEDS[(i + a) % 6],
+                action: ACTIONS[(i + a) % 6],
+                attain: ATTAIN[(i + a) % 6],
+                health: HEALTH[(i + a) % 6],
+                vchild: VCHILD[(i + a) % 6],
+                vparent: VPARENT[(i + a) % 6],
+                pros,
+                req: (2025, (9 + i % 3) as i8, (3 + i * 4) as i8),
+                requester: ["Ms Priya Anand", "Mr Tom Gallagher", "Mrs Elin Rowe", "Ms Dana Whitlock", "Mr Kieran Boyd", "Mrs Ruth Okoro"][(i + a) % 6].to_string(),
+                req_contact: format!("senco{}@example.org", k + 1),
+                agree: i != 3,
+            }
+        })
+        .inspect(|k: &Kid| {
+            // The truth takes every date of birth as valid: before the request, age 0 to 25 at it.
+            let dob = jiff::civil::date(k.dob.0, k.dob.1, k.dob.2);
+            let req = jiff::civil::date(k.req.0, k.req.1, k.req.2);
+            assert!(validate::date_of_birth(dob, req).is_ok(), "{} {}", k.fore, k.sur);
+        })
+        .collect()
+}
+
+/// A field's written answer: the kid's value when filled, nothing on the blank form.
+fn g(k: Option<&Kid>, f: impl Fn(&Kid) -> String) -> String {
+    k.map_or(String::new(), f)
+}
+
+/// The marked option indices: `pick` when filled, none on the blank form.
+fn mk_of(k: Option<&Kid>, pick: &[usize]) -> Vec<usize> {
+    if k.is_some() {
+        pick.to_vec()
+    } else {
+        Vec::new()
+    }
+}
+
+fn gender_ix(k: &Kid) -> usize {
+    usize::from(!k.male)
+}
+
+fn mf() -> [Value; 2] {
+    [json!("male"), json!("female")]
+}
+
+const LABEL: &str = "D9E2F3";
+const GREY: &str = "E7E6E6";
+
+// ---------------------------------------------------------------------------------------------------------------
+// 962 Brackenridge: sections A-F, stacked parent blocks, answers highlighted
+// ---------------------------------------------------------------------------------------------------------------
+
+fn brackenridge(k: Option<&Kid>, i: usize) -> (String, Option<String>, Tr) {
+    let mut tr = Tr::default();
+    let mut b = String::new();
+    b.push_str(&heading(
+        "Request for an Education, Health and Care Assessment",
+    ));
+    b.push_str(&para(
+        "NB: Education, Health and Care will be referred to as EHC throughout this document.",
+    ));
+    b.push_str(&para("All sections of the form should be completed. Where options are given, please highlight your answer."));
+    b.push_str(&subheading("Section A: Child's or young person's details"));
+    let grid = [2200, 2700, 2200, 2700];
+    let mark = |base: Mk| -> Mk {
+        match i {
+            1 => Mk::Hi("green"),
+            3 => Mk::Shd("FFFF00"),
+            _ => base,
+        }
+    };
+    // In filled-03 the SENCo typed the names into the label cells and left the answer cells empty.
+    let in_label = k.is_some() && i == 2;
+    let sur = g(k, |k| {
+        if i == 1 {
+            format!("{} ", k.sur)
+        } else {
+            k.sur.to_string()
+        }
+    });
+    let fore = g(k, |k| k.fore.to_string());
+    tr.one("child.surname", txt(&sur));
+    tr.one("child.forename", txt(&fore));
+    let mut rows = Vec::new();
+    if in_label {
+        rows.push(vec![
+            t(&format!("Surname:  {sur}")).shade(LABEL),
+            t(""),
+            t(&format!("First name(s):\n{fore}")).shade(LABEL),
+            t(""),
+        ]);
+    } else {
+        rows.push(vec![
+            t("Surname:").shade(LABEL),
+            t(&sur),
+            t("First name(s):").shade(LABEL),
+            t(&fore),
+        ]);
+    }
+    let pref = g(k, |k| k.pref.to_string());
+    tr.one("child.preferred_name", txt(&pref));
+    rows.push(vec![t("Known as:").shade(LABEL), t(&pref).span(3)]);
+    let df = match i {
+        2 => Df::SlashPad,
+        5 => Df::Dot,
+        _ => Df::Slash,
+    };
+    let (dob, dv) = date(k.map(|k| k.dob), df);
+    tr.one("child.date_of_birth", dv);
+    let year = g(k, |k| k.year.clone());
+    tr.one("child.year_group", txt(&year));
+    rows.push(vec![
+        t("Date of birth:").shade(LABEL),
+        t(&dob),
+        t("School Year Group\n(please state if offset)").shade(LABEL),
+        t(&year),
+    ]);
+    // Gender: highlighted; filled-03 deleted the other; filled-05 highlighted both; filled-06 left it.
+    let gl = ["Male", "Female"];
+    let (gm, gpick) = match (k, i) {
+        (Some(_), 2) => (Mk::Del, k.map(gender_ix).into_iter().collect::<Vec<_>>()),
+        (Some(_), 4) => (Mk::Hi("yellow"), vec![0, 1]),
+        (Some(_), 5) => (Mk::Hi("yellow"), vec![]),
+        (Some(k), _) => (mark(Mk::Hi("yellow")), vec![gender_ix(k)]),
+        (None, _) => (Mk::Hi("yellow"), vec![]),
+    };
+    tr.one("child.gender", opt_v(&gl, &mf(), &gpick, gm));
+    rows.push(vec![
+        t("Gender:").shade(LABEL),
+        r(options(&gl, &gpick, gm, " / ")),
+        t("Language spoken at home:").shade(LABEL),
+        {
+            let lang = g(k, |k| k.lang.to_string());
+            tr.one("child.first_language", txt(&lang));
+            t(&lang)
+        },
+    ]);
+    let addr = g(k, Kid::addr);
+    tr.one("child.address", txt(&addr));
+    rows.push(vec![t("Home address:").shade(LABEL), t(&addr).span(3)]);
+    let pc = g(k, |k| k.pc.clone());
+    tr.one("child.postcode", idv(&pc, validate::postcode));
+    let upn_w = g(k, |k| k.upn.clone());
+    tr.one("child.upn", idv(&upn_w, validate::upn));
+    rows.push(vec![
+        t("Postcode:").shade(LABEL),
+        t(&pc),
+        t("UPN:").shade(LABEL),
+        t(&upn_w),
+    ]);
+    let school = g(k, |k| {
+        if i == 3 {
+            format!("{}  ", k.school)
+        } else {
+            k.school.clone()
+        }
+    });
+    tr.one("setting.name", txt(&school));
+    rows.push(vec![
+        t("Educational placement attended by the child or young person").shade(LABEL),
+        t(&school).span(3),
+    ]);
+    rows.push(vec![
+        t("Date the pupil started at the educational placement:").shade(LABEL),
+        t(&g(k, |_| "September 2021".into())).span(3),
+    ]);
+    b.push_str(&tbl(&grid, rows));
+
+    b.push_str(&subheading(
+        "Section B: Family details and Social Care involvement",
+    ));
+    let pgrid = [3600, 6200];
+    let mut rows = Vec::new();
+    let mut names = Vec::new();
+    let mut rels = Vec::new();
+    let mut addrs = Vec::new();
+    let mut phones = Vec::new();
+    let mut emails = Vec::new();
+    for n in 0..2 {
+        let parent = k.and_then(|k| k.parents.get(n));
+        let title = if n == 0 {
+            "Details of parent/carer with whom the pupil normally lives"
+        } else {
+            "Details of other parents/carers"
+        };
+        rows.push(vec![t(title).span(2).shade(GREY).bold()]);
+        let pt = parent.map_or("", |p| p.title);
+        let pf = parent.map_or("", |p| p.fore);
+        let ps = parent.map_or(String::new(), |p| p.sur.clone());
+        rows.push(vec![t("Title/s:"), t(pt)]);
+        rows.push(vec![t("First name/s:"), t(pf)]);
+        rows.push(vec![t("Surname/s:"), t(&ps)]);
+        let rel = parent.map_or("", |p| p.rel);
+        rows.push(vec![t("Relationship to child / young person:"), t(rel)]);
+        // filled-04: parent 1 wrote "As above"; parent 2 lives elsewhere.
+        let (addr_w, addr_v) = match (parent, i, n) {
+            (Some(_), 3, 0) => ("As above".to_string(), txt(&addr)),
+            (Some(p), 3, 1) => {
+                let a = format!("9 Mill Lane, {}", k.unwrap().town);
+                let _ = p;
+                (a.clone(), txt(&a))
+            }
+            (Some(_), _, _) => (addr.clone(), txt(&addr)),
+            (None, _, _) => (String::new(), V::Empty),
+        };
+        rows.push(vec![t("Home address:"), t(&addr_w)]);
+        let phone = parent.map_or(String::new(), |p| p.phone.clone());
+        rows.push(vec![t("Tel: Home / Mobile"), t(&phone)]);
+        let email = parent.map_or(String::new(), |p| p.email.clone());
+        rows.push(vec![t("Email:"), t(&email)]);
+        rows.push(vec![
+            t("How would you like to be contacted?"),
+            t(&parent.map_or(String::new(), |_| "Email".into())),
+        ]);
+        if let Some(p) = parent {
+            names.push(txt(&[pt, pf, &ps]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" ")));
+            let _ = p;
+            rels.push(txt(rel));
+            addrs.push(addr_v);
+            phones.push(txt(&phone));
+            emails.push(txt(&email));
+        }
+    }
+    tr.items("parents.name", names);
+    tr.items("parents.relationship", rels);
+    tr.items("parents.address", addrs);
+    tr.items("parents.phone", phones);
+    tr.items("parents.email", emails);
+    let yn = ["Yes", "No"];
+    rows.push(vec![
+        t("Are parents/carers in the armed forces?"),
+        r(options(&yn, &mk_of(k, &[1]), mark(Mk::Hi("yellow")), " / ")),
+    ]);
+    let lac_pick = mk_of(k, &[usize::from(!k.is_some_and(|k| k.lac))]);
+    let lac_mk = if i == 1 {
+        Mk::Hi("cyan")
+    } else {
+        mark(Mk::Hi("yellow"))
+    };
+    tr.one(
+        "child.looked_after",
+        opt_v(&yn, &yes_no(), &lac_pick, lac_mk),
+    );
+    rows.push(vec![
+        t("Is the child or young person looked after?"),
+        r(options(&yn, &lac_pick, lac_mk, " / ")),
+    ]);
+    b.push_str(&tbl(&pgrid, rows));
+
+    b.push_str(&subheading(
+        "Section C: Evidence of the child's or young person's strengths and difficulties",
+    ));
+    let needs = g(k, |k| k.needs.to_string());
+    tr.one("needs.description", txt(&needs));
+    b.push_str(&tbl(
+        &[9800],
+        vec![
+            vec![t("Please summarise the child's special educational needs:").shade(LABEL)],
+            vec![t(&needs)],
+        ],
+    ));
+    b.push_str(&subheading("Section D: Current provision"));
+    let action = g(k, |k| k.action.to_string());
+    tr.one("evidence.action_taken", txt(&action));
+    b.push_str(&tbl(
+        &[9800],
+        vec![
+            vec![t("What support is currently in place?").shade(LABEL)],
+            vec![t(&action)],
+        ],
+    ));
+    b.push_str(&subheading("Section E: Views and advice"));
+    let vc = g(k, |k| k.vchild.to_string());
+    let vp = g(k, |k| k.vparent.to_string());
+    tr.one("views.child", txt(&vc));
+    tr.one("views.parent", txt(&vp));
+    b.push_str(&tbl(
+        &[3600, 6200],
+        vec![
+            vec![t("Views of the child or young person").shade(LABEL), t(&vc)],
+            vec![t("Views of the parents/carers").shade(LABEL), t(&vp)],
+        ],
+    ));
+    b.push_str(&subheading("Section F: Consent"));
+    let agree_pick = match k {
+        Some(_) if i == 5 => vec![],
+        Some(k) => vec![usize::from(!k.agree)],
+        None => vec![],
+    };
+    tr.one(
+        "request.parent_agreement",
+        opt_v(&yn, &yes_no(), &agree_pick, mark(Mk::Hi("yellow"))),
+    );
+    let req_name = g(k, |k| k.requester.clone());
+    tr.one("request.requester_name", txt(&req_name));
+    let (req_date, rv) = date(k.map(|k| k.req), df);
+    tr.one("request.date", rv);
+    b.push_str(&tbl(
+        &[3600, 3100, 1200, 1900],
+        vec![
+            vec![
+                t("The parent/carer agrees to this request being made").shade(LABEL),
+                r(options(&yn, &agree_pick, mark(Mk::Hi("yellow")), " / ")).span(3),
+            ],
+            vec![
+                t("Name of person completing this form").shade(LABEL),
+                t(&req_name),
+                t("Date:").shade(LABEL),
+                t(&req_date),
+            ],
+        ],
+    ));
+    (
+        b,
+        Some(para(
+            "Brackenridge Borough Council  |  SEND Statutory Assessment Team",
+        )),
+        tr,
+    )
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 963 Coldmere: early-years request, parents side by side, bold and struck options
+// ---------------------------------------------------------------------------------------------------------------
+
+/// A row of the side-by-side parents table: the two labels and what it shows of a parent.
+type SideRow<'a> = (
+    &'static str,
+    &'static str,
+    Box<dyn Fn(&Parent) -> String + 'a>,
+);
+
+fn coldmere(k: Option<&Kid>, i: usize) -> (String, Option<String>, Tr) {
+    let mut tr = Tr::default();
+    let mut b = String::new();
+    b.push_str(&heading("Coldmere County Council"));
+    b.push_str(&para(
+        "Request Form for Statutory Assessment and Additional Funding",
+    ));
+    b.push_str(&para(
+        "Schools and PVI settings - Foundation Stage 1 and Funded Two Year Olds only",
+    ));
+    b.push_str(&para("N.B. Sections 1, 2 and 3 must be completed in full in order to process the request for Statutory Assessment."));
+    let yn = ["Yes", "No"];
+    let box_line = |q: &str, on: bool| -> String {
+        let (y, n) = if k.is_some() {
+            (on, !on)
+        } else {
+            (false, false)
+        };
+        p(&format!(
+            "{}{}{}{}",
+            run(q),
+            run(if y { "  ☒ Yes" } else { "  ☐ Yes" }),
+            run(if n { "  ☒ No" } else { "  ☐ No" }),
+            run("")
+        ))
+    };
+    b.push_str(&box_line(
+        "Are you applying for Statutory Assessment?",
+        true,
+    ));
+    b.push_str(&box_line(
+        "Are you applying for additional funding?",
+        i.is_multiple_of(2),
+    ));
+    b.push_str(&subheading("1. Basic Information"));
+    let grid = [2300, 2600, 2300, 2600];
+    let mut rows = Vec::new();
+    let setting = g(k, |k| {
+        let nursery = format!(
+            "{} {} Nursery",
+            k.town,
+            [
+                "Fernhill",
+                "Little Acorns",
+                "Brook Street",
+                "Sunflower",
+                "Willow Tree",
+                "Orchard"
+            ][i]
+        );
+        let name = if i == 4 {
+            format!("{nursery} ")
+        } else {
+            nursery
+        };
+        format!("{name}\n{} Chapel Walk\n{}", 2 + i, k.town)
+    });
+    tr.one(
+        "setting.name",
+        txt(setting.split('\n').next().unwrap_or("")),
+    );
+    rows.push(vec![
+        t("Name & Address of School /Setting:"),
+        t(&setting).span(3),
+    ]);
+    let sur = g(k, |k| k.sur.to_string());
+    let fore = g(k, |k| {
+        if i == 1 {
+            format!("{} Grace", k.fore)
+        } else {
+            k.fore.to_string()
+        }
+    });
+    tr.one("child.surname", txt(&sur));
+    tr.one("child.forename", txt(&fore));
+    rows.push(vec![t("Surname:"), t(&sur), t("Other names:"), t(&fore)]);
+    let addr = g(k, Kid::addr);
+    tr.one("child.address", txt(&addr));
+    rows.push(vec![t("Home Address:"), t(&addr).span(3)]);
+    let pc = g(k, |k| k.pc.clone());
+    tr.one("child.postcode", idv(&pc, validate::postcode));
+    rows.push(vec![t("Postcode:"), t(&pc), t(""), t("")]);
+    let gl = ["Male", "Female"];
+    let gpick = match k {
+        Some(_) if i == 3 => vec![0, 1],
+        Some(_) if i == 5 => vec![],
+        Some(k) => vec![gender_ix(k)],
+        None => vec![],
+    };
+    tr.one("child.gender", opt_v(&gl, &mf(), &gpick, Mk::Bold));
+    let rel = g(k, |k| {
+        if i == 2 {
+            "N/A".into()
+        } else {
+            k.religion.to_string()
+        }
+    });
+    tr.one("child.religion", txt(&rel));
+    rows.push(vec![
+        t("Gender:"),
+        r(options(&gl, &gpick, Mk::Bold, " / ")),
+        t("Religion:"),
+        t(&rel),
+    ]);
+    let (dob, dv) = date(k.map(|k| k.dob), if i == 4 { Df::Slash } else { Df::Dot });
+    tr.one("child.date_of_birth", dv);
+    rows.push(vec![
+        t("Date of Birth:"),
+        t(&dob),
+        t("Age:"),
+        t(&g(k, |k| format!("{} years", 2025 - i32::from(k.dob.0)))),
+    ]);
+    let lang = g(k, |k| k.lang.to_string());
+    tr.one("child.first_language", txt(&lang));
+    rows.push(vec![t("Home Language:"), t(&lang).span(3)]);
+    // Options inside the question's own cell: the other one struck (filled-04 double-struck, filled-06 neither).
+    let lmk = if i == 3 { Mk::DStrike } else { Mk::Strike };
+    let lpick = match k {
+        Some(_) if i == 5 => vec![],
+        Some(k) => vec![usize::from(!k.lac)],
+        None => vec![],
+    };
+    tr.one("child.looked_after", opt_v(&yn, &yes_no(), &lpick, lmk));
+    rows.push(vec![
+        r(format!(
+            "{}{}{}",
+            run("Is the young person a looked after child? "),
+            options(&yn, &lpick, lmk, "/"),
+            run(" (please circle)")
+        ))
+        .span(4),
+    ]);
+    rows.push(vec![
+        t("What legal status do they have?"),
+        t(&g(k, |k| {
+            if k.lac {
+                "Interim care order".into()
+            } else {
+                String::new()
+            }
+        }))
+        .span(3),
+    ]);
+    b.push_str(&tbl(&grid, rows));
+
+    // Parents side by side: numbered labels, then an unnumbered "Relationship to child:" on both sides.
+    b.push_str(&para("Who has parental responsibility, is it shared? If so who with e.g. Local Authority, other parent, grandparent (please mark N/A if no other parent involved)?"));
+    let mut rows = Vec::new();
+    let side = |n: usize, f: &dyn Fn(&Parent) -> String| -> String {
+        match k {
+            Some(k) => match k.parents.get(n) {
+                Some(p) => f(p),
+                None => "N/A".into(),
+            },
+            None => String::new(),
+        }
+    };
+    let addr_of = |p: &Parent| -> String {
+        match (&p.addr, i) {
+            (Some(a), _) => a.clone(),
+            (None, 4) if p.rel == "Father" => {
+                format!("Flat 3, 27 Kiln Street, {}", k.unwrap().town)
+            }
+            (None, _) => addr.clone(),
+        }
+    };
+    let fields: [SideRow; 5] = [
+        (
+            "Surname (1):",
+            "Surname (2):",
+            Box::new(|p: &Parent| p.sur.clone()),
+        ),
+        (
+            "Other names (1):",
+            "Other names (2):",
+            Box::new(|p: &Parent| p.fore.to_string()),
+        ),
+        ("Home address (1):", "Home address (2):", Box::new(&addr_of)),
+        (
+            "Telephone number (1):",
+            "Telephone number (2):",
+            Box::new(|p: &Parent| p.phone.clone()),
+        ),
+        (
+            "Relationship to child:",
+            "Relationship to child:",
+            Box::new(|p: &Parent| p.rel.to_string()),
+        ),
+    ];
+    for (l1, l2, f) in &fields {
+        rows.push(vec![
+            t(l1),
+            t(&side(0, f.as_ref())),
+            t(l2),
+            t(&side(1, f.as_ref())),
+        ]);
+    }
+    let present: Vec<&Parent> = k.map(|k| k.parents.iter().collect()).unwrap_or_default();
+    tr.items(
+        "parents.name",
+        present.iter().map(|p| txt(&p.name())).collect(),
+    );
+    tr.items(
+        "parents.address",
+        present.iter().map(|p| txt(&addr_of(p))).collect(),
+    );
+    tr.items(
+        "parents.phone",
+        present.iter().map(|p| txt(&p.phone)).collect(),
+    );
+    tr.items(
+        "parents.relationship",
+        present.iter().map(|p| txt(p.rel)).collect(),
+    );
+    b.push_str(&tbl(&grid, rows));
+
+    b.push_str(&subheading("2. Agencies involved"));
+    let agrid = [2400, 2400, 1000, 1000, 1200, 1800];
+    let mut rows = vec![
+        vec![
+            t("Agency").bold(),
+            t("Named Contact").bold(),
+            t("Involvement").bold().span(2),
+            t("Report Attached").bold(),
+            t("Date of Report").bold(),
+        ],
+        vec![t(""), t(""), t("Start"), t("Finish"), t(""), t("")],
+    ];
+    let pros: Vec<(usize, String, String)> = k.map(|k| k.pros.clone()).unwrap_or_default();
+    for n in 0..5 {
+        match pros.get(n) {
+            Some((svc, name, _)) => rows.push(vec![
+                t(PROFESSIONS[*svc]),
+                t(name),
+                t("01/2025"),
+                t(""),
+                t("Yes"),
+                t("14.03.2025"),
+            ]),
+            None => rows.push(vec![t(""), t(""), t(""), t(""), t(""), t("")]),
+        }
+    }
+    tr.items(
+        "professionals.name",
+        pros.iter().map(|(_, n, _)| txt(n)).collect(),
+    );
+    tr.items(
+        "professionals.service",
+        pros.iter().map(|(s, _, _)| txt(PROFESSIONS[*s])).collect(),
+    );
+    b.push_str(&tbl(&agrid, rows));
+
+    b.push_str(&subheading("3. Special Educational Need"));
+    b.push_str(&para("SEN Descriptor which is the best fit judgement/s - Please number in order, 1 being the primary need (you do not need to list all those below, only those relevant)."));
+    let areas = [
+        ("Cognition and Learning", "cognition_learning"),
+        ("Communication and Interaction", "communication_interaction"),
+        ("Physical and Sensory", "sensory_physical"),
+        ("Behaviour, Emotional and Social", "semh"),
+    ];
+    let primary: Option<usize> = match k {
+        Some(_) if i == 4 => None,
+        Some(_) => Some([1, 1, 0, 3, 2, 0][i]),
+        None => None,
+    };
+    let mut rows = vec![vec![
+        t("Area of need").bold(),
+        t("Number (1 = primary)").bold(),
+        t("Band (1 to 6)").bold(),
+    ]];
+    for (n, (label, _)) in areas.iter().enumerate() {
+        let rank = match primary {
+            Some(pix) if pix == n => "1".to_string(),
+            Some(pix) if (pix + 1) % 4 == n && k.is_some() => "2".to_string(),
+            _ => String::new(),
+        };
+        rows.push(vec![
+            t(label),
+            t(&rank),
+            t(if rank.is_empty() { "" } else { "4" }),
+        ]);
+    }
+    tr.one(
+        "needs.primary_area",
+        match primary {
+            Some(pix) => V::Ok(json!(areas[pix].1)),
+            None => V::Empty,
+        },
+    );
+    b.push_str(&tbl(&[4800, 2500, 2500], rows));
+    let needs = g(k, |k| k.needs.to_string());
+    tr.one("needs.description", txt(&needs));
+    b.push_str(&tbl(&[9800], vec![vec![t("Summary of the child's needs and how they affect access to the Early Years Foundation Stage")], vec![t(&needs)]]));
+    let name = g(k, |k| k.requester.clone());
+    tr.one("request.requester_name", txt(&name));
+    let (d, dv) = date(k.map(|k| k.req), Df::Dot);
+    tr.one("request.date", dv);
+    b.push_str(&tbl(
+        &[3200, 3400, 1000, 2200],
+        vec![vec![
+            t("Name of person completing this request:"),
+            t(&name),
+            t("Date:"),
+            t(&d),
+        ]],
+    ));
+    (b, None, tr)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 964 Thornbeck: statutory school age request, check boxes, spacer columns, parents one per row
+// ---------------------------------------------------------------------------------------------------------------
+
+fn thornbeck(k: Option<&Kid>, i: usize) -> (String, Option<String>, Tr) {
+    let mut tr = Tr::default();
+    let mut b = String::new();
+    b.push_str(&para(
+        "Community Learning & Commissioning                                        November 2024",
+    ));
+    b.push_str(&heading("Statutory School Age request/contribution to an Education Health and Care Needs Assessment"));
+    b.push_str(&para("Request must be typed/word processed. Please ensure that you have read the EHCP Application guidance provided before completion."));
+    b.push_str(&p(&format!(
+        "{}{}{}{}{}{}",
+        run("Please tick whether this form is:  Request for an EHC Needs Assessment "),
+        formcheckbox("IsRequest", k.is_some()),
+        run("   OR New or Updated Submission of Statutory Advice:  New "),
+        formcheckbox("IsNew", false),
+        run(" Updated "),
+        formcheckbox("IsUpdated", false)
+    )));
+    let (rd, rdv) = date(
+        k.map(|k| k.req),
+        if i == 4 { Df::SlashPad } else { Df::Ordinal },
+    );
+    tr.one("request.date", rdv);
+    // Label | narrow spacer column | answer over three grid columns.
+    let grid = [3300, 240, 2080, 2080, 2100];
+    let row = |label: &str, answer: &str| vec![t(label).shade(LABEL), t(""), t(answer).span(3)];
+    let mut rows = vec![row("Date of Request:", &rd)];
+    b.push_str(&tbl(&grid, std::mem::take(&mut rows)));
+    b.push_str(&subheading("1  Child/young person's personal details"));
+    b.push_str(&para("1a  Names/personal details"));
+    let sur = g(k, |k| k.sur.to_string());
+    let fore = g(k, |k| {
+        if i == 5 {
+            format!("{}   ", k.fore)
+        } else {
+            k.fore.to_string()
+        }
+    });
+    tr.one("child.surname", txt(&sur));
+    tr.one("child.forename", txt(&fore));
+    rows.push(row("Child's/Young Person's Legal Surname:", &sur));
+    rows.push(row("Forename(s):", &fore));
+    rows.push(row("Surname also known as (if applicable):", ""));
+    let pref = g(k, |k| k.pref.to_string());
+    tr.one("child.preferred_name", txt(&pref));
+    rows.push(row("Prefers to be known as:", &pref));
+    let (dob, dv) = date(
+        k.map(|k| k.dob),
+        if i == 4 { Df::SlashPad } else { Df::Ordinal },
+    );
+    tr.one("child.date_of_birth", dv);
+    rows.push(row("Date of Birth:", &dob));
+    // Gender: a legacy check box per option, each in its own grid column.
+    let gpick = match k {
+        Some(_) if i == 3 => vec![0, 1],
+        Some(_) if i == 5 => vec![],
+        Some(k) => vec![gender_ix(k)],
+        None => vec![],
+    };
+    tr.one(
+        "child.gender",
+        opt_v(&["Male", "Female"], &mf(), &gpick, Mk::Bold),
+    );
+    rows.push(vec![
+        t("Gender:").shade(LABEL),
+        t(""),
+        r(format!(
+            "{}{}",
+            formcheckbox("Male", gpick.contains(&0)),
+            run(" Male")
+        )),
+        r(format!(
+            "{}{}",
+            formcheckbox("Female", gpick.contains(&1)),
+            run(" Female")
+        )),
+        t(""),
+    ]);
+    // The address cell holds the postcode on its last line.
+    let pc = g(k, |k| {
+        if i == 2 {
+            k.pc.replace(' ', "")
+        } else {
+            k.pc.clone()
+        }
+    });
+    let addr_lines = g(k, |k| format!("{}\n{}", k.street, k.town));
+    let addr_cell = if k.is_some() {
+        format!("{addr_lines}\n{pc}")
+    } else {
+        String::new()
+    };
+    tr.one("child.address", txt(&addr_lines));
+    tr.one("child.postcode", idv(&pc, validate::postcode));
+    rows.push(row(
+        "Address of Child/Young Person (including postcode):",
+        &addr_cell,
+    ));
+    let nhs_w = g(k, |k| match i {
+        1 => k.nhs.clone(),
+        3 => nhs_split(&k.nhs, "-"),
+        _ => nhs_split(&k.nhs, " "),
+    });
+    tr.one("child.nhs_number", idv(&nhs_w, validate::nhs_number));
+    rows.push(row("NHS Number:", &nhs_w));
+    let upn_w = g(k, |k| k.upn.clone());
+    tr.one("child.upn", idv(&upn_w, validate::upn));
+    rows.push(row("UPN:", &upn_w));
+    b.push_str(&tbl(&grid, std::mem::take(&mut rows)));
+
+    b.push_str(&para("1b  Current educational setting & care status"));
+    let school = g(k, |k| k.school.clone());
+    tr.one("setting.name", txt(&school));
+    rows.push(row("Setting name:", &school));
+    let urn_w = g(k, |k| k.urn.clone());
+    tr.one("setting.urn", idv(&urn_w, validate::urn));
+    rows.push(row("Setting URN:", &urn_w));
+    rows.push(row(
+        "Setting address (& postal address if different) (including postcode):",
+        &g(k, |k| format!("School Lane, {}", k.town)),
+    ));
+    let year = g(k, |k| k.year.replace("Year ", "Y"));
+    tr.one("child.year_group", txt(&year));
+    rows.push(row("NCY/Preschool:", &year));
+    rows.push(vec![
+        t("Is the child placed in their chronological year?").shade(LABEL),
+        t(""),
+        r(format!(
+            "{}{}",
+            formcheckbox("ChronYes", k.is_some()),
+            run(" Yes")
+        )),
+        r(format!("{}{}", formcheckbox("ChronNo", false), run(" No*"))),
+        t("* If No, in which year?"),
+    ]);
+    // Child in Care: content-control check boxes, whose cells show ☒ / ☐.
+    let lpick = match k {
+        Some(_) if i == 4 => vec![],
+        Some(k) => vec![usize::from(!k.lac)],
+        None => vec![],
+    };
+    tr.one(
+        "child.looked_after",
+        opt_v(&["Yes", "No"], &yes_no(), &lpick, Mk::Bold),
+    );
+    rows.push(vec![
+        t("Child in Care? Is the child/young person subject to a care order or any other court order?").shade(LABEL),
+        t(""),
+        r(format!("{}{}", sdt_check("CareYes", lpick.contains(&0)), run(" Yes*"))),
+        r(format!("{}{}", sdt_check("CareNo", lpick.contains(&1)), run(" No"))),
+        t(""),
+    ]);
+    b.push_str(&tbl(&grid, std::mem::take(&mut rows)));
+
+    b.push_str(&para("1c  Parent/Carer/Other details (names and addresses of ALL persons who hold parental responsibility under Children & Families Act 2014). Attach a separate sheet if necessary."));
+    let pgrid = [900, 1900, 2100, 2300, 2600];
+    let mut prows = vec![vec![
+        t("Title").shade(LABEL),
+        t("Forename(s)").shade(LABEL),
+        t("Surname").shade(LABEL),
+        t("Relationship to child").shade(LABEL),
+        t("Holds parental responsibility").shade(LABEL),
+    ]];
+    let parents: Vec<Parent> = k.map(|k| k.parents.clone()).unwrap_or_default();
+    let (mut names, mut rels, mut prs, mut addrs, mut phones, mut emails) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    for n in 0..2 {
+        let pa = parents.get(n);
+        let title = pa.map_or("", |p| if i == 1 && n == 1 { "" } else { p.title });
+        let pf = pa.map_or("", |p| p.fore);
+        let ps = pa.map_or(String::new(), |p| p.sur.clone());
+        let rel = pa.map_or("", |p| p.rel);
+        let pr = pa.is_some_and(|p| p.pr && !(i == 5 && n == 1));
+        prows.push(vec![
+            t(title),
+            t(pf),
+            t(&ps),
+            t(rel),
+            r(format!(
+                "{}{}",
+                formcheckbox(&format!("PR{}", n + 1), pr),
+                run(" Yes")
+            )),
+        ]);
+        if pa.is_some() {
+            names.push(txt(&[title, pf, &ps]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" ")));
+            rels.push(txt(rel));
+            prs.push(bo(pr));
+        }
+    }
+    prows.push(vec![
+        t("Address (if different from the child's)")
+            .shade(LABEL)
+            .span(3),
+        t("Telephone").shade(LABEL),
+        t("Email").shade(LABEL),
+    ]);
+    for n in 0..2 {
+        let pa = parents.get(n);
+        let diff = if i == 4 && n == 1 {
+            format!(
+                "Flat 2, 8 Ropewalk, Thornbeck {}",
+                k.map_or(String::new(), |k| k.pc.clone())
+            )
+        } else {
+            String::new()
+        };
+        let phone = pa.map_or(String::new(), |p| p.phone.clone());
+        let email = pa.map_or(String::new(), |p| p.email.clone());
+        prows.push(vec![t(&diff).span(3), t(&phone), t(&email)]);
+        if pa.is_some() {
+            addrs.push(if diff.is_empty() {
+                txt(&addr_lines)
+            } else {
+                txt(&diff)
+            });
+            phones.push(txt(&phone));
+            emails.push(txt(&email));
+        }
+    }
+    tr.items("parents.name", names);
+    tr.items("parents.relationship", rels);
+    tr.items("parents.parental_responsibility", prs);
+    tr.items("parents.address", addrs);
+    tr.items("parents.phone", phones);
+    tr.items("parents.email", emails);
+    b.push_str(&tbl(&pgrid, prows));
+
+    b.push_str(&subheading("2  Person making this request"));
+    let role_pick = match k {
+        Some(_) if i == 1 => vec![0],
+        Some(_) => vec![1],
+        None => vec![],
+    };
+    tr.one(
+        "request.requester_role",
+        opt_v(
+            &["Parent/carer", "School/setting", "Young person"],
+            &[json!("parent"), json!("school"), json!("young_person")],
+            &role_pick,
+            Mk::Bold,
+        ),
+    );
+    rows.push(vec![
+        t("Request made by:").shade(LABEL),
+        t(""),
+        r(format!(
+            "{}{}",
+            formcheckbox("ByParent", role_pick.contains(&0)),
+            run(" Parent/carer")
+        )),
+        r(format!(
+            "{}{}",
+            formcheckbox("BySchool", role_pick.contains(&1)),
+            run(" School/setting")
+        )),
+        r(format!(
+            "{}{}",
+            formcheckbox("ByYP", role_pick.contains(&2)),
+            run(" Young person")
+        )),
+    ]);
+    let rname = g(k, |k| {
+        if i == 1 {
+            k.parents[0].name()
+        } else {
+            k.requester.clone()
+        }
+    });
+    let rcontact = g(k, |k| {
+        if i == 1 {
+            k.parents[0].phone.clone()
+        } else {
+            format!("{} / 01632 960{:03}", k.req_contact, 100 + i)
+        }
+    });
+    tr.one("request.requester_name", txt(&rname));
+    tr.one("request.requester_contact", txt(&rcontact));
+    rows.push(row("Name:", &rname));
+    rows.push(row("Contact (telephone and email):", &rcontact));
+    b.push_str(&tbl(&grid, std::mem::take(&mut rows)));
+    let agree = k.is_some_and(|k| k.agree);
+    tr.one("request.parent_agreement", bo(agree));
+    b.push_str(&p(&format!(
+        "{}{}",
+        formcheckbox("ParentAgrees", agree),
+        run(" The parent/carer knows about this request and agrees with it")
+    )));
+
+    b.push_str(&subheading("3  The child's needs"));
+    let needs = g(k, |k| k.needs.to_string());
+    let action = g(k, |k| k.action.to_string());
+    let health = g(k, |k| {
+        if i == 1 {
+            "N/A".into()
+        } else {
+            k.health.to_string()
+        }
+    });
+    tr.one("needs.description", txt(&needs));
+    tr.one("evidence.action_taken", txt(&action));
+    tr.one("needs.health", txt(&health));
+    b.push_str(&tbl(
+        &[3540, 6260],
+        vec![
+            vec![
+                t("Description of the child's special educational needs").shade(LABEL),
+                t(&needs),
+            ],
+            vec![
+                t("Action taken by the setting so far (graduated approach)").shade(LABEL),
+                t(&action),
+            ],
+            vec![
+                t("Health needs (attach medical reports)").shade(LABEL),
+                t(&health),
+            ],
+        ],
+    ));
+    (b, Some(para("Thornbeck Metropolitan Borough Council")), tr)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 965 Saltmarsh and Eddington: FE college request, X or tick before the option
+// ---------------------------------------------------------------------------------------------------------------
+
+fn saltmarsh(k: Option<&Kid>, i: usize) -> (String, Option<String>, Tr) {
+    let mut tr = Tr::default();
+    let mut b = String::new();
+    b.push_str(&heading("Further education college and training provider request for an education, health and care needs assessment"));
+    b.push_str(&para(
+        "This request is made in accordance with section 36 of the Children and Families Act 2014.",
+    ));
+    b.push_str(&para("If there is a safeguarding concern please refer to the Single Point of Access Team on 01632 960000."));
+    b.push_str(&para(
+        "Where options are given, put an X beside your answer.",
+    ));
+    let grid = [3900, 5900];
+    let head = |s: &str| vec![t(s).span(2).shade(GREY).bold()];
+    let row = |l: &str, a: &str| vec![t(l), t(a)];
+    let glyph = if i == 2 { "✓" } else { "X" };
+    let yn = ["Yes", "No"];
+    let mut rows = vec![vec![
+        t("Please indicate whether this form is a request, or is advice"),
+        r(options(
+            &["Request", "Advice"],
+            &mk_of(k, &[0]),
+            Mk::Before(glyph),
+            " / ",
+        )),
+    ]];
+    rows.push(head("Young person's details"));
+    let name = g(k, |k| {
+        if i == 1 {
+            format!("{} {} ", k.fore, k.sur)
+        } else {
+            format!("{} {}", k.fore, k.sur)
+        }
+    });
+    tr.one("child.forename", k.map_or(V::Empty, |k| txt(k.fore)));
+    tr.one("child.surname", k.map_or(V::Empty, |k| txt(k.sur)));
+    rows.push(row("Name", &name));
+    let addr = g(k, Kid::addr);
+    tr.one("child.address", txt(&addr));
+    rows.push(row("Current address", &addr));
+    let pc = g(k, |k| {
+        if i == 3 {
+            k.pc.replace(' ', "").to_lowercase()
+        } else {
+            k.pc.clone()
+        }
+    });
+    tr.one("child.postcode", idv(&pc, validate::postcode));
+    rows.push(row("Postcode", &pc));
+    rows.push(row("Previous address", ""));
+    rows.push(row(
+        "Contact number",
+        &g(k, |k| format!("07700 900{:03}", 900 - k.dob.2 as i32)),
+    ));
+    let (dob, dv) = date(
+        k.map(|k| k.dob),
+        if i == 1 { Df::SlashPad } else { Df::Iso },
+    );
+    tr.one("child.date_of_birth", dv);
+    rows.push(row("Date of birth", &dob));
+    let uln_w = g(k, |k| {
+        if i == 5 {
+            "9999999999".into()
+        } else {
+            k.uln.clone()
+        }
+    });
+    tr.one("child.uln", idv(&uln_w, validate::uln));
+    rows.push(row("Unique Learner Number (ULN)", &uln_w));
+    let setting = g(k, |k| format!("{} College", k.town));
+    tr.one("setting.name", txt(&setting));
+    rows.push(row("Setting, school or college", &setting));
+    rows.push(row("Date started", &g(k, |_| "September 2024".into())));
+    let year = g(k, |k| k.year.clone());
+    tr.one("child.year_group", txt(&year));
+    rows.push(row("National Curriculum year group", &year));
+    rows.push(row(
+        "If behind chronological year group, please state number of years",
+        "",
+    ));
+    let lpick = match k {
+        Some(_) if i == 4 => vec![0, 1],
+        Some(_) if i == 5 => vec![],
+        Some(k) => vec![usize::from(!k.lac)],
+        None => vec![],
+    };
+    tr.one(
+        "child.looked_after",
+        opt_v(&yn, &yes_no(), &lpick, Mk::Before(glyph)),
+    );
+    rows.push(vec![
+        t("Is this young person looked after?"),
+        r(options(&yn, &lpick, Mk::Before(glyph), " / ")),
+    ]);
+    rows.push(vec![
+        t("Is this young person the subject of a child protection plan?"),
+        r(options(&yn, &mk_of(k, &[1]), Mk::Before(glyph), " / ")),
+    ]);
+    rows.push(head("Referrer's details"));
+    let rname = g(k, |k| k.requester.clone());
+    tr.one("request.requester_name", txt(&rname));
+    rows.push(row("Name of referrer", &rname));
+    rows.push(row(
+        "Position or role",
+        &g(k, |_| "Additional Learning Support Manager".into()),
+    ));
+    let rcontact = g(k, |k| k.req_contact.replace("senco", "als"));
+    tr.one("request.requester_contact", txt(&rcontact));
+    rows.push(row("Preferred contact", &rcontact));
+    let (rd, rdv) = date(k.map(|k| k.req), if i == 3 { Df::Slash } else { Df::Iso });
+    tr.one("request.date", rdv);
+    rows.push(row("Date of referral", &rd));
+    let apick = match k {
+        Some(_) if i == 0 => vec![],
+        Some(k) => vec![usize::from(!k.agree)],
+        None => vec![],
+    };
+    tr.one(
+        "request.parent_agreement",
+        opt_v(&yn, &yes_no(), &apick, Mk::Before(glyph)),
+    );
+    rows.push(vec![
+        t("Has the young person (or their parent/carer) agreed to this referral?"),
+        r(options(&yn, &apick, Mk::Before(glyph), " / ")),
+    ]);
+    rows.push(head("Parents' or carers' details"));
+    let pnames = g(k, |k| {
+        if i == 3 {
+            "N/A".into()
+        } else {
+            k.parents
+                .iter()
+                .map(Parent::name)
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+    });
+    tr.items(
+        "parents.name",
+        if na(&pnames) {
+            vec![]
+        } else {
+            pnames.split('\n').map(txt).collect()
+        },
+    );
+    rows.push(row(
+        "Name of parents or carers who have parental responsibility",
+        &pnames,
+    ));
+    rows.push(row(
+        "Other contact details",
+        &g(k, |k| {
+            if i == 3 {
+                String::new()
+            } else {
+                k.parents[0].phone.clone()
+            }
+        }),
+    ));
+    rows.push(head("Additional information about this young person"));
+    let gp = g(k, |k| k.gp.clone());
+    tr.one("child.gp_practice", txt(&gp));
+    rows.push(row("GP practice", &gp));
+    let more = g(k, |k| {
+        if 2025 - i32::from(k.dob.0) >= 19 {
+            "Missed most of Year 11 through illness; needs a further year to complete Entry Level 3 and a supported internship.".into()
+        } else {
+            "N/A".into()
+        }
+    });
+    tr.one("young_person.additional_time", txt(&more));
+    rows.push(row("If the young person is 19 or over, why is more time needed to complete their education or training?", &more));
+    b.push_str(&tbl(&grid, rows));
+
+    b.push_str(&para("Which other services or agencies are already involved? Please provide names, contact details, period of involvement."));
+    let pros: Vec<(usize, String, String)> = k.map(|k| k.pros.clone()).unwrap_or_default();
+    let mut srows = vec![vec![
+        t("Service").bold(),
+        t("Name & full contact details").bold(),
+        t("Period of involvement").bold(),
+    ]];
+    for n in 0..4 {
+        match pros.get(n) {
+            Some((svc, name, contact)) => srows.push(vec![
+                t(PROFESSIONS[*svc]),
+                t(&format!("{name}\n{contact}")),
+                t("2023 - present"),
+            ]),
+            None => srows.push(vec![t(""), t(""), t("")]),
+        }
+    }
+    tr.items(
+        "professionals.name",
+        pros.iter().map(|(_, n, _)| txt(n)).collect(),
+    );
+    tr.items(
+        "professionals.service",
+        pros.iter().map(|(s, _, _)| txt(PROFESSIONS[*s])).collect(),
+    );
+    b.push_str(&tbl(&[2600, 4600, 2600], srows));
+    let needs = g(k, |k| k.needs.to_string());
+    let action = g(k, |k| k.action.to_string());
+    let vc = g(k, |k| k.vchild.to_string());
+    tr.one("needs.description", txt(&needs));
+    tr.one("evidence.action_taken", txt(&action));
+    tr.one("views.child", txt(&vc));
+    b.push_str(&tbl(
+        &grid,
+        vec![
+            vec![t("Summary of the young person's needs"), t(&needs)],
+            vec![t("Support already provided by the college"), t(&action)],
+            vec![t("The young person's views and aspirations"), t(&vc)],
+        ],
+    ));
+    (
+        b,
+        Some(para("Saltmarsh and Eddington Children's Trust")),
+        tr,
+    )
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 966 Fellbrook: application with an evidence checklist and a pre-printed agencies table
+// ---------------------------------------------------------------------------------------------------------------
+
+fn fellbrook(k: Option<&Kid>, i: usize) -> (String, Option<String>, Tr) {
+    let mut tr = Tr::default();
+    let mut b = String::new();
+    b.push_str(&heading(
+        "Education, Health and Care assessment application",
+    ));
+    b.push_str(&para(
+        "Fellbrook Council - Special Educational Needs Service",
+    ));
+    b.push_str(&para("Please complete ALL sections. Please only include the following (where applicable) with your application:"));
+    let tick = if i == 3 { "✓" } else { "√" };
+    let checklist = [
+        "Completed school advice (below)",
+        "Latest medical report to detail diagnosis / CAMHS report",
+        "Latest EP report",
+        "Latest speech and language report",
+        "Latest costed provision map",
+        "Copy of the reviewed SEN Support Plan",
+    ];
+    let mut rows = vec![vec![
+        t("Information from:").bold(),
+        t("Tick √").bold(),
+        t("Dated").bold(),
+    ]];
+    for (n, item) in checklist.iter().enumerate() {
+        let on = k.is_some()
+            && match n {
+                2 => i % 2 == 1,
+                4 => i != 2,
+                _ => n == 0 || (n + i).is_multiple_of(3),
+            };
+        rows.push(vec![
+            t(item),
+            t(if on { tick } else { "" }),
+            t(if on { "06/2025" } else { "" }),
+        ]);
+        let v = if on { bo(true) } else { V::Empty };
+        match n {
+            2 => tr.one("evidence.ep_report", v),
+            4 => tr.one("evidence.costed_provision_map", v),
+            _ => {}
+        }
+    }
+    b.push_str(&tbl(&[6000, 1600, 2200], rows));
+    b.push_str(&para("A summary of interventions recommended by outreach services should be detailed in your submission."));
+    b.push_str(&para(
+        "Reason for referral: Request for Education, Health and Care assessment",
+    ));
+    // Label | spacer | answer merged over three columns.
+    let grid = [2600, 200, 2330, 2330, 2340];
+    let row = |l: &str, a: C| vec![t(l).bold(), t(""), a.span(3)];
+    let mut rows = Vec::new();
+    let name = g(k, |k| format!("{}, {}", k.sur, k.fore));
+    tr.one("child.forename", k.map_or(V::Empty, |k| txt(k.fore)));
+    tr.one("child.surname", k.map_or(V::Empty, |k| txt(k.sur)));
+    rows.push(row("Name (surname, forename):", t(&name)));
+    let (dob, dv) = date(
+        k.map(|k| k.dob),
+        match i {
+            1 => Df::Dot,
+            4 => Df::Iso,
+            _ => Df::Slash,
+        },
+    );
+    tr.one("child.date_of_birth", dv);
+    rows.push(row("Date of Birth:", t(&dob)));
+    let gpick = match k {
+        Some(_) if i == 2 => vec![0, 1],
+        Some(_) if i == 4 => vec![],
+        Some(k) => vec![gender_ix(k)],
+        None => vec![],
+    };
+    tr.one(
+        "child.gender",
+        opt_v(&["M", "F"], &mf(), &gpick, Mk::After("✓")),
+    );
+    rows.push(row(
+        "Gender:",
+        r(options(&["M", "F"], &gpick, Mk::After("✓"), " / ")),
+    ));
+    let addr = g(k, Kid::addr);
+    tr.one("child.address", txt(&addr));
+    rows.push(row("Address:", t(&addr)));
+    let pc = g(k, |k| k.pc.clone());
+    tr.one("child.postcode", idv(&pc, validate::postcode));
+    rows.push(row("Postcode:", t(&pc)));
+    rows.push(row(
+        "Telephone Numbers:",
+        t(&g(k, |k| k.parents[0].phone.clone())),
+    ));
+    let pnames = g(k, |k| {
+        k.parents
+            .iter()
+            .map(Parent::name)
+            .collect::<Vec<_>>()
+            .join("\n")
+    });
+    tr.items(
+        "parents.name",
+        if k.is_some() {
+            pnames.split('\n').map(txt).collect()
+        } else {
+            vec![]
+        },
+    );
+    rows.push(row("Name of parents/carers:", t(&pnames)));
+    rows.push(row(
+        "Name of person with parental responsibility:",
+        t(&g(k, |k| {
+            if k.lac {
+                "Fellbrook Council (shared)".into()
+            } else {
+                "Both parents".into()
+            }
+        })),
+    ));
+    let year = g(k, |k| k.year.clone());
+    tr.one("child.year_group", txt(&year));
+    rows.push(row("Year group:", t(&year)));
+    rows.push(row(
+        "Chronological age:",
+        t(&g(k, |k| format!("{}", 2025 - i32::from(k.dob.0)))),
+    ));
+    let lang = g(k, |k| {
+        if i == 5 {
+            format!("{} ", k.lang)
+        } else {
+            k.lang.to_string()
+        }
+    });
+    tr.one("child.first_language", txt(&lang));
+    rows.push(row("Home language:", t(&lang)));
+    // Primary need: the answer underlined among plain codes.
+    let codes = ["SpLD", "MLD", "SLCN", "ASD", "SEMH", "HI"];
+    let code_values = ["SPLD", "MLD", "SLCN", "ASD", "SEMH", "HI"].map(|c| json!(c));
+    let npick = match k {
+        Some(_) if i == 1 => vec![1, 3],
+        Some(_) if i == 5 => vec![],
+        Some(_) => vec![[2, 3, 0, 4, 5, 1][i]],
+        None => vec![],
+    };
+    tr.one(
+        "needs.primary_need_type",
+        opt_v(&codes, &code_values, &npick, Mk::Under),
+    );
+    rows.push(row(
+        "Primary need (underline):",
+        r(options(&codes, &npick, Mk::Under, " / ")),
+    ));
+    rows.push(row("Secondary need:", t("")));
+    let lpick = match k {
+        Some(k) => vec![usize::from(!k.lac)],
+        None => vec![],
+    };
+    tr.one(
+        "child.looked_after",
+        opt_v(&["Y", "N"], &yes_no(), &lpick, Mk::After("✓")),
+    );
+    rows.push(row(
+        "Looked after child:",
+        r(options(&["Y", "N"], &lpick, Mk::After("✓"), " / ")),
+    ));
+    let school = g(k, |k| k.school.clone());
+    tr.one("setting.name", txt(&school));
+    rows.push(row("School:", t(&school)));
+    let urn_w = g(k, |k| {
+        if i == 3 {
+            format!("{}1", k.urn)
+        } else {
+            k.urn.clone()
+        }
+    });
+    tr.one("setting.urn", idv(&urn_w, validate::urn));
+    rows.push(row("URN:", t(&urn_w)));
+    let head = g(k, |k| k.head.clone());
+    tr.one("setting.headteacher_name", txt(&head));
+    rows.push(row("Headteacher:", t(&head)));
+    b.push_str(&tbl(&grid, rows));
+
+    // Agencies involved: one pre-printed row per profession, most left empty.
+    let pros: Vec<(usize, String, String)> = k.map(|k| k.pros.clone()).unwrap_or_default();
+    let mut rows = vec![vec![
+        t("Agencies Involved").bold(),
+        t("Name & full contact details").bold(),
+        t("Date of last involvement").bold(),
+    ]];
+    let mut names = Vec::new();
+    let mut services = Vec::new();
+    for (n, prof) in PROFESSIONS.iter().enumerate() {
+        let who = pros.iter().find(|(s, _, _)| *s == n);
+        let cell = match who {
+            Some((_, name, contact)) => format!("{name}\n{contact}"),
+            None if k.is_some() && i == 0 && n == 2 => "N/A".into(),
+            None => String::new(),
+        };
+        if let Some((_, name, _)) = who {
+            names.push(txt(name));
+            services.push(txt(prof));
+        }
+        rows.push(vec![
+            t(prof),
+            t(&cell),
+            t(if who.is_some() { "05/2025" } else { "" }),
+        ]);
+    }
+    tr.items("professionals.name", names);
+    tr.items("professionals.service", services);
+    b.push_str(&tbl(&[3300, 4400, 2100], rows));
+
+    let needs = g(k, |k| k.needs.to_string());
+    let attain = g(k, |k| k.attain.to_string());
+    tr.one("needs.description", txt(&needs));
+    tr.one("evidence.attainment", txt(&attain));
+    b.push_str(&tbl(&[9800], vec![
+        vec![t("1. Background Information (please provide brief details):").bold()],
+        vec![t(&needs)],
+        vec![t("2. Academic Levels (please detail the pupil's academic levels and the expected academic levels for their age):").bold()],
+        vec![t(&attain)],
+    ]));
+    let rname = g(k, |k| k.requester.clone());
+    tr.one("request.requester_name", txt(&rname));
+    let (rd, rdv) = date(k.map(|k| k.req), if i == 2 { Df::Ordinal } else { Df::Dot });
+    tr.one("request.date", rdv);
+    b.push_str(&tbl(
+        &[2000, 3400, 1400, 3000],
+        vec![
+            vec![
+                t("Completed by:").bold(),
+                t(&rname),
+                t("Position:").bold(),
+                t(&g(k, |_| "SENCo".into())),
+            ],
+            vec![t("Signed:").bold(), t(""), t("Date:").bold(), t(&rd)],
+        ],
+    ));
+    (b, None, tr)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 967 Quillon Vale: "Form 1 / Appendix B", answers typed into the label cells, options deleted
+// ---------------------------------------------------------------------------------------------------------------
+
+fn quillon(k: Option<&Kid>, i: usize) -> (String, Option<String>, Tr) {
+    let mut tr = Tr::default();
+    let mut b = String::new();
+    b.push_str(&para("FORM 1/APPENDIX B"));
+    b.push_str(&heading(
+        "REQUEST FOR CONSIDERATION OF AN EDUCATION, HEALTH AND CARE NEEDS ASSESSMENT",
+    ));
+    b.push_str(&para(
+        "EVIDENCE SUBMITTED BY THE HEADTEACHER OF THE CHILD'S SCHOOL",
+    ));
+    b.push_str(&para("Please complete ALL sections. Do not leave any section blank; enter NA where appropriate. Delete as applicable."));
+    let grid = [3300, 3300, 3200];
+    // A cell holding "Label: answer" (the answer typed after the printed label).
+    let la = |label: &str, answer: &str| -> C {
+        t(&if answer.is_empty() {
+            label.to_string()
+        } else {
+            format!("{label} {answer}")
+        })
+    };
+    let mut rows = vec![vec![t("Child").bold().span(3).shade(GREY)]];
+    let sur = g(k, |k| {
+        if i == 3 {
+            format!("{}  ", k.sur)
+        } else {
+            k.sur.to_string()
+        }
+    });
+    let fore = g(k, |k| k.fore.to_string());
+    tr.one("child.surname", txt(&sur));
+    tr.one("child.forename", txt(&fore));
+    let sex_pick = match k {
+        Some(_) if i == 3 => vec![],
+        Some(k) => vec![gender_ix(k)],
+        None => vec![],
+    };
+    let sex_mk = if i == 1 || i == 5 {
+        Mk::DelSlash
+    } else {
+        Mk::Del
+    };
+    tr.one("child.gender", opt_v(&["M", "F"], &mf(), &sex_pick, sex_mk));
+    rows.push(vec![
+        la("Surname:", &sur).span(2),
+        r(format!(
+            "{}{}",
+            run("Sex: "),
+            options(&["M", "F"], &sex_pick, sex_mk, " / ")
+        )),
+    ]);
+    let (dob, dv) = date(
+        k.map(|k| k.dob),
+        match i {
+            2 => Df::Ordinal,
+            4 => Df::Dot,
+            _ => Df::Slash,
+        },
+    );
+    tr.one("child.date_of_birth", dv);
+    rows.push(vec![
+        t(&if fore.is_empty() {
+            "Other Name(s) (in full)".to_string()
+        } else {
+            format!("Other Name(s) (in full)\n{fore}")
+        })
+        .span(2),
+        la("Date of Birth:", &dob),
+    ]);
+    let addr = g(k, Kid::addr);
+    tr.one("child.address", txt(&addr));
+    let pc = g(k, |k| k.pc.clone());
+    tr.one("child.postcode", idv(&pc, validate::postcode));
+    rows.push(vec![
+        la("Home Address:", &addr).span(2),
+        la("Postcode:", &pc),
+    ]);
+    let rel = g(k, |k| {
+        if i % 3 == 1 {
+            "NA".into()
+        } else {
+            k.religion.to_string()
+        }
+    });
+    let lang = g(k, |k| k.lang.to_string());
+    let eth = g(k, |k| k.ethnicity.to_string());
+    tr.one("child.religion", txt(&rel));
+    tr.one("child.first_language", txt(&lang));
+    tr.one("child.ethnicity", txt(&eth));
+    rows.push(vec![
+        la("Religion:", &rel),
+        la("Home Language:", &lang),
+        la("Ethnic Origin:", &eth),
+    ]);
+    let nhs_w = g(k, |k| nhs_split(&k.nhs, if i == 2 { " " } else { "-" }));
+    tr.one("child.nhs_number", idv(&nhs_w, validate::nhs_number));
+    let upn_w = g(k, |k| {
+        if i == 5 {
+            bad_upn(&k.upn)
+        } else {
+            k.upn.clone()
+        }
+    });
+    tr.one("child.upn", idv(&upn_w, validate::upn));
+    // Y / N inside the question's cell: the wrong one deleted ("Y /" or "N"); filled-05 deleted neither.
+    let lpick = match k {
+        Some(_) if i == 4 => vec![],
+        Some(k) => vec![usize::from(!k.lac)],
+        None => vec![],
+    };
+    tr.one(
+        "child.looked_after",
+        opt_v(&["Y", "N"], &yes_no(), &lpick, Mk::DelSlash),
+    );
+    rows.push(vec![
+        la("NHS number:", &nhs_w),
+        la("UPN:", &upn_w),
+        r(format!(
+            "{}{}",
+            run("Is the child looked after? "),
+            options(&["Y", "N"], &lpick, Mk::DelSlash, " / ")
+        )),
+    ]);
+    let need = g(k, |_| {
+        format!(
+            "{}{}",
+            ["SLCN", "ASD", "MLD", "SEMH", "HI", "SLCN"][i],
+            if i == 1 { "  " } else { "" }
+        )
+    });
+    tr.one(
+        "needs.primary_need_type",
+        if need.is_empty() {
+            V::Empty
+        } else {
+            V::Ok(json!(need.trim()))
+        },
+    );
+    rows.push(vec![
+        la("Major Need: (please use the SEN2 codes)", &need).span(3),
+    ]);
+    b.push_str(&tbl(&grid, rows));
+
+    // Parent blocks: the same unnumbered labels twice.
+    let mut rows = vec![vec![
+        t("Parent(s)/Person(s) Responsible:")
+            .bold()
+            .span(3)
+            .shade(GREY),
+    ]];
+    let parents: Vec<Parent> = k.map(|k| k.parents.clone()).unwrap_or_default();
+    let (mut names, mut rels, mut addrs, mut phones) = (vec![], vec![], vec![], vec![]);
+    for n in 0..2 {
+        let pa = parents.get(n);
+        let name = pa.map_or(String::new(), |p| format!("{} {}", p.title, p.name()));
+        let rel = pa.map_or("", |p| p.rel);
+        let (diff, diff_pc) = match (pa, i, n) {
+            (Some(_), 1, 1) | (Some(_), 5, 1) => (
+                format!("{} Sedge Way, Quillon", 40 + i),
+                format!("YH9 {}", INWARD[i]),
+            ),
+            _ => (String::new(), String::new()),
+        };
+        let phone = pa.map_or(String::new(), |p| p.phone.clone());
+        rows.push(vec![
+            la("Name:", &name).span(2),
+            la("Relationship to Child:", rel),
+        ]);
+        rows.push(vec![
+            la("Address (if different from above):", &diff).span(2),
+            la("Postcode:", &diff_pc),
+        ]);
+        rows.push(vec![la("Tel. No.", &phone).span(3)]);
+        if pa.is_some() {
+            names.push(txt(&name));
+            rels.push(txt(rel));
+            addrs.push(if diff.is_empty() {
+                txt(&addr)
+            } else {
+                txt(&diff)
+            });
+            phones.push(txt(&phone));
+        }
+    }
+    tr.items("parents.name", names);
+    tr.items("parents.relationship", rels);
+    tr.items("parents.address", addrs);
+    tr.items("parents.phone", phones);
+    b.push_str(&tbl(&grid, rows));
+
+    let mut rows = vec![vec![t("School:").bold().span(3).shade(GREY)]];
+    let school = g(k, |k| k.school.clone());
+    tr.one("setting.name", txt(&school));
+    rows.push(vec![
+        la("Present School:", &school).span(2),
+        la("Date of entry:", &g(k, |_| "09/2022".into())),
+    ]);
+    let head = g(k, |k| k.head.clone());
+    tr.one("setting.headteacher_name", txt(&head));
+    rows.push(vec![
+        la("Headteacher:", &head).span(2),
+        la(
+            "Tel. No.",
+            &g(k, |k| format!("01632 960{:03}", 800 + k.dob.2 as i32)),
+        ),
+    ]);
+    let year = g(k, |k| k.year.clone());
+    tr.one("child.year_group", txt(&year));
+    rows.push(vec![
+        la("Year Group in which child is placed:", &year).span(2),
+        la("Number in class:", &g(k, |_| "28".into())),
+    ]);
+    b.push_str(&tbl(&grid, rows));
+
+    let needs = g(k, |k| k.needs.to_string());
+    tr.one("needs.description", txt(&needs));
+    b.push_str(&tbl(
+        &[9800],
+        vec![
+            vec![t("1  Summary of reason for request for an EHC needs assessment").bold()],
+            vec![t(&needs)],
+        ],
+    ));
+    let apick = match k {
+        Some(_) if i == 4 => vec![],
+        Some(k) => vec![usize::from(!k.agree)],
+        None => vec![],
+    };
+    tr.one(
+        "request.parent_agreement",
+        opt_v(&["YES", "NO"], &yes_no(), &apick, Mk::Del),
+    );
+    b.push_str(&tbl(&[7600, 2200], vec![vec![
+        t("2  Are you attaching any written information (e.g. a letter from the parent or notes of a meeting with the parent) which indicates their agreement to this request?"),
+        r(options(&["YES", "NO"], &apick, Mk::Del, " / ")),
+    ]]));
+    let rname = g(k, |k| k.requester.clone());
+    tr.one("request.requester_name", txt(&rname));
+    let (rd, rdv) = date(
+        k.map(|k| k.req),
+        if i == 3 { Df::Ordinal } else { Df::SlashPad },
+    );
+    tr.one("request.date", rdv);
+    b.push_str(&tbl(
+        &[6600, 3200],
+        vec![
+            vec![
+                la("Name of person completing the form:", &rname),
+                la("Date:", &rd),
+            ],
+            vec![
+                t("Signed (Headteacher):"),
+                t("LA use only: Request received:"),
+            ],
+        ],
+    ));
+    (
+        b,
+        Some(para("Quillon Vale Council - Children's Services")),
+        tr,
+    )
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The run
+// ---------------------------------------------------------------------------------------------------------------
+
+type Render = fn(Option<&Kid>, usize) -> (String, Option<String>, Tr);
+
+struct La {
+    code: &'static str,
+    slug: &'static str,
+    split: &'static str,
+    area: &'static str,
+    town: &'static str,
+    estab: &'static str,
+    born: i16,
+    render: Render,
+}
+
+const LAS: [La; 6] = [
+    La {
+        code: "962",
+        slug: "brackenridge",
+        split: "tune",
+        area: "AC",
+        town: "Brackenridge",
+        estab: "2041",
+        born: 2014,
+        render: brackenridge,
+    },
+    La {
+        code: "963",
+        slug: "coldmere",
+        split: "tune",
+        area: "FW",
+        town: "Coldmere",
+        estab: "1007",
+        born: 2020,
+        render: coldmere,
+    },
+    La {
+        code: "964",
+        slug: "thornbeck",
+        split: "tune",
+        area: "JH",
+        town: "Thornbeck",
+        estab: "2113",
+        born: 2013,
+        render: thornbeck,
+    },
+    La {
+        code: "965",
+        slug: "saltmarsh",
+        split: "tune",
+        area: "UD",
+        town: "Eddington",
+        estab: "4002",
+        born: 2005,
+        render: saltmarsh,
+    },
+    La {
+        code: "966",
+        slug: "fellbrook",
+        split: "heldout",
+        area: "ZF",
+        town: "Fellbrook",
+        estab: "2258",
+        born: 2012,
+        render: fellbrook,
+    },
+    La {
+        code: "967",
+        slug: "quillon",
+        split: "heldout",
+        area: "YH",
+        town: "Quillon",
+        estab: "3310",
+        born: 2015,
+        render: quillon,
+    },
+];
+
+/// Writes every document and `truth.json` under `out`; returns the documents' paths relative to it.
+pub fn generate(out: &Path) -> Vec<String> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let template = Template::load(&root.join("mappings/national-template.toml")).expect("template");
+    let must = |id: &str| template.get(id).map(|d| d.statutory) == Some(Statutory::Must);
+    let mut truth = Map::new();
+    let mut rels = Vec::new();
+    for (a, la) in LAS.iter().enumerate() {
+        let kids = kids(a, la.code, la.area, la.town, la.estab, la.born);
+        let docs = std::iter::once((None, 0, "blank.docx".to_string())).chain(
+            kids.iter()
+                .enumerate()
+                .map(|(i, k)| (Some(k), i, format!("filled-{:02}.docx", i + 1))),
+        );
+        for (k, i, name) in docs {
+            let (body, header, tr) = (la.render)(k, i);
+            for (id, _) in &tr.0 {
+                assert!(template.get(id).is_some(), "{id} is not a template field");
+            }
+            let rel = format!("{}/{}/{name}", la.split, la.slug);
+            let path = out.join(&rel);
+            std::fs::create_dir_all(path.parent().unwrap()).expect("mkdir");
+            std::fs::write(&path, package(&body, header.as_deref())).expect("write");
+            let status = if !tr.0.iter().any(|(_, f)| f.filled()) {
+                "blank"
+            } else if tr
+                .0
+                .iter()
+                .any(|(id, f)| f.status() == "invalid" || (f.status() == "empty" && must(id)))
+            {
+                "partial"
+            } else {
+                "ok"
+            };
+            assert_eq!(
+                status == "blank",
+                k.is_none(),
+                "{rel}: only the blank forms are blank"
+            );
+            let mut fields = Map::new();
+            for (id, f) in &tr.0 {
+                fields.insert((*id).to_string(), f.json());
+            }
+            truth.insert(
+                rel.clone(),
+                json!({"la_code": la.code, "record_status": status, "fields": fields}),
+            );
+            rels.push(rel);
+        }
+    }
+    let text = serde_json::to_string_pretty(&Value::Object(truth)).expect("json");
+    std::fs::create_dir_all(out).expect("mkdir");
+    std::fs::write(out.join("truth.json"), format!("{text}\n")).expect("write truth");
+    rels
+}
+
+/// `--out DIR` (default `fixtures/real-layout` of the repository).
+pub fn out_dir(args: &[String]) -> PathBuf {
+    match args.iter().position(|a| a == "--out") {
+        Some(at) => PathBuf::from(args.get(at + 1).expect("--out needs a folder")),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/real-layout"),
+    }
+}
+
+#[allow(
+    dead_code,
+    reason = "tests/it/real_layout.rs includes this file as a module and calls generate()"
+)]
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let out = out_dir(&args);
+    let docs = generate(&out);
+    eprintln!(
+        "wrote {} documents and truth.json under {}",
+        docs.len(),
+        out.display()
+    );
+}
