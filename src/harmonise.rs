@@ -114,6 +114,8 @@ pub fn harmonise(
         };
         fields.insert(def.id.clone(), outcome);
     }
+    drop_empty_members(template, mapping, &mut fields);
+    apply_fallbacks(mapping, &mut fields);
     check_dates_of_birth(template, &mut fields, today);
     let extras: IndexMap<String, FieldOutcome> = mapping
         .extras
@@ -163,6 +165,125 @@ pub fn unconsumed(doc: &SourceDoc, mapping: &Mapping, consumed: &[bool]) -> Vec<
             }
         })
         .collect()
+}
+
+/// Members of a table or of blocks that hold nothing are no members: a pre-printed professionals table with a
+/// row per profession, most of them empty, has as many members as rows filled in. Member n goes when every field
+/// of its group (but those marked `preprinted`) is empty there. Groups read only by numbered locators (`{n}`)
+/// keep their members, as they always have.
+fn drop_empty_members(
+    template: &Template,
+    mapping: &Mapping,
+    fields: &mut IndexMap<String, FieldOutcome>,
+) {
+    use crate::mapping::{JoinPart, Locator};
+    let tabular = |l: &Locator| match l {
+        Locator::Range(_) | Locator::Block { .. } => true,
+        Locator::Join(parts, _) => parts.iter().any(|p| matches!(p, JoinPart::Range(_))),
+        _ => false,
+    };
+    let mut groups: Vec<&str> = Vec::new();
+    for rule in &mapping.fields {
+        if let Some(group) = template.get(&rule.target).and_then(|d| d.group.as_deref())
+            && rule.locator.as_ref().is_some_and(tabular)
+            && !groups.contains(&group)
+        {
+            groups.push(group);
+        }
+    }
+    for group in groups {
+        let rules: Vec<&Rule> = mapping
+            .fields
+            .iter()
+            .filter(|r| template.get(&r.target).and_then(|d| d.group.as_deref()) == Some(group))
+            .collect();
+        let answers: Vec<&str> = rules
+            .iter()
+            .filter(|r| !r.preprinted)
+            .map(|r| r.target.as_str())
+            .collect();
+        if answers.is_empty() {
+            continue;
+        }
+        let members = rules
+            .iter()
+            .filter_map(|r| fields.get(&r.target)?.items.as_ref().map(Vec::len))
+            .max()
+            .unwrap_or(0);
+        let filled = |n: usize, fields: &IndexMap<String, FieldOutcome>| {
+            answers.iter().any(|id| {
+                fields
+                    .get(*id)
+                    .and_then(|f| f.items.as_ref()?.get(n))
+                    .is_some_and(|i| !matches!(i.status, FieldStatus::Empty))
+            })
+        };
+        let keep: Vec<bool> = (0..members).map(|n| filled(n, fields)).collect();
+        for rule in &rules {
+            let Some(f) = fields.get_mut(&rule.target) else {
+                continue;
+            };
+            if let Some(items) = f.items.take() {
+                let kept = items
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(n, _)| keep.get(*n).copied().unwrap_or(false))
+                    .map(|(_, i)| i)
+                    .collect();
+                *f = FieldOutcome::group(kept);
+            }
+        }
+    }
+}
+
+/// `fallback`: an empty answer takes the value of another (single) field, e.g. "Address (if different from
+/// the child's)" left blank is the child's address. The provenance names both.
+fn apply_fallbacks(mapping: &Mapping, fields: &mut IndexMap<String, FieldOutcome>) {
+    for rule in &mapping.fields {
+        let Some(from) = &rule.fallback else {
+            continue;
+        };
+        let Some(source) = fields
+            .get(from)
+            .filter(|f| f.status == FieldStatus::Ok && f.items.is_none())
+            .cloned()
+        else {
+            continue;
+        };
+        let Some(f) = fields.get_mut(&rule.target) else {
+            continue;
+        };
+        let fill =
+            |status: &mut FieldStatus, value: &mut Option<Value>, own: &mut Option<String>| {
+                if *status == FieldStatus::Empty {
+                    *status = FieldStatus::Ok;
+                    value.clone_from(&source.value);
+                    *own = Some(format!(
+                        "{} (blank, so {from}: {})",
+                        own.as_deref().unwrap_or("?"),
+                        source.source.as_deref().unwrap_or("?")
+                    ));
+                }
+            };
+        match &mut f.items {
+            Some(items) => {
+                for i in items.iter_mut() {
+                    fill(&mut i.status, &mut i.value, &mut i.source);
+                }
+                let items = f.items.take().unwrap_or_default();
+                *f = FieldOutcome::group(items);
+            }
+            None => {
+                let FieldOutcome {
+                    status,
+                    value,
+                    source,
+                    ..
+                } = f;
+                fill(status, value, source);
+            }
+        }
+    }
 }
 
 /// Every label regex of a mapping's rules: what the form prints as questions.

@@ -135,20 +135,166 @@ impl<'d> DocIndex<'d> {
     pub fn with_printed(mut self, labels: &[&Regex]) -> DocIndex<'d> {
         self.printed = labels
             .iter()
-            .filter_map(|re| self.label_cell(re).map(|(i, _, _)| i))
+            .filter_map(|re| self.label_cell(re, Scope::All).map(|(i, _, _)| i))
             .collect();
         self
     }
 
-    /// The first grid cell whose text matches a label: its index, position and text.
-    fn label_cell(&self, re: &Regex) -> Option<(usize, GridPos, &'d str)> {
+    /// The first grid cell within `scope` whose text matches a label: its index, position and text.
+    fn label_cell(&self, re: &Regex, scope: Scope) -> Option<(usize, GridPos, &'d str)> {
         self.doc.fields.iter().enumerate().find_map(|(i, f)| {
-            let pos = f.pos?;
+            let pos = f.pos.filter(|p| scope.holds(*p))?;
             match &f.value {
                 RawValue::Text(t) if re.is_match(t.trim()) => Some((i, pos, t.as_str())),
                 _ => None,
             }
         })
+    }
+
+    /// Each member's block: the grid cells matching `heading` (stacked blocks run from one heading's row to the
+    /// row before the next heading of the same grid; headings side by side on one row each own the columns up
+    /// to the next); else the text lines matching it (each block runs to the next heading line).
+    fn blocks(&self, heading: &Regex) -> Vec<Scope> {
+        let matches = |t: &RawValue| matches!(t, RawValue::Text(t) if heading.is_match(t.trim()));
+        let mut cells: Vec<GridPos> = self
+            .doc
+            .fields
+            .iter()
+            .filter(|f| matches(&f.value))
+            .filter_map(|f| f.pos)
+            .collect();
+        cells.sort();
+        if cells.is_empty() {
+            let starts: Vec<usize> = self
+                .lines
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| heading.is_match(l.text.trim()))
+                .map(|(i, _)| i)
+                .collect();
+            let end = self.lines.len().saturating_sub(1);
+            return starts
+                .iter()
+                .enumerate()
+                .map(|(n, &first)| Scope::Lines {
+                    first,
+                    last: starts.get(n + 1).map_or(end, |next| next.saturating_sub(1)),
+                })
+                .collect();
+        }
+        let side_by_side = cells.len() > 1
+            && cells
+                .iter()
+                .all(|c| c.sheet == cells[0].sheet && c.row == cells[0].row);
+        cells
+            .iter()
+            .enumerate()
+            .map(|(n, c)| {
+                let next = cells.get(n + 1);
+                if side_by_side {
+                    Scope::Band {
+                        sheet: c.sheet,
+                        row: c.row,
+                        first: c.col,
+                        last: next.map_or(u32::MAX, |x| x.col.saturating_sub(1)),
+                    }
+                } else {
+                    Scope::Rows {
+                        sheet: c.sheet,
+                        first: c.row,
+                        last: next
+                            .filter(|x| x.sheet == c.sheet)
+                            .map_or(u32::MAX, |x| x.row.saturating_sub(1)),
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// A `label` or `labels` read within one block.
+    fn in_block(&self, inner: &Locator, scope: Scope) -> Option<Hit> {
+        match inner {
+            Locator::Label {
+                pattern: LabelPattern::One(re),
+                take,
+                stop,
+            } => self.label(re, *take, stop.as_ref(), scope),
+            Locator::Labels {
+                patterns,
+                take,
+                separator,
+            } => self.labels(patterns, *take, separator, scope),
+            _ => None,
+        }
+    }
+
+    /// Several labels' answers joined (a name over Title / Forename / Surname); `None` when no label is there.
+    fn labels(&self, patterns: &[Regex], take: Take, sep: &str, scope: Scope) -> Option<Hit> {
+        let hits: Vec<Hit> = patterns
+            .iter()
+            .filter_map(|re| self.label(re, take, None, scope))
+            .collect();
+        if hits.is_empty() {
+            return None;
+        }
+        let text = hits
+            .iter()
+            .map(|h| h.value.to_text().trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect::<Vec<_>>()
+            .join(sep);
+        Some(Hit {
+            read: hits.iter().flat_map(|h| h.read.iter().copied()).collect(),
+            ..Hit::new(
+                if text.is_empty() {
+                    RawValue::Empty
+                } else {
+                    RawValue::Text(text)
+                },
+                hits.iter()
+                    .map(|h| h.source.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" + "),
+            )
+        })
+    }
+
+    /// A `join` with table columns: row n of every column part (and every lone cell) makes member n; trailing
+    /// rows with nothing in them are no members.
+    fn join_rows(&self, parts: &[JoinPart], sep: &str) -> Option<Vec<Hit>> {
+        let rows = parts
+            .iter()
+            .filter_map(|p| match p {
+                JoinPart::Range(r) => Some(r.last.0.saturating_sub(r.first.0).saturating_add(1)),
+                _ => None,
+            })
+            .max()?;
+        let mut found = false;
+        let mut hits: Vec<Hit> = (0..rows)
+            .map(|n| {
+                let cells: Vec<Hit> = parts
+                    .iter()
+                    .filter_map(|p| match p {
+                        JoinPart::Range(r) => {
+                            let row = r.first.0.checked_add(n).filter(|row| *row <= r.last.0)?;
+                            self.cell(&CellRef {
+                                sheet: r.sheet.clone(),
+                                row,
+                                col: r.first.1,
+                            })
+                        }
+                        JoinPart::Cell(c) => self.cell(c),
+                        _ => None,
+                    })
+                    .collect();
+                found |= !cells.is_empty();
+                joined(&cells, sep)
+            })
+            .collect();
+        while hits.last().is_some_and(|h| h.value.is_empty()) {
+            hits.pop();
+        }
+        found.then_some(hits)
     }
 
     /// The option a hit's text picks (see [`crate::choice`]): its value becomes the option's, its provenance
@@ -246,15 +392,46 @@ impl<'d> DocIndex<'d> {
                 take,
                 stop,
             } => match pattern {
-                LabelPattern::One(re) => self.label(re, *take, stop.as_ref()).map(|h| vec![h]),
+                LabelPattern::One(re) => self
+                    .label(re, *take, stop.as_ref(), Scope::All)
+                    .map(|h| vec![h]),
                 LabelPattern::Numbered(res) => {
                     let hits: Vec<Hit> = res
                         .iter()
-                        .map_while(|re| self.label(re, *take, stop.as_ref()))
+                        .map_while(|re| self.label(re, *take, stop.as_ref(), Scope::All))
                         .collect();
                     (!hits.is_empty()).then_some(hits)
                 }
             },
+            Locator::Labels {
+                patterns,
+                take,
+                separator,
+            } => self
+                .labels(patterns, *take, separator, Scope::All)
+                .map(|h| vec![h]),
+            Locator::Block { heading, inner } => {
+                let blocks = self.blocks(heading);
+                let hits: Vec<Option<Hit>> =
+                    blocks.iter().map(|b| self.in_block(inner, *b)).collect();
+                if hits.iter().all(Option::is_none) {
+                    return None;
+                }
+                // A block without the sub-label is a member with nothing there.
+                Some(
+                    hits.into_iter()
+                        .enumerate()
+                        .map(|(n, h)| {
+                            h.unwrap_or_else(|| {
+                                Hit::new(RawValue::Empty, format!("block {}", n + 1))
+                            })
+                        })
+                        .collect(),
+                )
+            }
+            Locator::Join(parts, sep) if parts.iter().any(|p| matches!(p, JoinPart::Range(_))) => {
+                self.join_rows(parts, sep)
+            }
             Locator::Tick(options) => self.tick(options),
             Locator::Field(pattern) if pattern.contains("{n}") => {
                 let hits: Vec<Hit> = (1..=MAX_GROUP_MEMBERS)
@@ -387,18 +564,37 @@ impl<'d> DocIndex<'d> {
         cell_key(name, row, col)
     }
 
-    /// A label's value: in a grid if the document has one, else in the flat text lines.
-    fn label(&self, re: &Regex, take: Take, stop: Option<&Regex>) -> Option<Hit> {
-        self.grid_label(re, take)
-            .or_else(|| self.text_label(re, take, stop))
+    /// A label's value within `scope`: in a grid if the document has one, else in the flat text lines.
+    fn label(&self, re: &Regex, take: Take, stop: Option<&Regex>, scope: Scope) -> Option<Hit> {
+        self.grid_label(re, take, scope)
+            .or_else(|| self.text_label(re, take, stop, scope))
     }
 
     /// The first grid cell whose text matches the label, then the answer: the cell past its (merged) extent,
     /// past empty spacer cells (`right`: an unmerged cell of a column that is empty in every row), or the text
     /// after the label in its own cell (`inside`). A cell that is itself a label of the mapping is never an
     /// answer: the value is then empty.
-    fn grid_label(&self, re: &Regex, take: Take) -> Option<Hit> {
-        let (index, pos, text) = self.label_cell(re)?;
+    fn grid_label(&self, re: &Regex, take: Take, scope: Scope) -> Option<Hit> {
+        if matches!(scope, Scope::Lines { .. }) {
+            return None;
+        }
+        let Some((index, pos, text)) = self.label_cell(re, scope) else {
+            // Blocks side by side often share one column of labels left of them: the label's row, the block's
+            // column.
+            let Scope::Band {
+                sheet, row, first, ..
+            } = scope
+            else {
+                return None;
+            };
+            let below = Scope::Rows {
+                sheet,
+                first: row.saturating_add(1),
+                last: u32::MAX,
+            };
+            let (_, pos, _) = self.label_cell(re, below)?;
+            return Some(self.grid_hit(sheet, pos.row, first));
+        };
         let extent = self.extent(pos);
         let next = extent.1.checked_add(1)?;
         let (row, col) = match take {
@@ -464,9 +660,23 @@ impl<'d> DocIndex<'d> {
     /// `:` dropped) or else the next run on the same baseline; `below` takes the following lines up to `stop`
     /// (exclusive) or, without `stop`, the next line only. The provenance names the page and the label, never
     /// the value.
-    fn text_label(&self, re: &Regex, take: Take, stop: Option<&Regex>) -> Option<Hit> {
-        let lines = &self.lines;
-        let (at, m, line) = lines.iter().enumerate().find_map(|(i, l)| {
+    fn text_label(
+        &self,
+        re: &Regex,
+        take: Take,
+        stop: Option<&Regex>,
+        scope: Scope,
+    ) -> Option<Hit> {
+        let lines = match scope {
+            Scope::All => &self.lines[..],
+            Scope::Lines { last, .. } => self.lines.get(..=last).unwrap_or(&self.lines),
+            _ => return None,
+        };
+        let skip = match scope {
+            Scope::Lines { first, .. } => first,
+            _ => 0,
+        };
+        let (at, m, line) = lines.iter().enumerate().skip(skip).find_map(|(i, l)| {
             let m = re.find(&l.text)?;
             Some((i, m, *l))
         })?;
@@ -577,26 +787,69 @@ impl<'d> DocIndex<'d> {
                 JoinPart::Path(p) => self.xpath(p).into_iter().next(),
                 JoinPart::Key(k) if self.doc.sheets.is_empty() => self.key_glob(k),
                 JoinPart::Key(k) => self.key(k),
+                JoinPart::Range(_) => None,
             })
             .collect();
         if hits.is_empty() {
             return None;
         }
-        let text = hits
-            .iter()
-            .map(|h| h.value.to_text().trim().to_string())
-            .filter(|t| !t.is_empty())
-            .collect::<Vec<_>>()
-            .join(sep);
-        let source = hits
-            .iter()
-            .map(|h| h.source.as_str())
-            .collect::<Vec<_>>()
-            .join(" + ");
-        Some(Hit {
-            read: hits.iter().flat_map(|h| h.read.iter().copied()).collect(),
-            ..Hit::new(RawValue::Text(text), source)
-        })
+        Some(joined(&hits, sep))
+    }
+}
+
+/// Hits' texts joined (empty ones left out), their provenance joined with ` + `, everything they read.
+fn joined(hits: &[Hit], sep: &str) -> Hit {
+    let text = hits
+        .iter()
+        .map(|h| h.value.to_text().trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join(sep);
+    let source = hits
+        .iter()
+        .map(|h| h.source.as_str())
+        .collect::<Vec<_>>()
+        .join(" + ");
+    Hit {
+        read: hits.iter().flat_map(|h| h.read.iter().copied()).collect(),
+        ..Hit::new(RawValue::Text(text), source)
+    }
+}
+
+/// Where a label is searched: the whole document, or one member's block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// Everywhere.
+    All,
+    /// Rows `first..=last` of one grid (a stacked block).
+    Rows { sheet: u32, first: u32, last: u32 },
+    /// Below `row`, columns `first..=last` of one grid (blocks side by side).
+    Band {
+        sheet: u32,
+        row: u32,
+        first: u32,
+        last: u32,
+    },
+    /// Text lines `first..=last`, in reading order.
+    Lines { first: usize, last: usize },
+}
+
+impl Scope {
+    /// True when a grid position lies within.
+    fn holds(self, p: GridPos) -> bool {
+        match self {
+            Scope::All => true,
+            Scope::Rows { sheet, first, last } => {
+                p.sheet == sheet && (first..=last).contains(&p.row)
+            }
+            Scope::Band {
+                sheet,
+                row,
+                first,
+                last,
+            } => p.sheet == sheet && p.row > row && (first..=last).contains(&p.col),
+            Scope::Lines { .. } => false,
+        }
     }
 }
 
@@ -788,5 +1041,160 @@ mod tests {
         for unmarked in ["☐ Parent", "Xavier", "Parent", "no"] {
             assert!(!is_marked(&RawValue::Text(unmarked.into())), "{unmarked}");
         }
+    }
+}
+
+#[cfg(test)]
+mod block_tests {
+    use super::*;
+    use crate::read::SourceField;
+
+    /// A one-table document from rows of cells ("" is an empty cell).
+    fn grid(rows: &[&[&str]]) -> SourceDoc {
+        let mut fields = Vec::new();
+        for (r, row) in rows.iter().enumerate() {
+            for (c, text) in row.iter().enumerate() {
+                if !text.is_empty() {
+                    fields.push(SourceField {
+                        key: cell_key("Table1", r as u32, c as u32),
+                        label: None,
+                        value: RawValue::Text((*text).into()),
+                        pos: Some(GridPos {
+                            sheet: 0,
+                            row: r as u32,
+                            col: c as u32,
+                        }),
+                    });
+                }
+            }
+        }
+        SourceDoc {
+            fields,
+            sheets: vec!["Table1".into()],
+            ..SourceDoc::default()
+        }
+    }
+
+    fn re(s: &str) -> Regex {
+        Regex::new(s).unwrap()
+    }
+
+    fn values(index: &DocIndex, locator: &Locator) -> Vec<String> {
+        index
+            .locate(locator)
+            .unwrap()
+            .iter()
+            .map(|h| h.value.to_text())
+            .collect()
+    }
+
+    fn block(heading: &str, inner: Locator) -> Locator {
+        Locator::Block {
+            heading: re(heading),
+            inner: Box::new(inner),
+        }
+    }
+
+    fn label(s: &str) -> Locator {
+        Locator::Label {
+            pattern: LabelPattern::One(re(s)),
+            take: Take::Right,
+            stop: None,
+        }
+    }
+
+    #[test]
+    fn stacked_blocks_with_unnumbered_sub_labels() {
+        let doc = grid(&[
+            &["Child's name", "Amy"],
+            &["Telephone", "01000 000000"],
+            &["Details of parent/carer", ""],
+            &["Title", "Mrs"],
+            &["First name", "Jo"],
+            &["Surname", "Smith"],
+            &["Telephone", "07700 900001"],
+            &["Details of other parent/carer", ""],
+            &["Title", ""],
+            &["First name", "Sam"],
+            &["Surname", "Smith"],
+            &["Telephone", ""],
+        ]);
+        let index = DocIndex::new(&doc);
+        let heading = "^Details of (other )?parent";
+        assert_eq!(
+            values(&index, &block(heading, label("^Telephone"))),
+            ["07700 900001", ""],
+            "each block's own Telephone, never the child's"
+        );
+        let name = Locator::Labels {
+            patterns: vec![re("^Title"), re("^First name"), re("^Surname")],
+            take: Take::Right,
+            separator: " ".into(),
+        };
+        assert_eq!(
+            values(&index, &block(heading, name)),
+            ["Mrs Jo Smith", "Sam Smith"]
+        );
+        assert!(
+            index
+                .locate(&block("^Nowhere", label("^Telephone")))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn blocks_side_by_side_in_columns() {
+        // Shared labels in column A, one column per parent.
+        let doc = grid(&[
+            &["", "Parent/carer 1", "Parent/carer 2"],
+            &["Name", "Jo Smith", "Sam Smith"],
+            &["Relationship", "Mother", ""],
+        ]);
+        let index = DocIndex::new(&doc);
+        assert_eq!(
+            values(&index, &block("^Parent/carer", label("^Name"))),
+            ["Jo Smith", "Sam Smith"]
+        );
+        assert_eq!(
+            values(&index, &block("^Parent/carer", label("^Relationship"))),
+            ["Mother", ""]
+        );
+        // Labels repeated in each parent's band.
+        let doc = grid(&[
+            &["Parent 1", "", "Parent 2", ""],
+            &["Name:", "Jo", "Name:", "Sam"],
+            &[
+                "Relationship to child:",
+                "Mother",
+                "Relationship to child:",
+                "Father",
+            ],
+        ]);
+        let index = DocIndex::new(&doc);
+        assert_eq!(
+            values(&index, &block("^Parent \\d", label("^Relationship"))),
+            ["Mother", "Father"]
+        );
+    }
+
+    #[test]
+    fn a_join_of_table_columns_is_one_member_per_row() {
+        let doc = grid(&[
+            &["Title", "Forename", "Surname"],
+            &["Mrs", "Jo", "Smith"],
+            &["", "Sam", "Smith"],
+            &["", "", ""],
+        ]);
+        let index = DocIndex::new(&doc);
+        let col = |c: &str| JoinPart::Range(crate::mapping::CellRange::parse_column(c).unwrap());
+        let join = Locator::Join(
+            vec![
+                col("Table1!A2:A4"),
+                col("Table1!B2:B4"),
+                col("Table1!C2:C4"),
+            ],
+            " ".into(),
+        );
+        assert_eq!(values(&index, &join), ["Mrs Jo Smith", "Sam Smith"]);
     }
 }

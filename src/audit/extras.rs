@@ -224,6 +224,8 @@ mod tests {
             target: id.into(),
             locator: None,
             choice: None,
+            fallback: None,
+            preprinted: false,
             transforms: Transforms::default(),
             printed: Some(printed.into()),
             statutory_override: None,

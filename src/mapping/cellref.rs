@@ -39,6 +39,20 @@ impl fmt::Display for CellRef {
     }
 }
 
+impl fmt::Display for CellRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}!{}{}:{}{}",
+            self.sheet,
+            column_letters(self.first.1),
+            u64::from(self.first.0) + 1,
+            column_letters(self.last.1),
+            u64::from(self.last.0) + 1
+        )
+    }
+}
+
 /// A rectangular block of one sheet, inclusive.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CellRange {

@@ -123,6 +123,8 @@ pub fn compile(path: &Path, text: &str, template: &Template) -> (Option<Mapping>
         }
     }
 
+    check_fallbacks(&mut cx, &raw, template);
+
     let mut extras = Vec::new();
     for (key, rule) in &raw.extra {
         let id = key.get_ref();
@@ -281,6 +283,34 @@ fn compile_matcher(cx: &mut Ctx, raw: &Spanned<RawMatch>, format: Option<Format>
     matcher
 }
 
+/// `fallback` names a single (not group) template field other than the rule's own.
+fn check_fallbacks(cx: &mut Ctx, raw: &RawMapping, template: &Template) {
+    for (key, rule) in &raw.fields {
+        let Some(f) = &rule.get_ref().fallback else {
+            continue;
+        };
+        let target = f.get_ref();
+        match template.get(target) {
+            None => {
+                cx.raise(
+                    L::UnknownField,
+                    f.span(),
+                    format!("`fallback = \"{target}\"` is not a field of the national template"),
+                );
+            }
+            Some(def) if def.group.is_some() || target == key.get_ref() => {
+                cx.raise(
+                    L::BadOption,
+                    f.span(),
+                    format!("`fallback` must name another, single field; `{target}` is not one"),
+                )
+                .help = Some("e.g. fallback = \"child.address\" on parents.address".into());
+            }
+            Some(_) => {}
+        }
+    }
+}
+
 fn locator_help(format: Option<Format>) -> String {
     match format {
         Some(Format::Xlsx) => {
@@ -328,12 +358,21 @@ fn compile_rule(
     if cx.diags.errors().count() > errors_before {
         return None;
     }
+    if r.preprinted.is_some() && !group {
+        cx.raise(
+            L::GroupMismatch,
+            key_span.clone(),
+            format!("`preprinted` marks a group's printed column, but `{id}` is not a group field"),
+        );
+    }
     Some(Rule {
         target: id.to_string(),
         locator,
         choice,
         transforms,
         printed: r.printed.clone(),
+        fallback: r.fallback.as_ref().map(|f| f.get_ref().clone()),
+        preprinted: r.preprinted.unwrap_or(false),
         statutory_override: r.statutory_override.clone(),
     })
 }
@@ -460,6 +499,7 @@ fn compile_locator(
         ("cells", r.cells.as_ref().map(Spanned::span)),
         ("range", r.range.as_ref().map(Spanned::span)),
         ("label", r.label.as_ref().map(Spanned::span)),
+        ("labels", r.labels.as_ref().map(Spanned::span)),
         ("tick", r.tick.as_ref().map(Spanned::span)),
         ("field", r.field.as_ref().map(Spanned::span)),
         ("xfa", r.xfa.as_ref().map(Spanned::span)),
@@ -491,7 +531,7 @@ fn compile_locator(
         "control" | "formfield" => &[Format::Docx],
         "field" | "xfa" => &[Format::Pdf],
         "path" => &[Format::Xml],
-        "label" => &[Format::Xlsx, Format::Pdf, Format::Docx],
+        "label" | "labels" => &[Format::Xlsx, Format::Pdf, Format::Docx],
         _ => &[Format::Xlsx, Format::Pdf, Format::Xml, Format::Docx],
     };
     if let Some(f) = format
@@ -521,12 +561,29 @@ fn compile_locator(
         ) && numbered_keys
             .iter()
             .any(|x| x.as_ref().is_some_and(|s| numbered(s.get_ref()))))
-        || r.split.as_ref().is_some_and(|s| s.get_ref().part.is_none());
+        || r.split.as_ref().is_some_and(|s| s.get_ref().part.is_none())
+        || r.block.is_some();
+    if !group && r.block.is_some() {
+        let s = r.block.as_ref().map_or(span.clone(), Spanned::span);
+        cx.raise(
+            L::GroupMismatch,
+            s,
+            format!("`block` yields one member per block, but `{id}` is not a group field"),
+        )
+        .help = Some("blocks are for `parents.*` and `professionals.*` fields".into());
+        return None;
+    }
+    if r.block.is_some() && !matches!(kind, "label" | "labels") {
+        let s = r.block.as_ref().map_or(span.clone(), Spanned::span);
+        cx.raise(L::BadOption, s, "`block` goes with `label` or `labels`")
+            .help = Some("find each member's value by its sub-label within the block".into());
+        return None;
+    }
     if !group
         && group_capable
         && !matches!(
             kind,
-            "label" | "field" | "path" | "xfa" | "control" | "formfield"
+            "label" | "labels" | "field" | "path" | "xfa" | "control" | "formfield"
         )
     {
         cx.raise(
@@ -550,11 +607,50 @@ fn compile_locator(
         .help = Some("remove `{n}`: only `parents.*` and `professionals.*` fields repeat".into());
         return None;
     }
-    if r.take.is_some() && kind != "label" {
+    if r.take.is_some() && !matches!(kind, "label" | "labels") {
         let s = r.take.as_ref().map_or(span.clone(), Spanned::span);
         cx.raise(L::BadOption, s, "`take` goes with `label`").help =
             Some("remove `take`, or find the value by `label`".into());
     }
+    let located = compile_kind(cx, id, r, format, group, kind)?;
+    match &r.block {
+        Some(b) => Some(Locator::Block {
+            heading: regex(cx, b.get_ref(), b.span())?,
+            inner: Box::new(located),
+        }),
+        None => Some(located),
+    }
+}
+
+/// `take`, as written (default `right`).
+fn compile_take(cx: &mut Ctx, r: &RawRule) -> Option<Take> {
+    match r.take.as_ref().map(|t| (t.get_ref().as_str(), t.span())) {
+        None | Some(("right", _)) => Some(Take::Right),
+        Some(("below", _)) => Some(Take::Below),
+        Some(("inside", _)) => Some(Take::Inside),
+        Some((other, s)) => {
+            cx.raise(
+                L::BadOption,
+                s,
+                format!(
+                    "unknown `take = \"{other}\"`; expected \"right\", \"below\" or \"inside\""
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// The locator of one kind, compiled and linted.
+fn compile_kind(
+    cx: &mut Ctx,
+    id: &str,
+    r: &RawRule,
+    format: Option<Format>,
+    group: bool,
+    kind: &str,
+) -> Option<Locator> {
+    let numbered = |s: &str| s.contains("{n}");
     let cell = |cx: &mut Ctx, s: &str, span: Range<usize>| match CellRef::parse(s) {
         Ok(c) => Some(c),
         Err(e) => {
@@ -605,23 +701,27 @@ fn compile_locator(
                 .collect();
             (opts.len() == t.get_ref().len()).then_some(Locator::Tick(opts))
         }
+        "labels" => {
+            let l = r.labels.as_ref()?;
+            if l.get_ref().len() < 2 {
+                cx.raise(L::BadOption, l.span(), "`labels` needs at least two labels")
+                    .help = Some("for one label use `label`".into());
+                return None;
+            }
+            let take = compile_take(cx, r)?;
+            let mut patterns = Vec::new();
+            for p in l.get_ref() {
+                patterns.push(regex(cx, p, l.span())?);
+            }
+            Some(Locator::Labels {
+                patterns,
+                take,
+                separator: r.separator.clone().unwrap_or_else(|| " ".into()),
+            })
+        }
         "label" => {
             let l = r.label.as_ref()?;
-            let take = match r.take.as_ref().map(|t| (t.get_ref().as_str(), t.span())) {
-                None | Some(("right", _)) => Take::Right,
-                Some(("below", _)) => Take::Below,
-                Some(("inside", _)) => Take::Inside,
-                Some((other, s)) => {
-                    cx.raise(
-                        L::BadOption,
-                        s,
-                        format!(
-                            "unknown `take = \"{other}\"`; expected \"right\", \"below\" or \"inside\""
-                        ),
-                    );
-                    return None;
-                }
-            };
+            let take = compile_take(cx, r)?;
             let pattern = if numbered(l.get_ref()) {
                 let mut res = Vec::new();
                 for n in 1..=MAX_GROUP_MEMBERS {
@@ -682,11 +782,29 @@ fn compile_locator(
                     .help = Some("e.g. join = [\"Request!C5\", \"Request!D5\"]; for one source use `cell`, `field` or `path`".into());
                 return None;
             }
-            // Each part is compiled (and linted) as the lone locator of the form's format would be.
+            // Each part is compiled (and linted) as the lone locator of the form's format would be; on a group
+            // field, xlsx and docx parts may be table columns (`Table3!B2:B5`), joined row by row.
+            let range = |cx: &mut Ctx, s: &str| match CellRange::parse_column(s) {
+                Ok(r) => Some(JoinPart::Range(r)),
+                Err(e) => {
+                    cx.raise_parse(L::BadCell, j.span(), &e, e.message.clone());
+                    None
+                }
+            };
+            let grid = matches!(format, Some(Format::Xlsx | Format::Docx));
+            if grid && !group && j.get_ref().iter().any(|s| s.contains(':')) {
+                cx.raise(
+                    L::GroupMismatch,
+                    j.span(),
+                    format!("a `join` of table columns yields one value per row, but `{id}` is not a group field"),
+                );
+                return None;
+            }
             let parts: Vec<JoinPart> = j
                 .get_ref()
                 .iter()
                 .filter_map(|s| match format {
+                    Some(Format::Xlsx | Format::Docx) if group && s.contains(':') => range(cx, s),
                     Some(Format::Xlsx) => cell(cx, s, j.span()).map(JoinPart::Cell),
                     Some(Format::Xml) => xml_path(cx, s, j.span()).map(JoinPart::Path),
                     Some(Format::Pdf) => glob::Pattern::new(s)

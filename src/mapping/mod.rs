@@ -120,6 +120,8 @@ pub enum JoinPart {
     Path(crate::xpath::XPath),
     /// pdf: a field name (exact, else a glob); docx: a reader key (`sdt:Tag`, `ff:Name`).
     Key(String),
+    /// xlsx, docx: a table column (`Table3!B2:B5`): on a group field, row n of every range part makes member n.
+    Range(CellRange),
 }
 
 impl std::fmt::Display for JoinPart {
@@ -128,6 +130,7 @@ impl std::fmt::Display for JoinPart {
             JoinPart::Cell(c) => write!(f, "{c}"),
             JoinPart::Path(p) => f.write_str(p.as_str()),
             JoinPart::Key(k) => f.write_str(k),
+            JoinPart::Range(r) => f.write_str(&r.to_string()),
         }
     }
 }
@@ -161,6 +164,23 @@ pub enum Locator {
     /// Several native locators (cells, fields, paths) whose values are joined, each compiled as the lone
     /// locator of the form's format would be.
     Join(Vec<JoinPart>, String),
+    /// Several labels whose answers are joined (a name over Title / Forename / Surname cells).
+    Labels {
+        /// The labels, in joining order.
+        patterns: Vec<Regex>,
+        /// Which way each value lies.
+        take: Take,
+        /// The separator.
+        separator: String,
+    },
+    /// A group laid out as blocks: each cell (or line) matching `heading` starts one member's block, and `inner`
+    /// (a `label` or `labels`) is searched within each block.
+    Block {
+        /// The block heading.
+        heading: Regex,
+        /// What is read in each block.
+        inner: Box<Locator>,
+    },
     /// docx: a content control by tag or alias (`{n}` numbers group members).
     Control(String),
     /// docx: a legacy form field by name (`{n}` numbers group members).
@@ -177,14 +197,18 @@ impl Locator {
                 .map(CellRef::to_string)
                 .collect::<Vec<_>>()
                 .join(", "),
-            Locator::Range(r) => format!(
-                "{}!{}{}:{}{}",
-                r.sheet,
-                crate::read::column_letters(r.first.1),
-                u64::from(r.first.0) + 1,
-                crate::read::column_letters(r.last.1),
-                u64::from(r.last.0) + 1
+            Locator::Range(r) => r.to_string(),
+            Locator::Labels { patterns, .. } => format!(
+                "labels {}",
+                patterns
+                    .iter()
+                    .map(|r| format!("/{}/", r.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(" + ")
             ),
+            Locator::Block { heading, inner } => {
+                format!("{} in each block /{}/", inner.describe(), heading.as_str())
+            }
             Locator::Label { pattern, take, .. } => {
                 let re = match pattern {
                     LabelPattern::One(r) => r.as_str().to_string(),
@@ -236,6 +260,10 @@ pub struct Rule {
     pub transforms: Transforms,
     /// The question as printed on the form.
     pub printed: Option<String>,
+    /// A field whose value is taken when this one is empty ("Address (if different)" -> `child.address`).
+    pub fallback: Option<String>,
+    /// Group fields: the values are printed on the form (a professions column), so they never make a member.
+    pub preprinted: bool,
     /// The LA's own note on the field's statutory standing.
     pub statutory_override: Option<String>,
 }

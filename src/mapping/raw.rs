@@ -78,6 +78,15 @@ pub struct RawRule {
     pub label: Option<Spanned<String>>,
     /// Where the value is relative to the label: `right` (default), `below` or `inside` (the label's own cell).
     pub take: Option<Spanned<String>>,
+    /// Several label regexes whose answers are joined with `separator` (Title / Forename / Surname cells).
+    pub labels: Option<Spanned<Vec<String>>>,
+    /// Group fields: a regex matching each member's block heading; `label` or `labels` is searched within
+    /// each block (stacked, or side by side in columns).
+    pub block: Option<Spanned<String>>,
+    /// A template field whose value is used when this answer is empty ("if different from the child's").
+    pub fallback: Option<Spanned<String>>,
+    /// Group fields: the values are printed on the form (one row per profession), so they make no member.
+    pub preprinted: Option<bool>,
     /// A regex where a `below` paragraph stops (flat PDF text).
     pub stop: Option<Spanned<String>>,
     /// xlsx: tick-box options, cell -> value; the option whose cell is marked wins.
