@@ -183,9 +183,11 @@ impl<'d> DocIndex<'d> {
                 .collect();
         }
         let side_by_side = cells.len() > 1
-            && cells
-                .iter()
-                .all(|c| c.sheet == cells[0].sheet && c.row == cells[0].row);
+            && cells.first().is_some_and(|first| {
+                cells
+                    .iter()
+                    .all(|c| c.sheet == first.sheet && c.row == first.row)
+            });
         cells
             .iter()
             .enumerate()
