@@ -195,6 +195,24 @@ impl XPath {
     }
 }
 
+/// The text of what a path selected: an element's text (`None` when it has none) or an attribute's value.
+pub fn selected_text<'v>(tree: &XmlTree, values: &'v dyn Values, s: Selected) -> Option<&'v str> {
+    let el = tree.elements.get(s.element)?;
+    match s.attr {
+        Some(a) => values.text(el.attrs.get(a)?.field),
+        None => values.text(el.text?),
+    }
+}
+
+impl Values for crate::read::SourceDoc {
+    fn text(&self, field: usize) -> Option<&str> {
+        match &self.fields.get(field)?.value {
+            crate::read::RawValue::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
 /// Reads a field's text by index: the document's fields hold the values the tree points at.
 pub trait Values {
     /// The text of a field.

@@ -20,3 +20,4 @@ mod suggest;
 mod util;
 mod xlsx_corpus;
 mod xml_corpus;
+mod xml_match;
