@@ -197,7 +197,15 @@ fn apply(
         return FieldOutcome::not_collected();
     };
     let Some(hits) = index.locate(locator) else {
-        return FieldOutcome::not_found(locator.describe());
+        // An xml path into an empty container (`<Professionals/>`) found the answer "none": empty, not drift.
+        return match index.empty_container(locator) {
+            Some(container) if group => FieldOutcome {
+                source: Some(container.source),
+                ..FieldOutcome::group(Vec::new())
+            },
+            Some(container) => FieldOutcome::single(item(rule, &container, ty)),
+            None => FieldOutcome::not_found(locator.describe()),
+        };
     };
     for i in hits.iter().flat_map(|h| &h.read) {
         if let Some(read) = consumed.get_mut(*i) {
@@ -534,6 +542,43 @@ cell = "Request!B5"
             Ok("985-any-pupil")
         );
         assert_eq!(id(&to_986), Err(Unrecognised::NoMatch));
+    }
+
+    #[test]
+    fn a_path_into_an_empty_container_is_empty_not_drift() {
+        let fields = concat!(
+            "[fields.\"professionals.name\"]\npath = \"/Request/Professionals/Professional/Name\"\n",
+            "[fields.\"professionals.service\"]\npath = \"/Request/Professionals/Professional/@service\"\n",
+            "[fields.\"child.forename\"]\npath = \"/Request/Child/Forename\"\n",
+            "[fields.\"child.surname\"]\npath = \"/Request/Child/Surname\"\n",
+            "[fields.\"setting.name\"]\npath = \"/Request/Setting/Name\"\ndefault = \"Not in a setting\"\n",
+            "[fields.\"parents.name\"]\npath = \"/Request/Parents/Parent/Name\"\n",
+        );
+        let set = set(&[("990-x", xml_mapping("990", "root = \"Request\"", fields))]);
+        let doc = xml(
+            "<Request><Child><Forename>Ann</Forename></Child><Professionals/><Setting></Setting></Request>",
+        );
+        let m = identify(&doc, Format::Xml, &set.mappings).unwrap();
+        let r = harmonise(&doc, m, &set.template, "a.xml", TODAY);
+        for group in ["professionals.name", "professionals.service"] {
+            let f = &r.fields[group];
+            assert_eq!(f.status, FieldStatus::Empty, "{group}");
+            assert_eq!(f.items.as_deref(), Some(&[][..]), "{group}: no members");
+            assert_eq!(f.source.as_deref(), Some("/Request/Professionals"));
+        }
+        // A single field in an empty container is an empty answer (its default applies).
+        let setting = &r.fields["setting.name"];
+        assert_eq!(setting.status, FieldStatus::Ok);
+        assert_eq!(setting.value, Some(Value::Text("Not in a setting".into())));
+        assert_eq!(setting.source.as_deref(), Some("/Request/Setting"));
+        // Child holds a forename but no surname element, and there is no Parents element: drift.
+        assert_eq!(r.fields["child.surname"].status, FieldStatus::NotFound);
+        assert_eq!(
+            r.fields["child.surname"].source.as_deref(),
+            Some("path /Request/Child/Surname")
+        );
+        assert_eq!(r.fields["parents.name"].status, FieldStatus::NotFound);
+        assert_eq!(r.fields["parents.name"].items, None);
     }
 
     #[test]

@@ -1,5 +1,8 @@
-//! XML documents through the real binary: `[form.match] values` tells apart CTF files that `contains` confuses.
+//! XML documents through the real binary: `[form.match] values` tells apart CTF files that `contains` confuses,
+//! and a path into an empty container (`<Professionals/>`) is the answer "none", not drift.
 use std::path::{Path, PathBuf};
+
+use serde_json::Value;
 
 use crate::util::*;
 
@@ -160,6 +163,103 @@ fn check_points_at_bad_value_conditions() {
     ] {
         assert!(err.contains(&want), "missing {want:?} in:\n{err}");
     }
+}
+
+/// A Request mapping whose professionals are a repeating group under `<Professionals>`.
+const REQUEST: &str = r#"[form]
+la_code = "990"
+la_name = "Testshire Council"
+form = "Request"
+version = "1"
+format = "xml"
+[form.match]
+root = "Request"
+[fields."child.forename"]
+path = "/Request/Child/Forename"
+[fields."professionals.name"]
+path = "/Request/Professionals/Professional/Name"
+[fields."professionals.service"]
+path = "/Request/Professionals/Professional/@service"
+"#;
+
+fn request(professionals: &str) -> String {
+    format!("<Request>\n  <Child><Forename>Amy</Forename></Child>\n{professionals}</Request>\n")
+}
+
+#[test]
+fn an_empty_container_is_empty_and_no_drift_while_an_absent_one_is_not_found() {
+    let tmp = tempfile::tempdir().unwrap();
+    let maps = mappings(
+        &tmp.path().join("mappings"),
+        &[("990-testshire", REQUEST.to_string())],
+    );
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    for (name, professionals) in [
+        ("a-self-closing.xml", "  <Professionals/>\n"),
+        (
+            "b-open-close.xml",
+            "  <Professionals>\n  </Professionals>\n",
+        ),
+        (
+            "c-one.xml",
+            "  <Professionals><Professional service=\"CAMHS\"><Name>Dr Okafor</Name></Professional></Professionals>\n",
+        ),
+        ("d-absent.xml", ""),
+    ] {
+        std::fs::write(input.join(name), request(professionals)).unwrap();
+    }
+    let out = tmp.path().join("out");
+    let result = run_with(&input, &out, &maps, &[]);
+    assert_eq!(code(&result), 0, "{}", stderr(&result));
+
+    let recs = records(&out);
+    for file in ["a-self-closing.xml", "b-open-close.xml"] {
+        for field in ["professionals.name", "professionals.service"] {
+            let f = &recs[file]["fields"][field];
+            assert_eq!(f["status"], "empty", "{file} {field}: {f}");
+            assert_eq!(
+                f["items"],
+                Value::Array(vec![]),
+                "{file} {field}: no members"
+            );
+            assert_eq!(f["source"], "/Request/Professionals", "{file} {field}");
+        }
+    }
+    assert_eq!(
+        recs["c-one.xml"]["fields"]["professionals.name"]["items"][0]["value"],
+        "Dr Okafor"
+    );
+    let absent = &recs["d-absent.xml"]["fields"]["professionals.name"];
+    assert_eq!(absent["status"], "not_found", "{absent}");
+    assert_eq!(
+        absent["source"],
+        "path /Request/Professionals/Professional/Name"
+    );
+
+    // The manifest agrees: an empty list is a complete answer, an absent one is drift.
+    let st = statuses(&out);
+    assert_eq!(st["a-self-closing.xml"], "ok");
+    assert_eq!(st["b-open-close.xml"], "ok");
+    assert_eq!(st["c-one.xml"], "ok");
+    assert_eq!(st["d-absent.xml"], "partial");
+
+    // And so does the audit: the only drift is the absent container's, in that document only.
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let drift = &report["forms"][0]["drift"];
+    let not_found = drift["not_found"].as_array().unwrap();
+    assert_eq!(not_found.len(), 2, "{drift:#}");
+    for nf in not_found {
+        assert_eq!(nf["documents"], 1, "{nf}");
+        assert_eq!(nf["examples"], serde_json::json!(["d-absent.xml"]));
+    }
+    let fields: Vec<&str> = not_found
+        .iter()
+        .map(|n| n["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["professionals.name", "professionals.service"]);
+    assert_eq!(drift["unconsumed"], Value::Array(vec![]), "{drift:#}");
 }
 
 /// The README's `values` example, with the fixtures' destination LA, recognises the CTF fixtures; with another LA's
