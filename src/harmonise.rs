@@ -91,7 +91,20 @@ fn matches(doc: &SourceDoc, m: &Mapping) -> bool {
             .control
             .as_ref()
             .is_none_or(|c| doc.fields.iter().any(|f| is_control(f, c)))
+        && mt.values.iter().all(|v| value_holds(doc, v))
         && mt.contains.as_ref().is_none_or(|p| doc.contains_text(p))
+}
+
+/// A `[form.match] values` condition: some element or attribute its path selects holds the value (an element
+/// without text holds the empty string). A document that is not XML holds no value.
+fn value_holds(doc: &SourceDoc, condition: &crate::mapping::ValueMatch) -> bool {
+    let Some(tree) = &doc.xml else {
+        return false;
+    };
+    condition.path.select(tree, doc).into_iter().any(|s| {
+        let text = crate::xpath::selected_text(tree, doc, s).unwrap_or("");
+        condition.test.accepts(text)
+    })
 }
 
 /// Applies a mapping to a document. `file` is the document's path relative to the input folder; `today` is the
@@ -325,7 +338,15 @@ fn apply(
         return FieldOutcome::not_collected();
     };
     let Some(mut hits) = index.locate(locator) else {
-        return FieldOutcome::not_found(locator.describe());
+        // An xml path into an empty container (`<Professionals/>`) found the answer "none": empty, not drift.
+        return match index.empty_container(locator) {
+            Some(container) if group => FieldOutcome {
+                source: Some(container.source),
+                ..FieldOutcome::group(Vec::new())
+            },
+            Some(container) => FieldOutcome::single(item(rule, &container, ty)),
+            None => FieldOutcome::not_found(locator.describe()),
+        };
     };
     if let Some(choice) = &rule.choice {
         hits = hits.into_iter().map(|h| index.choose(h, choice)).collect();
@@ -581,6 +602,127 @@ cell = "Request!B5"
                 "991-two".into()
             ]))
         );
+    }
+
+    /// An xml mapping matched by `matcher` (TOML lines under `[form.match]`), then `fields` (TOML).
+    fn xml_mapping(code: &str, matcher: &str, fields: &str) -> String {
+        format!(
+            "[form]\nla_code = \"{code}\"\nla_name = \"Council {code}\"\nform = \"CTF\"\nversion = \"1\"\nformat = \"xml\"\n[form.match]\n{matcher}\n{fields}"
+        )
+    }
+
+    fn xml(text: &str) -> SourceDoc {
+        crate::read::xml::read(
+            text.as_bytes(),
+            &crate::read::Limits::default(),
+            &crate::read::Deadline::after(std::time::Duration::from_secs(5)),
+        )
+        .unwrap()
+    }
+
+    /// A CTF-like document to LA `dest` whose pupil's UPN is `upn`.
+    fn ctf(dest: &str, upn: &str) -> SourceDoc {
+        xml(&format!(
+            "<CTfile><Header><SourceSchool><LEA>958</LEA></SourceSchool><DestSchool><LEA> {dest} </LEA></DestSchool></Header>\
+             <CTFpupilData><Pupil><UPN>{upn}</UPN></Pupil><Pupil><UPN>Z</UPN></Pupil></CTFpupilData></CTfile>"
+        ))
+    }
+
+    #[test]
+    fn value_conditions_tell_apart_documents_that_contains_confuses() {
+        let lea = |code: &str| {
+            xml_mapping(
+                code,
+                &format!(
+                    "root = \"CTfile\"\nvalues = [{{ path = \"/CTfile/Header/DestSchool/LEA\", equals = \"{code}\" }}]"
+                ),
+                "",
+            )
+        };
+        let set = set(&[("985-one", lea("985")), ("986-two", lea("986"))]);
+        let id = |doc: &SourceDoc| identify(doc, Format::Xml, &set.mappings).map(|m| m.id.as_str());
+        // Each UPN holds the other LA's number, which `contains` would find.
+        let to_985 = ctf("985", "Q986200125101");
+        let to_986 = ctf("986", "Q985200125101");
+        assert!(to_985.contains_text("986") && to_986.contains_text("985"));
+        assert_eq!(id(&to_985), Ok("985-one"));
+        assert_eq!(id(&to_986), Ok("986-two"));
+        assert_eq!(id(&ctf("987", "Q985")), Err(Unrecognised::NoMatch));
+        assert_eq!(
+            id(&ctf("9850", "Q")),
+            Err(Unrecognised::NoMatch),
+            "equality, not a phrase"
+        );
+
+        // Every condition must hold; any selected element may satisfy one; each counts towards specificity.
+        let set = self::set(&[
+            (
+                "985-any-pupil",
+                xml_mapping(
+                    "985",
+                    "values = [{ path = \"//LEA\", equals = \"985\" }]",
+                    "",
+                ),
+            ),
+            (
+                "985-pupil-z",
+                xml_mapping(
+                    "985",
+                    "values = [{ path = \"//LEA\", equals = \"985\" },\n  { path = \"/CTfile/CTFpupilData/Pupil/UPN\", regex = '^Z$' }]",
+                    "",
+                ),
+            ),
+        ]);
+        let id = |doc: &SourceDoc| identify(doc, Format::Xml, &set.mappings).map(|m| m.id.as_str());
+        assert_eq!(
+            id(&to_985),
+            Ok("985-pupil-z"),
+            "the second pupil's UPN is Z"
+        );
+        assert_eq!(
+            id(&xml(
+                "<CTfile><Header><DestSchool><LEA>985</LEA></DestSchool></Header></CTfile>"
+            )),
+            Ok("985-any-pupil")
+        );
+        assert_eq!(id(&to_986), Err(Unrecognised::NoMatch));
+    }
+
+    #[test]
+    fn a_path_into_an_empty_container_is_empty_not_drift() {
+        let fields = concat!(
+            "[fields.\"professionals.name\"]\npath = \"/Request/Professionals/Professional/Name\"\n",
+            "[fields.\"professionals.service\"]\npath = \"/Request/Professionals/Professional/@service\"\n",
+            "[fields.\"child.forename\"]\npath = \"/Request/Child/Forename\"\n",
+            "[fields.\"child.surname\"]\npath = \"/Request/Child/Surname\"\n",
+            "[fields.\"setting.name\"]\npath = \"/Request/Setting/Name\"\ndefault = \"Not in a setting\"\n",
+            "[fields.\"parents.name\"]\npath = \"/Request/Parents/Parent/Name\"\n",
+        );
+        let set = set(&[("990-x", xml_mapping("990", "root = \"Request\"", fields))]);
+        let doc = xml(
+            "<Request><Child><Forename>Ann</Forename></Child><Professionals/><Setting></Setting></Request>",
+        );
+        let m = identify(&doc, Format::Xml, &set.mappings).unwrap();
+        let r = harmonise(&doc, m, &set.template, "a.xml", TODAY);
+        for group in ["professionals.name", "professionals.service"] {
+            let f = &r.fields[group];
+            assert_eq!(f.status, FieldStatus::Empty, "{group}");
+            assert_eq!(f.items.as_deref(), Some(&[][..]), "{group}: no members");
+            assert_eq!(f.source.as_deref(), Some("/Request/Professionals"));
+        }
+        // A single field in an empty container is an empty answer (its default applies).
+        let setting = &r.fields["setting.name"];
+        assert_eq!(setting.status, FieldStatus::Ok);
+        assert_eq!(setting.value, Some(Value::Text("Not in a setting".into())));
+        assert_eq!(setting.source.as_deref(), Some("/Request/Setting"));
+        // Child holds a forename but no surname element, and there is no Parents element: drift.
+        assert_eq!(r.fields["child.surname"].status, FieldStatus::NotFound);
+        assert_eq!(
+            r.fields["child.surname"].source.as_deref(),
+            Some("path /Request/Child/Surname")
+        );
+        assert_eq!(r.fields["parents.name"].status, FieldStatus::NotFound);
+        assert_eq!(r.fields["parents.name"].items, None);
     }
 
     #[test]

@@ -455,6 +455,19 @@ impl<'d> DocIndex<'d> {
         }
     }
 
+    /// For a `path` locator that found nothing ([`DocIndex::locate`] gave `None`): the empty container it runs
+    /// into, as an empty hit whose provenance is the container's concrete path (`/Request/Professionals`), when
+    /// there is one (see [`XPath::empty_container`]). `<Professionals/>` is the answer "none", not drift. Other
+    /// locators, and a path whose container is absent or holds something, give `None`.
+    pub fn empty_container(&self, locator: &Locator) -> Option<Hit> {
+        let Locator::Path(path) = locator else {
+            return None;
+        };
+        let tree = self.doc.xml.as_ref()?;
+        let el = tree.elements.get(path.empty_container(tree)?)?;
+        Some(Hit::new(RawValue::Empty, el.path.clone()))
+    }
+
     /// A docx locator, or with `{n}` one hit per member 1, 2, ... up to the first that is not there.
     fn numbered(&self, name: &str, find: impl Fn(&str) -> Option<Hit>) -> Option<Vec<Hit>> {
         if !name.contains("{n}") {

@@ -195,6 +195,74 @@ impl XPath {
     }
 }
 
+impl XPath {
+    /// The empty container a path that selects nothing runs into, as an index into [`XmlTree::elements`]: the
+    /// deepest element reached by the path's leading plain child steps (`/a/b`: no `//`, no `*`, no predicate),
+    /// when that element is not the root, the path goes on below it through an element step, and it has no
+    /// child element and no text (`<Professionals/>`, `<Professionals></Professionals>`). Such a path finds no
+    /// answer because there is none: `empty`, not drift. An element that has children (other than the ones the
+    /// path names), or a missing attribute on an element that is there, gives `None`: that is a changed form.
+    /// When several elements are reached at that depth, every one must be empty; the first is returned.
+    pub fn empty_container(&self, tree: &XmlTree) -> Option<usize> {
+        let plain = self
+            .steps
+            .iter()
+            .take_while(|s| !s.descendant && s.preds.is_empty() && s.test != NameTest::Any);
+        let mut reached: Vec<usize> = Vec::new();
+        let mut depth = 0usize;
+        for step in plain {
+            let next: Vec<usize> = tree
+                .elements
+                .iter()
+                .enumerate()
+                .filter(|(_, el)| match el.parent {
+                    None => depth == 0,
+                    Some(p) => depth > 0 && reached.binary_search(&(p as usize)).is_ok(),
+                })
+                .filter(|(_, el)| element_matches(tree, el, &step.test))
+                .map(|(i, _)| i)
+                .collect();
+            if next.is_empty() {
+                break;
+            }
+            reached = next;
+            depth = depth.saturating_add(1);
+        }
+        // Not the root (a document that is only an empty root holds no form), and an element step left to take.
+        if depth < 2 || depth >= self.steps.len() {
+            return None;
+        }
+        let empty = |&i: &usize| {
+            tree.elements
+                .get(i)
+                .is_some_and(|el| el.text.is_none() && el.end as usize == i.saturating_add(1))
+        };
+        if reached.iter().all(empty) {
+            reached.first().copied()
+        } else {
+            None
+        }
+    }
+}
+
+/// The text of what a path selected: an element's text (`None` when it has none) or an attribute's value.
+pub fn selected_text<'v>(tree: &XmlTree, values: &'v dyn Values, s: Selected) -> Option<&'v str> {
+    let el = tree.elements.get(s.element)?;
+    match s.attr {
+        Some(a) => values.text(el.attrs.get(a)?.field),
+        None => values.text(el.text?),
+    }
+}
+
+impl Values for crate::read::SourceDoc {
+    fn text(&self, field: usize) -> Option<&str> {
+        match &self.fields.get(field)?.value {
+            crate::read::RawValue::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
 /// Reads a field's text by index: the document's fields hold the values the tree points at.
 pub trait Values {
     /// The text of a field.
@@ -508,6 +576,94 @@ mod tests {
         assert_eq!(
             sel("/Request/Child/Photo/@attached"),
             ["/r:Request/Child/p:Photo/@attached"]
+        );
+    }
+
+    /// The concrete path of the empty container `path` runs into in `xml`, if any.
+    fn container(xml: &str, path: &str) -> Option<String> {
+        let doc = crate::read::xml::read(
+            xml.as_bytes(),
+            &Limits::default(),
+            &Deadline::after(Duration::from_secs(5)),
+        )
+        .unwrap();
+        let tree = doc.xml.as_ref().unwrap();
+        let p = XPath::compile(path, &ns()).unwrap();
+        assert!(p.select(tree, &doc).is_empty(), "{path} selects nothing");
+        p.empty_container(tree)
+            .map(|i| tree.elements[i].path.clone())
+    }
+
+    #[test]
+    fn an_empty_container_is_the_deepest_element_of_the_leading_plain_steps_when_it_holds_nothing()
+    {
+        const FORM: &str = r#"<Request>
+          <Child><Name>Ann</Name></Child>
+          <Professionals/>
+          <Parents>
+          </Parents>
+          <Setting urn="1"/>
+          <Note>text</Note>
+          <Needs><Other/></Needs>
+          <List/><List><Other/></List>
+        </Request>"#;
+        let c = |path: &str| container(FORM, path);
+        for path in [
+            "/Request/Professionals/Professional/Name",
+            "/Request/Professionals/Professional/@name",
+            "/Request/Professionals/Professional[2]/Name",
+            "/Request/Professionals/Professional[@role='lead']",
+            "/Request/Professionals//Name",
+            "/Request/Professionals/*",
+        ] {
+            assert_eq!(c(path).as_deref(), Some("/Request/Professionals"), "{path}");
+        }
+        assert_eq!(
+            c("/Request/Parents/Parent/Name").as_deref(),
+            Some("/Request/Parents"),
+            "white space is no content"
+        );
+        assert_eq!(
+            c("/Request/Setting/Address").as_deref(),
+            Some("/Request/Setting"),
+            "attributes are no content"
+        );
+        // A container that holds something the path does not name is a changed form, as is a missing attribute on
+        // an element that is there, or a container that is absent.
+        assert_eq!(c("/Request/Needs/Need"), None, "a child element");
+        assert_eq!(c("/Request/Note/Sub"), None, "text");
+        assert_eq!(c("/Request/Setting/@name"), None, "an attribute step");
+        assert_eq!(c("/Request/Missing/Thing"), None, "absent");
+        assert_eq!(c("/Request/List/Item"), None, "one of two is not empty");
+        // `//` and `*` are no plain child steps, and the root is no container.
+        assert_eq!(c("//Professionals/Professional"), None);
+        assert_eq!(c("/Request/*/Professional"), None);
+        assert_eq!(c("/Request//Professionals/Professional"), None);
+        assert_eq!(
+            container("<Request/>", "/Request/Professionals/Professional"),
+            None
+        );
+        assert_eq!(
+            container("<Request><Child/></Request>", "/Request/Child/Name").as_deref(),
+            Some("/Request/Child")
+        );
+        assert_eq!(
+            container("<Request><Child/></Request>", "/Request/Child/@id"),
+            None
+        );
+    }
+
+    #[test]
+    fn empty_containers_are_found_by_namespace_uri() {
+        let c = |path: &str| container(DOC, path);
+        assert_eq!(
+            c("/x:Request/x:Child/ph:Photo/ph:Caption").as_deref(),
+            Some("/r:Request/Child/p:Photo")
+        );
+        assert_eq!(
+            c("/x:Request/x:Child/x:Photo/x:Caption"),
+            None,
+            "Photo is in another namespace: Child, which holds it, is not empty"
         );
     }
 

@@ -8,11 +8,11 @@ use std::path::Path;
 use regex::Regex;
 use toml::Spanned;
 
-use super::raw::{RawMapping, RawMatch, RawRule};
+use super::raw::{RawMapping, RawMatch, RawRule, RawValueMatch};
 use super::transform::{Case, Split, Transforms};
 use super::{
     CellRange, CellRef, JoinPart, LabelPattern, Locator, MAX_GROUP_MEMBERS, Mapping, Matcher, Rule,
-    Take,
+    Take, ValueMatch, ValueTest,
 };
 use crate::diag::{Diagnostic, Diagnostics, Lint, Lint as L, ParseError, char_span};
 use crate::read::Format;
@@ -264,6 +264,7 @@ fn compile_matcher(cx: &mut Ctx, raw: &Spanned<RawMatch>, format: Option<Format>
                 None
             }
         });
+    let values = match_values(cx, m.values.as_ref(), format);
     let matcher = Matcher {
         sheet: m.sheet.as_ref().map(|s| s.get_ref().clone()),
         contains: m.contains.as_ref().map(|s| s.get_ref().to_lowercase()),
@@ -271,8 +272,9 @@ fn compile_matcher(cx: &mut Ctx, raw: &Spanned<RawMatch>, format: Option<Format>
         root: m.root.as_ref().map(|s| s.get_ref().clone()),
         namespace: m.namespace.as_ref().map(|s| s.get_ref().clone()),
         control: m.control.as_ref().map(|s| s.get_ref().clone()),
+        values,
     };
-    if matcher.specificity() == 0 && m.field.is_none() {
+    if matcher.specificity() == 0 && m.field.is_none() && m.values.is_none() {
         cx.raise(
             L::BadMatch,
             raw.span(),
@@ -309,6 +311,85 @@ fn check_fallbacks(cx: &mut Ctx, raw: &RawMapping, template: &Template) {
             Some(_) => {}
         }
     }
+}
+
+/// How to write a `[form.match] values` condition.
+const VALUES_HELP: &str = "e.g. values = [{ path = \"/CTfile/Header/DestSchool/LEA\", equals = \"985\" }], or `regex = '^98[0-9]$'` instead of `equals`";
+
+/// `[form.match] values`, xml forms only: each condition's path compiled with the mapping's namespaces (else
+/// `bad-path`), and exactly one non-empty test, `equals` or `regex` (else `bad-match`).
+fn match_values(
+    cx: &mut Ctx,
+    raw: Option<&Spanned<Vec<Spanned<RawValueMatch>>>>,
+    format: Option<Format>,
+) -> Vec<ValueMatch> {
+    let Some(raw) = raw else {
+        return Vec::new();
+    };
+    if let Some(f) = format
+        && f != Format::Xml
+    {
+        cx.raise(
+            L::BadMatch,
+            raw.span(),
+            format!("`match.values` only applies to xml forms; this form is {f}"),
+        )
+        .help = Some(match_help(f));
+        return Vec::new();
+    }
+    if raw.get_ref().is_empty() {
+        cx.raise(L::BadMatch, raw.span(), "`match.values` has no condition")
+            .help = Some(VALUES_HELP.into());
+    }
+    let mut out = Vec::new();
+    for cond in raw.get_ref() {
+        let c = cond.get_ref();
+        let test = match (&c.equals, &c.regex) {
+            (Some(e), None) if e.get_ref().trim().is_empty() => {
+                cx.raise(
+                    L::BadMatch,
+                    e.span(),
+                    "`equals` is empty: the condition would hold for a blank form of any LA",
+                )
+                .help = Some(VALUES_HELP.into());
+                None
+            }
+            (Some(e), None) => Some(ValueTest::Equals(e.get_ref().trim().to_string())),
+            (None, Some(r)) if r.get_ref().is_empty() => {
+                cx.raise(
+                    L::BadMatch,
+                    r.span(),
+                    "`regex` is empty: the condition would hold for any value",
+                )
+                .help = Some(VALUES_HELP.into());
+                None
+            }
+            (None, Some(r)) => regex(cx, r.get_ref(), r.span()).map(ValueTest::Regex),
+            (None, None) => {
+                cx.raise(
+                    L::BadMatch,
+                    cond.span(),
+                    "this `values` condition has a path but no `equals` or `regex`",
+                )
+                .help = Some(VALUES_HELP.into());
+                None
+            }
+            (Some(_), Some(r)) => {
+                cx.raise(
+                    L::BadMatch,
+                    r.span(),
+                    "a `values` condition takes `equals` or `regex`, not both",
+                )
+                .help = Some("write two conditions with the same path if both must hold".into());
+                None
+            }
+        };
+        let path = xml_path(cx, c.path.get_ref(), c.path.span());
+        if let (Some(path), Some(test)) = (path, test) {
+            out.push(ValueMatch { path, test });
+        }
+    }
+    out
 }
 
 fn locator_help(format: Option<Format>) -> String {
@@ -1080,7 +1161,7 @@ fn match_help(format: Format) -> String {
     let keys = match format {
         Format::Xlsx => "`sheet`, `contains`",
         Format::Pdf => "`field`, `contains`",
-        Format::Xml => "`root`, `namespace`, `contains`",
+        Format::Xml => "`root`, `namespace`, `values`, `contains`",
         _ => "`contains`",
     };
     format!("{format} forms are matched by {keys}")
@@ -1267,6 +1348,103 @@ mod tests {
         );
         assert!(
             d.message.contains("unknown namespace prefix `q`"),
+            "{}",
+            d.message
+        );
+    }
+
+    /// An xml mapping whose `[form.match]` is `root = "CTfile"` and then `matcher` (TOML lines).
+    fn ctf(matcher: &str) -> String {
+        format!(
+            "[form]\nla_code = \"985\"\nla_name = \"X\"\nform = \"F\"\nversion = \"1\"\nformat = \"xml\"\n[form.namespaces]\nc = \"urn:ctf\"\n[form.match]\nroot = \"CTfile\"\n{matcher}"
+        )
+    }
+
+    #[test]
+    fn value_conditions_compile_once_each_counting_towards_specificity() {
+        let text = ctf(concat!(
+            "values = [{ path = \"/CTfile/Header/DestSchool/LEA\", equals = \" 985 \" },\n",
+            "          { path = \"/c:CTfile/c:Header/@version\", regex = '^2[0-9]' }]\n",
+        ));
+        let (m, diags) = compile(Path::new("m.toml"), &text, &template());
+        assert!(!diags.has_errors(), "{diags}");
+        let matcher = m.unwrap().matcher;
+        assert_eq!(matcher.values.len(), 2);
+        assert_eq!(matcher.specificity(), 3, "root and two values");
+        assert_eq!(
+            matcher.values[0].path.as_str(),
+            "/CTfile/Header/DestSchool/LEA"
+        );
+        assert!(matcher.values[0].test.accepts("985"), "`equals` is trimmed");
+        assert!(matcher.values[0].test.accepts(" 985\n"), "so is the value");
+        assert!(
+            !matcher.values[0].test.accepts("9850"),
+            "and compared whole"
+        );
+        assert!(matcher.values[1].test.accepts("23.0"));
+        assert!(!matcher.values[1].test.accepts("19.0"));
+        // The same as an array of tables.
+        let tables = ctf(
+            "[[form.match.values]]\npath = \"/CTfile/Header/DestSchool/LEA\"\nequals = \"985\"\n",
+        );
+        let (m, diags) = compile(Path::new("m.toml"), &tables, &template());
+        assert!(!diags.has_errors(), "{diags}");
+        assert_eq!(m.unwrap().matcher.specificity(), 2);
+    }
+
+    #[test]
+    fn bad_value_conditions_are_reported_where_they_are_written() {
+        let at = |matcher: &str| -> Vec<(Option<Lint>, usize, usize, String)> {
+            let (_, diags) = compile(Path::new("m.toml"), &ctf(matcher), &template());
+            diags
+                .errors()
+                .map(|d| (d.lint, d.line, d.column, d.message.clone()))
+                .collect()
+        };
+        // Line 11 is the first line under [form.match] after `root`.
+        let errs = at("values = [{ path = \"/CTfile/q:LEA\", equals = \"985\" }]\n");
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(
+            (errs[0].0, errs[0].1, errs[0].2),
+            (Some(L::BadPath), 11, 29)
+        );
+        assert!(
+            errs[0].3.contains("unknown namespace prefix `q`"),
+            "{errs:?}"
+        );
+        let errs = at("values = [{ path = \"/CTfile/LEA\" }]\n");
+        assert_eq!(
+            (errs[0].0, errs[0].1, errs[0].2),
+            (Some(L::BadMatch), 11, 11)
+        );
+        assert!(errs[0].3.contains("no `equals` or `regex`"), "{errs:?}");
+        let errs = at("values = [{ path = \"/CTfile/LEA\", equals = \"  \" }]\n");
+        assert_eq!((errs[0].0, errs[0].2), (Some(L::BadMatch), 44));
+        assert!(errs[0].3.contains("`equals` is empty"), "{errs:?}");
+        let errs = at("values = [{ path = \"/CTfile/LEA\", regex = '' }]\n");
+        assert!(errs[0].3.contains("`regex` is empty"), "{errs:?}");
+        let errs = at("values = [{ path = \"/CTfile/LEA\", regex = '(98' }]\n");
+        assert_eq!(errs[0].0, Some(L::BadRegex), "{errs:?}");
+        let errs = at("values = [{ path = \"/CTfile/LEA\", equals = \"985\", regex = '^985$' }]\n");
+        assert!(errs[0].3.contains("not both"), "{errs:?}");
+        let errs = at("values = []\n");
+        assert_eq!(
+            (errs[0].0, errs[0].1, errs[0].2),
+            (Some(L::BadMatch), 11, 10)
+        );
+        assert!(errs[0].3.contains("has no condition"), "{errs:?}");
+        let errs = at("values = [{ path = \"/CTfile/LEA\", equal = \"985\" }]\n");
+        assert_eq!(errs[0].0, Some(L::UnknownKey), "{errs:?}");
+        let errs = at("values = [{ equals = \"985\" }]\n");
+        assert_eq!(errs[0].0, Some(L::MissingKey), "{errs:?}");
+        // Only xml documents have paths.
+        let xlsx = format!("{HEAD}values = [{{ path = \"/CTfile/LEA\", equals = \"985\" }}]\n");
+        let (_, diags) = compile(Path::new("m.toml"), &xlsx, &template());
+        let d = diags.errors().next().unwrap();
+        assert_eq!((d.lint, d.line, d.column), (Some(L::BadMatch), 9, 10));
+        assert!(
+            d.message
+                .contains("`match.values` only applies to xml forms; this form is xlsx"),
             "{}",
             d.message
         );

@@ -72,6 +72,37 @@ pub struct Matcher {
     pub namespace: Option<String>,
     /// docx: a content control (tag, or else alias) that must exist.
     pub control: Option<String>,
+    /// xml: values that elements or attributes must hold, by path; each counts as a condition.
+    pub values: Vec<ValueMatch>,
+}
+
+/// One `[form.match] values` condition: some element or attribute the path selects holds the value.
+#[derive(Debug, Clone)]
+pub struct ValueMatch {
+    /// The path, compiled with the mapping's namespaces.
+    pub path: crate::xpath::XPath,
+    /// What its value must be.
+    pub test: ValueTest,
+}
+
+/// What a [`ValueMatch`]'s value must be; the document's value is trimmed first.
+#[derive(Debug, Clone)]
+pub enum ValueTest {
+    /// Exactly this text (trimmed when the mapping loads).
+    Equals(String),
+    /// A match of this regex.
+    Regex(Regex),
+}
+
+impl ValueTest {
+    /// True when a value (an element's text or an attribute's value) passes.
+    pub fn accepts(&self, value: &str) -> bool {
+        let value = value.trim();
+        match self {
+            ValueTest::Equals(want) => value == want,
+            ValueTest::Regex(re) => re.is_match(value),
+        }
+    }
 }
 
 impl Matcher {
@@ -88,6 +119,7 @@ impl Matcher {
         .iter()
         .filter(|b| **b)
         .count()
+            + self.values.len()
     }
 }
 

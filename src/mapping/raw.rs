@@ -61,6 +61,21 @@ pub struct RawMatch {
     pub namespace: Option<Spanned<String>>,
     /// docx: a content control (tag, or else alias) that must exist.
     pub control: Option<Spanned<String>>,
+    /// xml: values that elements or attributes must hold, by path; every one must hold.
+    pub values: Option<Spanned<Vec<Spanned<RawValueMatch>>>>,
+}
+
+/// One `[form.match] values` entry: `{ path = "/CTfile/Header/DestSchool/LEA", equals = "985" }`, or `regex`
+/// instead of `equals`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawValueMatch {
+    /// An element or `@attribute` path, as in `path` locators.
+    pub path: Spanned<String>,
+    /// The value it must hold, compared exactly after trimming.
+    pub equals: Option<Spanned<String>>,
+    /// A regex the value must match (after trimming).
+    pub regex: Option<Spanned<String>>,
 }
 
 /// How one field is found and transformed. Exactly one locator (extras may have none: they are then only

@@ -22,3 +22,4 @@ mod suggest;
 mod util;
 mod xlsx_corpus;
 mod xml_corpus;
+mod xml_match;
