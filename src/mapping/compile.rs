@@ -9,7 +9,7 @@ use regex::Regex;
 use toml::Spanned;
 
 use super::raw::{RawMapping, RawMatch, RawRule};
-use super::transform::{Case, Split, Transforms};
+use super::transform::{Case, Replace, Split, Transforms};
 use super::{
     CellRange, CellRef, JoinPart, LabelPattern, Locator, MAX_GROUP_MEMBERS, Mapping, Matcher, Rule,
     Take,
@@ -619,6 +619,46 @@ fn xml_path(cx: &mut Ctx, path: &str, span: Range<usize>) -> Option<crate::xpath
         .ok()
 }
 
+/// The first capture group a replacement names (`$1`, `$name`, `${name}`; `$$` is a literal `$`) that the regex
+/// does not have, if any. The regex crate would silently insert nothing for it.
+fn unknown_group(re: &Regex, with: &str) -> Option<String> {
+    let mut rest = with;
+    while let Some(at) = rest.find('$') {
+        rest = rest.get(at + 1..).unwrap_or("");
+        if let Some(after) = rest.strip_prefix('$') {
+            rest = after;
+            continue;
+        }
+        let (name, after) = match rest.strip_prefix('{') {
+            Some(braced) => match braced.find('}') {
+                Some(end) => (
+                    braced.get(..end).unwrap_or(""),
+                    braced.get(end + 1..).unwrap_or(""),
+                ),
+                None => continue,
+            },
+            None => {
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                (rest.get(..end).unwrap_or(""), rest.get(end..).unwrap_or(""))
+            }
+        };
+        rest = after;
+        if name.is_empty() {
+            continue;
+        }
+        let known = match name.parse::<usize>() {
+            Ok(n) => n < re.captures_len(),
+            Err(_) => re.capture_names().flatten().any(|g| g == name),
+        };
+        if !known {
+            return Some(name.to_string());
+        }
+    }
+    None
+}
+
 fn regex(cx: &mut Ctx, pattern: &str, span: Range<usize>) -> Option<Regex> {
     match Regex::new(pattern) {
         Ok(re) => Some(re),
@@ -648,8 +688,41 @@ fn compile_transforms(
     let id = def.map_or("this extra", |d| d.id.as_str());
     let mut t = Transforms {
         trim: r.trim.unwrap_or(true),
+        collapse: r.collapse.unwrap_or(false),
         ..Transforms::default()
     };
+    if let Some(n) = &r.line {
+        if *n.get_ref() == 0 {
+            cx.raise(L::BadOption, n.span(), "`line` counts from 1")
+                .help = Some("use `line = 1` for the first line".into());
+        }
+        t.line = Some(*n.get_ref());
+    }
+    if let Some(rep) = &r.replace {
+        let raw = rep.get_ref();
+        let pattern = &raw.pattern;
+        if pattern.get_ref().is_empty() {
+            cx.raise(
+                L::BadOption,
+                pattern.span(),
+                "`replace.pattern` must not be empty",
+            )
+            .help = Some("e.g. replace = { pattern = '\\s*\\(.*\\)', with = \"\" }".into());
+        } else if let Some(re) = regex(cx, pattern.get_ref(), pattern.span()) {
+            if let Some(bad) = unknown_group(&re, &raw.with) {
+                cx.raise(
+                    L::BadOption,
+                    rep.span(),
+                    format!("`replace.with` refers to `${bad}`, which is not a capture group of the pattern"),
+                )
+                .help = Some("groups are numbered from 1 (`$0` is the whole match); write `${1}x` when letters or digits follow, and `$$` for a literal `$`".into());
+            }
+            t.replace = Some(Replace {
+                pattern: re,
+                with: raw.with.clone(),
+            });
+        }
+    }
     if let Some(re) = &r.regex {
         t.regex = regex(cx, re.get_ref(), re.span());
         if let Some(compiled) = &t.regex
@@ -1008,6 +1081,45 @@ mod tests {
         assert_eq!(errs.len(), 2, "{errs:?}");
         let errs = errors("[extra.\"child.upn\"]\nprinted = \"UPN\"\n");
         assert!(errs[0].2.contains("map it under [fields]"));
+    }
+
+    /// The errors of a body as (line, column, lint, message).
+    fn linted(body: &str) -> Vec<(usize, usize, Lint, String)> {
+        let text = format!("{HEAD}{body}");
+        let (_, diags) = compile(Path::new("m.toml"), &text, &template());
+        diags
+            .errors()
+            .map(|d| (d.line, d.column, d.lint.unwrap(), d.message.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn text_transform_options_are_linted() {
+        let at = |body: &str| {
+            linted(&format!(
+                "[fields.\"child.forename\"]\ncell = \"Request!B2\"\n{body}"
+            ))
+            .into_iter()
+            .map(|(l, c, lint, m)| (l, c, lint, m))
+            .collect::<Vec<_>>()
+        };
+        let errs = at("line = 0\n");
+        assert_eq!((errs[0].0, errs[0].1, errs[0].2), (11, 8, Lint::BadOption));
+        let errs = at("replace = { pattern = '(unclosed', with = \"\" }\n");
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!((errs[0].0, errs[0].1, errs[0].2), (11, 23, Lint::BadRegex));
+        assert!(errs[0].3.starts_with("bad regex"));
+        let errs = at("replace = { pattern = '', with = \"x\" }\n");
+        assert_eq!((errs[0].0, errs[0].1, errs[0].2), (11, 23, Lint::BadOption));
+        let errs = at("replace = { pattern = '(\\d+)-(\\d+)', with = \"$1a $2\" }\n");
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].2, Lint::BadOption);
+        assert!(errs[0].3.contains("`$1a`"), "{errs:?}");
+        assert!(
+            at("replace = { pattern = '(\\d+)-(?P<b>\\d+)', with = \"${1}a $b $$3 $0\" }\n")
+                .is_empty()
+        );
+        assert!(at("line = 2\ncollapse = true\nreplace = { pattern = ' +' }\n").is_empty());
     }
 
     #[test]
