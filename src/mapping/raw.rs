@@ -122,6 +122,11 @@ pub struct RawRule {
     pub collapse: Option<bool>,
     /// Replace every match of a regex.
     pub replace: Option<Spanned<RawReplace>>,
+    /// Extras only: the value's type (`text`, `date`, `bool`, `number`, `money`); a field's is the template's.
+    #[serde(rename = "type")]
+    pub ty: Option<Spanned<String>>,
+    /// Extras only: the extra repeats (one item per member), as a template group field does.
+    pub repeat: Option<Spanned<bool>>,
 }
 
 /// `replace = { pattern = '\s*\(.*\)', with = "" }`.
