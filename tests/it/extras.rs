@@ -208,3 +208,45 @@ fn typed_and_repeated_extras_reach_the_records_and_a_blank_form_stays_blank() {
         .collect();
     assert_eq!(extras, ["photograph", "sdq_scores", "reviews", "consent"]);
 }
+
+#[test]
+fn check_points_at_what_cannot_work_on_extras_and_fields() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = test_mappings(tmp.path());
+    let broken = format!(
+        "{}{}",
+        mapping_text("992", "Elsewhere"),
+        concat!(
+            "[fields.\"child.upn\"]\n",
+            "cell = \"Request!B7\"\n",
+            "type = \"text\"\n",
+            "[extra.scores]\n",
+            "printed = \"Scores\"\n",
+            "range = \"Request!D2:D6\"\n",
+            "[extra.met]\n",
+            "printed = \"Date last met\"\n",
+            "cell = \"Request!B8\"\n",
+            "type = \"number\"\n",
+            "date = [\"%d %m %Y\"]\n",
+            "[extra.notes]\n",
+            "printed = \"Notes\"\n",
+            "cell = \"Request!B9\"\n",
+            "replace = { pattern = '(a', with = \"\" }\n",
+        )
+    );
+    let path = dir.join("992-elsewhere.toml");
+    std::fs::write(&path, broken).unwrap();
+    let out = harmonise(&["check", dir.to_str().unwrap()]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    let file = path.display().to_string();
+    for want in [
+        format!("{file}:22:8: error[extra-only]: `type` is for extras"),
+        format!("{file}:25:9: error[group-mismatch]: `range` yields several values"),
+        format!("{file}:30:8: error[type-mismatch]: `date` cannot yield `met`"),
+        format!("{file}:34:23: error[bad-regex]: bad regex"),
+    ] {
+        assert!(err.contains(&want), "no `{want}` in:\n{err}");
+    }
+    assert!(err.contains("help: add `repeat = true`"), "{err}");
+}
