@@ -109,13 +109,6 @@ fn flag(b: Option<bool>) -> Exp {
     b.map_or(Exp::Empty, |b| Exp::Ok(json!(b)))
 }
 
-/// A check box captured as an extra (text): the reader's `Bool` reads as `TRUE` / `FALSE`.
-fn flag_text(b: Option<bool>) -> Exp {
-    b.map_or(Exp::Empty, |b| {
-        Exp::Ok(json!(if b { "TRUE" } else { "FALSE" }))
-    })
-}
-
 /// A date written in some format; `ymd` says which date it is meant to be (None when blank).
 fn date(written: &str, ymd: Option<(i16, i8, i8)>) -> Exp {
     match ymd {
@@ -1058,7 +1051,7 @@ fn southport(rel: &str, k: &Kid, encrypt: bool) -> Doc {
     let extras = vec![
         (
             "photograph",
-            s("Section5[0]", "Photograph[0]", flag_text(k.photograph)),
+            s("Section5[0]", "Photograph[0]", flag(k.photograph)),
         ),
         ("sdq_score", s("Section5[0]", "SDQScore[0]", text(k.sdq))),
     ];
@@ -1247,7 +1240,7 @@ fn kingsmere(rel: &str, k: &Kid) -> Doc {
         bytes,
         mapping: "955-kingsmere",
         fields,
-        extras: vec![("boxall_profile", single("Boxall", flag_text(k.boxall)))],
+        extras: vec![("boxall_profile", single("Boxall", flag(k.boxall)))],
     }
 }
 

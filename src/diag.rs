@@ -422,6 +422,7 @@ lints! {
     TypeMismatch = "type-mismatch", Error, "a transform or value that cannot yield the field's type";
     BadOption = "bad-option", Error, "a malformed locator or transform option";
     BadExtra = "bad-extra", Error, "a malformed [extra] entry";
+    ExtraOnly = "extra-only", Error, "`type` or `repeat` on a template field, whose type and shape the template decides";
     BadTest = "bad-test", Error, "a malformed [[test]]";
     TestFailed = "test-failed", Error, "a [[test]] document that does not harmonise as expected";
     RegexCaptures = "regex-captures", Warning, "a regex with several capture groups";

@@ -135,7 +135,11 @@ pub fn harmonise(
         .iter()
         .filter(|r| r.locator.is_some())
         .map(|r| {
-            let outcome = apply(&index, r, &FieldType::Text, false, &mut consumed);
+            let (ty, repeat) = r
+                .extra
+                .as_ref()
+                .map_or((&FieldType::Text, false), |k| (&k.ty, k.repeat));
+            let outcome = apply(&index, r, ty, repeat, &mut consumed);
             (r.target.clone(), outcome)
         })
         .collect();
@@ -393,6 +397,11 @@ fn item(rule: &Rule, hit: &Hit, ty: &FieldType) -> Item {
             source,
         };
     }
+    // An untyped extra keeps a check box's answer as a boolean (see `ExtraKind::type_of`).
+    let ty = rule
+        .extra
+        .as_ref()
+        .map_or(ty, |k| k.type_of(&hit.value, &rule.transforms));
     match rule.transforms.convert(&hit.value, ty) {
         Ok(Some(value)) => Item {
             status: FieldStatus::Ok,
@@ -778,5 +787,84 @@ cell = "Request!B5"
         let blank = run(&[text(""), text(" "), RawValue::Empty, RawValue::Empty]);
         assert_eq!(blank.status, RecordStatus::Blank);
         assert_eq!(status(&blank, "child.forename"), FieldStatus::Empty);
+    }
+
+    #[test]
+    fn extras_are_typed_repeat_and_an_unticked_box_leaves_a_form_blank() {
+        let extras = r#"[extra.scores]
+printed = "SDQ scores"
+range = "Request!B6:B8"
+repeat = true
+type = "number"
+[extra.photo]
+printed = "Photograph attached?"
+cell = "Request!B9"
+bool = { yes = ["attached"], no = ["not attached"] }
+[extra.boxall]
+printed = "Boxall profile completed"
+cell = "Request!B10"
+[extra.met]
+printed = "Date last met"
+cell = "Request!B11"
+date = ["%d %m %Y"]
+"#;
+        let set = set(&[(
+            "990-testshire",
+            format!("{}{extras}", mapping("990", r#"sheet = "Request""#)),
+        )]);
+        let m = &set.mappings[0];
+        let run = |values: &[RawValue]| {
+            harmonise(&doc("Testshire", values), m, &set.template, "a.xlsx", TODAY)
+        };
+        let empty4 = [
+            RawValue::Empty,
+            RawValue::Empty,
+            RawValue::Empty,
+            RawValue::Empty,
+        ];
+        let mut filled = empty4.to_vec();
+        filled.extend([
+            text("17"),
+            RawValue::Number(12.0),
+            text("lots"),
+            text("Attached"),
+            RawValue::Bool(true),
+            text("14 03 2026"),
+        ]);
+        let r = run(&filled);
+        let scores = &r.extras["scores"];
+        let items = scores.items.as_ref().expect("a repeated extra has items");
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[0].value, Some(Value::Number(17.0)));
+        assert_eq!(items[1].value, Some(Value::Number(12.0)));
+        assert_eq!(items[2].status, FieldStatus::Invalid);
+        assert_eq!(items[2].reason.as_deref(), Some("not a number"));
+        assert_eq!(items[1].source.as_deref(), Some("Request!B7"));
+        assert_eq!(scores.status, FieldStatus::Invalid);
+        assert_eq!(r.extras["photo"].value, Some(Value::Bool(true)));
+        // No type, no transform: text, but a check box stays a boolean.
+        assert_eq!(r.extras["boxall"].value, Some(Value::Bool(true)));
+        assert_eq!(
+            r.extras["met"].value,
+            Some(Value::Text("2026-03-14".into()))
+        );
+
+        // A blank form whose only marks are unticked boxes (a typed and an untyped extra) stays blank.
+        let mut blank = empty4.to_vec();
+        blank.extend([
+            RawValue::Empty,
+            RawValue::Empty,
+            RawValue::Empty,
+            RawValue::Bool(false),
+            RawValue::Bool(false),
+        ]);
+        let r = run(&blank);
+        assert_eq!(r.extras["photo"].value, Some(Value::Bool(false)));
+        assert_eq!(r.extras["boxall"].value, Some(Value::Bool(false)));
+        assert_eq!(r.extras["scores"].items.as_deref(), Some(&[][..]));
+        assert_eq!(r.status, RecordStatus::Blank);
+        // A ticked box fills it in.
+        blank[8] = RawValue::Bool(true);
+        assert_ne!(run(&blank).status, RecordStatus::Blank);
     }
 }

@@ -229,6 +229,7 @@ mod tests {
             transforms: Transforms::default(),
             printed: Some(printed.into()),
             statutory_override: None,
+            extra: None,
         };
         let mapping = |id: &str, code: &str, extras: Vec<Rule>| Mapping {
             id: id.into(),

@@ -85,13 +85,15 @@ const STATUSES: &[(&str, FieldStatus)] = &[
     ("not_collected", FieldStatus::NotCollected),
 ];
 
-/// Checks the `[[test]]` cases of a mapping file. `extras` are the file's extra ids.
+/// Checks the `[[test]]` cases of a mapping file. `extras` are the file's extra ids, `repeated` those of them
+/// with `repeat = true` (expected as arrays, like group fields).
 pub fn compile_tests(
     path: &Path,
     text: &str,
     tests: &[Spanned<RawTest>],
     template: &Template,
     extras: &[String],
+    repeated: &[String],
 ) -> (Vec<TestCase>, Diagnostics) {
     let mut diags = Diagnostics::default();
     let mut out = Vec::new();
@@ -122,7 +124,7 @@ pub fn compile_tests(
             let id = key.get_ref();
             let group = match template.get(id) {
                 Some(def) => def.group.is_some(),
-                None if extras.iter().any(|e| e == id) => false,
+                None if extras.iter().any(|e| e == id) => repeated.iter().any(|e| e == id),
                 None => {
                     let help = template
                         .closest(id)
@@ -256,7 +258,8 @@ mod tests {
             &text,
             &doc.test,
             &template,
-            &["costed_map".to_string()],
+            &["costed_map".to_string(), "sdq_scores".to_string()],
+            &["sdq_scores".to_string()],
         )
     }
 

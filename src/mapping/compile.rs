@@ -9,7 +9,7 @@ use regex::Regex;
 use toml::Spanned;
 
 use super::raw::{RawMapping, RawMatch, RawRule, RawValueMatch};
-use super::transform::{Case, Split, Transforms};
+use super::transform::{Case, Replace, Split, Transforms};
 use super::{
     CellRange, CellRef, JoinPart, LabelPattern, Locator, MAX_GROUP_MEMBERS, Mapping, Matcher, Rule,
     Take, ValueMatch, ValueTest,
@@ -166,7 +166,14 @@ pub fn compile(path: &Path, text: &str, template: &Template) -> (Option<Mapping>
 
     warn_unmapped_statutory(&mut cx, template, &fields, raw.form.format.span());
     let extra_ids: Vec<String> = raw.extra.keys().map(|k| k.get_ref().clone()).collect();
-    let (tests, found) = super::cases::compile_tests(path, text, &raw.test, template, &extra_ids);
+    let repeated: Vec<String> = raw
+        .extra
+        .iter()
+        .filter(|(_, r)| r.get_ref().repeat.as_ref().is_some_and(|b| *b.get_ref()))
+        .map(|(k, _)| k.get_ref().clone())
+        .collect();
+    let (tests, found) =
+        super::cases::compile_tests(path, text, &raw.test, template, &extra_ids, &repeated);
     cx.diags.extend(found);
 
     let Some(format) = format else {
@@ -417,9 +424,40 @@ fn compile_rule(
 ) -> Option<Rule> {
     let r = rule.get_ref();
     let errors_before = cx.diags.errors().count();
-    let group = def.and_then(|d| d.group.as_deref()).is_some();
-    let locator = compile_locator(cx, id, r, format, group, key_span.clone());
-    let transforms = compile_transforms(cx, r, def, group);
+    let extra = match def {
+        Some(def) => {
+            check_extra_only_keys(cx, r, def);
+            None
+        }
+        None => Some(extra_kind(cx, id, r)),
+    };
+    let group =
+        def.and_then(|d| d.group.as_deref()).is_some() || extra.as_ref().is_some_and(|k| k.repeat);
+    let locator = compile_locator(cx, id, r, format, group, extra.is_some(), key_span.clone());
+    // `bool` with `date` and no `type` was reported once (`extra_kind`): no type to check them against.
+    let undecided = def.is_none() && r.ty.is_none() && r.bool.is_some() && r.date.is_some();
+    let ty = def
+        .map(|d| &d.ty)
+        .or(extra.as_ref().map(|k| &k.ty))
+        .filter(|_| !undecided);
+    let transforms = compile_transforms(cx, r, id, ty, group);
+    if let (Some(FieldType::Bool), Some(Locator::Tick(options))) = (ty, &locator) {
+        for (_, value) in options {
+            if !is_yes_no(&transforms, value) {
+                let span = r.tick.as_ref().map_or(key_span.clone(), Spanned::span);
+                cx.raise(
+                    L::TypeMismatch,
+                    span,
+                    format!("tick value `{value}` is not a yes/no word for `{id}`, which is of type bool"),
+                )
+                .help = Some(format!(
+                    "use yes/no words ({} / {}), or add the word under `bool = {{ yes = [...], no = [...] }}`",
+                    super::transform::YES_WORDS.join(", "),
+                    super::transform::NO_WORDS.join(", ")
+                ));
+            }
+        }
+    }
     if let (Some(def), Some(Locator::Tick(options))) = (def, &locator)
         && let FieldType::Enum(allowed) = &def.ty
     {
@@ -455,6 +493,7 @@ fn compile_rule(
         fallback: r.fallback.as_ref().map(|f| f.get_ref().clone()),
         preprinted: r.preprinted.unwrap_or(false),
         statutory_override: r.statutory_override.clone(),
+        extra,
     })
 }
 
@@ -567,14 +606,161 @@ fn compile_choice(
     }
 }
 
+
+/// Types an extra may be given with `type`, as the template spells them.
+const EXTRA_TYPES: &[&str] = &["text", "date", "bool", "number", "money"];
+
+/// True when a tick option's value reads as yes or no (built-in words or the rule's own `bool` words).
+fn is_yes_no(t: &Transforms, value: &str) -> bool {
+    t.convert(
+        &crate::read::RawValue::Text(value.to_string()),
+        &FieldType::Bool,
+    )
+    .is_ok_and(|v| v.is_some())
+}
+
+/// `type` and `repeat` belong to extras: a template field takes both from the template.
+fn check_extra_only_keys(cx: &mut Ctx, r: &RawRule, def: &FieldDef) {
+    if let Some(t) = &r.ty {
+        cx.raise(
+            L::ExtraOnly,
+            t.span(),
+            format!(
+                "`type` is for extras: the national template makes `{}` {}",
+                def.id,
+                def.ty.name()
+            ),
+        )
+        .help =
+            Some("remove `type`; to convert the answer first, use `map`, `regex` or `date`".into());
+    }
+    if let Some(rep) = &r.repeat {
+        let shape = if def.group.is_some() {
+            "a group field: it repeats already"
+        } else {
+            "a single field: it cannot repeat"
+        };
+        cx.raise(
+            L::ExtraOnly,
+            rep.span(),
+            format!(
+                "`repeat` is for extras: the national template makes `{}` {shape}",
+                def.id
+            ),
+        )
+        .help =
+            Some("remove `repeat`; only `parents.*` and `professionals.*` fields repeat".into());
+    }
+}
+
+/// An extra's type (its `type`, else inferred: `bool` words or a yes/no `tick` make it bool, a `date` list a
+/// date, anything else text) and whether it repeats. A `type` it cannot have is `bad-extra`.
+fn extra_kind(cx: &mut Ctx, id: &str, r: &RawRule) -> super::ExtraKind {
+    let repeat = r.repeat.as_ref().is_some_and(|b| *b.get_ref());
+    let written = r.ty.as_ref().and_then(|t| match t.get_ref().as_str() {
+        "text" => Some(FieldType::Text),
+        "date" => Some(FieldType::Date),
+        "bool" => Some(FieldType::Bool),
+        "number" => Some(FieldType::Number),
+        "money" => Some(FieldType::Money),
+        other => {
+            let why = match other {
+                "enum" | "id" => format!(
+                    "an extra cannot be of type {other}: only template fields have allowed values or a validator"
+                ),
+                _ => format!(
+                    "unknown type `{other}` for extra `{id}`; expected one of {}",
+                    EXTRA_TYPES.join(", ")
+                ),
+            };
+            cx.raise(L::BadExtra, t.span(), why).help = Some(format!(
+                "an extra's type is one of {}; normalise words with `map`",
+                EXTRA_TYPES.join(", ")
+            ));
+            None
+        }
+    });
+    if let Some(ty) = written {
+        return super::ExtraKind {
+            ty,
+            typed: true,
+            repeat,
+        };
+    }
+    if r.ty.is_some() {
+        // A bad `type` was reported; text keeps the other checks quiet.
+        return super::ExtraKind {
+            ty: FieldType::Text,
+            typed: true,
+            repeat,
+        };
+    }
+    let ty = match (&r.bool, &r.date) {
+        (Some(_), Some(d)) => {
+            cx.raise(
+                L::TypeMismatch,
+                d.span(),
+                format!("`date` and `bool` cannot both apply to extra `{id}`: an answer is a date or a yes/no"),
+            )
+            .help = Some("keep one, or say which with `type = \"date\"` or `type = \"bool\"`".into());
+            Some(FieldType::Text)
+        }
+        (Some(_), None) => Some(FieldType::Bool),
+        (None, Some(_)) => Some(FieldType::Date),
+        (None, None) => None,
+    };
+    let yes_no_tick = r.tick.as_ref().is_some_and(|t| {
+        let words = Transforms {
+            trim: true,
+            yes: words(r.bool.as_ref().map(|b| &b.get_ref().yes)),
+            no: words(r.bool.as_ref().map(|b| &b.get_ref().no)),
+            ..Transforms::default()
+        };
+        !t.get_ref().is_empty() && t.get_ref().values().all(|v| is_yes_no(&words, v))
+    });
+    match ty {
+        Some(ty) => super::ExtraKind {
+            ty,
+            typed: true,
+            repeat,
+        },
+        None if yes_no_tick => super::ExtraKind {
+            ty: FieldType::Bool,
+            typed: true,
+            repeat,
+        },
+        None => super::ExtraKind {
+            ty: FieldType::Text,
+            typed: false,
+            repeat,
+        },
+    }
+}
+
+/// `bool` words as compared: trimmed, lower-cased.
+fn words(list: Option<&Vec<String>>) -> Vec<String> {
+    list.into_iter()
+        .flatten()
+        .map(|w| w.trim().to_lowercase())
+        .collect()
+}
+
 fn compile_locator(
     cx: &mut Ctx,
     id: &str,
     r: &RawRule,
     format: Option<Format>,
     group: bool,
+    extra: bool,
     key_span: Range<usize>,
 ) -> Option<Locator> {
+    let repeat_help = |single: &str| {
+        if extra {
+            format!("add `repeat = true` to make the extra repeat, or {single}")
+        } else {
+            single.to_string()
+        }
+    };
     let given: Vec<(&str, Range<usize>)> = [
         ("cell", r.cell.as_ref().map(Spanned::span)),
         ("cells", r.cells.as_ref().map(Spanned::span)),
@@ -672,7 +858,7 @@ fn compile_locator(
             span.clone(),
             format!("`{kind}` yields several values, but `{id}` is not a group field"),
         )
-        .help = Some("use `cell` for a single value".into());
+        .help = Some(repeat_help("use `cell` for a single value"));
         return None;
     }
     if !group
@@ -685,7 +871,9 @@ fn compile_locator(
             span,
             format!("`{{n}}` numbers the members of a group, but `{id}` is not a group field"),
         )
-        .help = Some("remove `{n}`: only `parents.*` and `professionals.*` fields repeat".into());
+        .help = Some(repeat_help(
+            "remove `{n}`: only `parents.*` and `professionals.*` fields repeat",
+        ));
         return None;
     }
     if r.take.is_some() && !matches!(kind, "label" | "labels") {
@@ -932,6 +1120,46 @@ fn xml_path(cx: &mut Ctx, path: &str, span: Range<usize>) -> Option<crate::xpath
         .ok()
 }
 
+/// The first capture group a replacement names (`$1`, `$name`, `${name}`; `$$` is a literal `$`) that the regex
+/// does not have, if any. The regex crate would silently insert nothing for it.
+fn unknown_group(re: &Regex, with: &str) -> Option<String> {
+    let mut rest = with;
+    while let Some(at) = rest.find('$') {
+        rest = rest.get(at + 1..).unwrap_or("");
+        if let Some(after) = rest.strip_prefix('$') {
+            rest = after;
+            continue;
+        }
+        let (name, after) = match rest.strip_prefix('{') {
+            Some(braced) => match braced.find('}') {
+                Some(end) => (
+                    braced.get(..end).unwrap_or(""),
+                    braced.get(end + 1..).unwrap_or(""),
+                ),
+                None => continue,
+            },
+            None => {
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                (rest.get(..end).unwrap_or(""), rest.get(end..).unwrap_or(""))
+            }
+        };
+        rest = after;
+        if name.is_empty() {
+            continue;
+        }
+        let known = match name.parse::<usize>() {
+            Ok(n) => n < re.captures_len(),
+            Err(_) => re.capture_names().flatten().any(|g| g == name),
+        };
+        if !known {
+            return Some(name.to_string());
+        }
+    }
+    None
+}
+
 fn regex(cx: &mut Ctx, pattern: &str, span: Range<usize>) -> Option<Regex> {
     match Regex::new(pattern) {
         Ok(re) => Some(re),
@@ -951,18 +1179,51 @@ fn regex(cx: &mut Ctx, pattern: &str, span: Range<usize>) -> Option<Regex> {
     }
 }
 
+/// The transforms of one rule; `ty` is the field's type (the template's, or an extra's own or inferred).
 fn compile_transforms(
     cx: &mut Ctx,
     r: &RawRule,
-    def: Option<&FieldDef>,
+    id: &str,
+    ty: Option<&FieldType>,
     group: bool,
 ) -> Transforms {
-    let ty = def.map(|d| &d.ty);
-    let id = def.map_or("this extra", |d| d.id.as_str());
     let mut t = Transforms {
         trim: r.trim.unwrap_or(true),
+        collapse: r.collapse.unwrap_or(false),
         ..Transforms::default()
     };
+    if let Some(n) = &r.line {
+        if *n.get_ref() == 0 {
+            cx.raise(L::BadOption, n.span(), "`line` counts from 1")
+                .help = Some("use `line = 1` for the first line".into());
+        }
+        t.line = Some(*n.get_ref());
+    }
+    if let Some(rep) = &r.replace {
+        let raw = rep.get_ref();
+        let pattern = &raw.pattern;
+        if pattern.get_ref().is_empty() {
+            cx.raise(
+                L::BadOption,
+                pattern.span(),
+                "`replace.pattern` must not be empty",
+            )
+            .help = Some("e.g. replace = { pattern = '\\s*\\(.*\\)', with = \"\" }".into());
+        } else if let Some(re) = regex(cx, pattern.get_ref(), pattern.span()) {
+            if let Some(bad) = unknown_group(&re, &raw.with) {
+                cx.raise(
+                    L::BadOption,
+                    rep.span(),
+                    format!("`replace.with` refers to `${bad}`, which is not a capture group of the pattern"),
+                )
+                .help = Some("groups are numbered from 1 (`$0` is the whole match); write `${1}x` when letters or digits follow, and `$$` for a literal `$`".into());
+            }
+            t.replace = Some(Replace {
+                pattern: re,
+                with: raw.with.clone(),
+            });
+        }
+    }
     if let Some(re) = &r.regex {
         t.regex = regex(cx, re.get_ref(), re.span());
         if let Some(compiled) = &t.regex
@@ -1321,6 +1582,160 @@ mod tests {
         assert_eq!(errs.len(), 2, "{errs:?}");
         let errs = errors("[extra.\"child.upn\"]\nprinted = \"UPN\"\n");
         assert!(errs[0].2.contains("map it under [fields]"));
+    }
+
+    /// The errors of a body as (line, column, lint, message).
+    fn linted(body: &str) -> Vec<(usize, usize, Lint, String)> {
+        let text = format!("{HEAD}{body}");
+        let (_, diags) = compile(Path::new("m.toml"), &text, &template());
+        diags
+            .errors()
+            .map(|d| (d.line, d.column, d.lint.unwrap(), d.message.clone()))
+            .collect()
+    }
+
+    fn extra(body: &str) -> Rule {
+        let text = format!("{HEAD}[extra.x]\nprinted = \"X\"\n{body}");
+        let (m, diags) = compile(Path::new("m.toml"), &text, &template());
+        assert!(!diags.has_errors(), "{diags}");
+        m.unwrap().extras.remove(0)
+    }
+
+    #[test]
+    fn an_extra_has_a_type_written_or_inferred() {
+        let kind = |body: &str| extra(body).extra.unwrap();
+        let k = kind("cell = \"Request!B2\"\ntype = \"money\"\n");
+        assert_eq!((k.ty, k.typed, k.repeat), (FieldType::Money, true, false));
+        let k = kind("cell = \"Request!B2\"\nbool = { yes = [\"Attached\"] }\n");
+        assert_eq!((k.ty, k.typed), (FieldType::Bool, true));
+        let k = kind("cell = \"Request!B2\"\ndate = [\"%d %m %Y\"]\n");
+        assert_eq!((k.ty, k.typed), (FieldType::Date, true));
+        let k = kind("tick = { \"Request!B2\" = \"Yes\", \"Request!C2\" = \"No\" }\n");
+        assert_eq!((k.ty, k.typed), (FieldType::Bool, true), "a yes/no tick");
+        let k = kind("tick = { \"Request!B2\" = \"Email\", \"Request!C2\" = \"Phone\" }\n");
+        assert_eq!(
+            (k.ty, k.typed),
+            (FieldType::Text, false),
+            "a tick of other options"
+        );
+        let k = kind("cell = \"Request!B2\"\n");
+        assert_eq!((k.ty, k.typed, k.repeat), (FieldType::Text, false, false));
+        let k = kind("range = \"Request!B2:B9\"\nrepeat = true\ntype = \"number\"\n");
+        assert_eq!((k.ty, k.repeat), (FieldType::Number, true));
+        // Template fields take theirs from the template.
+        let text = format!("{HEAD}[fields.\"child.forename\"]\ncell = \"Request!B2\"\n");
+        let (m, _) = compile(Path::new("m.toml"), &text, &template());
+        assert_eq!(m.unwrap().fields[0].extra, None);
+    }
+
+    #[test]
+    fn type_and_repeat_on_a_template_field_are_extra_only_errors() {
+        let errs = linted(
+            "[fields.\"child.forename\"]\ncell = \"Request!B2\"\ntype = \"text\"\n[fields.\"parents.name\"]\nrange = \"Request!B3:B5\"\nrepeat = true\n",
+        );
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert_eq!((errs[0].0, errs[0].1, errs[0].2), (11, 8, Lint::ExtraOnly));
+        assert!(
+            errs[0]
+                .3
+                .contains("the national template makes `child.forename` text"),
+            "{errs:?}"
+        );
+        assert_eq!((errs[1].0, errs[1].1, errs[1].2), (14, 10, Lint::ExtraOnly));
+        assert!(errs[1].3.contains("it repeats already"), "{errs:?}");
+    }
+
+    #[test]
+    fn what_cannot_work_on_an_extra_is_linted_where_it_is_written() {
+        let at = |body: &str| {
+            linted(&format!("[extra.x]\nprinted = \"X\"\n{body}"))
+                .into_iter()
+                .map(|(l, c, lint, _)| (l, c, lint))
+                .collect::<Vec<_>>()
+        };
+        // Line 9 is `[extra.x]`, 10 `printed`, so the body starts on line 11.
+        assert_eq!(
+            at("cell = \"Request!B2\"\ntype = \"colour\"\n"),
+            [(12, 8, Lint::BadExtra)]
+        );
+        assert_eq!(
+            at("cell = \"Request!B2\"\ntype = \"enum\"\n"),
+            [(12, 8, Lint::BadExtra)]
+        );
+        assert_eq!(
+            at("cell = \"Request!B2\"\ntype = \"text\"\ndate = [\"%d/%m/%Y\"]\n"),
+            [(13, 8, Lint::TypeMismatch)],
+            "a date format on a text extra"
+        );
+        assert_eq!(
+            at("cell = \"Request!B2\"\ntype = \"number\"\nbool = { yes = [\"A\"] }\n"),
+            [(13, 8, Lint::TypeMismatch)]
+        );
+        assert_eq!(
+            at("cell = \"Request!B2\"\nbool = { yes = [\"A\"] }\ndate = [\"%d/%m/%Y\"]\n"),
+            [(13, 8, Lint::TypeMismatch)],
+            "bool and date cannot both apply"
+        );
+        assert_eq!(
+            at(
+                "tick = { \"Request!B2\" = \"Yes\", \"Request!C2\" = \"Maybe\" }\ntype = \"bool\"\n"
+            ),
+            [(11, 8, Lint::TypeMismatch)]
+        );
+        assert_eq!(
+            at("cell = \"Request!B2\"\ntype = \"date\"\ndefault = \"soon\"\n"),
+            [(13, 11, Lint::TypeMismatch)]
+        );
+        assert_eq!(
+            at("range = \"Request!B2:B9\"\n"),
+            [(11, 9, Lint::GroupMismatch)]
+        );
+        assert!(at("range = \"Request!B2:B9\"\nrepeat = true\n").is_empty());
+        let errs = linted("[extra.x]\nprinted = \"X\"\nlabel = 'Score {n}'\n");
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        let text = format!("{HEAD}[extra.x]\nprinted = \"X\"\nlabel = 'Score {{n}}'\n");
+        let (_, diags) = compile(Path::new("m.toml"), &text, &template());
+        let help = diags.errors().next().unwrap().help.clone().unwrap();
+        assert!(help.starts_with("add `repeat = true`"), "{help}");
+        // A tick on a bool template field is checked the same way.
+        assert_eq!(
+            at("tick = { \"Request!B2\" = \"Yes\", \"Request!C2\" = \"No\" }\n"),
+            []
+        );
+        let errs = linted(
+            "[fields.\"child.looked_after\"]\ntick = { \"Request!B2\" = \"Yes\", \"Request!C2\" = \"Unsure\" }\n",
+        );
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(
+            errs[0].3.contains("`Unsure` is not a yes/no word"),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn text_transform_options_are_linted() {
+        let at = |body: &str| {
+            linted(&format!(
+                "[fields.\"child.forename\"]\ncell = \"Request!B2\"\n{body}"
+            ))
+        };
+        let errs = at("line = 0\n");
+        assert_eq!((errs[0].0, errs[0].1, errs[0].2), (11, 8, Lint::BadOption));
+        let errs = at("replace = { pattern = '(unclosed', with = \"\" }\n");
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!((errs[0].0, errs[0].1, errs[0].2), (11, 23, Lint::BadRegex));
+        assert!(errs[0].3.starts_with("bad regex"));
+        let errs = at("replace = { pattern = '', with = \"x\" }\n");
+        assert_eq!((errs[0].0, errs[0].1, errs[0].2), (11, 23, Lint::BadOption));
+        let errs = at("replace = { pattern = '(\\d+)-(\\d+)', with = \"$1a $2\" }\n");
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert_eq!(errs[0].2, Lint::BadOption);
+        assert!(errs[0].3.contains("`$1a`"), "{errs:?}");
+        assert!(
+            at("replace = { pattern = '(\\d+)-(?P<b>\\d+)', with = \"${1}a $b $$3 $0\" }\n")
+                .is_empty()
+        );
+        assert!(at("line = 2\ncollapse = true\nreplace = { pattern = ' +' }\n").is_empty());
     }
 
     #[test]

@@ -298,6 +298,36 @@ pub struct Rule {
     pub preprinted: bool,
     /// The LA's own note on the field's statutory standing.
     pub statutory_override: Option<String>,
+    /// Extras only: the type and shape a template field takes from the template.
+    pub extra: Option<ExtraKind>,
+}
+
+/// What an `[extra]` converts to: its type (written as `type`, or inferred from its transforms and locator) and
+/// whether it repeats (`repeat = true`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExtraKind {
+    /// The type its answers are converted to and validated as.
+    pub ty: crate::template::FieldType,
+    /// False when nothing decides the type (no `type`, no `bool` or `date`, no yes/no `tick`): the extra is text,
+    /// but an answer the reader gives as a check box (true or false) stays a boolean.
+    pub typed: bool,
+    /// One item per member (`cells`, `range`, `{n}`, every `path` match), as template group fields.
+    pub repeat: bool,
+}
+
+impl ExtraKind {
+    /// The type one raw answer is converted to.
+    pub fn type_of<'a>(
+        &'a self,
+        raw: &crate::read::RawValue,
+        transforms: &Transforms,
+    ) -> &'a crate::template::FieldType {
+        static BOOL: crate::template::FieldType = crate::template::FieldType::Bool;
+        match raw {
+            crate::read::RawValue::Bool(_) if !self.typed && !transforms.rewrites_text() => &BOOL,
+            _ => &self.ty,
+        }
+    }
 }
 
 /// The national template and every mapping of a folder, all checked.

@@ -143,6 +143,28 @@ pub struct RawRule {
     pub printed: Option<String>,
     /// Why this LA treats the field differently from the template's statutory level.
     pub statutory_override: Option<String>,
+    /// Keep the n-th (1-based) non-blank line of a multi-line answer.
+    pub line: Option<Spanned<usize>>,
+    /// Collapse every run of white space and line breaks into one space.
+    pub collapse: Option<bool>,
+    /// Replace every match of a regex.
+    pub replace: Option<Spanned<RawReplace>>,
+    /// Extras only: the value's type (`text`, `date`, `bool`, `number`, `money`); a field's is the template's.
+    #[serde(rename = "type")]
+    pub ty: Option<Spanned<String>>,
+    /// Extras only: the extra repeats (one item per member), as a template group field does.
+    pub repeat: Option<Spanned<bool>>,
+}
+
+/// `replace = { pattern = '\s*\(.*\)', with = "" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReplace {
+    /// The regex; every match is replaced.
+    pub pattern: Spanned<String>,
+    /// The replacement (`$1`, `${name}` insert capture groups; `$$` is a literal `$`); default empty.
+    #[serde(default)]
+    pub with: String,
 }
 
 /// `split = { sep = ",", part = 2 }`.

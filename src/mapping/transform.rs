@@ -1,7 +1,7 @@
 //! Transforms: from a raw document value to a harmonised, typed [`Value`].
 //!
-//! Order: typed shortcut (a spreadsheet date into a date field) or text -> trim -> regex capture -> split ->
-//! map -> case -> default -> conversion to the field's type -> validator. A failure is an invalid value with a
+//! Order: typed shortcut (a spreadsheet date into a date field) or text -> trim -> line -> collapse -> replace ->
+//! regex capture -> split -> map -> case -> default -> conversion to the field's type -> validator. A failure is an invalid value with a
 //! reason, never an error of the run. Reasons name the rule broken, never the value (it is personal data).
 
 use jiff::civil;
@@ -28,9 +28,17 @@ pub const NO_WORDS: &[&str] = &[
     "none",
 ];
 
-/// Date formats tried when a mapping gives none (ISO 8601 is always tried).
-pub const DEFAULT_DATE_FORMATS: &[&str] =
-    &["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %B %Y", "%d %b %Y"];
+/// Date formats tried when a mapping gives none (ISO 8601 is always tried). A day written as an ordinal
+/// (`3rd`, `22nd`) is read as its number, so `%d %B %Y` also reads `3rd April 2015` (see [`without_ordinals`]).
+pub const DEFAULT_DATE_FORMATS: &[&str] = &[
+    "%d/%m/%Y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%B %d, %Y",
+    "%b %d, %Y",
+];
 
 /// Letter case applied to text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,11 +60,26 @@ pub struct Split {
     pub part: Option<usize>,
 }
 
+/// `replace`: every match of a regex replaced (`$1`, `${name}` in `with` name capture groups).
+#[derive(Debug, Clone)]
+pub struct Replace {
+    /// The pattern.
+    pub pattern: Regex,
+    /// The replacement.
+    pub with: String,
+}
+
 /// The compiled transforms of one rule.
 #[derive(Debug, Clone, Default)]
 pub struct Transforms {
     /// Trim white space (default on).
     pub trim: bool,
+    /// Keep the n-th (1-based) non-blank line of the answer.
+    pub line: Option<usize>,
+    /// Turn every run of white space (line breaks included) into one space.
+    pub collapse: bool,
+    /// Regex replacement, applied to every match.
+    pub replace: Option<Replace>,
     /// Capture regex.
     pub regex: Option<Regex>,
     /// Split.
@@ -89,8 +112,11 @@ pub struct Rejected {
 
 impl Transforms {
     /// True when the text is changed before conversion (so typed spreadsheet values must go through text).
-    fn rewrites_text(&self) -> bool {
-        self.regex.is_some() || self.split.is_some() || !self.map.is_empty()
+    pub fn rewrites_text(&self) -> bool {
+        self.regex.is_some()
+            || self.split.is_some()
+            || !self.map.is_empty()
+            || self.replace.is_some()
     }
 
     /// Splits a raw value into a group's items when `split` has no `part`; otherwise one item.
@@ -110,6 +136,21 @@ impl Transforms {
         let mut text = raw.to_text();
         if self.trim {
             text = text.trim().to_string();
+        }
+        if let Some(n) = self.line {
+            text = nth_line(&text, n).to_string();
+            if self.trim {
+                text = text.trim().to_string();
+            }
+        }
+        if self.collapse {
+            text = collapse(&text);
+        }
+        if let Some(Replace { pattern, with }) = &self.replace {
+            text = pattern.replace_all(&text, with.as_str()).into_owned();
+            if self.trim {
+                text = text.trim().to_string();
+            }
         }
         if let Some(re) = &self.regex {
             if text.is_empty() {
@@ -236,6 +277,14 @@ impl Transforms {
                 Err(_) => {}
             }
         }
+        // An ordinal day (`3rd April 2015`, `April 3rd, 2015`): the same formats, with the day as a number.
+        if let Some(plain) = without_ordinals(text) {
+            for f in &formats {
+                if let Ok(d) = civil::Date::strptime(f, &plain) {
+                    return Ok(d);
+                }
+            }
+        }
         if text.trim().chars().all(|c| c.is_ascii_digit() || c == '.')
             && let Some(d) = text.trim().parse::<f64>().ok().and_then(excel_serial)
         {
@@ -257,6 +306,68 @@ impl Transforms {
             Err("not a yes/no answer".into())
         }
     }
+}
+
+/// The `n`-th (1-based) line of `text` that is not blank, or "" when it has fewer. Lines end at `\n`, `\r`
+/// (so `\r\n` too) and the Unicode line and paragraph separators.
+fn nth_line(text: &str, n: usize) -> &str {
+    text.split(['\n', '\r', '\u{2028}', '\u{2029}'])
+        .filter(|l| !l.trim().is_empty())
+        .nth(n.saturating_sub(1))
+        .unwrap_or("")
+}
+
+/// Every run of white space (spaces, tabs, line breaks, non-breaking spaces) as one space.
+fn collapse(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            if !in_space {
+                out.push(' ');
+            }
+            in_space = true;
+        } else {
+            out.push(c);
+            in_space = false;
+        }
+    }
+    out
+}
+
+/// `text` with each ordinal day (`1st`, `22nd`, `3rd`, `14th`, any case) written as its number: one or two digits
+/// not preceded by a digit, then `st`, `nd`, `rd` or `th` not followed by a letter. None when there is none.
+pub fn without_ordinals(text: &str) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut changed = false;
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        out.push(c);
+        i += 1;
+        let starts_number = c.is_ascii_digit()
+            && !i
+                .checked_sub(2)
+                .and_then(|p| chars.get(p))
+                .is_some_and(char::is_ascii_digit);
+        if !starts_number {
+            continue;
+        }
+        if let Some(&d) = chars.get(i).filter(|d| d.is_ascii_digit()) {
+            out.push(d);
+            i += 1;
+        }
+        let suffix: String = chars
+            .get(i..i + 2)
+            .map(|s| s.iter().collect::<String>().to_ascii_lowercase())
+            .unwrap_or_default();
+        let ends = !chars.get(i + 2).is_some_and(|c| c.is_alphanumeric());
+        if matches!(suffix.as_str(), "st" | "nd" | "rd" | "th") && ends {
+            i += 2;
+            changed = true;
+        }
+    }
+    changed.then_some(out)
 }
 
 fn looks_numeric_date(text: &str) -> bool {
@@ -464,6 +575,194 @@ mod tests {
             ..t()
         };
         assert_eq!(group.items(&text("EP; SALT;")).len(), 2);
+    }
+
+    #[test]
+    fn collapse_turns_white_space_runs_and_line_breaks_into_one_space() {
+        let tr = Transforms {
+            collapse: true,
+            ..t()
+        };
+        assert_eq!(
+            tr.text(&text(" Amelia \n\t Jane\u{a0}\u{a0}Smith\r\n"))
+                .unwrap()
+                .as_deref(),
+            Some("Amelia Jane Smith")
+        );
+        let kept = Transforms {
+            collapse: true,
+            trim: false,
+            ..Transforms::default()
+        };
+        assert_eq!(
+            kept.text(&text("  a \n b  ")).unwrap().as_deref(),
+            Some(" a b ")
+        );
+        assert_eq!(tr.text(&text(" \n\t ")).unwrap(), None);
+    }
+
+    #[test]
+    fn line_takes_the_nth_non_blank_line() {
+        let answer = text("  Jo Smith \r\n\r\n 12 High Street\nTownley\r");
+        let line = |n| {
+            Transforms {
+                line: Some(n),
+                ..t()
+            }
+            .text(&answer)
+            .unwrap()
+        };
+        assert_eq!(line(1).as_deref(), Some("Jo Smith"));
+        assert_eq!(
+            line(2).as_deref(),
+            Some("12 High Street"),
+            "blank lines do not count"
+        );
+        assert_eq!(line(3).as_deref(), Some("Townley"));
+        assert_eq!(line(4), None, "past the last line is an empty answer");
+        let single = Transforms {
+            line: Some(1),
+            ..t()
+        };
+        assert_eq!(
+            single.text(&text("one line")).unwrap().as_deref(),
+            Some("one line")
+        );
+        let defaulted = Transforms {
+            line: Some(2),
+            default: Some("none given".into()),
+            ..t()
+        };
+        assert_eq!(
+            defaulted.text(&text("only a name")).unwrap().as_deref(),
+            Some("none given")
+        );
+    }
+
+    #[test]
+    fn replace_rewrites_every_match_with_groups() {
+        let tr = |pattern: &str, with: &str| Transforms {
+            replace: Some(Replace {
+                pattern: Regex::new(pattern).unwrap(),
+                with: with.into(),
+            }),
+            ..t()
+        };
+        assert_eq!(
+            tr(r"\s*\(.*?\)", "")
+                .text(&text("Jo Smith (mum) (main carer)"))
+                .unwrap()
+                .as_deref(),
+            Some("Jo Smith")
+        );
+        assert_eq!(
+            tr("[- ]", "")
+                .text(&text("07700-900 123"))
+                .unwrap()
+                .as_deref(),
+            Some("07700900123"),
+            "all occurrences"
+        );
+        assert_eq!(
+            tr(r"(\d+)/(\d+)", "${2}x$1")
+                .text(&text("3/14"))
+                .unwrap()
+                .as_deref(),
+            Some("14x3")
+        );
+        assert_eq!(
+            tr("^Mr ", "").text(&text("Mr  Smith")).unwrap().as_deref(),
+            Some("Smith"),
+            "the result is trimmed again"
+        );
+        // A replaced number goes through text: the typed shortcut would skip the transform.
+        assert_eq!(
+            tr("^4", "5")
+                .convert(&RawValue::Number(42.0), &FieldType::Number)
+                .unwrap(),
+            Some(Value::Number(52.0))
+        );
+    }
+
+    #[test]
+    fn text_transforms_run_in_the_documented_order() {
+        // line, then collapse, then replace, then regex, then case.
+        let tr = Transforms {
+            line: Some(2),
+            collapse: true,
+            replace: Some(Replace {
+                pattern: Regex::new("Street").unwrap(),
+                with: "St".into(),
+            }),
+            regex: Some(Regex::new(r"^(\d+ \w+ St)").unwrap()),
+            case: Some(Case::Upper),
+            ..t()
+        };
+        assert_eq!(
+            tr.text(&text("Jo Smith\n12   High\tStreet, Townley\nSW1A 1AA"))
+                .unwrap()
+                .as_deref(),
+            Some("12 HIGH ST")
+        );
+    }
+
+    #[test]
+    fn ordinal_days_are_built_in() {
+        let tr = t();
+        let d = |s| tr.convert(&text(s), &FieldType::Date);
+        let iso = |s: &str| Ok(Some(Value::Text(s.into())));
+        assert_eq!(d("3rd April 2015"), iso("2015-04-03"));
+        assert_eq!(d("1st March 2015"), iso("2015-03-01"));
+        assert_eq!(d("22nd Feb 2015"), iso("2015-02-22"));
+        assert_eq!(d("11TH June 2015"), iso("2015-06-11"));
+        assert_eq!(d("April 3rd, 2015"), iso("2015-04-03"));
+        assert_eq!(d("April 3, 2015"), iso("2015-04-03"));
+        assert_eq!(d("Apr 21st, 2015"), iso("2015-04-21"));
+        assert_eq!(d("3rd Apr 2015"), iso("2015-04-03"));
+        assert_eq!(
+            d("3/4/2015"),
+            iso("2015-04-03"),
+            "one-digit days and months"
+        );
+        assert_eq!(
+            d("mar 14, 2015"),
+            iso("2015-03-14"),
+            "month names in any case"
+        );
+        assert!(d("31st February 2015").is_err());
+        assert!(d("3rdApril 2015").is_err(), "a suffix runs into a word");
+        assert_eq!(
+            without_ordinals("the 1st, 2nd and 23rd; 4th."),
+            Some("the 1, 2 and 23; 4.".into())
+        );
+        assert_eq!(without_ordinals("2015th 123rd 1stly"), None);
+        assert_eq!(without_ordinals("14/03/2015"), None);
+    }
+
+    #[test]
+    fn a_mappings_own_date_formats_replace_the_built_in_text_formats() {
+        let own = Transforms {
+            date_formats: vec!["%Y/%m/%d".into(), "%d %B %Y".into()],
+            ..t()
+        };
+        let d = |s| own.convert(&text(s), &FieldType::Date);
+        assert_eq!(d("2015/03/14"), Ok(Some(Value::Text("2015-03-14".into()))));
+        assert!(
+            d("14/03/2015").is_err(),
+            "the built-in %d/%m/%Y is replaced"
+        );
+        // ISO dates, serials and ordinal days always work.
+        assert_eq!(d("2015-03-14"), Ok(Some(Value::Text("2015-03-14".into()))));
+        assert_eq!(d("42077"), Ok(Some(Value::Text("2015-03-14".into()))));
+        assert_eq!(
+            d("14th March 2015"),
+            Ok(Some(Value::Text("2015-03-14".into())))
+        );
+        let reason = d("soon").unwrap_err().reason;
+        assert_eq!(
+            reason,
+            "not a date in the expected formats (%Y/%m/%d, %d %B %Y)"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 mod diagnostics;
 mod docx_corpus;
+mod extras;
 mod mappings;
 mod marked;
 mod nightly;
