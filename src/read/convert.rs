@@ -212,11 +212,7 @@ fn to_docx(
     let env_failure = |what: &str, e: std::io::Error| {
         ReadFailure::new(
             FailureKind::UnsupportedFormat,
-            format!(
-                "cannot convert {}: {what}: {}",
-                super::Format::as_str(format),
-                e.kind()
-            ),
+            format!("cannot convert {}: {what}: {}", format.as_str(), e.kind()),
         )
     };
     let dir = tempfile::Builder::new()

@@ -33,7 +33,8 @@ pub enum Format {
     Ods,
     /// A zip archive that is none of the above (or whose directory is unreadable).
     Zip,
-    /// An OLE2 compound file: legacy xls/doc, or an encrypted Office document.
+    /// An OLE2 compound file other than a Word document ([`Format::Doc`]): legacy xls, or an encrypted Office
+    /// document.
     Ole,
     /// Zero bytes.
     Empty,
