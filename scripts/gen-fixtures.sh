@@ -9,3 +9,5 @@ cargo run --quiet --example gen_xml_fixtures
 cargo run --quiet --example gen_pdf_fixtures
 cargo run --quiet --example gen_docx_fixtures
 cargo run --quiet --example gen_hostile_fixtures
+# Needs LibreOffice's soffice (libreoffice-writer-nogui); deterministic for a given LibreOffice version.
+cargo run --quiet --example gen_word_formats

@@ -26,7 +26,12 @@ impl Unrecognised {
     pub fn reason(&self, format: Format) -> String {
         match self {
             Unrecognised::NoMatch => {
-                format!("no {format} mapping's [form.match] fits this document")
+                let read_by = format.mapping_format();
+                if read_by == format {
+                    format!("no {format} mapping's [form.match] fits this document")
+                } else {
+                    format!("no {read_by} mapping's [form.match] fits this {format} document")
+                }
             }
             Unrecognised::Ambiguous(ids) => {
                 format!("matches several mappings equally well: {}", ids.join(", "))
@@ -63,9 +68,10 @@ pub fn identify<'m>(
 }
 
 /// A mapping reads documents of its own format; an xlsx mapping also reads the same form saved as ODS (the
-/// readers give both the same sheets and cells).
+/// readers give both the same sheets and cells), and a docx mapping the same form saved as doc, rtf or odt (read
+/// converted to docx: [`Format::mapping_format`]).
 fn reads(mapping: Format, document: Format) -> bool {
-    mapping == document || (mapping == Format::Xlsx && document == Format::Ods)
+    mapping == document || mapping == document.mapping_format()
 }
 
 /// The `contains` test runs last: it reads all of the document's text, while the others reject most documents

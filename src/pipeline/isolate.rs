@@ -8,6 +8,10 @@
 //! rayon thread, started when first needed. A worker that dies or does not answer within the time limit is killed
 //! and replaced; its document gets a `failed` or `timeout` row naming what happened.
 //!
+//! A worker converts doc, rtf and odt documents itself ([`crate::read::convert`]), with the converter the run
+//! found (passed in `HARMONISE_SOFFICE`); the conversion's own deadline kills the converter's process group
+//! before the worker's grace past the limit runs out, so a hanging converter costs a `timeout` row either way.
+//!
 //! **Test hooks.** In debug builds only (they are compiled out of release binaries), and inside `harmonise worker`
 //! only, the environment variables `HARMONISE_TEST_CRASH_ON` and `HARMONISE_TEST_HANG_ON` name a file (its last
 //! path component) on which the worker calls `std::process::abort()` or loops forever. They exist so the
@@ -214,12 +218,17 @@ impl WorkerPool {
     }
 
     fn spawn(&self) -> std::io::Result<Worker> {
-        let mut child = Command::new(&self.exe)
+        let mut command = Command::new(&self.exe);
+        command
             .args(&self.args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()?;
+            .stderr(Stdio::inherit());
+        // The doc/rtf/odt converter the run found: a worker converts with it without looking again.
+        if let Some(program) = crate::read::convert::soffice().program() {
+            command.env(crate::read::convert::SOFFICE_ENV, program);
+        }
+        let mut child = command.spawn()?;
         let (stdin, stdout) = match (child.stdin.take(), child.stdout.take()) {
             (Some(i), Some(o)) => (i, o),
             _ => {

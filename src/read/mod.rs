@@ -4,6 +4,7 @@
 //! Readers never panic on input and never allocate in proportion to what a document *claims* (dimensions,
 //! counts): they check [`Limits`] and return a [`ReadFailure`] naming the limit or the damage.
 
+pub mod convert;
 pub mod docx;
 pub mod ods;
 pub mod pdf;
@@ -32,12 +33,20 @@ pub enum Format {
     Ods,
     /// A zip archive that is none of the above (or whose directory is unreadable).
     Zip,
-    /// An OLE2 compound file: legacy xls/doc, or an encrypted Office document.
+    /// An OLE2 compound file other than a Word document ([`Format::Doc`]): legacy xls, or an encrypted Office
+    /// document.
     Ole,
     /// Zero bytes.
     Empty,
     /// Anything else.
     Unknown,
+    /// Legacy Word binary document: an OLE2 compound file with a `WordDocument` stream (read converted to docx,
+    /// see [`convert`]).
+    Doc,
+    /// Rich Text Format (read converted to docx).
+    Rtf,
+    /// OpenDocument text (read converted to docx).
+    Odt,
 }
 
 impl Format {
@@ -53,6 +62,19 @@ impl Format {
             Format::Ole => "ole",
             Format::Empty => "empty",
             Format::Unknown => "unknown",
+            Format::Doc => "doc",
+            Format::Rtf => "rtf",
+            Format::Odt => "odt",
+        }
+    }
+
+    /// The format of the mappings that read documents of this one: an xlsx mapping reads the same form saved
+    /// as ods, and a docx mapping the same form saved as doc, rtf or odt (converted to docx before reading).
+    pub fn mapping_format(self) -> Format {
+        match self {
+            Format::Ods => Format::Xlsx,
+            Format::Doc | Format::Rtf | Format::Odt => Format::Docx,
+            other => other,
         }
     }
 }
@@ -73,7 +95,13 @@ pub fn sniff(bytes: &[u8]) -> Format {
         return sniff_zip(bytes);
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        if convert::is_word_binary(bytes) {
+            return Format::Doc;
+        }
         return Format::Ole;
+    }
+    if convert::is_rtf(head) {
+        return Format::Rtf;
     }
     if head.windows(5).any(|w| w == b"%PDF-") {
         return Format::Pdf;
@@ -85,19 +113,31 @@ pub fn sniff(bytes: &[u8]) -> Format {
 }
 
 fn sniff_zip(bytes: &[u8]) -> Format {
-    let Ok(archive) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+    let Ok(mut archive) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
         return Format::Zip;
     };
     let has = |name: &str| archive.index_for_name(name).is_some();
+    let odf = has("content.xml") && has("mimetype");
     if has("xl/workbook.xml") {
         Format::Xlsx
     } else if has("word/document.xml") {
         Format::Docx
-    } else if has("content.xml") && has("mimetype") {
+    } else if odf && odf_mimetype(&mut archive).is_some_and(|m| convert::is_odf_text(&m)) {
+        Format::Odt
+    } else if odf {
         Format::Ods
     } else {
         Format::Zip
     }
+}
+
+/// The first bytes of an OpenDocument package's `mimetype` entry (a few dozen; at most 256 are read).
+fn odf_mimetype(archive: &mut zip::ZipArchive<std::io::Cursor<&[u8]>>) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let entry = archive.by_name("mimetype").ok()?;
+    let mut text = Vec::new();
+    entry.take(256).read_to_end(&mut text).ok()?;
+    Some(text)
 }
 
 /// XML starts (after an optional BOM and white space) with `<`; UTF-16 with or without BOM too. EBCDIC
@@ -477,6 +517,11 @@ impl Deadline {
         }
     }
 
+    /// What is left of the budget (zero once it is spent).
+    pub fn remaining(&self) -> Duration {
+        self.end.saturating_duration_since(Instant::now())
+    }
+
     /// A timeout failure once the budget is spent.
     pub fn check(&self) -> Result<(), ReadFailure> {
         if Instant::now() > self.end {
@@ -502,6 +547,7 @@ pub fn read(bytes: &[u8], format: Format, limits: &Limits) -> Result<SourceDoc, 
         Format::Xml => xml::read(bytes, limits, &deadline),
         Format::Pdf => pdf::read(bytes, limits, &deadline),
         Format::Docx => docx::read(bytes, limits, &deadline),
+        Format::Doc | Format::Rtf | Format::Odt => convert::read(bytes, format, limits, &deadline),
         Format::Empty => Err(ReadFailure::corrupt("file is empty (0 bytes)")),
         Format::Ole => Err(ole_failure(bytes)),
         Format::Zip => Err(match open_zip(bytes) {

@@ -121,7 +121,7 @@ pub fn render(s: &Suggestion, template: &Template) -> String {
     let _ = writeln!(out, "la_name = {}", q(&s.la_name));
     let _ = writeln!(out, "form = {}", q(&s.form_title));
     let _ = writeln!(out, "version = \"draft\"");
-    let _ = writeln!(out, "format = {}\n", q(s.format.as_str()));
+    let _ = writeln!(out, "format = {}\n", q(s.format.mapping_format().as_str()));
     if !s.namespaces.is_empty() {
         let _ = writeln!(out, "[form.namespaces]");
         for (prefix, uri) in &s.namespaces {

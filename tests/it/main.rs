@@ -9,6 +9,7 @@
     reason = "a test: a failure should stop it loudly, where the library must return an error"
 )]
 
+mod convert;
 mod diagnostics;
 mod docx_corpus;
 mod extras;
