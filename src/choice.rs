@@ -181,6 +181,7 @@ impl Choice {
             .filter(|(_, r)| covered(r, Marks::STRIKE))
             .map(|(i, _)| *i)
             .collect();
+        let ticks = ticked(text, &present, boxes_first);
         let mut marked: Vec<(usize, How)> = Vec::new();
         for (i, r) in &present {
             if struck.contains(i) {
@@ -188,7 +189,7 @@ impl Choice {
             }
             if covered(r, Marks::HIGHLIGHT) {
                 marked.push((*i, How::Highlighted));
-            } else if ticked(text, r, boxes_first) {
+            } else if ticks.contains(i) {
                 marked.push((*i, How::Ticked));
             }
         }
@@ -202,7 +203,13 @@ impl Choice {
                     .filter(|(i, r)| !struck.contains(i) && covered(r, mark))
                     .map(|(i, _)| *i)
                     .collect();
-                if !with.is_empty() && with.len() < present.len() {
+                // The text around the options ("/", "(please circle)") tells a mark from the form's own style:
+                // emphasis that covers it too is how the options are printed.
+                let emphasis_marks = match background(text, &present, marks, mark) {
+                    Some(printed) => !printed,
+                    None => with.len() < present.len(),
+                };
+                if !with.is_empty() && emphasis_marks {
                     marked.extend(with.into_iter().map(|i| (i, how)));
                     break;
                 }
@@ -249,6 +256,29 @@ impl Choice {
     }
 }
 
+/// Whether the text outside the options (separators and notes, white space aside) carries `mark`: `None` when
+/// there is no such text.
+fn background(
+    text: &str,
+    present: &[(usize, Range<usize>)],
+    marks: &[(Range<usize>, Marks)],
+    mark: Marks,
+) -> Option<bool> {
+    let outside: Vec<usize> = text
+        .char_indices()
+        .filter(|(i, c)| !c.is_whitespace() && !present.iter().any(|(_, r)| r.contains(i)))
+        .map(|(i, _)| i)
+        .collect();
+    if outside.is_empty() {
+        return None;
+    }
+    Some(
+        outside
+            .iter()
+            .any(|i| marks.iter().any(|(r, m)| m.has(mark) && r.contains(i))),
+    )
+}
+
 /// Glyphs that mark an option; `☐` and `□` are unmarked boxes.
 const TICKS: [&str; 10] = ["☒", "☑", "✓", "✔", "✗", "✘", "■", "⊠", "✅", "x"];
 
@@ -271,39 +301,50 @@ fn is_tick(token: &str) -> bool {
     TICKS.iter().any(|t| token.eq_ignore_ascii_case(t))
 }
 
-/// True when the token next to an option (before it when boxes come first, else after it), brackets aside, is a
-/// tick glyph or a lone X.
-fn ticked(text: &str, at: &Range<usize>, boxes_first: bool) -> bool {
+/// The options a tick or X marks. Each tick token goes to the option it stands next to with only white space
+/// between (`☒ Male`, `Male ✓`, `Yes / X No`); one between two options (`Male X Female`) goes to the one after it
+/// when the text's boxes come first, else to the one before. A glyph glued to an option's letters (`☒Male`)
+/// marks that option.
+fn ticked(text: &str, present: &[(usize, Range<usize>)], boxes_first: bool) -> Vec<usize> {
     let bracket = |c: char| matches!(c, '[' | ']' | '(' | ')');
-    let token = if boxes_first {
-        let before = text.get(..at.start).unwrap_or("").trim_end();
-        let start = before
-            .char_indices()
-            .rev()
-            .find(|(_, c)| c.is_whitespace())
-            .map_or(0, |(i, c)| i + c.len_utf8());
-        before.get(start..).unwrap_or("")
-    } else {
-        let after = text.get(at.end..).unwrap_or("").trim_start();
-        let end = after
-            .char_indices()
-            .find(|(_, c)| c.is_whitespace())
-            .map_or(after.len(), |(i, _)| i);
-        after.get(..end).unwrap_or("")
-    };
-    let token = token.trim_matches(bracket);
-    // A glyph glued to the option (`☒Male`, `Male✓`) is its own token once the option's letters are gone.
-    is_tick(token)
-        || token
-            .chars()
-            .next_back()
-            .filter(|_| boxes_first)
-            .is_some_and(|c| !c.is_alphanumeric() && is_tick(&c.to_string()))
-        || token
-            .chars()
-            .next()
-            .filter(|_| !boxes_first)
-            .is_some_and(|c| !c.is_alphanumeric() && is_tick(&c.to_string()))
+    let mut out = Vec::new();
+    let mut at = 0;
+    for token in text.split_whitespace() {
+        let Some(start) = text.get(at..).and_then(|t| t.find(token)).map(|i| i + at) else {
+            continue;
+        };
+        let end = start + token.len();
+        at = end;
+        let bare = token.trim_matches(bracket);
+        let glued =
+            |c: Option<char>| c.is_some_and(|c| !c.is_alphanumeric() && is_tick(&c.to_string()));
+        if !is_tick(bare) {
+            // `☒Male` / `Male✓`: the glyph is part of an option's token.
+            let inside = present
+                .iter()
+                .filter(|(_, r)| r.start < end && start < r.end);
+            if glued(bare.chars().next()) {
+                out.extend(inside.clone().min_by_key(|(_, r)| r.start).map(|(i, _)| *i));
+            }
+            if glued(bare.chars().next_back()) {
+                out.extend(inside.max_by_key(|(_, r)| r.end).map(|(i, _)| *i));
+            }
+            continue;
+        }
+        let gap = |a: usize, b: usize| text.get(a..b).is_some_and(|g| g.trim().is_empty());
+        let before = present
+            .iter()
+            .find(|(_, r)| r.end <= start && gap(r.end, start));
+        let after = present
+            .iter()
+            .find(|(_, r)| r.start >= end && gap(end, r.start));
+        let owner = match (before, after) {
+            (Some(b), Some(a)) => Some(if boxes_first { a } else { b }),
+            (b, a) => b.or(a),
+        };
+        out.extend(owner.map(|(i, _)| *i));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -365,6 +406,9 @@ mod tests {
         assert_eq!(pick(&sex, "Male  Female ✓", &[]), "Female (ticked)");
         assert_eq!(pick(&sex, "[ ] Male [x] Female", &[]), "Female (ticked)");
         assert_eq!(pick(&sex, "X Male   Female", &[]), "Male (ticked)");
+        assert_eq!(pick(&sex, "Male / X Female", &[]), "Female (ticked)");
+        assert_eq!(pick(&sex, "Male ✓ / Female", &[]), "Male (ticked)");
+        assert_eq!(pick(&sex, "Male/Female✓", &[]), "Female (ticked)");
     }
 
     #[test]
@@ -382,6 +426,11 @@ mod tests {
             "several"
         );
         assert_eq!(pick(&sex, "☒ Male ☒ Female", &[]), "several");
+        // Both options bold, the separator plain: both are marked.
+        assert_eq!(
+            pick(&sex, "Male / Female", &[("Male", b), ("Female", b)]),
+            "several"
+        );
         assert_eq!(
             pick(&sex, "Male / Female", &[("Male / Female", Marks::STRIKE)]),
             "several"

@@ -190,10 +190,10 @@ pub fn unconsumed(doc: &SourceDoc, mapping: &Mapping, consumed: &[bool]) -> Vec<
         .collect()
 }
 
-/// Members of a table or of blocks that hold nothing are no members: a pre-printed professionals table with a
+/// Members of a table, of blocks or of a split answer that hold nothing are no members: a pre-printed professionals table with a
 /// row per profession, most of them empty, has as many members as rows filled in. Member n goes when every field
-/// of its group (but those marked `preprinted`) is empty there. Groups read only by numbered locators (`{n}`)
-/// keep their members, as they always have.
+/// of its group (but those marked `preprinted`) is empty there. Groups read only by the older locators (`{n}`
+/// in a `label`, `field`, `control`, ...; `cells`) keep their members, as they always have.
 fn drop_empty_members(
     template: &Template,
     mapping: &Mapping,
@@ -201,14 +201,19 @@ fn drop_empty_members(
 ) {
     use crate::mapping::{JoinPart, Locator};
     let tabular = |l: &Locator| match l {
-        Locator::Range(_) | Locator::Block { .. } => true,
+        Locator::Range(_) | Locator::Block { .. } | Locator::Labels { .. } => true,
         Locator::Join(parts, _) => parts.iter().any(|p| matches!(p, JoinPart::Range(_))),
         _ => false,
     };
     let mut groups: Vec<&str> = Vec::new();
     for rule in &mapping.fields {
         if let Some(group) = template.get(&rule.target).and_then(|d| d.group.as_deref())
-            && rule.locator.as_ref().is_some_and(tabular)
+            && (rule.locator.as_ref().is_some_and(tabular)
+                || rule
+                    .transforms
+                    .split
+                    .as_ref()
+                    .is_some_and(|s| s.part.is_none()))
             && !groups.contains(&group)
         {
             groups.push(group);
@@ -246,7 +251,16 @@ fn drop_empty_members(
             let Some(f) = fields.get_mut(&rule.target) else {
                 continue;
             };
-            if let Some(items) = f.items.take() {
+            if let Some(mut items) = f.items.take() {
+                // A member another field has is a member of this one too, blank here (a range stops at its
+                // last filled row): a `fallback` can then fill it.
+                let source = rule.locator.as_ref().map(Locator::describe);
+                items.resize_with(members, || Item {
+                    status: FieldStatus::Empty,
+                    value: None,
+                    reason: None,
+                    source: source.clone(),
+                });
                 let kept = items
                     .into_iter()
                     .enumerate()

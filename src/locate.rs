@@ -225,7 +225,7 @@ impl<'d> DocIndex<'d> {
                 patterns,
                 take,
                 separator,
-            } => self.labels(patterns, *take, separator, scope),
+            } => self.labels(patterns.first()?, *take, separator, scope),
             _ => None,
         }
     }
@@ -239,25 +239,14 @@ impl<'d> DocIndex<'d> {
         if hits.is_empty() {
             return None;
         }
-        let text = hits
-            .iter()
-            .map(|h| h.value.to_text().trim().to_string())
-            .filter(|t| !t.is_empty())
-            .collect::<Vec<_>>()
-            .join(sep);
-        Some(Hit {
-            read: hits.iter().flat_map(|h| h.read.iter().copied()).collect(),
-            ..Hit::new(
-                if text.is_empty() {
-                    RawValue::Empty
-                } else {
-                    RawValue::Text(text)
-                },
-                hits.iter()
-                    .map(|h| h.source.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" + "),
-            )
+        let hit = joined(&hits, sep);
+        Some(if hit.value.is_empty() {
+            Hit {
+                value: RawValue::Empty,
+                ..hit
+            }
+        } else {
+            hit
         })
     }
 
@@ -409,9 +398,13 @@ impl<'d> DocIndex<'d> {
                 patterns,
                 take,
                 separator,
-            } => self
-                .labels(patterns, *take, separator, Scope::All)
-                .map(|h| vec![h]),
+            } => {
+                let hits: Vec<Hit> = patterns
+                    .iter()
+                    .map_while(|member| self.labels(member, *take, separator, Scope::All))
+                    .collect();
+                (!hits.is_empty()).then_some(hits)
+            }
             Locator::Block { heading, inner } => {
                 let blocks = self.blocks(heading);
                 let hits: Vec<Option<Hit>> =
@@ -621,15 +614,22 @@ impl<'d> DocIndex<'d> {
         // Past a spacer, a cell that reads like a question (ends with `:` or `?`) is the next label.
         let question = |t: &str| col > next && t.trim_end().ends_with([':', '?']);
         let printed = hit.read.iter().any(|i| self.printed.contains(i));
-        match &hit.value {
-            RawValue::Text(t) if printed || question(t) => Some(Hit {
+        let hit = match &hit.value {
+            RawValue::Text(t) if printed || question(t) => Hit {
                 value: RawValue::Empty,
                 read: Vec::new(),
                 at: None,
                 ..hit
-            }),
-            _ => Some(hit),
+            },
+            _ => hit,
+        };
+        // Nothing beside or below, but something typed into the label's own cell, set apart from the label by a
+        // line break or a wider gap (`Surname:  Osei`, `First names\nSarah`): that is the answer. Text that
+        // follows the match after one space is more of the printed label (`Tel: Home / Mobile`), never an answer.
+        if hit.value.is_empty() && typed_after(text, re) {
+            return Some(self.inside(index, re, text));
         }
+        Some(hit)
     }
 
     /// The first column from `next` on that is not a spacer: an empty, unmerged cell whose column holds no text
@@ -812,12 +812,25 @@ impl<'d> DocIndex<'d> {
     }
 }
 
-/// Hits' texts joined (empty ones left out), their provenance joined with ` + `, everything they read.
+/// True when a label's cell holds more text after the label's match, set apart by a line break, a tab or two
+/// spaces: an answer typed into the label's cell rather than the rest of the printed label.
+fn typed_after(text: &str, re: &Regex) -> bool {
+    let text = text.trim();
+    let Some(m) = re.find(text) else {
+        return false;
+    };
+    let rest = text.get(m.end()..).unwrap_or("");
+    let gap: String = rest.chars().take_while(|c| c.is_whitespace()).collect();
+    !rest.trim().is_empty() && (gap.contains(['\n', '\t']) || gap.chars().count() >= 2)
+}
+
+/// Hits' texts joined (empty ones and "N/A" left out), their provenance joined with ` + `, everything they
+/// read.
 fn joined(hits: &[Hit], sep: &str) -> Hit {
     let text = hits
         .iter()
         .map(|h| h.value.to_text().trim().to_string())
-        .filter(|t| !t.is_empty())
+        .filter(|t| !t.is_empty() && !crate::mapping::transform::not_applicable(t))
         .collect::<Vec<_>>()
         .join(sep);
     let source = hits
@@ -1142,7 +1155,7 @@ mod block_tests {
             "each block's own Telephone, never the child's"
         );
         let name = Locator::Labels {
-            patterns: vec![re("^Title"), re("^First name"), re("^Surname")],
+            patterns: vec![vec![re("^Title"), re("^First name"), re("^Surname")]],
             take: Take::Right,
             separator: " ".into(),
         };

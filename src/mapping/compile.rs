@@ -606,7 +606,6 @@ fn compile_choice(
     }
 }
 
-
 /// Types an extra may be given with `type`, as the template spells them.
 const EXTRA_TYPES: &[&str] = &["text", "date", "bool", "number", "money"];
 
@@ -978,9 +977,26 @@ fn compile_kind(
                 return None;
             }
             let take = compile_take(cx, r)?;
+            let members = if l.get_ref().iter().any(|p| numbered(p)) {
+                if !group {
+                    cx.raise(
+                        L::GroupMismatch,
+                        l.span(),
+                        format!("`{{n}}` numbers the members of a group, but `{id}` is not a group field"),
+                    );
+                    return None;
+                }
+                MAX_GROUP_MEMBERS
+            } else {
+                1
+            };
             let mut patterns = Vec::new();
-            for p in l.get_ref() {
-                patterns.push(regex(cx, p, l.span())?);
+            for n in 1..=members {
+                let mut member = Vec::new();
+                for p in l.get_ref() {
+                    member.push(regex(cx, &p.replace("{n}", &n.to_string()), l.span())?);
+                }
+                patterns.push(member);
             }
             Some(Locator::Labels {
                 patterns,

@@ -198,8 +198,8 @@ pub enum Locator {
     Join(Vec<JoinPart>, String),
     /// Several labels whose answers are joined (a name over Title / Forename / Surname cells).
     Labels {
-        /// The labels, in joining order.
-        patterns: Vec<Regex>,
+        /// The labels, in joining order: one list, or with `{n}` one list per group member.
+        patterns: Vec<Vec<Regex>>,
         /// Which way each value lies.
         take: Take,
         /// The separator.
@@ -233,7 +233,9 @@ impl Locator {
             Locator::Labels { patterns, .. } => format!(
                 "labels {}",
                 patterns
-                    .iter()
+                    .first()
+                    .into_iter()
+                    .flatten()
                     .map(|r| format!("/{}/", r.as_str()))
                     .collect::<Vec<_>>()
                     .join(" + ")

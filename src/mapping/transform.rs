@@ -190,7 +190,7 @@ impl Transforms {
             Some(Case::Title) => title_case(&text),
             None => text,
         };
-        if text.trim().is_empty() {
+        if text.trim().is_empty() || not_applicable(&text) {
             return Ok(self.default.clone());
         }
         Ok(Some(text))
@@ -454,6 +454,18 @@ fn title_case(s: &str) -> String {
         .join(" ")
 }
 
+/// "N/A" and its spellings: the person says the question does not apply, which is an empty answer (a `map`
+/// that gives it a meaning runs first).
+pub(crate) fn not_applicable(text: &str) -> bool {
+    let t: String = text
+        .trim()
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '.' | '/'))
+        .flat_map(char::to_lowercase)
+        .collect();
+    matches!(t.as_str(), "na" | "notapplicable")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -467,6 +479,21 @@ mod tests {
 
     fn text(s: &str) -> RawValue {
         RawValue::Text(s.into())
+    }
+
+    #[test]
+    fn n_a_is_an_empty_answer_unless_mapped() {
+        for given in ["N/A", "n/a", " N.A. ", "NA", "n / a", "Not applicable"] {
+            assert_eq!(t().text(&text(given)).unwrap(), None, "{given}");
+        }
+        for kept in ["Nan", "None", "National", "A/N"] {
+            assert!(t().text(&text(kept)).unwrap().is_some(), "{kept}");
+        }
+        let mapped = Transforms {
+            map: vec![("n/a".into(), "none".into())],
+            ..t()
+        };
+        assert_eq!(mapped.text(&text("N/A")).unwrap().as_deref(), Some("none"));
     }
 
     #[test]
