@@ -692,7 +692,12 @@ fn write_inspection(out: &mut impl Write, file: &Path, bytes: &[u8]) -> std::io:
     for note in &doc.notes {
         writeln!(out, "# note: {note}")?;
     }
-    for f in &doc.fields {
+    let mut widgets: std::collections::HashMap<usize, Vec<&read::Widget>> =
+        std::collections::HashMap::new();
+    for w in &doc.widgets {
+        widgets.entry(w.field).or_default().push(w);
+    }
+    for (i, f) in doc.fields.iter().enumerate() {
         let label = f
             .label
             .as_deref()
@@ -705,6 +710,23 @@ fn write_inspection(out: &mut impl Write, file: &Path, bytes: &[u8]) -> std::io:
             value_kind(&f.value),
             f.value.to_text().replace('\n', "\\n")
         )?;
+        // A PDF field's widgets: page, box (points from the top-left corner) and the printed label beside it.
+        for w in widgets.get(&i).into_iter().flatten() {
+            let [left, top, right, bottom] = w.rect;
+            let on =
+                w.on.as_deref()
+                    .map(|o| format!(" on={o}"))
+                    .unwrap_or_default();
+            let printed = w
+                .label
+                .as_deref()
+                .map_or_else(|| "-".to_string(), |l| format!("{l:?}"));
+            writeln!(
+                out,
+                "\twidget p{} x={left:.0}..{right:.0} y={top:.0}..{bottom:.0}{on}\tprinted {printed}",
+                w.page
+            )?;
+        }
     }
     for l in &doc.lines {
         writeln!(out, "p{} y={:.0} x={:.0}\t{}", l.page, l.y, l.x, l.text)?;

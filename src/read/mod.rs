@@ -254,6 +254,24 @@ pub struct SourceDoc {
     pub xml: Option<xml::XmlTree>,
     /// Reader remarks that are not failures (e.g. "sheet 'X' skipped: chart sheet").
     pub notes: Vec<String>,
+    /// PDF: the widgets (the boxes drawn on a page) of the AcroForm fields, with their printed labels; a field
+    /// has one widget, a radio group one per option, an XFA leaf none.
+    pub widgets: Vec<Widget>,
+}
+
+/// Where a PDF form field is drawn, and the page text printed beside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Widget {
+    /// Index into [`SourceDoc::fields`] of the field it belongs to.
+    pub field: usize,
+    /// 1-based page.
+    pub page: u32,
+    /// Left, top, right, bottom, in points from the page's top-left corner (as [`TextLine`]: top < bottom).
+    pub rect: [f32; 4],
+    /// The printed label: the page text nearest the box (see `read::pdf`), when there is any.
+    pub label: Option<String>,
+    /// A check box's or radio button's on-state as its export value (a radio group's option), if any.
+    pub on: Option<String>,
 }
 
 impl SourceDoc {
