@@ -571,6 +571,27 @@ impl Pdf {
         field
     }
 
+    /// A root radio group as PDF editors make it: no tooltip, one widget per option.
+    fn radio_untitled(&mut self, name: &str, options: &[(&str, [f32; 4])], value: &str) {
+        let field = self.doc.new_object_id();
+        let mut kids = Vec::new();
+        for (export, rect) in options {
+            let mut w = self.widget(*rect);
+            w.set("Parent", field);
+            w.set("AP", self.checkbox_ap(export));
+            w.set("AS", if *export == value { *export } else { "Off" });
+            kids.push(Object::Reference(self.add_widget(w, false)));
+        }
+        let mut d = dictionary! {
+            "FT" => "Btn", "Ff" => (1 << 15) | (1 << 14), "T" => text_string(name), "Kids" => kids,
+        };
+        if !value.is_empty() {
+            d.set("V", value);
+        }
+        self.doc.objects.insert(field, Object::Dictionary(d));
+        self.fields.push(field.into());
+    }
+
     /// A combo box with `[export display]` option pairs; /V holds the export value.
     fn combo(
         &mut self,
@@ -595,6 +616,35 @@ impl Pdf {
             d.set("V", text_string(value));
         }
         self.child(parent, d)
+    }
+
+    /// A root text field as form designers leave it: a generic name, no tooltip; `max_len` 1 for the one-character
+    /// boxes of "Insert an X in the box that applies".
+    fn generic_text(&mut self, name: &str, value: &str, rect: [f32; 4], max_len: Option<i64>) {
+        let mut d = self.widget(rect);
+        d.set("FT", "Tx");
+        d.set("T", text_string(name));
+        if let Some(n) = max_len {
+            d.set("MaxLen", n);
+        }
+        if !value.is_empty() {
+            d.set("V", text_string(value));
+        }
+        self.child(None, d);
+    }
+
+    /// A root check box with a generic name and no tooltip (on-state `Yes`); None leaves it never set.
+    fn generic_checkbox(&mut self, name: &str, value: Option<bool>, rect: [f32; 4]) {
+        let mut d = self.widget(rect);
+        d.set("FT", "Btn");
+        d.set("T", text_string(name));
+        d.set("AP", self.checkbox_ap("Yes"));
+        let state = if value == Some(true) { "Yes" } else { "Off" };
+        d.set("AS", state);
+        if value.is_some() {
+            d.set("V", state);
+        }
+        self.child(None, d);
     }
 
     /// A non-terminal field (a LiveCycle subform): kids are added with `parent` = its id.
@@ -1447,6 +1497,360 @@ fn kingsmere_flat(rel: &str, k: &Kid) -> Doc {
     }
 }
 
+// ---- Hollowmere 968: a fillable PDF as people make them ----
+
+/// Hollowmere's postcodes are in an area no UK postcode uses (HW).
+fn hollowmere_postcode(p: &str) -> &str {
+    match p {
+        "SP1 2AB" => "HW3 5PL",
+        "SP12 9XY" => "HW11 4RD",
+        other => other,
+    }
+}
+
+/// Who a Hollowmere request may come from: the one-character boxes Text7..Text9, left to right.
+const HM_ROLES: [(&str, &str, &str); 3] = [
+    ("Text7", "Parent or carer", "parent"),
+    ("Text8", "Young person", "young_person"),
+    ("Text9", "School or setting", "school"),
+];
+/// The gender boxes: (field, printed label, template value).
+const HM_GENDERS: [(&str, &str, &str); 3] = [
+    ("Check Box1", "Male", "male"),
+    ("Check Box2", "Female", "female"),
+    ("Check Box3", "Other", "other"),
+];
+
+/// One Hollowmere request: the child's answers and how the boxes were filled in.
+struct HmCase {
+    kid: Kid,
+    /// Gender boxes checked (template values).
+    genders: Vec<&'static str>,
+    /// Requester boxes marked, with the character typed (template value, mark).
+    roles: Vec<(&'static str, &'static str)>,
+}
+
+/// Hollowmere Borough Council (fictional LA 968): an AcroForm made in a PDF editor. Every field has a generic
+/// name (`Text1`..`Text25`, `Check Box1`..`Check Box4`, radio group `Group1` with options `Choice1`, `Choice2`)
+/// and no tooltip: only the printed page text says what each box is. Labels are printed to the left of boxes on
+/// the same line (two label-box pairs on one line for the child's names), or above them (date of birth, address,
+/// needs); the requester is "Insert an X in the box that applies" in one-character text boxes; the professionals
+/// table's fields were added bottom row first, so their document order is not their reading order.
+fn hollowmere(rel: &str, c: &HmCase) -> Doc {
+    let k = &c.kid;
+    let mut p = Pdf::new();
+    p.text(50.0, 50.0, 14.0, "Hollowmere Borough Council");
+    p.text(50.0, 68.0, 11.0, "Request for an EHC needs assessment");
+    p.text(50.0, 96.0, 11.0, "1. About the child");
+    // Two label-box pairs on one line.
+    p.text(50.0, 116.0, 9.0, "Surname");
+    p.generic_text(
+        "Text1",
+        k.surname,
+        Pdf::rect(100.0, 116.0, 160.0, 14.0),
+        None,
+    );
+    p.text(290.0, 116.0, 9.0, "Forename");
+    p.generic_text(
+        "Text2",
+        k.forename,
+        Pdf::rect(345.0, 116.0, 180.0, 14.0),
+        None,
+    );
+    // Labels above their boxes.
+    p.text(50.0, 138.0, 9.0, "Date of birth (dd/mm/yyyy)");
+    p.generic_text(
+        "Text3",
+        &dmy(k.dob),
+        Pdf::rect(50.0, 154.0, 120.0, 14.0),
+        None,
+    );
+    p.text(290.0, 138.0, 9.0, "NHS number");
+    p.generic_text("Text4", &k.nhs, Pdf::rect(290.0, 154.0, 120.0, 14.0), None);
+    p.text(50.0, 176.0, 9.0, "Home address");
+    p.generic_text(
+        "Text5",
+        k.address,
+        Pdf::rect(50.0, 192.0, 300.0, 14.0),
+        None,
+    );
+    p.text(370.0, 192.0, 9.0, "Postcode");
+    p.generic_text(
+        "Text6",
+        hollowmere_postcode(k.postcode),
+        Pdf::rect(420.0, 192.0, 80.0, 14.0),
+        None,
+    );
+    // Gender: a check box after each word.
+    p.text(50.0, 214.0, 9.0, "Gender");
+    let mut x = 120.0;
+    for (name, label, value) in HM_GENDERS {
+        p.text(x, 214.0, 9.0, label);
+        p.generic_checkbox(
+            name,
+            (!c.genders.is_empty()).then(|| c.genders.contains(&value)),
+            Pdf::rect(x + 40.0, 214.0, 10.0, 10.0),
+        );
+        x += 80.0;
+    }
+    p.text(50.0, 240.0, 11.0, "2. About the request");
+    p.text(
+        50.0,
+        258.0,
+        9.0,
+        "Who is making this request? Insert an X in the box that applies",
+    );
+    let mut x = 50.0;
+    for (name, label, value) in HM_ROLES {
+        let mark = c
+            .roles
+            .iter()
+            .find(|(v, _)| *v == value)
+            .map_or("", |(_, m)| *m);
+        p.text(x, 276.0, 9.0, label);
+        p.generic_text(name, mark, Pdf::rect(x + 90.0, 276.0, 12.0, 12.0), Some(1));
+        x += 140.0;
+    }
+    p.text(50.0, 298.0, 9.0, "Date of request");
+    p.generic_text(
+        "Text14",
+        &dmy(k.request),
+        Pdf::rect(150.0, 298.0, 100.0, 14.0),
+        None,
+    );
+    p.text(290.0, 298.0, 9.0, "Your name");
+    p.generic_text(
+        "Text16",
+        k.requester,
+        Pdf::rect(345.0, 298.0, 180.0, 14.0),
+        None,
+    );
+    // A radio group: Yes / No, each button after its word.
+    p.text(50.0, 320.0, 9.0, "Do the parents agree with this request?");
+    let yes = Pdf::rect(260.0, 320.0, 10.0, 10.0);
+    let no = Pdf::rect(320.0, 320.0, 10.0, 10.0);
+    p.text(240.0, 320.0, 9.0, "Yes");
+    p.text(303.0, 320.0, 9.0, "No");
+    let agreed = match k.agreed {
+        Some(true) => "Choice1",
+        Some(false) => "Choice2",
+        None => "",
+    };
+    p.radio_untitled("Group1", &[("Choice1", yes), ("Choice2", no)], agreed);
+    p.text(50.0, 346.0, 11.0, "3. Parents and carers");
+    for (i, (name, rel)) in k.parents.iter().enumerate() {
+        let top = 366.0 + 20.0 * i as f32;
+        let n = i + 1;
+        p.text(50.0, top, 9.0, &format!("Parent/carer {n} name"));
+        p.generic_text(
+            &format!("Text{}", 10 + 2 * i),
+            name,
+            Pdf::rect(150.0, top, 150.0, 14.0),
+            None,
+        );
+        p.text(320.0, top, 9.0, "Relationship");
+        p.generic_text(
+            &format!("Text{}", 11 + 2 * i),
+            rel,
+            Pdf::rect(385.0, top, 140.0, 14.0),
+            None,
+        );
+    }
+    p.text(50.0, 420.0, 11.0, "4. The child's needs");
+    p.text(50.0, 438.0, 9.0, "Name of school or setting");
+    p.generic_text(
+        "Text17",
+        k.setting,
+        Pdf::rect(180.0, 438.0, 345.0, 14.0),
+        None,
+    );
+    p.text(50.0, 460.0, 9.0, "Describe the child's needs");
+    p.generic_text(
+        "Text15",
+        &k.description.replace('\n', "\r"),
+        Pdf::rect(50.0, 530.0, 475.0, 64.0),
+        None,
+    );
+    p.text(
+        50.0,
+        552.0,
+        9.0,
+        "Educational psychologist's report attached",
+    );
+    p.generic_checkbox(
+        "Check Box4",
+        k.ep_report,
+        Pdf::rect(260.0, 552.0, 10.0, 10.0),
+    );
+    p.text(50.0, 578.0, 11.0, "5. Professionals involved");
+    p.text(50.0, 596.0, 9.0, "Name");
+    p.text(290.0, 596.0, 9.0, "Service");
+    // The table's rows, added bottom row first.
+    for i in (0..k.professionals.len()).rev() {
+        let top = 614.0 + 20.0 * i as f32;
+        let (name, service) = k.professionals[i];
+        p.generic_text(
+            &format!("Text2{i}"),
+            name,
+            Pdf::rect(50.0, top, 220.0, 14.0),
+            None,
+        );
+        p.generic_text(
+            &format!("Text2{}", i + 3),
+            service,
+            Pdf::rect(290.0, top, 235.0, 14.0),
+            None,
+        );
+    }
+    p.text(
+        50.0,
+        800.0,
+        7.0,
+        "Hollowmere Borough Council - SEND 0-25 - form HBC/EHC/2",
+    );
+    let bytes = p.finish(rel, false);
+
+    // ---- what harmonise should read ----
+    let tick = |keys: &[&str], marked: Vec<(&str, &str)>| -> Out {
+        // marked: (source, value)
+        match marked.len() {
+            0 => single(keys.join(", "), Exp::Empty),
+            1 => single(marked[0].0, Exp::Ok(json!(marked[0].1))),
+            _ => single(
+                marked.iter().map(|m| m.0).collect::<Vec<_>>().join(", "),
+                Exp::Invalid(marked.iter().map(|m| m.1).collect::<Vec<_>>().join("; ")),
+            ),
+        }
+    };
+    let gender_keys: Vec<String> = HM_GENDERS
+        .iter()
+        .map(|g| format!("label:{}", g.1))
+        .collect();
+    let gender_keys: Vec<&str> = gender_keys.iter().map(String::as_str).collect();
+    let genders: Vec<(&str, &str)> = HM_GENDERS
+        .iter()
+        .filter(|g| c.genders.contains(&g.2))
+        .map(|g| (g.0, g.2))
+        .collect();
+    let role_keys: Vec<&str> = HM_ROLES.iter().map(|r| r.0).collect();
+    let roles: Vec<(&str, &str)> = HM_ROLES
+        .iter()
+        .filter(|r| c.roles.iter().any(|(v, _)| *v == r.2))
+        .map(|r| (r.0, r.2))
+        .collect();
+    let agreement = match k.agreed {
+        Some(true) => single("Group1=Choice1", Exp::Ok(json!(true))),
+        Some(false) => single("Group1=Choice2", Exp::Ok(json!(false))),
+        None => single("Group1=Choice1, Group1=Choice2", Exp::Empty),
+    };
+    let members = |first: usize, pick: fn(&(&'static str, &'static str)) -> &'static str| {
+        Out::Group(
+            k.professionals
+                .iter()
+                .enumerate()
+                .map(|(i, pr)| item(format!("Text2{}", first + i), text(pick(pr))))
+                .collect(),
+        )
+    };
+    let fields = vec![
+        (
+            "request.date",
+            single("Text14", date(&dmy(k.request), k.request)),
+        ),
+        ("request.requester_role", tick(&role_keys, roles)),
+        (
+            "request.requester_name",
+            single("Text16", text(k.requester)),
+        ),
+        ("request.parent_agreement", agreement),
+        ("child.forename", single("Text2", text(k.forename))),
+        ("child.surname", single("Text1", text(k.surname))),
+        (
+            "child.date_of_birth",
+            single("Text3", date(&dmy(k.dob), k.dob)),
+        ),
+        ("child.gender", tick(&gender_keys, genders)),
+        ("child.address", single("Text5", text(k.address))),
+        (
+            "child.postcode",
+            single(
+                "Text6",
+                id(hollowmere_postcode(k.postcode), validate::postcode),
+            ),
+        ),
+        (
+            "child.nhs_number",
+            single("Text4", id(&k.nhs, validate::nhs_number)),
+        ),
+        (
+            "parents.name",
+            Out::Group(
+                k.parents
+                    .iter()
+                    .enumerate()
+                    .map(|(i, pr)| item(format!("Text{}", 10 + 2 * i), text(pr.0)))
+                    .collect(),
+            ),
+        ),
+        (
+            "parents.relationship",
+            Out::Group(
+                k.parents
+                    .iter()
+                    .enumerate()
+                    .map(|(i, pr)| item(format!("Text{}", 11 + 2 * i), text(pr.1)))
+                    .collect(),
+            ),
+        ),
+        ("setting.name", single("Text17", text(k.setting))),
+        ("needs.description", single("Text15", text(k.description))),
+        (
+            "evidence.ep_report",
+            single("Check Box4", flag(k.ep_report)),
+        ),
+        ("professionals.name", members(0, |p| p.0)),
+        ("professionals.service", members(3, |p| p.1)),
+    ];
+    Doc {
+        rel: rel.to_string(),
+        bytes,
+        mapping: "968-hollowmere",
+        fields,
+        extras: Vec::new(),
+    }
+}
+
+/// Hollowmere's requests: the six children (postcodes moved to HW), a gender and a requester per child, and the
+/// boxes filled in as people do: 02 marks its requester with a lower-case x, 04 with a tick, 05 marks two
+/// requesters (invalid), 06 checks two gender boxes (invalid).
+fn hollowmere_cases() -> Vec<HmCase> {
+    let genders = ["female", "male", "male", "female", "male", "female"];
+    kids("968", "4001")
+        .into_iter()
+        .enumerate()
+        .map(|(i, kid)| {
+            let mark = match i {
+                1 => "x",
+                3 => "\u{2713}",
+                _ => "X",
+            };
+            let mut roles = vec![(kid.role, mark)];
+            if i == 4 {
+                roles.push(("parent", "X"));
+            }
+            let mut g = vec![genders[i]];
+            if i == 5 {
+                g.push("other");
+            }
+            HmCase {
+                kid,
+                genders: g,
+                roles,
+            }
+        })
+        .collect()
+}
+
 fn write(path: &Path, bytes: &[u8]) {
     if let Some(d) = path.parent() {
         std::fs::create_dir_all(d).expect("mkdir");
@@ -1551,6 +1955,21 @@ fn main() {
     // Print views of two submitted forms: 01 (clean) and 03 (the empty surname).
     docs.push(kingsmere_flat("kingsmere-flat/filled-01.pdf", &km[0]));
     docs.push(kingsmere_flat("kingsmere-flat/filled-03.pdf", &km[2]));
+
+    docs.push(hollowmere(
+        "hollowmere/blank.pdf",
+        &HmCase {
+            kid: blank(),
+            genders: Vec::new(),
+            roles: Vec::new(),
+        },
+    ));
+    for (i, c) in hollowmere_cases().iter().enumerate() {
+        docs.push(hollowmere(
+            &format!("hollowmere/filled-{:02}.pdf", i + 1),
+            c,
+        ));
+    }
 
     let forms = root.join("fixtures/forms");
     let mut expected = Map::new();

@@ -417,6 +417,7 @@ lints! {
     BadCell = "bad-cell", Error, "a malformed cell reference or range";
     BadRegex = "bad-regex", Error, "a regex that does not compile";
     BadGlob = "bad-glob", Error, "a field-name glob that does not compile";
+    BadTickKey = "bad-tick-key", Error, "a pdf `tick` key that names no field, radio option or printed label";
     BadPath = "bad-path", Error, "an xml path outside the supported XPath subset";
     GroupMismatch = "group-mismatch", Error, "several values for a single field, or `{n}` on a non-group field";
     TypeMismatch = "type-mismatch", Error, "a transform or value that cannot yield the field's type";

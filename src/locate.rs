@@ -8,10 +8,10 @@ use regex::Regex;
 
 use crate::choice::{Choice, Picked};
 use crate::mapping::transform::{NO_WORDS, YES_WORDS};
-use crate::mapping::{CellRef, JoinPart, LabelPattern, Locator, MAX_GROUP_MEMBERS, Take};
+use crate::mapping::{CellRef, JoinPart, LabelPattern, Locator, MAX_GROUP_MEMBERS, Take, TickKey};
 use crate::read::docx::{CONTROL_PREFIX, FORMFIELD_PREFIX, is_control};
 use crate::read::pdf::XFA_PREFIX;
-use crate::read::{GridPos, MarkTarget, Marks, RawValue, SourceDoc, TextLine, cell_key};
+use crate::read::{GridPos, MarkTarget, Marks, RawValue, SourceDoc, TextLine, Widget, cell_key};
 use crate::xpath::{Values, XPath};
 
 /// One value found, and where.
@@ -445,6 +445,12 @@ impl<'d> DocIndex<'d> {
             Locator::FormField(name) => {
                 self.numbered(name, |n| self.key(&format!("{FORMFIELD_PREFIX}{n}")))
             }
+            Locator::PdfTick(options) => self.pdf_tick(options),
+            Locator::Fields(names) => {
+                let hits: Vec<Hit> = names.iter().filter_map(|n| self.key_glob(n)).collect();
+                (!hits.is_empty()).then_some(hits)
+            }
+            Locator::FieldMembers(pattern) => self.field_members(pattern),
         }
     }
 
@@ -520,6 +526,177 @@ impl<'d> DocIndex<'d> {
             .trim_start_matches('/');
         self.key(&format!("{XFA_PREFIX}{bare}"))
             .or_else(|| self.key(path))
+    }
+
+    /// A PDF's widgets in reading order: page, then top to bottom, then left to right.
+    fn widgets_in_reading_order(&self) -> Vec<&'d Widget> {
+        let mut ws: Vec<&Widget> = self.doc.widgets.iter().collect();
+        ws.sort_by(|a, b| {
+            a.page
+                .cmp(&b.page)
+                .then(a.rect[1].total_cmp(&b.rect[1]))
+                .then(a.rect[0].total_cmp(&b.rect[0]))
+        });
+        ws
+    }
+
+    /// A group's `field`: the exact field as the one member, else every field the glob matches, in the reading
+    /// order of their first widgets (fields without a widget after them, in document order).
+    fn field_members(&self, pattern: &str) -> Option<Vec<Hit>> {
+        if let Some(hit) = self.key(pattern) {
+            return Some(vec![hit]);
+        }
+        let glob = glob::Pattern::new(pattern).ok()?;
+        let matches = |i: &usize| {
+            self.doc
+                .fields
+                .get(*i)
+                .is_some_and(|f| glob.matches(&f.key))
+        };
+        let mut seen = vec![false; self.doc.fields.len()];
+        let mut order = Vec::new();
+        let placed = self.widgets_in_reading_order().into_iter().map(|w| w.field);
+        for i in placed.chain(0..self.doc.fields.len()) {
+            if let Some(s) = seen.get_mut(i)
+                && !*s
+            {
+                *s = true;
+                if matches(&i) {
+                    order.push(i);
+                }
+            }
+        }
+        let hits: Vec<Hit> = order
+            .into_iter()
+            .filter_map(|i| Hit::field(self.doc, i))
+            .collect();
+        (!hits.is_empty()).then_some(hits)
+    }
+
+    /// The first widget in reading order whose printed label the regex matches: its field's value.
+    fn widget_label(&self, re: &Regex) -> Option<Hit> {
+        let w = self
+            .widgets_in_reading_order()
+            .into_iter()
+            .find(|w| w.label.as_deref().is_some_and(|l| re.is_match(l.trim())))?;
+        Hit::field(self.doc, w.field)
+    }
+
+    /// The first widget in reading order whose printed label is `label` (ignoring case, white space around it and
+    /// a trailing colon).
+    fn widget_labelled(&self, label: &str) -> Option<&'d Widget> {
+        let norm = |s: &str| s.trim().trim_end_matches(':').trim().to_lowercase();
+        let want = norm(label);
+        self.widgets_in_reading_order()
+            .into_iter()
+            .find(|w| w.label.as_deref().is_some_and(|l| norm(l) == want))
+    }
+
+    /// A tick on a PDF form: each option is a field (a check box, or a one-character text box holding X or a
+    /// tick), a radio group's option (`Gender=Male`), or the widget a printed label names; the option marked
+    /// wins, two marked is a problem naming them, none is empty.
+    fn pdf_tick(&self, options: &[(TickKey, String)]) -> Option<Vec<Hit>> {
+        let mut found_any = false;
+        let mut read = Vec::new();
+        let mut marked: Vec<(Hit, String)> = Vec::new();
+        for (key, value) in options {
+            let Some((index, on)) = self.tick_option(key) else {
+                continue;
+            };
+            found_any = true;
+            read.push(index);
+            let Some(f) = self.doc.fields.get(index) else {
+                continue;
+            };
+            let is_on = match (&on, &f.value) {
+                (Some(export), RawValue::Text(t)) => t.trim().eq_ignore_ascii_case(export.trim()),
+                (Some(_), RawValue::Bool(b)) => *b,
+                (Some(_), _) => false,
+                (None, v) => is_ticked_box(v),
+            };
+            if is_on {
+                let source = match &on {
+                    Some(export) if matches!(f.value, RawValue::Text(_)) => {
+                        format!("{}={export}", f.key)
+                    }
+                    _ => f.key.clone(),
+                };
+                marked.push((
+                    Hit::new(RawValue::Text(value.clone()), source),
+                    key.to_string(),
+                ));
+            }
+        }
+        if !found_any {
+            return None;
+        }
+        read.sort_unstable();
+        read.dedup();
+        let all = options
+            .iter()
+            .map(|(k, _)| k.to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let hit = match marked.len() {
+            0 => Hit::new(RawValue::Empty, all),
+            1 => marked.swap_remove(0).0,
+            n => Hit {
+                value: RawValue::Text(
+                    marked
+                        .iter()
+                        .map(|(h, _)| h.value.to_text())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+                source: marked
+                    .iter()
+                    .map(|(h, _)| h.source.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                problem: Some(format!(
+                    "{n} options ticked where one was expected: {}",
+                    marked
+                        .iter()
+                        .map(|(_, k)| k.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+                read: Vec::new(),
+                at: None,
+                remark: None,
+            },
+        };
+        Some(vec![Hit { read, ..hit }])
+    }
+
+    /// The field a PDF tick option reads, and the export value that marks it (radio options and labelled
+    /// buttons), or `None` for a box marked by its own value.
+    fn tick_option(&self, key: &TickKey) -> Option<(usize, Option<String>)> {
+        match key {
+            TickKey::Label(label) => {
+                let w = self.widget_labelled(label)?;
+                Some((w.field, w.on.clone()))
+            }
+            TickKey::Field { name, option } => {
+                if let Some(&i) = self.by_key.get(name.as_str()) {
+                    return Some((i, None));
+                }
+                if let Some((group, export)) = option {
+                    let i = self.glob_index(group)?;
+                    return Some((i, Some(export.clone())));
+                }
+                Some((self.glob_index(name)?, None))
+            }
+        }
+    }
+
+    /// The field of an exact name, else the first a glob matches.
+    fn glob_index(&self, pattern: &str) -> Option<usize> {
+        if let Some(&i) = self.by_key.get(pattern) {
+            return Some(i);
+        }
+        let glob = glob::Pattern::new(pattern).ok()?;
+        self.doc.fields.iter().position(|f| glob.matches(&f.key))
     }
 
     fn key_glob(&self, pattern: &str) -> Option<Hit> {
@@ -682,6 +859,12 @@ impl<'d> DocIndex<'d> {
         stop: Option<&Regex>,
         scope: Scope,
     ) -> Option<Hit> {
+        // A fillable PDF: the widget whose printed label matches (whichever side of the box it is printed).
+        if scope == Scope::All
+            && let Some(hit) = self.widget_label(re)
+        {
+            return Some(hit);
+        }
         let lines = match scope {
             Scope::All => &self.lines[..],
             Scope::Lines { last, .. } => self.lines.get(..=last).unwrap_or(&self.lines),
@@ -894,6 +1077,16 @@ fn short_label(s: &str) -> String {
     out
 }
 
+/// A PDF tick box is marked when it is a check box that is on, or a text box holding just X, x, ✓ or ✔ (forms
+/// that say "Insert an X in the box that applies").
+fn is_ticked_box(v: &RawValue) -> bool {
+    match v {
+        RawValue::Bool(b) => *b,
+        RawValue::Text(t) => matches!(t.trim(), "X" | "x" | "✓" | "✔"),
+        _ => false,
+    }
+}
+
 impl Values for DocIndex<'_> {
     fn text(&self, field: usize) -> Option<&str> {
         match &self.doc.fields.get(field)?.value {
@@ -1027,6 +1220,195 @@ mod tests {
             let hits = index.locate(&Locator::Xfa(path.into())).unwrap();
             assert_eq!(hits[0].value, RawValue::Text("Amy".into()));
         }
+    }
+
+    /// A fillable PDF as PDF editors leave it: generic names, the meaning only in the printed labels. The
+    /// fields are in creation order, not reading order.
+    fn generic_pdf() -> SourceDoc {
+        let field = |key: &str, value: RawValue| SourceField {
+            key: key.into(),
+            label: None,
+            value,
+            pos: None,
+        };
+        let widget = |field: usize, top: f32, left: f32, label: &str, on: Option<&str>| Widget {
+            field,
+            page: 1,
+            rect: [left, top, left + 10.0, top + 10.0],
+            label: Some(label.into()).filter(|l: &String| !l.is_empty()),
+            on: on.map(str::to_string),
+        };
+        SourceDoc {
+            fields: vec![
+                field("Text3", RawValue::Text("Jo Hart".into())),
+                field("Text1", RawValue::Text("Hart".into())),
+                field("Text2", RawValue::Text("Bo Hart".into())),
+                field("Check Box1", RawValue::Bool(false)),
+                field("Check Box2", RawValue::Bool(true)),
+                field("Text7", RawValue::Text("x".into())),
+                field("Text8", RawValue::Empty),
+                field("Group1", RawValue::Text("Choice2".into())),
+                field("Text9", RawValue::Text("Yes".into())),
+                field("Check Box3", RawValue::Bool(true)),
+            ],
+            widgets: vec![
+                widget(0, 300.0, 50.0, "Parent/carer 2 name", None),
+                widget(1, 100.0, 50.0, "Surname", None),
+                widget(2, 200.0, 50.0, "Parent/carer 1 name", None),
+                widget(3, 150.0, 50.0, "Male", Some("Yes")),
+                widget(4, 150.0, 120.0, "Female:", Some("Yes")),
+                widget(5, 250.0, 50.0, "Parent", None),
+                widget(6, 250.0, 120.0, "School", None),
+                widget(7, 400.0, 50.0, "Yes", Some("Choice1")),
+                widget(7, 400.0, 120.0, "No", Some("Choice2")),
+                widget(8, 260.0, 50.0, "", None),
+                widget(9, 150.0, 200.0, "Other", Some("Yes")),
+            ],
+            ..SourceDoc::default()
+        }
+    }
+
+    fn tick(keys: &[(&str, &str)]) -> Locator {
+        let key = |k: &str| match k.strip_prefix("label:") {
+            Some(l) => TickKey::Label(l.into()),
+            None => TickKey::Field {
+                name: k.into(),
+                option: k.rsplit_once('=').map(|(g, e)| (g.into(), e.into())),
+            },
+        };
+        Locator::PdfTick(keys.iter().map(|(k, v)| (key(k), v.to_string())).collect())
+    }
+
+    #[test]
+    fn labels_on_a_fillable_pdf_are_the_widgets_printed_labels_in_reading_order() {
+        let doc = generic_pdf();
+        let index = DocIndex::new(&doc);
+        let hits = index
+            .locate(&label("^Surname$", Take::Right, None))
+            .unwrap();
+        assert_eq!(hits[0].value, RawValue::Text("Hart".into()));
+        assert_eq!(
+            (hits[0].source.as_str(), hits[0].read.as_slice()),
+            ("Text1", &[1][..])
+        );
+        // `{n}`: one member per number; the regex finds the label whatever order the fields were made in.
+        let numbered = Locator::Label {
+            pattern: LabelPattern::Numbered(
+                (1..=3)
+                    .map(|n| Regex::new(&format!("^Parent/carer {n} name$")).unwrap())
+                    .collect(),
+            ),
+            take: Take::Right,
+            stop: None,
+        };
+        let sources: Vec<String> = index
+            .locate(&numbered)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.source)
+            .collect();
+        assert_eq!(sources, ["Text2", "Text3"]);
+        // The first in reading order: "Parent/carer 1 name" (top 200) before "... 2 name" (top 300).
+        let first = index
+            .locate(&label("^Parent/carer", Take::Right, None))
+            .unwrap();
+        assert_eq!(first[0].source, "Text2");
+        assert!(
+            index
+                .locate(&label("^Nowhere$", Take::Right, None))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_group_glob_on_a_pdf_takes_every_match_in_reading_order() {
+        let doc = generic_pdf();
+        let index = DocIndex::new(&doc);
+        let hits = index
+            .locate(&Locator::FieldMembers("Text[123]".into()))
+            .unwrap();
+        let sources: Vec<&str> = hits.iter().map(|h| h.source.as_str()).collect();
+        assert_eq!(
+            sources,
+            ["Text1", "Text2", "Text3"],
+            "top to bottom, not field order"
+        );
+        let exact = index
+            .locate(&Locator::FieldMembers("Text3".into()))
+            .unwrap();
+        assert_eq!(exact.len(), 1);
+        assert!(
+            index
+                .locate(&Locator::FieldMembers("Nothing*".into()))
+                .is_none()
+        );
+        let cells = index
+            .locate(&Locator::Fields(vec![
+                "Text3".into(),
+                "Missing".into(),
+                "Text1".into(),
+            ]))
+            .unwrap();
+        let sources: Vec<&str> = cells.iter().map(|h| h.source.as_str()).collect();
+        assert_eq!(sources, ["Text3", "Text1"]);
+    }
+
+    #[test]
+    fn pdf_ticks_read_check_boxes_x_boxes_radio_options_and_printed_labels() {
+        let doc = generic_pdf();
+        let index = DocIndex::new(&doc);
+        let one = |keys: &[(&str, &str)]| index.locate(&tick(keys)).unwrap().remove(0);
+        // By printed label (a trailing colon and case ignored): Female is checked, Male is not.
+        let h = one(&[("label:male", "male"), ("label:Female", "female")]);
+        assert_eq!(
+            (h.value, h.source, h.problem),
+            (RawValue::Text("female".into()), "Check Box2".into(), None)
+        );
+        assert_eq!(h.read, [3, 4]);
+        // One-character text boxes: a lower-case x marks; "Yes" in a text box does not.
+        let h = one(&[
+            ("Text7", "parent"),
+            ("Text8", "school"),
+            ("Text9", "young_person"),
+        ]);
+        assert_eq!(
+            (h.value, h.source),
+            (RawValue::Text("parent".into()), "Text7".into())
+        );
+        // A radio group's option, by `group=export` or by the button's printed label.
+        let h = one(&[("Group1=Choice1", "yes"), ("Group1=choice2", "no")]);
+        assert_eq!(
+            (h.value, h.source),
+            (RawValue::Text("no".into()), "Group1=choice2".into())
+        );
+        let h = one(&[("label:Yes", "yes"), ("label:No", "no")]);
+        assert_eq!(h.value, RawValue::Text("no".into()));
+        // None marked: empty, naming every option.
+        let h = one(&[("Check Box1", "male"), ("Text8", "school")]);
+        assert_eq!(
+            (h.value, h.source),
+            (RawValue::Empty, "Check Box1, Text8".into())
+        );
+        // Two marked: a problem naming the options, never the document's values.
+        let h = one(&[
+            ("label:Male", "male"),
+            ("label:Female", "female"),
+            ("label:Other", "other"),
+        ]);
+        assert_eq!(h.value, RawValue::Text("female; other".into()));
+        assert_eq!(
+            h.problem.as_deref(),
+            Some("2 options ticked where one was expected: label:Female, label:Other")
+        );
+        // A glob key: the first match.
+        let h = one(&[("Check Box[2]", "female"), ("Text8", "school")]);
+        assert_eq!(h.source, "Check Box2");
+        // Nothing there at all: not found (drift).
+        assert!(
+            index
+                .locate(&tick(&[("label:Nope", "a"), ("Gone", "b")]))
+                .is_none()
+        );
     }
 
     #[test]

@@ -692,6 +692,11 @@ fn write_inspection(out: &mut impl Write, file: &Path, bytes: &[u8]) -> std::io:
     for note in &doc.notes {
         writeln!(out, "# note: {note}")?;
     }
+    let mut widgets: std::collections::HashMap<usize, Vec<&read::Widget>> =
+        std::collections::HashMap::new();
+    for w in &doc.widgets {
+        widgets.entry(w.field).or_default().push(w);
+    }
     for (i, f) in doc.fields.iter().enumerate() {
         let label = f
             .label
@@ -722,6 +727,23 @@ fn write_inspection(out: &mut impl Write, file: &Path, bytes: &[u8]) -> std::io:
             l.text,
             marks_of(&doc, read::MarkTarget::Line(i), &l.text)
         )?;
+        // A PDF field's widgets: page, box (points from the top-left corner) and the printed label beside it.
+        for w in widgets.get(&i).into_iter().flatten() {
+            let [left, top, right, bottom] = w.rect;
+            let on =
+                w.on.as_deref()
+                    .map(|o| format!(" on={o}"))
+                    .unwrap_or_default();
+            let printed = w
+                .label
+                .as_deref()
+                .map_or_else(|| "-".to_string(), |l| format!("{l:?}"));
+            writeln!(
+                out,
+                "\twidget p{} x={left:.0}..{right:.0} y={top:.0}..{bottom:.0}{on}\tprinted {printed}",
+                w.page
+            )?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -12,7 +12,7 @@ use super::raw::{RawMapping, RawMatch, RawRule, RawValueMatch};
 use super::transform::{Case, Replace, Split, Transforms};
 use super::{
     CellRange, CellRef, JoinPart, LabelPattern, Locator, MAX_GROUP_MEMBERS, Mapping, Matcher, Rule,
-    Take, ValueMatch, ValueTest,
+    TICK_LABEL_PREFIX, Take, TickKey, ValueMatch, ValueTest,
 };
 use crate::diag::{Diagnostic, Diagnostics, Lint, Lint as L, ParseError, char_span};
 use crate::read::Format;
@@ -404,7 +404,9 @@ fn locator_help(format: Option<Format>) -> String {
         Some(Format::Xlsx) => {
             "give one of `cell`, `cells`, `range`, `label`, `tick` or `join`".into()
         }
-        Some(Format::Pdf) => "give one of `field`, `xfa`, `label` or `join`".into(),
+        Some(Format::Pdf) => {
+            "give one of `field`, `cells`, `xfa`, `label`, `tick` or `join`".into()
+        }
         Some(Format::Xml) => "give one of `path` or `join`".into(),
         Some(Format::Docx) => {
             "give one of `control`, `formfield`, `cell`, `cells`, `range`, `label`, `tick` or `join`".into()
@@ -441,8 +443,13 @@ fn compile_rule(
         .or(extra.as_ref().map(|k| &k.ty))
         .filter(|_| !undecided);
     let transforms = compile_transforms(cx, r, id, ty, group);
-    if let (Some(FieldType::Bool), Some(Locator::Tick(options))) = (ty, &locator) {
-        for (_, value) in options {
+    let values: Vec<&String> = match &locator {
+        Some(Locator::Tick(options)) => options.iter().map(|(_, v)| v).collect(),
+        Some(Locator::PdfTick(options)) => options.iter().map(|(_, v)| v).collect(),
+        _ => Vec::new(),
+    };
+    if let Some(FieldType::Bool) = ty {
+        for value in &values {
             if !is_yes_no(&transforms, value) {
                 let span = r.tick.as_ref().map_or(key_span.clone(), Spanned::span);
                 cx.raise(
@@ -458,10 +465,10 @@ fn compile_rule(
             }
         }
     }
-    if let (Some(def), Some(Locator::Tick(options))) = (def, &locator)
+    if let Some(def) = def
         && let FieldType::Enum(allowed) = &def.ty
     {
-        for (_, value) in options {
+        for value in values {
             if !allowed.contains(value) {
                 let span = r.tick.as_ref().map_or(key_span.clone(), Spanned::span);
                 cx.raise(
@@ -793,7 +800,8 @@ fn compile_locator(
     }
     let (kind, span) = given.into_iter().next()?;
     let fits: &[Format] = match kind {
-        "cell" | "cells" | "range" | "tick" => &[Format::Xlsx, Format::Docx],
+        "cell" | "range" => &[Format::Xlsx, Format::Docx],
+        "cells" | "tick" => &[Format::Xlsx, Format::Docx, Format::Pdf],
         "control" | "formfield" => &[Format::Docx],
         "field" | "xfa" => &[Format::Pdf],
         "path" => &[Format::Xml],
@@ -931,6 +939,34 @@ fn compile_kind(
             let c = r.cell.as_ref()?;
             cell(cx, c.get_ref(), c.span()).map(Locator::Cell)
         }
+        "cells" if format == Some(Format::Pdf) => {
+            let cs = r.cells.as_ref()?;
+            let ok = cs
+                .get_ref()
+                .iter()
+                .filter(|f| pdf_field_glob(cx, f, cs.span()))
+                .count();
+            (ok == cs.get_ref().len()).then(|| Locator::Fields(cs.get_ref().clone()))
+        }
+        "tick" if format == Some(Format::Pdf) => {
+            let t = r.tick.as_ref()?;
+            if t.get_ref().len() < 2 {
+                cx.raise(
+                    L::BadOption,
+                    t.span(),
+                    "`tick` needs at least two options (field = value)",
+                )
+                .help = Some(
+                    "e.g. tick = { \"Check Box1\" = \"male\", \"Check Box2\" = \"female\" }".into(),
+                );
+            }
+            let opts: Vec<(TickKey, String)> = t
+                .get_ref()
+                .iter()
+                .filter_map(|(k, v)| pdf_tick_key(cx, k, t.span()).map(|k| (k, v.clone())))
+                .collect();
+            (opts.len() == t.get_ref().len()).then_some(Locator::PdfTick(opts))
+        }
         "cells" => {
             let cs = r.cells.as_ref()?;
             let parsed: Vec<CellRef> = cs
@@ -1045,6 +1081,10 @@ fn compile_kind(
                         .help = Some(GLOB_HELP.into());
                 })
                 .ok()?;
+            if group && !numbered(f.get_ref()) {
+                // A group's glob: every match is a member.
+                return Some(Locator::FieldMembers(f.get_ref().clone()));
+            }
             Some(Locator::Field(f.get_ref().clone()))
         }
         "xfa" => r.xfa.as_ref().map(|x| Locator::Xfa(x.get_ref().clone())),
@@ -1113,6 +1153,108 @@ fn compile_kind(
                 .then(|| Locator::Join(parts, r.separator.clone().unwrap_or_else(|| " ".into())))
         }
         _ => None,
+    }
+}
+
+/// The span of a key written inside the inline table at `table` (`"key"` or `'key'`), else the whole table.
+fn key_span(text: &str, table: &Range<usize>, key: &str) -> Range<usize> {
+    let Some(inside) = text.get(table.clone()) else {
+        return table.clone();
+    };
+    [format!("\"{key}\""), format!("'{key}'")]
+        .iter()
+        .find_map(|quoted| {
+            let at = inside.find(quoted.as_str())?;
+            let start = table.start.checked_add(at)?;
+            Some(start..start.checked_add(quoted.len())?)
+        })
+        .unwrap_or_else(|| table.clone())
+}
+
+/// A pdf field name written where an exact name, else a glob, is read (`cells` on a pdf form): true when it
+/// compiles as a glob, else a `bad-glob` error at the name.
+fn pdf_field_glob(cx: &mut Ctx, name: &str, list: Range<usize>) -> bool {
+    match glob::Pattern::new(name) {
+        Ok(_) => true,
+        Err(e) => {
+            let span = key_span(cx.text, &list, name);
+            let at = if span == list {
+                ParseError::new(e.msg)
+            } else {
+                glob_error(name, &e)
+            };
+            cx.raise_parse(L::BadGlob, span, &at, format!("bad field glob: {e}"))
+                .help = Some(GLOB_HELP.into());
+            false
+        }
+    }
+}
+
+/// One key of a `tick` on a pdf form: `label:Male` (a printed label), `Gender=Male` (a radio group's option, when
+/// no field has that whole name) or a field name (exact, else a glob). Errors point at the key.
+fn pdf_tick_key(cx: &mut Ctx, key: &str, table: Range<usize>) -> Option<TickKey> {
+    let span = key_span(cx.text, &table, key);
+    let help = "a pdf tick key is a field name or glob (`Check Box1`), a radio group's option \
+                (`Gender=Male`: the group, `=`, the option's export value) or a printed label (`label:Male`)";
+    if let Some(label) = key.strip_prefix(TICK_LABEL_PREFIX) {
+        let label = label.trim().trim_end_matches(':').trim();
+        if label.is_empty() {
+            cx.raise(
+                L::BadTickKey,
+                span,
+                format!("tick key `{key}` names no printed label"),
+            )
+            .help = Some(help.into());
+            return None;
+        }
+        return Some(TickKey::Label(label.to_string()));
+    }
+    if key.trim().is_empty() {
+        cx.raise(L::BadTickKey, span, "an empty tick key names no field")
+            .help = Some(help.into());
+        return None;
+    }
+    let whole = glob::Pattern::new(key);
+    let option = key.rsplit_once('=').map(|(g, v)| (g.trim(), v.trim()));
+    match option {
+        Some((group, export)) if group.is_empty() || export.is_empty() => {
+            cx.raise(
+                L::BadTickKey,
+                span,
+                format!(
+                    "tick key `{key}` has `=` but no radio group before it or no option after it"
+                ),
+            )
+            .help = Some(help.into());
+            None
+        }
+        Some((group, export)) => match glob::Pattern::new(group) {
+            Ok(_) => Some(TickKey::Field {
+                name: key.to_string(),
+                option: Some((group.to_string(), export.to_string())),
+            }),
+            Err(e) => {
+                cx.raise(L::BadGlob, span, format!("bad field glob: {e}"))
+                    .help = Some(GLOB_HELP.into());
+                None
+            }
+        },
+        None => match whole {
+            Ok(_) => Some(TickKey::Field {
+                name: key.to_string(),
+                option: None,
+            }),
+            Err(e) => {
+                let at = glob_error(key, &e);
+                let d = if span == table {
+                    cx.raise(L::BadGlob, span, format!("bad field glob: {e}"))
+                } else {
+                    cx.raise_parse(L::BadGlob, span, &at, format!("bad field glob: {e}"))
+                };
+                d.help = Some(GLOB_HELP.into());
+                None
+            }
+        },
     }
 }
 
@@ -1893,6 +2035,103 @@ mod tests {
             .collect();
         // `***` is blamed at its third `*` (glob's own position); after `{n}` the whole value is shown.
         assert_eq!(at, [(8, 21), (10, 14), (12, 9)], "{diags}");
+    }
+
+    const PDF_HEAD: &str = "[form]\nla_code = \"968\"\nla_name = \"X\"\nform = \"F\"\nversion = \"1\"\nformat = \"pdf\"\n[form.match]\nfield = 'Text1'\n";
+
+    #[test]
+    fn pdf_ticks_cells_and_group_globs_compile() {
+        let body = concat!(
+            "[fields.\"child.gender\"]\ntick = { \"label:Male\" = \"male\", \"Check Box2\" = \"female\", \"Group1=Choice3\" = \"other\" }\n",
+            "[fields.\"parents.relationship\"]\ncells = [\"Text11\", \"Text1[3]\"]\n",
+            "[fields.\"professionals.name\"]\nfield = \"Text2*\"\n",
+            "[fields.\"parents.name\"]\nfield = \"Parent{n}\"\n",
+            "[fields.\"child.surname\"]\nfield = \"Text*\"\n",
+        );
+        let (m, diags) = compile(
+            Path::new("m.toml"),
+            &format!("{PDF_HEAD}{body}"),
+            &template(),
+        );
+        assert!(!diags.has_errors(), "{diags}");
+        let m = m.unwrap();
+        let loc = |i: usize| m.fields[i].locator.clone().unwrap();
+        match loc(0) {
+            Locator::PdfTick(opts) => assert_eq!(
+                opts.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(),
+                [
+                    TickKey::Label("Male".into()),
+                    TickKey::Field {
+                        name: "Check Box2".into(),
+                        option: None
+                    },
+                    TickKey::Field {
+                        name: "Group1=Choice3".into(),
+                        option: Some(("Group1".into(), "Choice3".into()))
+                    },
+                ]
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(loc(1), Locator::Fields(f) if f == ["Text11", "Text1[3]"]));
+        assert!(matches!(loc(2), Locator::FieldMembers(f) if f == "Text2*"));
+        assert!(
+            matches!(loc(3), Locator::Field(f) if f == "Parent{n}"),
+            "{{n}} numbers, as before"
+        );
+        assert!(
+            matches!(loc(4), Locator::Field(_)),
+            "a single field takes the first match"
+        );
+        assert_eq!(
+            loc(0).describe(),
+            "tick label:Male, Check Box2, Group1=Choice3"
+        );
+        // A tick value outside the enum is still a type mismatch.
+        let bad = format!(
+            "{PDF_HEAD}[fields.\"child.gender\"]\ntick = {{ \"label:M\" = \"man\", \"label:F\" = \"female\" }}\n"
+        );
+        let (_, diags) = compile(Path::new("m.toml"), &bad, &template());
+        assert!(
+            diags.errors().any(|d| d.lint == Some(Lint::TypeMismatch)),
+            "{diags}"
+        );
+    }
+
+    #[test]
+    fn bad_pdf_tick_keys_and_field_lists_point_at_the_key() {
+        let body = concat!(
+            "[fields.\"child.gender\"]\n",
+            "tick = { \"label:\" = \"male\", 'Gender=' = \"female\", \"=Other\" = \"other\" }\n",
+            "[fields.\"parents.name\"]\ncells = [\"Text10\", 'Text[12']\n",
+            "[fields.\"request.requester_role\"]\ntick = { \"Text7\" = \"parent\", 'Te[xt8' = \"school\" }\n",
+        );
+        let (_, diags) = compile(
+            Path::new("m.toml"),
+            &format!("{PDF_HEAD}{body}"),
+            &template(),
+        );
+        let at: Vec<(usize, usize, &str)> = diags
+            .errors()
+            .map(|d| (d.line, d.column, d.lint.map_or("", Lint::name)))
+            .collect();
+        assert_eq!(
+            at,
+            [
+                (10, 10, "bad-tick-key"),
+                (10, 29, "bad-tick-key"),
+                (10, 51, "bad-tick-key"),
+                // At the `[` glob blames, inside the quoted name.
+                (12, 25, "bad-glob"),
+                (14, 33, "bad-glob"),
+            ],
+            "{diags}"
+        );
+        // On an xlsx form a tick key is still a cell.
+        let errs = errors(
+            "[fields.\"child.gender\"]\ntick = { \"label:Male\" = \"male\", \"Request!C5\" = \"female\" }\n",
+        );
+        assert!(errs.iter().any(|e| e.2.contains("Sheet!C5")), "{errs:?}");
     }
 
     #[test]

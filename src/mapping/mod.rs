@@ -167,6 +167,35 @@ impl std::fmt::Display for JoinPart {
     }
 }
 
+/// One option of a `tick` on a PDF form (its key as the mapping writes it).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TickKey {
+    /// A field by name (exact, else a glob): a check box, or a one-character text box holding X. `name` is the
+    /// whole key; `option` its split at the last `=` (`Gender=Male`): a radio group (exact name, else a glob) and
+    /// the export value of the option, used when no field is named the whole key.
+    Field {
+        /// The whole key.
+        name: String,
+        /// The radio group and option, when the key holds a `=` with text either side.
+        option: Option<(String, String)>,
+    },
+    /// `label:Male`: the widget whose printed label is this text (ignoring case, surrounding white space and a
+    /// trailing colon), first in reading order.
+    Label(String),
+}
+
+/// How a `tick` key names a widget by its printed label.
+pub const TICK_LABEL_PREFIX: &str = "label:";
+
+impl std::fmt::Display for TickKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TickKey::Field { name, .. } => f.write_str(name),
+            TickKey::Label(l) => write!(f, "{TICK_LABEL_PREFIX}{l}"),
+        }
+    }
+}
+
 /// How a value is found in a document.
 #[derive(Debug, Clone)]
 pub enum Locator {
@@ -217,6 +246,13 @@ pub enum Locator {
     Control(String),
     /// docx: a legacy form field by name (`{n}` numbers group members).
     FormField(String),
+    /// pdf: tick-box options (a field, a radio option or a printed label, and the value).
+    PdfTick(Vec<(TickKey, String)>),
+    /// pdf: one field per group member (`cells` on a pdf form), each an exact name, else a glob's first match.
+    Fields(Vec<String>),
+    /// pdf, on a group field: the exact field, else every field the glob matches, in the reading order of their
+    /// widgets (page, top to bottom, left to right).
+    FieldMembers(String),
 }
 
 impl Locator {
@@ -277,6 +313,15 @@ impl Locator {
             ),
             Locator::Control(c) => format!("control {c}"),
             Locator::FormField(f) => format!("formfield {f}"),
+            Locator::PdfTick(opts) => format!(
+                "tick {}",
+                opts.iter()
+                    .map(|(k, _)| k.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Locator::Fields(fs) => format!("fields {}", fs.join(", ")),
+            Locator::FieldMembers(f) => format!("field {f}"),
         }
     }
 }

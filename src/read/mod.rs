@@ -300,6 +300,9 @@ pub struct SourceDoc {
     /// docx: pairs (check box, cell) of a check box and the table cell that shows it as ☒/☐: one answer in two
     /// appearances, so reading either consumes both for the drift check.
     pub twins: Vec<(usize, usize)>,
+    /// PDF: the widgets (the boxes drawn on a page) of the AcroForm fields, with their printed labels; a field
+    /// has one widget, a radio group one per option, an XFA leaf none.
+    pub widgets: Vec<Widget>,
 }
 
 /// What a run of text is marked with. Only what a person uses to pick an option is kept.
@@ -368,6 +371,21 @@ pub struct MarkedSpan {
     pub range: std::ops::Range<usize>,
     /// Its marks.
     pub marks: Marks,
+}
+
+/// Where a PDF form field is drawn, and the page text printed beside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Widget {
+    /// Index into [`SourceDoc::fields`] of the field it belongs to.
+    pub field: usize,
+    /// 1-based page.
+    pub page: u32,
+    /// Left, top, right, bottom, in points from the page's top-left corner (as [`TextLine`]: top < bottom).
+    pub rect: [f32; 4],
+    /// The printed label: the page text nearest the box (see `read::pdf`), when there is any.
+    pub label: Option<String>,
+    /// A check box's or radio button's on-state as its export value (a radio group's option), if any.
+    pub on: Option<String>,
 }
 
 impl SourceDoc {

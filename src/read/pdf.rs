@@ -39,7 +39,7 @@ use lopdf::{
 use quick_xml::events::Event;
 
 use super::{
-    Deadline, FailureKind, Limits, RawValue, ReadFailure, SourceDoc, SourceField, TextLine,
+    Deadline, FailureKind, Limits, RawValue, ReadFailure, SourceDoc, SourceField, TextLine, Widget,
 };
 
 /// Prefix of the keys of XFA data leaves.
@@ -90,6 +90,8 @@ pub fn read(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<Source
         deadline,
         budget: &mut budget,
         recovered: 0,
+        placement: Placement::new(&doc, &pages),
+        widgets: Vec::new(),
     };
     if let Some(acro) = acro {
         walker.acroform(acro)?;
@@ -99,9 +101,11 @@ pub fn read(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<Source
         fields,
         notes,
         recovered,
+        widgets,
         ..
     } = walker;
     out.fields = fields;
+    out.widgets = widgets;
     out.notes.extend(notes);
     if recovered > 0 {
         out.notes.push(format!(
@@ -111,19 +115,29 @@ pub fn read(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<Source
     if let Some(acro) = acro {
         read_xfa(&doc, acro, limits, &mut out, &mut budget)?;
     }
-    // A fillable form's answers are its fields: only page 1's text is read (what `contains` phrases match, the
-    // form's heading), and remembered for the next copy of the same form; a PDF without fields is read on every
-    // page.
+    // A fillable form's answers are its fields: only page 1's text (what `contains` phrases match, the form's
+    // heading) and the text of the pages that show widgets (their printed labels) are read, each page remembered
+    // for the next copy of the same form; a PDF without fields is read on every page.
     let text = if out.fields.is_empty() {
-        page_text(&doc, &pages, limits, deadline, &mut budget)?
+        page_text(&doc, &pages, limits, deadline, &mut budget, false)?
     } else {
-        if pages.len() > 1 {
+        let shown: HashSet<u32> = out.widgets.iter().map(|w| w.page).collect();
+        let wanted: BTreeMap<u32, ObjectId> = pages
+            .iter()
+            .enumerate()
+            .filter(|(i, (n, _))| *i == 0 || shown.contains(n))
+            .map(|(_, (&n, &id))| (n, id))
+            .collect();
+        if wanted.len() < pages.len() {
             out.notes.push(format!(
-                "fillable PDF: only page 1's text read of {} pages (map answers by field)",
+                "fillable PDF: text read on {} of {} pages (page 1 and the pages with fields; map answers by field)",
+                wanted.len(),
                 pages.len()
             ));
         }
-        first_page::text(&doc, &pages, limits, deadline, &mut budget)?
+        let text = first_page::text(&doc, &wanted, limits, deadline, &mut budget)?;
+        label_widgets(&mut out.widgets, &text.phrases, deadline)?;
+        text
     };
     out.lines = text.lines;
     out.notes.extend(text.notes);
@@ -307,6 +321,8 @@ struct FieldWalker<'a, 'b> {
     deadline: &'b Deadline,
     budget: &'b mut TextBudget,
     recovered: usize,
+    placement: Placement,
+    widgets: Vec<Widget>,
 }
 
 impl<'a> FieldWalker<'a, '_> {
@@ -384,6 +400,8 @@ impl<'a> FieldWalker<'a, '_> {
             .map_or(&[], Vec::as_slice);
         let mut children = Vec::new();
         let mut widgets = vec![d];
+        // The object ids of `widgets`, to find the page each is drawn on.
+        let mut widget_ids = vec![obj.as_reference().ok()];
         for kid in kids {
             let Some(kd) = self
                 .doc
@@ -400,6 +418,7 @@ impl<'a> FieldWalker<'a, '_> {
                     self.seen.insert(*id);
                 }
                 widgets.push(kd);
+                widget_ids.push(kid.as_reference().ok());
             }
         }
         if !children.is_empty() {
@@ -425,7 +444,76 @@ impl<'a> FieldWalker<'a, '_> {
             value,
             pos: None,
         });
+        let field = self.fields.len().saturating_sub(1);
+        for (w, id) in widgets.iter().zip(&widget_ids) {
+            self.place(field, &inh, w, *id, &widgets);
+        }
         Ok(())
+    }
+
+    /// Records where a widget of field `field` is drawn: its page (by the page `/Annots` that list it, else its
+    /// `/P`) and its `/Rect` in top-down page coordinates. A widget with neither is not placed.
+    fn place(
+        &mut self,
+        field: usize,
+        inh: &Inherited<'a>,
+        w: &'a Dictionary,
+        id: Option<ObjectId>,
+        widgets: &[&'a Dictionary],
+    ) {
+        if self.widgets.len() >= MAX_FIELDS {
+            return;
+        }
+        let Some(rect) = w
+            .get_deref(b"Rect", self.doc)
+            .ok()
+            .and_then(|r| r.as_array().ok())
+        else {
+            return;
+        };
+        let v: Vec<f32> = rect
+            .iter()
+            .take(4)
+            .filter_map(|o| o.as_float().ok())
+            .filter(|v| v.is_finite())
+            .collect();
+        let (Some(&x1), Some(&y1), Some(&x2), Some(&y2)) =
+            (v.first(), v.get(1), v.get(2), v.get(3))
+        else {
+            return;
+        };
+        let page = id
+            .and_then(|id| self.placement.annots.get(&id).copied())
+            .or_else(|| {
+                let p = w.get(b"P").ok()?.as_reference().ok()?;
+                self.placement.page_numbers.get(&p).copied()
+            });
+        let Some(page) = page else {
+            return;
+        };
+        let (top, left) = self
+            .placement
+            .boxes
+            .get(&page)
+            .copied()
+            .unwrap_or((792.0, 0.0));
+        let on = if inh.ft == Some(b"Btn".as_slice()) {
+            on_state(self.doc, w).map(|name| self.export_value(inh, name, widgets))
+        } else {
+            None
+        };
+        self.widgets.push(Widget {
+            field,
+            page,
+            rect: [
+                x1.min(x2) - left,
+                top - y1.max(y2),
+                x1.max(x2) - left,
+                top - y1.min(y2),
+            ],
+            label: None,
+            on,
+        });
     }
 
     /// A terminal field's value; `None` for fields that hold no data (push buttons).
@@ -480,18 +568,7 @@ impl<'a> FieldWalker<'a, '_> {
         }
         let on_states: Vec<&[u8]> = widgets
             .iter()
-            .filter_map(|w| {
-                let n = w
-                    .get_deref(b"AP", self.doc)
-                    .ok()?
-                    .as_dict()
-                    .ok()?
-                    .get_deref(b"N", self.doc)
-                    .ok()?
-                    .as_dict()
-                    .ok()?;
-                n.iter().map(|(k, _)| k.as_slice()).find(|k| *k != b"Off")
-            })
+            .filter_map(|w| on_state(self.doc, w))
             .collect();
         let distinct: HashSet<&[u8]> = on_states.iter().copied().collect();
         let radio = inh.ff & FF_RADIO != 0 || distinct.len() > 1;
@@ -637,6 +714,57 @@ impl<'a> FieldWalker<'a, '_> {
             }
         }
         current
+    }
+}
+
+/// A button widget's on-state: the name of its normal appearance that is not `Off`.
+fn on_state<'a>(doc: &'a Document, w: &'a Dictionary) -> Option<&'a [u8]> {
+    let n = w
+        .get_deref(b"AP", doc)
+        .ok()?
+        .as_dict()
+        .ok()?
+        .get_deref(b"N", doc)
+        .ok()?
+        .as_dict()
+        .ok()?;
+    n.iter().map(|(k, _)| k.as_slice()).find(|k| *k != b"Off")
+}
+
+/// Where widgets are drawn: each annotation's page (from the pages' `/Annots`), each page object's number, and
+/// each page's top and left (its MediaBox).
+#[derive(Default)]
+struct Placement {
+    annots: HashMap<ObjectId, u32>,
+    page_numbers: HashMap<ObjectId, u32>,
+    boxes: HashMap<u32, (f32, f32)>,
+}
+
+impl Placement {
+    /// Reads every page's `/Annots` references once (bounded by the objects the file holds).
+    fn new(doc: &Document, pages: &BTreeMap<u32, ObjectId>) -> Placement {
+        let mut p = Placement::default();
+        for (&number, &page_id) in pages {
+            p.page_numbers.insert(page_id, number);
+            p.boxes.insert(number, page_box(doc, page_id));
+            let Some(annots) = doc
+                .get_dictionary(page_id)
+                .ok()
+                .and_then(|d| d.get_deref(b"Annots", doc).ok())
+                .and_then(|a| a.as_array().ok())
+            else {
+                continue;
+            };
+            for a in annots {
+                if p.annots.len() >= MAX_FIELDS {
+                    return p;
+                }
+                if let Object::Reference(id) = a {
+                    p.annots.entry(*id).or_insert(number);
+                }
+            }
+        }
+        p
     }
 }
 
@@ -1292,20 +1420,38 @@ fn decode(font: Option<&FontInfo<'_>>, bytes: &[u8]) -> String {
 #[derive(Clone)]
 struct PageText {
     lines: Vec<TextLine>,
+    /// The runs of each line grouped into phrases (fillable PDFs only: what widgets' labels are taken from).
+    phrases: Vec<Phrase>,
     notes: Vec<String>,
     image_pages: usize,
 }
 
+/// Runs on one baseline that are drawn close together (no gap wider than an em): a label, a heading, an option's
+/// wording. A line can hold several ("Surname" and "Forename" either side of a box).
+#[derive(Debug, Clone, PartialEq)]
+struct Phrase {
+    page: u32,
+    /// Left edge and right end, in points from the page's left.
+    x: f32,
+    end: f32,
+    /// Baseline, in points from the page's top.
+    y: f32,
+    text: String,
+}
+
+/// `phrases`: also group each line's runs into [`Phrase`]s (for widgets' labels).
 fn page_text(
     doc: &Document,
     pages: &BTreeMap<u32, ObjectId>,
     limits: &Limits,
     deadline: &Deadline,
     budget: &mut TextBudget,
+    phrases: bool,
 ) -> Result<PageText, ReadFailure> {
     let limit = limits.max_pdf_stream_bytes;
     let mut out = PageText {
         lines: Vec::new(),
+        phrases: Vec::new(),
         notes: Vec::new(),
         image_pages: 0,
     };
@@ -1355,6 +1501,9 @@ fn page_text(
             out.image_pages = out.image_pages.saturating_add(1);
         }
         let runs = std::mem::take(&mut walk.runs);
+        if phrases {
+            out.phrases.extend(group_phrases(number, &runs));
+        }
         out.lines.extend(group_lines(number, runs));
     }
     if !unreadable.is_empty() {
@@ -1394,6 +1543,162 @@ fn page_box(doc: &Document, page_id: ObjectId) -> (f32, f32) {
             .and_then(|id| doc.get_dictionary(id).ok());
     }
     (792.0, 0.0)
+}
+
+/// Runs banded by baseline as [`group_lines`] bands them, each band split into phrases where the gap between two
+/// runs is wider than an em of the smaller text.
+fn group_phrases(page: u32, runs: &[Run]) -> Vec<Phrase> {
+    let mut sorted: Vec<&Run> = runs.iter().collect();
+    sorted.sort_by(|a, b| a.y.total_cmp(&b.y).then(a.x.total_cmp(&b.x)));
+    let mut bands: Vec<Vec<&Run>> = Vec::new();
+    for run in sorted {
+        let joins = bands.last().and_then(|b| b.first()).is_some_and(|first| {
+            (run.y - first.y).abs() <= (0.45 * first.size.min(run.size)).max(1.0)
+        });
+        match bands.last_mut() {
+            Some(band) if joins => band.push(run),
+            _ => bands.push(vec![run]),
+        }
+    }
+    let mut out: Vec<Phrase> = Vec::new();
+    for mut band in bands {
+        band.sort_by(|a, b| a.x.total_cmp(&b.x));
+        let mut current: Option<(Phrase, f32)> = None;
+        for run in band {
+            match current.as_mut() {
+                Some((p, size)) if run.x - p.end <= size.min(run.size) => {
+                    if run.x - p.end > 0.2 * size.min(run.size)
+                        && !p.text.ends_with(char::is_whitespace)
+                        && !run.text.starts_with(char::is_whitespace)
+                    {
+                        p.text.push(' ');
+                    }
+                    p.text.push_str(&run.text);
+                    p.end = p.end.max(run.end);
+                }
+                _ => {
+                    if let Some((p, _)) = current.take() {
+                        out.push(p);
+                    }
+                    current = Some((
+                        Phrase {
+                            page,
+                            x: run.x,
+                            end: run.end.max(run.x),
+                            y: run.y,
+                            text: run.text.clone(),
+                        },
+                        run.size,
+                    ));
+                }
+            }
+        }
+        out.extend(current.map(|(p, _)| p));
+    }
+    for p in &mut out {
+        p.text = p.text.trim().to_string();
+    }
+    out.retain(|p| !p.text.is_empty());
+    out
+}
+
+/// How far left of a box its label may end, and how far above the box's top edge a label's baseline may lie.
+pub const LABEL_LEFT_MAX: f32 = 200.0;
+/// See [`LABEL_LEFT_MAX`].
+pub const LABEL_ABOVE_MAX: f32 = 24.0;
+/// Most widgets on one page that get printed labels (each looks at every phrase and widget of its page).
+const MAX_LABELLED_WIDGETS_PER_PAGE: usize = 4096;
+
+/// Each widget's printed label: the phrase nearest the box to its left on the same line (a baseline between the
+/// box's top and 3 points below its bottom, ending before the box and at most [`LABEL_LEFT_MAX`] points from it,
+/// with no other widget in between); else the nearest phrase above it (a baseline at most [`LABEL_ABOVE_MAX`]
+/// points above the box's top, overlapping the box horizontally, with no other widget in between).
+fn label_widgets(
+    widgets: &mut [Widget],
+    phrases: &[Phrase],
+    deadline: &Deadline,
+) -> Result<(), ReadFailure> {
+    let mut by_page: BTreeMap<u32, (Vec<usize>, Vec<&Phrase>)> = BTreeMap::new();
+    for (i, w) in widgets.iter().enumerate() {
+        by_page.entry(w.page).or_default().0.push(i);
+    }
+    for p in phrases {
+        if let Some(entry) = by_page.get_mut(&p.page) {
+            entry.1.push(p);
+        }
+    }
+    for (ws, ps) in by_page.values() {
+        deadline.check()?;
+        if ws.len() > MAX_LABELLED_WIDGETS_PER_PAGE {
+            continue;
+        }
+        let rects: Vec<[f32; 4]> = ws
+            .iter()
+            .filter_map(|&i| widgets.get(i).map(|w| w.rect))
+            .collect();
+        let labels: Vec<Option<String>> = rects
+            .iter()
+            .enumerate()
+            .map(|(me, r)| printed_label(me, r, &rects, ps))
+            .collect();
+        for (&i, label) in ws.iter().zip(labels) {
+            if let Some(w) = widgets.get_mut(i) {
+                w.label = label;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The printed label of box `rects[me]` among the phrases of its page (see [`label_widgets`]).
+fn printed_label(
+    me: usize,
+    r: &[f32; 4],
+    rects: &[[f32; 4]],
+    phrases: &[&Phrase],
+) -> Option<String> {
+    let [left, top, right, bottom] = *r;
+    let others = || {
+        rects
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| *i != me)
+            .map(|(_, o)| o)
+    };
+    let same_line = |y: f32| y >= top - 1.0 && y <= bottom + 3.0;
+    let beside = phrases
+        .iter()
+        .filter(|p| same_line(p.y) && p.end <= left + 2.0 && left - p.end <= LABEL_LEFT_MAX)
+        .filter(|p| {
+            // No other box on this line between the phrase and this one.
+            !others()
+                .any(|o| same_line_box(o, top, bottom) && o[0] >= p.end - 2.0 && o[2] <= left + 1.0)
+        })
+        .max_by(|a, b| a.end.total_cmp(&b.end));
+    if let Some(p) = beside {
+        return Some(p.text.clone());
+    }
+    let above = phrases
+        .iter()
+        .filter(|p| {
+            p.y < top + 1.0 && top - p.y <= LABEL_ABOVE_MAX && p.x < right && p.end > left - 2.0
+        })
+        .filter(|p| {
+            // No other box between the phrase's baseline and this box's top, overlapping it horizontally.
+            !others().any(|o| o[1] >= p.y - 1.0 && o[3] <= top + 1.0 && o[0] < right && o[2] > left)
+        })
+        .min_by(|a, b| {
+            (top - a.y)
+                .total_cmp(&(top - b.y))
+                .then((a.x - left).abs().total_cmp(&(b.x - left).abs()))
+        });
+    above.map(|p| p.text.clone())
+}
+
+/// True when box `o` lies on the line of a box from `top` to `bottom` (their vertical extents overlap by half).
+fn same_line_box(o: &[f32; 4], top: f32, bottom: f32) -> bool {
+    let overlap = o[3].min(bottom) - o[1].max(top);
+    overlap > 0.5 * (bottom - top).min(o[3] - o[1]).max(1.0)
 }
 
 /// Runs on one baseline become one line, in x order, with a space where the gap is wide.
@@ -1700,6 +2005,167 @@ mod tests {
             (1, 72.0, 42.0)
         );
         assert!(doc.notes.iter().any(|n| n == NO_FIELDS_NOTE));
+    }
+
+    /// A widget field at `rect` (PDF user space, origin bottom-left of the 595 x 842 page), on the page by `/P`.
+    fn boxed(b: &mut Builder, name: &str, ft: &str, rect: [i64; 4], extra: Dictionary) -> ObjectId {
+        let mut d = dictionary! {
+            "T" => Object::string_literal(name), "FT" => ft, "Subtype" => "Widget", "P" => b.page,
+            "Rect" => rect.iter().map(|v| Object::Integer(*v)).collect::<Vec<_>>(),
+        };
+        for (k, v) in extra {
+            d.set(k, v);
+        }
+        b.field(d)
+    }
+
+    fn printed<'d>(doc: &'d SourceDoc, key: &str) -> Vec<Option<&'d str>> {
+        let i = doc.fields.iter().position(|f| f.key == key).unwrap();
+        doc.widgets
+            .iter()
+            .filter(|w| w.field == i)
+            .map(|w| w.label.as_deref())
+            .collect()
+    }
+
+    #[test]
+    fn widgets_get_the_printed_label_left_on_their_line_else_above() {
+        // Baselines at 742 (y 100 from the top) and 700 (y 142); Helvetica without /Widths: 6 pt a glyph at 12 pt.
+        let content = "BT /F1 12 Tf 50 742 Td (Surname) Tj ET BT /F1 12 Tf 300 742 Td (Forename) Tj ET \
+                       BT /F1 12 Tf 50 700 Td (Date of birth) Tj ET \
+                       BT /F1 12 Tf 50 640 Td (Male) Tj ET BT /F1 12 Tf 130 640 Td (Female) Tj ET \
+                       BT /F1 12 Tf 50 560 Td (A heading far above) Tj ET";
+        let mut b = Builder::new(content);
+        boxed(&mut b, "Text1", "Tx", [110, 738, 280, 754], dictionary! {});
+        boxed(&mut b, "Text2", "Tx", [360, 738, 540, 754], dictionary! {});
+        // Nothing to its left on its line: the label above (8 pt above its top edge).
+        boxed(&mut b, "Text3", "Tx", [50, 676, 200, 692], dictionary! {});
+        boxed(
+            &mut b,
+            "Check Box1",
+            "Btn",
+            [85, 636, 95, 646],
+            dictionary! { "V" => "Yes", "AS" => "Yes", "AP" => ap("Yes") },
+        );
+        boxed(
+            &mut b,
+            "Check Box2",
+            "Btn",
+            [175, 636, 185, 646],
+            dictionary! { "AP" => ap("Yes") },
+        );
+        // A box with no text beside it and none within 24 pt above.
+        boxed(&mut b, "Text4", "Tx", [300, 500, 400, 516], dictionary! {});
+        // A radio group: one label per option.
+        let r1 = b.doc.add_object(
+            dictionary! { "Subtype" => "Widget", "P" => b.page, "AS" => "Off",
+            "AP" => ap("Choice1"), "Rect" => vec![300.into(), 636.into(), 310.into(), 646.into()] },
+        );
+        let r2 = b.doc.add_object(
+            dictionary! { "Subtype" => "Widget", "P" => b.page, "AS" => "Choice2",
+            "AP" => ap("Choice2"), "Rect" => vec![400.into(), 636.into(), 410.into(), 646.into()] },
+        );
+        let content2 = "BT /F1 12 Tf 270 640 Td (Yes) Tj ET BT /F1 12 Tf 380 640 Td (No) Tj ET";
+        let page = b.page;
+        let extra = b
+            .doc
+            .add_object(Stream::new(dictionary! {}, content2.as_bytes().to_vec()));
+        let first = b
+            .doc
+            .get_dictionary(page)
+            .unwrap()
+            .get(b"Contents")
+            .unwrap()
+            .clone();
+        b.doc
+            .get_dictionary_mut(page)
+            .unwrap()
+            .set("Contents", vec![first, extra.into()]);
+        b.field(
+            dictionary! { "T" => "Group1", "FT" => "Btn", "Ff" => FF_RADIO, "V" => "Choice2",
+            "Kids" => vec![r1.into(), r2.into()] },
+        );
+        let doc = read_bytes(&b.finish(None)).unwrap();
+        assert_eq!(printed(&doc, "Text1"), [Some("Surname")]);
+        assert_eq!(
+            printed(&doc, "Text2"),
+            [Some("Forename")],
+            "not the whole line"
+        );
+        assert_eq!(printed(&doc, "Text3"), [Some("Date of birth")]);
+        assert_eq!(printed(&doc, "Check Box1"), [Some("Male")]);
+        assert_eq!(
+            printed(&doc, "Check Box2"),
+            [Some("Female")],
+            "not past the other box"
+        );
+        assert_eq!(printed(&doc, "Text4"), [None]);
+        assert_eq!(printed(&doc, "Group1"), [Some("Yes"), Some("No")]);
+        let radio: Vec<Option<&str>> = doc
+            .widgets
+            .iter()
+            .filter(|w| w.label.as_deref().is_some_and(|l| l.len() < 4))
+            .map(|w| w.on.as_deref())
+            .collect();
+        assert_eq!(radio, [Some("Choice1"), Some("Choice2")]);
+        let t1 = doc
+            .widgets
+            .iter()
+            .find(|w| doc.fields[w.field].key == "Text1")
+            .unwrap();
+        assert_eq!((t1.page, t1.rect), (1, [110.0, 88.0, 280.0, 104.0]));
+    }
+
+    #[test]
+    fn a_fillable_pdf_reads_the_text_of_the_pages_that_show_its_widgets() {
+        // Three pages: a heading on 1, a labelled box on 3, nothing of the form on 2.
+        let mut b = Builder::new("BT /F1 12 Tf 72 800 Td (Request form) Tj ET");
+        let pages_id = b
+            .doc
+            .get_dictionary(b.page)
+            .unwrap()
+            .get(b"Parent")
+            .unwrap()
+            .as_reference()
+            .unwrap();
+        let add = |b: &mut Builder, text: &str| {
+            let c = b
+                .doc
+                .add_object(Stream::new(dictionary! {}, text.as_bytes().to_vec()));
+            let font = b
+                .doc
+                .get_dictionary(b.page)
+                .unwrap()
+                .get(b"Resources")
+                .unwrap()
+                .clone();
+            b.doc.add_object(dictionary! { "Type" => "Page", "Parent" => pages_id, "Contents" => c,
+                "Resources" => font, "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()] })
+        };
+        let p2 = add(&mut b, "BT /F1 12 Tf 72 800 Td (Guidance notes) Tj ET");
+        let p3 = add(&mut b, "BT /F1 12 Tf 50 700 Td (Postcode) Tj ET");
+        let first = b.page;
+        let pages = b.doc.get_dictionary_mut(pages_id).unwrap();
+        pages.set("Kids", vec![first.into(), p2.into(), p3.into()]);
+        pages.set("Count", 3);
+        let w = b.field(dictionary! { "T" => "Text9", "FT" => "Tx", "Subtype" => "Widget",
+            "Rect" => vec![120.into(), 696.into(), 200.into(), 712.into()], "V" => Object::string_literal("HW3 5PL") });
+        b.doc
+            .get_dictionary_mut(p3)
+            .unwrap()
+            .set("Annots", vec![w.into()]);
+        let doc = read_bytes(&b.finish(None)).unwrap();
+        assert_eq!(printed(&doc, "Text9"), [Some("Postcode")]);
+        assert_eq!(doc.widgets[0].page, 3);
+        let pages: Vec<u32> = doc.lines.iter().map(|l| l.page).collect();
+        assert_eq!(pages, [1, 3], "page 2 shows no widget: not read");
+        assert!(
+            doc.notes
+                .iter()
+                .any(|n| n.contains("text read on 2 of 3 pages")),
+            "{:?}",
+            doc.notes
+        );
     }
 
     fn encrypted(user: &str) -> Vec<u8> {

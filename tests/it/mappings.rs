@@ -485,3 +485,55 @@ fn a_folder_without_the_template_is_named_with_the_fix() {
         assert!(!err.contains("os error"), "no bare OS error: {err}");
     }
 }
+
+#[test]
+fn check_lints_pdf_tick_keys_and_field_lists_at_line_and_column() {
+    let body = r#"[form]
+la_code = "968"
+la_name = "Hollowmere Borough Council"
+form = "Request"
+version = "1"
+format = "pdf"
+[form.match]
+field = "Check Box1"
+[fields."child.gender"]
+tick = { "label:" = "male", "Check Box2" = "female" }
+[fields."parents.name"]
+cells = ["Text10", 'Text[12']
+"#;
+    let dir = broken_set(body);
+    let out = harmonise(&["check", dir.path().to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 2, "{err}");
+    let file = dir.path().join("990-broken.toml");
+    let file = file.display();
+    for want in [
+        format!("{file}:10:10: error[bad-tick-key]: tick key `label:` names no printed label"),
+        format!("{file}:12:25: error[bad-glob]: bad field glob"),
+    ] {
+        assert!(err.contains(&want), "missing {want:?} in\n{err}");
+    }
+}
+
+#[test]
+fn a_pdf_tick_with_two_boxes_checked_is_invalid_naming_the_options_not_the_values() {
+    let input = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root().join("fixtures/forms/hollowmere/filled-06.pdf"),
+        input.path().join("filled-06.pdf"),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let result = run_with(input.path(), out.path(), &root().join("mappings"), &[]);
+    assert_eq!(code(&result), 0, "{}", stderr(&result));
+    let records = records(out.path());
+    let gender = &records["filled-06.pdf"]["fields"]["child.gender"];
+    assert_eq!(gender["status"], "invalid", "{gender}");
+    assert_eq!(gender["source"], "Check Box2, Check Box3");
+    assert_eq!(
+        gender["reason"],
+        "2 options ticked where one was expected: label:Female, label:Other"
+    );
+    let record = records["filled-06.pdf"].to_string();
+    assert!(record.contains(r#""mapping":"968-hollowmere""#), "{record}");
+}

@@ -1122,3 +1122,45 @@ fn a_sheet_name_with_a_comma_gives_no_false_drift() {
         "the forename cell is read by a rule: {unconsumed:?}"
     );
 }
+
+#[test]
+fn inspect_shows_each_pdf_widgets_page_box_and_printed_label() {
+    let result = harmonise(&["inspect", "fixtures/forms/hollowmere/filled-01.pdf"]);
+    assert_eq!(code(&result), 0, "{}", stderr(&result));
+    let out = String::from_utf8(result.stdout).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    let after = |key: &str| -> Vec<&str> {
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with(&format!("{key}\t")))
+            .unwrap_or_else(|| panic!("no {key} in\n{out}"));
+        lines[at + 1..]
+            .iter()
+            .take_while(|l| l.starts_with("\twidget "))
+            .copied()
+            .collect()
+    };
+    // Printed left of the box, two label-box pairs on one line.
+    assert_eq!(
+        after("Text2"),
+        ["\twidget p1 x=345..525 y=105..119\tprinted \"Forename\""]
+    );
+    // Printed above the box.
+    assert_eq!(
+        after("Text3"),
+        ["\twidget p1 x=50..170 y=143..157\tprinted \"Date of birth (dd/mm/yyyy)\""]
+    );
+    // A radio group: one widget per option, each with its export value and its own label.
+    assert_eq!(
+        after("Group1"),
+        [
+            "\twidget p1 x=260..270 y=313..323 on=Choice1\tprinted \"Yes\"",
+            "\twidget p1 x=320..330 y=313..323 on=Choice2\tprinted \"No\""
+        ]
+    );
+    // A table's second row: nothing beside it, its header too far above.
+    assert_eq!(
+        after("Text21"),
+        ["\twidget p1 x=50..270 y=623..637\tprinted -"]
+    );
+}

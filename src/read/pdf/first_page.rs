@@ -1,5 +1,7 @@
-//! Page 1 of fillable PDFs, remembered: every copy of one blank form has the same page 1 (the answers live in the
-//! fields and their widgets, not in the page's content), so its text is walked once per thread, not once a document.
+//! The pages of fillable PDFs, remembered: every copy of one blank form has the same pages (the answers live in the
+//! fields and their widgets, not in the pages' content), so each page's text is walked once per thread, not once a
+//! document. (Page 1 first: its heading is what `contains` matches; then every page that shows a widget, for the
+//! widgets' printed labels.)
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashSet};
@@ -9,9 +11,9 @@ use lopdf::{Dictionary, Document, Object, ObjectId};
 
 use super::{Deadline, Limits, PageText, ReadFailure, TextBudget, page_box, page_text};
 
-/// Distinct first pages each thread remembers (most recently used first), and the most text one may hold (a
-/// form's page 1 holds a few KB; memory stays flat whatever the documents).
-const FIRST_PAGES_KEPT: usize = 16;
+/// Distinct pages each thread remembers (most recently used first: a few forms of a few pages each), and the most
+/// text one may hold (a form's page holds a few KB; memory stays flat whatever the documents).
+const FIRST_PAGES_KEPT: usize = 64;
 const FIRST_PAGE_MAX_TEXT: usize = 64 << 10;
 const FIRST_PAGE_MAX_LINES: usize = 2048;
 /// A first page whose inputs hold more objects or stream/string bytes than this is not fingerprinted: its text is
@@ -32,9 +34,9 @@ thread_local! {
     static FIRST_PAGES: RefCell<Vec<([u8; 32], Rc<Remembered>)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Page 1's text of a fillable PDF. Every copy of one blank form has the same page 1 (the answers live in the
-/// fields and their widgets, not in the page's content), so its text is remembered per thread under a fingerprint
-/// of everything [`page_text`] reads for it: the objects reachable from the page's `/Contents` and from its
+/// The text of the given pages of a fillable PDF, in page order. Every copy of one blank form has the same pages
+/// (the answers live in the fields and their widgets, not in the pages' content), so each page's text is
+/// remembered per thread under a fingerprint of everything [`page_text`] reads for it: the objects reachable from the page's `/Contents` and from its
 /// (inherited) `/Resources`, object ids included (form XObject cycles are guarded by id), the page box and the
 /// stream-size limit. Only successful walks are remembered, and a remembered text is charged to the text budget
 /// again, so `max_text_bytes`, the stream-size limit and every failure reason behave as with a fresh walk.
@@ -45,11 +47,34 @@ pub(super) fn text(
     deadline: &Deadline,
     budget: &mut TextBudget,
 ) -> Result<PageText, ReadFailure> {
-    let first: BTreeMap<u32, ObjectId> = pages.iter().take(1).map(|(&n, &id)| (n, id)).collect();
-    let Some(key) = first.iter().next().and_then(|(&number, &page_id)| {
-        fingerprint(doc, number, page_id, limits.max_pdf_stream_bytes)
-    }) else {
-        return page_text(doc, &first, limits, deadline, budget);
+    let mut all = PageText {
+        lines: Vec::new(),
+        phrases: Vec::new(),
+        notes: Vec::new(),
+        image_pages: 0,
+    };
+    for (&number, &page_id) in pages {
+        let one = page(doc, number, page_id, limits, deadline, budget)?;
+        all.lines.extend(one.lines);
+        all.phrases.extend(one.phrases);
+        all.notes.extend(one.notes);
+        all.image_pages = all.image_pages.saturating_add(one.image_pages);
+    }
+    Ok(all)
+}
+
+/// One page's text (with its phrases), remembered as [`text`] says.
+fn page(
+    doc: &Document,
+    number: u32,
+    page_id: ObjectId,
+    limits: &Limits,
+    deadline: &Deadline,
+    budget: &mut TextBudget,
+) -> Result<PageText, ReadFailure> {
+    let first = BTreeMap::from([(number, page_id)]);
+    let Some(key) = fingerprint(doc, number, page_id, limits.max_pdf_stream_bytes) else {
+        return page_text(doc, &first, limits, deadline, budget, true);
     };
     deadline.check()?;
     let hit = FIRST_PAGES.with(|cell| {
@@ -63,7 +88,7 @@ pub(super) fn text(
         return Ok(hit.text.clone());
     }
     let before = budget.used;
-    let text = page_text(doc, &first, limits, deadline, budget)?;
+    let text = page_text(doc, &first, limits, deadline, budget, true)?;
     let taken = budget.used.saturating_sub(before);
     if taken > FIRST_PAGE_MAX_TEXT || text.lines.len() > FIRST_PAGE_MAX_LINES {
         return Ok(text);
@@ -80,7 +105,7 @@ pub(super) fn text(
     Ok(text)
 }
 
-/// A blake3 digest of what a page's text depends on (see [`first_page_text`]); `None` when there is too much of it.
+/// A blake3 digest of what a page's text depends on (see [`text`]); `None` when there is too much of it.
 fn fingerprint(doc: &Document, number: u32, page_id: ObjectId, limit: usize) -> Option<[u8; 32]> {
     let page = doc.get_dictionary(page_id).ok()?;
     let (top, left) = page_box(doc, page_id);
