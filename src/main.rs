@@ -716,17 +716,6 @@ fn write_inspection(out: &mut impl Write, file: &Path, bytes: &[u8]) -> std::io:
             let shown = doc.fields.get(*b).map_or("?", |f| f.key.as_str());
             writeln!(out, "\t(shows the check box {shown})")?;
         }
-    }
-    for (i, l) in doc.lines.iter().enumerate() {
-        writeln!(
-            out,
-            "p{} y={:.0} x={:.0}\t{}{}",
-            l.page,
-            l.y,
-            l.x,
-            l.text,
-            marks_of(&doc, read::MarkTarget::Line(i), &l.text)
-        )?;
         // A PDF field's widgets: page, box (points from the top-left corner) and the printed label beside it.
         for w in widgets.get(&i).into_iter().flatten() {
             let [left, top, right, bottom] = w.rect;
@@ -744,6 +733,17 @@ fn write_inspection(out: &mut impl Write, file: &Path, bytes: &[u8]) -> std::io:
                 w.page
             )?;
         }
+    }
+    for (i, l) in doc.lines.iter().enumerate() {
+        writeln!(
+            out,
+            "p{} y={:.0} x={:.0}\t{}{}",
+            l.page,
+            l.y,
+            l.x,
+            l.text,
+            marks_of(&doc, read::MarkTarget::Line(i), &l.text)
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -78,9 +78,13 @@ fn the_generator_is_deterministic() {
     generator::generate(&out);
     let committed = root().join("fixtures/real-layout");
     let written = files(tmp.path());
+    // The mappings beside the fixtures are written by people, not by the generator.
+    let generated: BTreeSet<String> = files(&committed)
+        .into_iter()
+        .filter(|f| !f.starts_with("mappings/"))
+        .collect();
     assert_eq!(
-        written,
-        files(&committed),
+        written, generated,
         "the generator writes other files than are committed"
     );
     for f in &written {
