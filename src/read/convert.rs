@@ -178,7 +178,10 @@ pub fn read_with(
         Format::Doc => refuse_encrypted_doc(bytes)?,
         Format::Odt => {
             super::xlsx::check_zip(bytes, limits)?;
-            refuse_encrypted_odt(bytes)?;
+            super::ods::refuse_encrypted(
+                bytes,
+                "encrypted: password-protected OpenDocument text (odt)",
+            )?;
         }
         _ => {}
     }
@@ -519,22 +522,6 @@ fn refuse_encrypted_doc(bytes: &[u8]) -> Result<(), ReadFailure> {
         return Err(ReadFailure::new(
             FailureKind::Encrypted,
             "encrypted: password-protected Word document (doc)",
-        ));
-    }
-    Ok(())
-}
-
-/// An encrypted OpenDocument package lists `encryption-data` in its manifest; its content.xml is ciphertext.
-fn refuse_encrypted_odt(bytes: &[u8]) -> Result<(), ReadFailure> {
-    let mut archive = super::open_zip(bytes)?;
-    let mut manifest = Vec::new();
-    if let Ok(entry) = archive.by_name("META-INF/manifest.xml") {
-        let _ = entry.take(1 << 20).read_to_end(&mut manifest);
-    }
-    if manifest.windows(15).any(|w| w == b"encryption-data") {
-        return Err(ReadFailure::new(
-            FailureKind::Encrypted,
-            "encrypted: password-protected OpenDocument text (odt)",
         ));
     }
     Ok(())

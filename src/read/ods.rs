@@ -24,7 +24,7 @@ use super::{
 /// Reads every sheet's non-empty cells.
 pub fn read(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<SourceDoc, ReadFailure> {
     check_zip(bytes, limits)?;
-    refuse_encrypted(bytes)?;
+    refuse_encrypted(bytes, "encrypted: spreadsheet is password protected")?;
     bound_expansion(bytes, limits, deadline)?;
     let mut book = Ods::new(Cursor::new(bytes)).map_err(describe)?;
     let mut doc = SourceDoc::default();
@@ -71,8 +71,9 @@ pub fn read(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<Source
     Ok(doc)
 }
 
-/// An encrypted package lists `encryption-data` in its manifest; its content.xml is ciphertext.
-fn refuse_encrypted(bytes: &[u8]) -> Result<(), ReadFailure> {
+/// An encrypted OpenDocument package (spreadsheet or text) lists `encryption-data` in its manifest; its
+/// content.xml is ciphertext. `reason` says what was refused.
+pub(crate) fn refuse_encrypted(bytes: &[u8], reason: &str) -> Result<(), ReadFailure> {
     let mut archive = super::open_zip(bytes)?;
     let mut manifest = Vec::new();
     if let Ok(entry) = archive.by_name("META-INF/manifest.xml") {
@@ -80,10 +81,7 @@ fn refuse_encrypted(bytes: &[u8]) -> Result<(), ReadFailure> {
         let _ = entry.take(1 << 20).read_to_end(&mut manifest);
     }
     if manifest.windows(15).any(|w| w == b"encryption-data") {
-        return Err(ReadFailure::new(
-            FailureKind::Encrypted,
-            "encrypted: spreadsheet is password protected",
-        ));
+        return Err(ReadFailure::new(FailureKind::Encrypted, reason));
     }
     Ok(())
 }
