@@ -280,7 +280,7 @@ fn background(
 }
 
 /// Glyphs that mark an option; `☐` and `□` are unmarked boxes.
-const TICKS: [&str; 10] = ["☒", "☑", "✓", "✔", "✗", "✘", "■", "⊠", "✅", "x"];
+const TICKS: [&str; 11] = ["☒", "☑", "✓", "✔", "√", "✗", "✘", "■", "⊠", "✅", "x"];
 
 /// True when the text's first token is a box or a tick (`☐ Male ☒ Female`, `X Male`): its boxes stand before
 /// their options; otherwise after them (`Male ☒ / Female ☐`).
@@ -409,6 +409,12 @@ mod tests {
         assert_eq!(pick(&sex, "Male / X Female", &[]), "Female (ticked)");
         assert_eq!(pick(&sex, "Male ✓ / Female", &[]), "Male (ticked)");
         assert_eq!(pick(&sex, "Male/Female✓", &[]), "Female (ticked)");
+        let mf = choice(&["M", "F"]);
+        assert_eq!(
+            pick(&mf, "M √ / F", &[]),
+            "M (ticked)",
+            "a square-root sign typed as a tick"
+        );
     }
 
     #[test]

@@ -1105,7 +1105,7 @@ fn is_marked(v: &RawValue) -> bool {
         RawValue::Text(t) => {
             let t = t.trim().to_lowercase();
             (YES_WORDS.contains(&t.as_str()) && !NO_WORDS.contains(&t.as_str()))
-                || t.starts_with(['☒', '☑', '✓', '✔'])
+                || t.starts_with(['☒', '☑', '✓', '✔', '√'])
                 || t.starts_with("x ")
         }
         RawValue::Number(n) => *n == 1.0,

@@ -689,6 +689,23 @@ fn write_inspection(out: &mut impl Write, file: &Path, bytes: &[u8]) -> std::io:
     if !doc.sheets.is_empty() {
         writeln!(out, "# sheets: {}", doc.sheets.join(", "))?;
     }
+    if !doc.merges.is_empty() {
+        // Merged regions explain where `right` lands: an answer merged over several grid columns.
+        let merged: Vec<String> = doc
+            .merges
+            .iter()
+            .map(|m| {
+                let sheet = doc.sheets.get(m.sheet as usize).map_or("?", String::as_str);
+                format!(
+                    "{}:{}{}",
+                    read::cell_key(sheet, m.first.0, m.first.1),
+                    read::column_letters(m.last.1),
+                    u64::from(m.last.0) + 1
+                )
+            })
+            .collect();
+        writeln!(out, "# merged: {}", merged.join(", "))?;
+    }
     for note in &doc.notes {
         writeln!(out, "# note: {note}")?;
     }

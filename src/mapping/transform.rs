@@ -14,7 +14,7 @@ use crate::validate;
 
 /// Words read as yes or no by `bool` fields, before a mapping's own words. Compared case-insensitively.
 pub const YES_WORDS: &[&str] = &[
-    "yes", "y", "true", "x", "✓", "✔", "☑", "☒", "ticked", "agreed", "agree", "1",
+    "yes", "y", "true", "x", "✓", "✔", "√", "☑", "☒", "ticked", "agreed", "agree", "1",
 ];
 /// See [`YES_WORDS`].
 pub const NO_WORDS: &[&str] = &[
