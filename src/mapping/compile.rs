@@ -435,7 +435,22 @@ fn compile_rule(
     };
     let group =
         def.and_then(|d| d.group.as_deref()).is_some() || extra.as_ref().is_some_and(|k| k.repeat);
+    let errors_at_locator = cx.diags.errors().count();
     let locator = compile_locator(cx, id, r, format, group, extra.is_some(), key_span.clone());
+    // On a fillable PDF a `choice` alone reads the boxes printed beside its options (`tick` with `label:` keys):
+    // one construct for printed options, in text or as boxes.
+    let boxes = locator.is_none()
+        && format == Some(Format::Pdf)
+        && cx.diags.errors().count() == errors_at_locator;
+    let locator = match (&r.choice, boxes) {
+        (Some(c), true) => Some(Locator::PdfTick(
+            c.get_ref()
+                .iter()
+                .map(|(option, value)| (TickKey::Label(option.trim().to_string()), value.clone()))
+                .collect(),
+        )),
+        _ => locator,
+    };
     // `bool` with `date` and no `type` was reported once (`extra_kind`): no type to check them against.
     let undecided = def.is_none() && r.ty.is_none() && r.bool.is_some() && r.date.is_some();
     let ty = def
@@ -443,9 +458,10 @@ fn compile_rule(
         .or(extra.as_ref().map(|k| &k.ty))
         .filter(|_| !undecided);
     let transforms = compile_transforms(cx, r, id, ty, group);
+    // (A `choice` read as boxes has its values checked once, by `compile_choice`.)
     let values: Vec<&String> = match &locator {
         Some(Locator::Tick(options)) => options.iter().map(|(_, v)| v).collect(),
-        Some(Locator::PdfTick(options)) => options.iter().map(|(_, v)| v).collect(),
+        Some(Locator::PdfTick(options)) if !boxes => options.iter().map(|(_, v)| v).collect(),
         _ => Vec::new(),
     };
     if let Some(FieldType::Bool) = ty {
@@ -480,7 +496,7 @@ fn compile_rule(
             }
         }
     }
-    let choice = compile_choice(cx, id, r, def, &locator);
+    let choice = compile_choice(cx, id, r, def, &locator).filter(|_| !boxes);
     if cx.diags.errors().count() > errors_before {
         return None;
     }
@@ -2038,6 +2054,41 @@ mod tests {
     }
 
     const PDF_HEAD: &str = "[form]\nla_code = \"968\"\nla_name = \"X\"\nform = \"F\"\nversion = \"1\"\nformat = \"pdf\"\n[form.match]\nfield = 'Text1'\n";
+
+    #[test]
+    fn a_choice_alone_on_a_pdf_reads_the_boxes_beside_its_options() {
+        let body = "[fields.\"child.gender\"]\nchoice = { \"Male\" = \"male\", \"Female\" = \"female\" }\n";
+        let (m, diags) = compile(
+            Path::new("m.toml"),
+            &format!("{PDF_HEAD}{body}"),
+            &template(),
+        );
+        assert!(!diags.has_errors(), "{diags}");
+        let rule = &m.unwrap().fields[0];
+        assert!(rule.choice.is_none(), "the boxes are the choice");
+        match rule.locator.clone().unwrap() {
+            Locator::PdfTick(opts) => assert_eq!(
+                opts,
+                [
+                    (TickKey::Label("Male".into()), "male".to_string()),
+                    (TickKey::Label("Female".into()), "female".to_string())
+                ]
+            ),
+            other => panic!("{other:?}"),
+        }
+        let bad =
+            "[fields.\"child.gender\"]\nchoice = { \"Male\" = \"man\", \"Female\" = \"female\" }\n";
+        let (_, diags) = compile(
+            Path::new("m.toml"),
+            &format!("{PDF_HEAD}{bad}"),
+            &template(),
+        );
+        let errors: Vec<String> = diags.errors().map(|d| d.message.clone()).collect();
+        assert_eq!(
+            errors,
+            ["choice value `man` is not allowed for `child.gender`"]
+        );
+    }
 
     #[test]
     fn pdf_ticks_cells_and_group_globs_compile() {

@@ -274,3 +274,58 @@ fn options_marked_as_people_mark_them_are_read_and_never_guessed() {
         }
     }
 }
+
+/// On a fillable PDF, `choice` alone reads the boxes printed beside its options: Hollowmere's gender, mapped
+/// with `choice` instead of `tick = { "label:Male" = ... }`, comes out the same in every document.
+#[test]
+fn a_choice_on_a_pdf_reads_the_boxes_beside_the_options() {
+    let dir = shared_tempdir().join("pdf-choice");
+    let original = root().join("mappings/968-hollowmere.toml");
+    let text = std::fs::read_to_string(&original).unwrap();
+    let tick =
+        r#"tick = { "label:Male" = "male", "label:Female" = "female", "label:Other" = "other" }"#;
+    assert!(
+        text.contains(tick),
+        "the fixture mapping reads gender by tick"
+    );
+    let as_choice = text.replace(
+        tick,
+        r#"choice = { "Male" = "male", "Female" = "female", "Other" = "other" }"#,
+    );
+    let mut gender = Vec::new();
+    for (name, mapping) in [("tick", text.clone()), ("choice", as_choice)] {
+        let mappings = dir.join(name).join("mappings");
+        std::fs::create_dir_all(&mappings).unwrap();
+        std::fs::copy(
+            root().join("mappings/national-template.toml"),
+            mappings.join("national-template.toml"),
+        )
+        .unwrap();
+        std::fs::write(mappings.join("968-hollowmere.toml"), mapping).unwrap();
+        let out = dir.join(name).join("out");
+        let result = run_with(
+            &root().join("fixtures/forms/hollowmere"),
+            &out,
+            &mappings,
+            &[],
+        );
+        assert!([0, 3].contains(&code(&result)), "{}", stderr(&result));
+        let records = records(&out);
+        assert_eq!(records.len(), 7, "a blank and six filled forms");
+        gender.push(
+            records
+                .iter()
+                .map(|(f, r)| (f.clone(), r["fields"]["child.gender"].clone()))
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(gender[0], gender[1]);
+    let statuses: Vec<&str> = gender[1]
+        .iter()
+        .map(|(_, g)| g["status"].as_str().unwrap())
+        .collect();
+    assert!(
+        statuses.contains(&"ok") && statuses.contains(&"invalid"),
+        "{statuses:?}"
+    );
+}
