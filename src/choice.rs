@@ -181,7 +181,13 @@ impl Choice {
             .filter(|(_, r)| covered(r, Marks::STRIKE))
             .map(|(i, _)| *i)
             .collect();
-        let ticks = ticked(text, &present, boxes_first);
+        let (ticks, unclear) = ticked(text, &present, boxes_first);
+        if let Some((a, b)) = unclear.first() {
+            return Picked::Several(format!(
+                "a tick stands between options {} as near to one as to the other",
+                self.names([*a, *b].into_iter())
+            ));
+        }
         let mut marked: Vec<(usize, How)> = Vec::new();
         for (i, r) in &present {
             if struck.contains(i) {
@@ -301,13 +307,19 @@ fn is_tick(token: &str) -> bool {
     TICKS.iter().any(|t| token.eq_ignore_ascii_case(t))
 }
 
-/// The options a tick or X marks. Each tick token goes to the option it stands next to with only white space
-/// between (`☒ Male`, `Male ✓`, `Yes / X No`); one between two options (`Male X Female`) goes to the one after it
-/// when the text's boxes come first, else to the one before. A glyph glued to an option's letters (`☒Male`)
-/// marks that option.
-fn ticked(text: &str, present: &[(usize, Range<usize>)], boxes_first: bool) -> Vec<usize> {
+/// The options ticks or Xs mark, and the pairs of options a tick stands between unclearly. Each tick token goes
+/// to the option it stands next to with only white space between (`☒ Male`, `Male ✓`, `Yes / X No`). One between
+/// two options goes to the one after it when the text's boxes come first (`☐ Male ☒ Female`), else to the nearer
+/// one (`Male X   Female`); at equal distance (`Male X Female`) it is unclear, never guessed. A glyph glued to an
+/// option's letters (`☒Male`) marks that option.
+fn ticked(
+    text: &str,
+    present: &[(usize, Range<usize>)],
+    boxes_first: bool,
+) -> (Vec<usize>, Vec<(usize, usize)>) {
     let bracket = |c: char| matches!(c, '[' | ']' | '(' | ')');
     let mut out = Vec::new();
+    let mut unclear = Vec::new();
     let mut at = 0;
     for token in text.split_whitespace() {
         let Some(start) = text.get(at..).and_then(|t| t.find(token)).map(|i| i + at) else {
@@ -339,12 +351,23 @@ fn ticked(text: &str, present: &[(usize, Range<usize>)], boxes_first: bool) -> V
             .iter()
             .find(|(_, r)| r.start >= end && gap(end, r.start));
         let owner = match (before, after) {
-            (Some(b), Some(a)) => Some(if boxes_first { a } else { b }),
+            (Some(_), Some(a)) if boxes_first => Some(a),
+            (Some(b), Some(a)) => {
+                let (left, right) = (start - b.1.end, a.1.start - end);
+                match left.cmp(&right) {
+                    std::cmp::Ordering::Less => Some(b),
+                    std::cmp::Ordering::Greater => Some(a),
+                    std::cmp::Ordering::Equal => {
+                        unclear.push((b.0, a.0));
+                        None
+                    }
+                }
+            }
             (b, a) => b.or(a),
         };
         out.extend(owner.map(|(i, _)| *i));
     }
-    out
+    (out, unclear)
 }
 
 #[cfg(test)]
@@ -403,6 +426,12 @@ mod tests {
         assert_eq!(pick(&sex, "☐ Male ☒ Female", &[]), "Female (ticked)");
         assert_eq!(pick(&sex, "☒Male ☐Female", &[]), "Male (ticked)");
         assert_eq!(pick(&sex, "Male X  Female", &[]), "Male (ticked)");
+        assert_eq!(pick(&sex, "Male  X Female", &[]), "Female (ticked)");
+        assert_eq!(
+            pick(&sex, "Male X Female", &[]),
+            "several",
+            "as near one as the other"
+        );
         assert_eq!(pick(&sex, "Male  Female ✓", &[]), "Female (ticked)");
         assert_eq!(pick(&sex, "[ ] Male [x] Female", &[]), "Female (ticked)");
         assert_eq!(pick(&sex, "X Male   Female", &[]), "Male (ticked)");

@@ -996,7 +996,8 @@ impl<'d> DocIndex<'d> {
 }
 
 /// True when a label's cell holds more text after the label's match, set apart by a line break, a tab or two
-/// spaces: an answer typed into the label's cell rather than the rest of the printed label.
+/// spaces: an answer typed into the label's cell rather than the rest of the printed label. Text that reads as
+/// printed (a note in brackets, `(please state if offset)`, or a question ending in `:` or `?`) is not one.
 fn typed_after(text: &str, re: &Regex) -> bool {
     let text = text.trim();
     let Some(m) = re.find(text) else {
@@ -1004,7 +1005,11 @@ fn typed_after(text: &str, re: &Regex) -> bool {
     };
     let rest = text.get(m.end()..).unwrap_or("");
     let gap: String = rest.chars().take_while(|c| c.is_whitespace()).collect();
-    !rest.trim().is_empty() && (gap.contains(['\n', '\t']) || gap.chars().count() >= 2)
+    let typed = rest.trim();
+    !typed.is_empty()
+        && (gap.contains(['\n', '\t']) || gap.chars().count() >= 2)
+        && !typed.starts_with('(')
+        && !typed.ends_with([':', '?'])
 }
 
 /// Hits' texts joined (empty ones and "N/A" left out), their provenance joined with ` + `, everything they
@@ -1585,6 +1590,28 @@ mod block_tests {
             values(&index, &block("^Parent \\d", label("^Relationship"))),
             ["Mother", "Father"]
         );
+    }
+
+    #[test]
+    fn an_answer_typed_into_the_label_cell_is_read_and_printed_text_is_not() {
+        let doc = grid(&[
+            &["Surname:  Osei", ""],
+            &["First name(s):\nInes", ""],
+            &["Tel: Home / Mobile", ""],
+            &["School Year Group\n(please state if offset)", ""],
+            &["Name of school  Details of the setting:", ""],
+        ]);
+        let index = DocIndex::new(&doc);
+        let read = |re: &str| values(&index, &label(re));
+        assert_eq!(read("^Surname:"), ["Osei"]);
+        assert_eq!(read("^First name\\(s\\):"), ["Ines"]);
+        assert_eq!(read("^Tel:"), [""], "one space: more of the printed label");
+        assert_eq!(
+            read("^School Year Group"),
+            [""],
+            "a bracketed note is printed"
+        );
+        assert_eq!(read("^Name of school"), [""], "a question is printed");
     }
 
     #[test]
