@@ -122,7 +122,7 @@ pub fn harmonise(
     file: &str,
     today: civil::Date,
 ) -> Record {
-    let index = DocIndex::new(doc).with_printed(&label_regexes(mapping));
+    let index = DocIndex::new(doc).with_printed(label_regexes(mapping));
     // Which source fields some rule read, for the drift check.
     let mut consumed = vec![false; doc.fields.len()];
     let mut fields = IndexMap::with_capacity(template.fields.len());

@@ -2,7 +2,8 @@
 //! name, a path). `None` means the locator found nothing at all (a sheet, label or field that is not there): that
 //! is drift, which the record reports as `not_found`, distinct from a blank answer.
 
-use std::collections::HashMap;
+use std::cell::OnceCell;
+use std::collections::{HashMap, HashSet};
 
 use regex::Regex;
 
@@ -65,13 +66,13 @@ pub struct DocIndex<'d> {
     /// Text lines in reading order (page, y, x), and each one's index in the document.
     lines: Vec<&'d TextLine>,
     line_ids: Vec<usize>,
-    /// Marked runs by field or line (docx).
-    marks: HashMap<MarkTarget, Vec<(std::ops::Range<usize>, Marks)>>,
-    /// Per grid, the columns that hold some text: an empty cell of an unused column is a spacer.
-    used_columns: HashMap<u32, std::collections::HashSet<u32>>,
-    /// The grid cells that the mapping's labels find (indexes into the fields): printed questions, never an
-    /// answer.
-    printed: std::collections::HashSet<usize>,
+    /// Per grid, the columns that hold some text: an empty cell of an unused column is a spacer. Built when a
+    /// `label` first looks right of a cell, not for every document.
+    used_columns: OnceCell<HashMap<u32, HashSet<u32>>>,
+    /// The mapping's label regexes, and the grid cells they find (indexes into the fields, built when first
+    /// needed): printed questions, never an answer.
+    labels: Vec<&'d Regex>,
+    printed: OnceCell<HashSet<usize>>,
 }
 
 impl<'d> DocIndex<'d> {
@@ -101,21 +102,6 @@ impl<'d> DocIndex<'d> {
             _ => a.cmp(&b),
         });
         let lines = order.iter().filter_map(|&i| doc.lines.get(i)).collect();
-        let mut marks: HashMap<MarkTarget, Vec<_>> = HashMap::new();
-        for m in &doc.marks {
-            marks
-                .entry(m.target)
-                .or_default()
-                .push((m.range.clone(), m.marks));
-        }
-        let mut used_columns: HashMap<u32, std::collections::HashSet<u32>> = HashMap::new();
-        for f in &doc.fields {
-            if let Some(p) = f.pos
-                && !f.value.is_empty()
-            {
-                used_columns.entry(p.sheet).or_default().insert(p.col);
-            }
-        }
         DocIndex {
             doc,
             by_key,
@@ -123,21 +109,43 @@ impl<'d> DocIndex<'d> {
             sheets,
             lines,
             line_ids: order,
-            marks,
-            used_columns,
-            printed: std::collections::HashSet::new(),
+            used_columns: OnceCell::new(),
+            labels: Vec::new(),
+            printed: OnceCell::new(),
         }
     }
 
-    /// Notes the cells the mapping's label regexes find (each one's first match, as `label` finds it): they
-    /// are printed questions, so `label` never takes one as the answer to another.
+    /// The mapping's label regexes: the cells they find (each one's first match, as `label` finds it) are
+    /// printed questions, so `label` never takes one as the answer to another.
     #[must_use]
-    pub fn with_printed(mut self, labels: &[&Regex]) -> DocIndex<'d> {
-        self.printed = labels
-            .iter()
-            .filter_map(|re| self.label_cell(re, Scope::All).map(|(i, _, _)| i))
-            .collect();
+    pub fn with_printed(mut self, labels: Vec<&'d Regex>) -> DocIndex<'d> {
+        self.labels = labels;
         self
+    }
+
+    /// The cells the mapping's labels find.
+    fn printed(&self) -> &HashSet<usize> {
+        self.printed.get_or_init(|| {
+            self.labels
+                .iter()
+                .filter_map(|re| self.label_cell(re, Scope::All).map(|(i, _, _)| i))
+                .collect()
+        })
+    }
+
+    /// Per grid, the columns that hold some text.
+    fn used_columns(&self) -> &HashMap<u32, HashSet<u32>> {
+        self.used_columns.get_or_init(|| {
+            let mut used: HashMap<u32, HashSet<u32>> = HashMap::new();
+            for f in &self.doc.fields {
+                if let Some(p) = f.pos
+                    && !f.value.is_empty()
+                {
+                    used.entry(p.sheet).or_default().insert(p.col);
+                }
+            }
+            used
+        })
     }
 
     /// The first grid cell within `scope` whose text matches a label: its index, position and text.
@@ -296,15 +304,17 @@ impl<'d> DocIndex<'d> {
             return hit;
         };
         let marks: Vec<(std::ops::Range<usize>, Marks)> = match hit.at {
+            // The document's marks are few (docx runs with a property), so they are scanned, not indexed.
             Some((target, offset)) => self
+                .doc
                 .marks
-                .get(&target)
-                .into_iter()
-                .flatten()
-                .filter_map(|(r, m)| {
+                .iter()
+                .filter(|m| m.target == target)
+                .filter_map(|m| {
+                    let r = &m.range;
                     let start = r.start.saturating_sub(offset).min(text.len());
                     let end = r.end.saturating_sub(offset).min(text.len());
-                    (r.end > offset && start < end).then_some((start..end, *m))
+                    (r.end > offset && start < end).then_some((start..end, m.marks))
                 })
                 .collect(),
             None => Vec::new(),
@@ -790,7 +800,7 @@ impl<'d> DocIndex<'d> {
         let hit = self.grid_hit(pos.sheet, row, col);
         // Past a spacer, a cell that reads like a question (ends with `:` or `?`) is the next label.
         let question = |t: &str| col > next && t.trim_end().ends_with([':', '?']);
-        let printed = hit.read.iter().any(|i| self.printed.contains(i));
+        let printed = hit.read.iter().any(|i| self.printed().contains(i));
         let hit = match &hit.value {
             RawValue::Text(t) if printed || question(t) => Hit {
                 value: RawValue::Empty,
@@ -813,7 +823,7 @@ impl<'d> DocIndex<'d> {
     /// in any row of the grid is skipped (a narrow gap column between label and answer). When only spacers
     /// follow, `next` itself.
     fn past_spacers(&self, sheet: u32, row: u32, next: u32) -> u32 {
-        let Some(used) = self.used_columns.get(&sheet) else {
+        let Some(used) = self.used_columns().get(&sheet) else {
             return next;
         };
         let spacer = |col: u32| {
