@@ -1042,14 +1042,19 @@ fn compile_kind(
             } else {
                 1
             };
-            let mut patterns = Vec::new();
-            for n in 1..=members {
-                let mut member = Vec::new();
-                for p in l.get_ref() {
-                    member.push(regex(cx, &p.replace("{n}", &n.to_string()), l.span())?);
-                }
-                patterns.push(member);
+            // Each label compiled once (per member when numbered), then laid out member by member.
+            let mut compiled = Vec::new();
+            for p in l.get_ref() {
+                compiled.push(member_regexes(cx, p, l.span())?);
             }
+            let patterns = (0..members)
+                .map(|n| {
+                    compiled
+                        .iter()
+                        .filter_map(|res| res.get(n).or_else(|| res.first()).cloned())
+                        .collect()
+                })
+                .collect();
             Some(Locator::Labels {
                 patterns,
                 take,
@@ -1059,18 +1064,11 @@ fn compile_kind(
         "label" => {
             let l = r.label.as_ref()?;
             let take = compile_take(cx, r)?;
+            let mut res = member_regexes(cx, l.get_ref(), l.span())?;
             let pattern = if numbered(l.get_ref()) {
-                let mut res = Vec::new();
-                for n in 1..=MAX_GROUP_MEMBERS {
-                    res.push(regex(
-                        cx,
-                        &l.get_ref().replace("{n}", &n.to_string()),
-                        l.span(),
-                    )?);
-                }
                 LabelPattern::Numbered(res)
             } else {
-                LabelPattern::One(regex(cx, l.get_ref(), l.span())?)
+                LabelPattern::One(res.pop()?)
             };
             let stop = match &r.stop {
                 Some(s) => Some(regex(cx, s.get_ref(), s.span())?),
@@ -1332,6 +1330,16 @@ fn unknown_group(re: &Regex, with: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// A label regex as each group member reads it: with `{n}`, one per member 1..=[`MAX_GROUP_MEMBERS`]; else one.
+fn member_regexes(cx: &mut Ctx, pattern: &str, span: Range<usize>) -> Option<Vec<Regex>> {
+    if !pattern.contains("{n}") {
+        return Some(vec![regex(cx, pattern, span)?]);
+    }
+    (1..=MAX_GROUP_MEMBERS)
+        .map(|n| regex(cx, &pattern.replace("{n}", &n.to_string()), span.clone()))
+        .collect()
 }
 
 fn regex(cx: &mut Ctx, pattern: &str, span: Range<usize>) -> Option<Regex> {
