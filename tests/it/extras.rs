@@ -97,14 +97,10 @@ fn write(path: &Path, filled: bool) {
 #[test]
 fn typed_and_repeated_extras_reach_the_records_and_a_blank_form_stays_blank() {
     let tmp = tempfile::tempdir().unwrap();
-    let mappings = tmp.path().join("mappings");
-    std::fs::create_dir_all(&mappings).unwrap();
-    std::fs::copy(
-        root().join("mappings/national-template.toml"),
-        mappings.join("national-template.toml"),
-    )
-    .unwrap();
-    std::fs::write(mappings.join("990-testshire.toml"), mapping()).unwrap();
+    let mappings = mappings_with(
+        &tmp.path().join("mappings"),
+        &[("990-testshire", mapping())],
+    );
     let input = tmp.path().join("in");
     std::fs::create_dir_all(&input).unwrap();
     write(&input.join("blank.xlsx"), false);

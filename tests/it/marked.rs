@@ -132,14 +132,10 @@ fn options_marked_as_people_mark_them_are_read_and_never_guessed() {
     let dir = shared_tempdir().join("marked");
     let input = dir.join("in");
     std::fs::create_dir_all(&input).unwrap();
-    let mappings = dir.join("mappings");
-    std::fs::create_dir_all(&mappings).unwrap();
-    std::fs::copy(
-        root().join("mappings/national-template.toml"),
-        mappings.join("national-template.toml"),
-    )
-    .unwrap();
-    std::fs::write(mappings.join("962-marlow.toml"), MAPPING).unwrap();
+    let mappings = mappings_with(
+        &dir.join("mappings"),
+        &[("962-marlow", MAPPING.to_string())],
+    );
 
     // Filled: Female highlighted, N deleted from "Y / N", both Yes and No highlighted for the agreement,
     // pupil premium printed but not marked, consent ticked.
@@ -294,14 +290,10 @@ fn a_choice_on_a_pdf_reads_the_boxes_beside_the_options() {
     );
     let mut gender = Vec::new();
     for (name, mapping) in [("tick", text.clone()), ("choice", as_choice)] {
-        let mappings = dir.join(name).join("mappings");
-        std::fs::create_dir_all(&mappings).unwrap();
-        std::fs::copy(
-            root().join("mappings/national-template.toml"),
-            mappings.join("national-template.toml"),
-        )
-        .unwrap();
-        std::fs::write(mappings.join("968-hollowmere.toml"), mapping).unwrap();
+        let mappings = mappings_with(
+            &dir.join(name).join("mappings"),
+            &[("968-hollowmere", mapping)],
+        );
         let out = dir.join(name).join("out");
         let result = run_with(
             &root().join("fixtures/forms/hollowmere"),

@@ -1066,17 +1066,10 @@ fn xlsx_cells(path: &Path) -> Vec<String> {
 #[test]
 fn a_sheet_name_with_a_comma_gives_no_false_drift() {
     let tmp = tempfile::tempdir().unwrap();
-    let mappings = tmp.path().join("mappings");
-    std::fs::create_dir_all(&mappings).unwrap();
-    std::fs::copy(
-        root().join("mappings/national-template.toml"),
-        mappings.join("national-template.toml"),
-    )
-    .unwrap();
     let mapping = mapping_text("990", "Testshire")
         .replace("Request!", "'Child, details'!")
         .replace("sheet = \"Request\"", "sheet = \"Child, details\"");
-    std::fs::write(mappings.join("990-testshire.toml"), mapping).unwrap();
+    let mappings = mappings_with(&tmp.path().join("mappings"), &[("990-testshire", mapping)]);
     let input = tmp.path().join("in");
     for (i, forename) in ["Amy", "Ben"].iter().enumerate() {
         let path = input.join(format!("t{i}.xlsx"));

@@ -142,6 +142,20 @@ pub fn test_mappings(dir: &Path) -> PathBuf {
     dir.to_path_buf()
 }
 
+/// A mappings folder: the national template and these mappings, by file stem.
+pub fn mappings_with(dir: &Path, files: &[(&str, String)]) -> PathBuf {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    std::fs::copy(
+        root().join("mappings/national-template.toml"),
+        dir.join("national-template.toml"),
+    )
+    .expect("template");
+    for (stem, text) in files {
+        std::fs::write(dir.join(format!("{stem}.toml")), text).expect("mapping");
+    }
+    dir.to_path_buf()
+}
+
 /// The text of a test mapping.
 pub fn mapping_text(code: &str, la: &str) -> String {
     format!(

@@ -6,20 +6,6 @@ use serde_json::Value;
 
 use crate::util::*;
 
-/// A mappings folder: the national template and these mappings, by file stem.
-fn mappings(dir: &Path, files: &[(&str, String)]) -> PathBuf {
-    std::fs::create_dir_all(dir).unwrap();
-    std::fs::copy(
-        root().join("mappings/national-template.toml"),
-        dir.join("national-template.toml"),
-    )
-    .unwrap();
-    for (stem, text) in files {
-        std::fs::write(dir.join(format!("{stem}.toml")), text).unwrap();
-    }
-    dir.to_path_buf()
-}
-
 /// A CTF mapping for LA `code`, recognised by `matcher` (TOML lines under `[form.match]`).
 fn ctf_mapping(code: &str, matcher: &str) -> String {
     format!(
@@ -83,7 +69,7 @@ fn value_conditions_tell_apart_ctf_files_that_contains_confuses() {
             ),
         )
     };
-    let maps = mappings(
+    let maps = mappings_with(
         &tmp.path().join("by-value"),
         &[("985-one", by_value("985")), ("986-two", by_value("986"))],
     );
@@ -107,7 +93,7 @@ fn value_conditions_tell_apart_ctf_files_that_contains_confuses() {
 
     // The workaround: each LA's number appears in the other LA's document too.
     let by_phrase = |code: &str| ctf_mapping(code, &format!("contains = \"{code}\""));
-    let maps = mappings(
+    let maps = mappings_with(
         &tmp.path().join("by-phrase"),
         &[("985-one", by_phrase("985")), ("986-two", by_phrase("986"))],
     );
@@ -126,7 +112,7 @@ fn value_conditions_tell_apart_ctf_files_that_contains_confuses() {
 #[test]
 fn check_points_at_bad_value_conditions() {
     let tmp = tempfile::tempdir().unwrap();
-    let maps = mappings(
+    let maps = mappings_with(
         tmp.path(),
         &[
             (
@@ -189,7 +175,7 @@ fn request(professionals: &str) -> String {
 #[test]
 fn an_empty_container_is_empty_and_no_drift_while_an_absent_one_is_not_found() {
     let tmp = tempfile::tempdir().unwrap();
-    let maps = mappings(
+    let maps = mappings_with(
         &tmp.path().join("mappings"),
         &[("990-testshire", REQUEST.to_string())],
     );
@@ -284,7 +270,7 @@ fn the_readme_values_example_recognises_the_ctf_fixtures() {
     );
     for (dest, want) in [("959", "ok"), ("985", "unrecognised")] {
         let tmp = tempfile::tempdir().unwrap();
-        let maps = mappings(
+        let maps = mappings_with(
             tmp.path(),
             &[("959-ctf", ctf_mapping("959", &matcher.replace("985", dest)))],
         );
