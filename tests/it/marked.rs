@@ -43,6 +43,12 @@ choice = { "Yes" = "yes", "No" = "no" }
 
 [fields."consent.information_sharing"]
 formfield = "Consent"
+
+[extra.social_worker]
+printed = "Does the child have a social worker? Yes / No"
+label = 'social worker\?'
+choice = { "Yes" = "yes", "No" = "no" }
+type = "bool"
 "#;
 
 /// A run of text with run properties.
@@ -87,15 +93,19 @@ struct Form<'a> {
     agree: String,
     premium: String,
     consent: bool,
+    /// The options of a question asked in a paragraph, outside the table.
+    social_worker: String,
 }
 
 fn write_docx(path: &Path, form: &Form) {
     let body = format!(
-        "<w:p>{}</w:p><w:tbl>{}{}{}{}{}{}{}</w:tbl>",
+        "<w:p>{}</w:p><w:p>{}{}</w:p><w:tbl>{}{}{}{}{}{}{}</w:tbl>",
         run(
             "",
             "Marlow Vale Council: request for an EHC needs assessment"
         ),
+        run("", "Does the child have a social worker? "),
+        form.social_worker,
         whole(&run("", &format!("Surname  {}", form.surname))),
         row("First names", &run("", form.forename)),
         row("Sex", &form.sex),
@@ -149,6 +159,7 @@ fn options_marked_as_people_mark_them_are_read_and_never_guessed() {
             agree: options(&[(HIGHLIGHT, "Yes"), (HIGHLIGHT, "No")]),
             premium: options(&[("", "Yes"), ("", "No")]),
             consent: true,
+            social_worker: options(&[("", "Yes"), (HIGHLIGHT, "No")]),
         },
     );
     // Struck and bold: Male struck through leaves Female; No in bold against a plain Yes.
@@ -162,6 +173,7 @@ fn options_marked_as_people_mark_them_are_read_and_never_guessed() {
             agree: run("", "☐ Yes ☒ No"),
             premium: options(&[("<w:u/>", "Yes"), ("", "No")]),
             consent: false,
+            social_worker: options(&[("", "Yes"), ("<w:strike/>", "No")]),
         },
     );
     // The blank form: every option printed, nothing marked.
@@ -175,6 +187,7 @@ fn options_marked_as_people_mark_them_are_read_and_never_guessed() {
             agree: options(&[("", "Yes"), ("", "No")]),
             premium: options(&[("", "Yes"), ("", "No")]),
             consent: false,
+            social_worker: options(&[("", "Yes"), ("", "No")]),
         },
     );
 
@@ -226,6 +239,11 @@ fn options_marked_as_people_mark_them_are_read_and_never_guessed() {
     assert_eq!(value("struck.docx", "request.parent_agreement"), false);
     assert_eq!(value("struck.docx", "child.pupil_premium"), true);
 
+    // A question asked in a paragraph reads its marks the same way.
+    let extra = |file: &str| records[file]["extras"]["social_worker"].clone();
+    assert_eq!(extra("filled.docx")["value"], false);
+    assert_eq!(extra("struck.docx")["value"], true);
+    assert_eq!(extra("blank.docx")["status"], "empty");
     assert_eq!(records["blank.docx"]["status"], "blank");
     for id in [
         "child.gender",
