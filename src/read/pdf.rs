@@ -1606,6 +1606,10 @@ fn group_phrases(page: u32, runs: &[Run]) -> Vec<Phrase> {
 pub const LABEL_LEFT_MAX: f32 = 200.0;
 /// See [`LABEL_LEFT_MAX`].
 pub const LABEL_ABOVE_MAX: f32 = 24.0;
+/// A box this small (points, both sides) is a check box or radio button, whose label may stand on its right.
+const SMALL_BOX: f32 = 24.0;
+/// The widest gap between a small box and the phrase it is labelled by on either side.
+const SMALL_BOX_GAP: f32 = 30.0;
 /// Most widgets on one page that get printed labels (each looks at every phrase and widget of its page).
 const MAX_LABELLED_WIDGETS_PER_PAGE: usize = 4096;
 
@@ -1666,6 +1670,32 @@ fn printed_label(
             .map(|(_, o)| o)
     };
     let same_line = |y: f32| y >= top - 1.0 && y <= bottom + 3.0;
+    let clear_between = |from: f32, to: f32| {
+        !others().any(|o| same_line_box(o, top, bottom) && o[0] >= from - 2.0 && o[2] <= to + 1.0)
+    };
+    // A check box or radio button (a small box) is as often labelled on its right (`☐ I agree`, `◯ Male`) as on
+    // its left (`Male ☐`): the phrase closer to it on its line, within a box-side gap, is its label.
+    if right - left <= SMALL_BOX && bottom - top <= SMALL_BOX {
+        let left_side = phrases
+            .iter()
+            .filter(|p| same_line(p.y) && p.end <= left + 2.0 && left - p.end <= SMALL_BOX_GAP)
+            .filter(|p| clear_between(p.end, left))
+            .max_by(|a, b| a.end.total_cmp(&b.end))
+            .map(|p| (left - p.end, p));
+        let right_side = phrases
+            .iter()
+            .filter(|p| same_line(p.y) && p.x >= right - 2.0 && p.x - right <= SMALL_BOX_GAP)
+            .filter(|p| clear_between(right, p.x))
+            .min_by(|a, b| a.x.total_cmp(&b.x))
+            .map(|p| (p.x - right, p));
+        let nearest = match (left_side, right_side) {
+            (Some(l), Some(r)) => Some(if r.0 < l.0 { r.1 } else { l.1 }),
+            (l, r) => l.or(r).map(|(_, p)| p),
+        };
+        if let Some(p) = nearest {
+            return Some(p.text.clone());
+        }
+    }
     let beside = phrases
         .iter()
         .filter(|p| same_line(p.y) && p.end <= left + 2.0 && left - p.end <= LABEL_LEFT_MAX)

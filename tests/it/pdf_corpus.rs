@@ -9,7 +9,9 @@
 //! not a skip.
 use std::time::Duration;
 
-use crate::util::{CorpusRow, corpus_rows, manifest_rows, run_bin, run_corpus};
+use crate::util::{
+    CorpusRow, code, corpus, corpus_rows, harmonise, manifest_rows, run_bin, run_corpus, stderr,
+};
 
 /// Known deviations from expect.tsv, with why harmonise's answer is defensible. The file must still not panic.
 const DEVIATIONS: &[(&str, &str)] = &[(
@@ -108,4 +110,34 @@ fn real_pdf_corpus_matches_expectations() {
     }
     eprintln!("{}", table.join("\n"));
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Printed labels on a form nobody here designed (LibreOffice's sample form): its radio buttons and check boxes
+/// are labelled on their right ("◯ Female ◯ Male", "☐ Agree to privacy policy"), its text boxes on their left.
+#[test]
+fn widgets_of_a_real_form_get_the_labels_printed_beside_them() {
+    let file = corpus().join("pdf/sample-files--libreoffice-form.pdf");
+    let out = harmonise(&["inspect", file.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let labelled = |field: &str| -> Vec<String> {
+        let lines: Vec<&str> = text.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with(&format!("{field}\t")))
+            .unwrap_or_else(|| panic!("no {field} in\n{text}"));
+        lines[at + 1..]
+            .iter()
+            .take_while(|l| l.starts_with("\twidget "))
+            .map(|l| l.rsplit("\tprinted ").next().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(labelled("First Name"), ["\"First Name\""]);
+    assert_eq!(
+        labelled("female"),
+        ["\"Female\"", "\"Male\""],
+        "radio options: the words on their right"
+    );
+    assert_eq!(labelled("gdpr"), ["\"Agree to privacy policy\""]);
+    assert_eq!(labelled("Nationality"), ["\"Nationality:\""]);
 }
