@@ -340,6 +340,7 @@ mod tests {
             fields,
             extras: IndexMap::new(),
             unconsumed: Vec::new(),
+            form_changes: Vec::new(),
         };
         let ok = |v: &str| ExpectedItem {
             status: Some(FieldStatus::Ok),

@@ -426,7 +426,10 @@ lints! {
     ExtraOnly = "extra-only", Error, "`type` or `repeat` on a template field, whose type and shape the template decides";
     BadTest = "bad-test", Error, "a malformed [[test]]";
     TestFailed = "test-failed", Error, "a [[test]] document that does not harmonise as expected";
+    BadReference = "bad-reference", Error, "a `[form] reference` that cannot be read, or is not a document of the form's format";
     RegexCaptures = "regex-captures", Warning, "a regex with several capture groups";
+    NoReference = "no-reference", Warning, "fixed positions (cells, ranges, tick cells, PDF field names) with no reference form to check them against";
+    Unanchored = "unanchored", Warning, "a fixed position with no printed text beside or above it on the reference form";
     UnmappedStatutory = "unmapped-statutory", Warning, "a `must` national field the form never asks for";
     UnmappedShould = "unmapped-should", Note, "a `should` national field the form never asks for";
 }

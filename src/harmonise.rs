@@ -9,6 +9,7 @@ use crate::mapping::{Mapping, Rule};
 use crate::read::docx::is_control;
 use crate::read::{Format, SourceDoc};
 use crate::record::{FieldOutcome, FieldStatus, Item, Record, RecordStatus, SourceKey, Value};
+use crate::reference;
 use crate::template::{FieldDef, FieldType, Statutory, Template};
 use crate::validate;
 
@@ -123,12 +124,23 @@ pub fn harmonise(
     today: civil::Date,
 ) -> Record {
     let index = DocIndex::new(doc).with_printed(label_regexes(mapping));
+    let alignment = mapping
+        .reference
+        .as_deref()
+        .map(|r| reference::Alignment::new(r, doc));
     // Which source fields some rule read, for the drift check.
     let mut consumed = vec![false; doc.fields.len()];
     let mut fields = IndexMap::with_capacity(template.fields.len());
     for def in &template.fields {
         let outcome = match mapping.fields.iter().find(|r| r.target == def.id) {
-            Some(rule) => apply(&index, rule, &def.ty, def.group.is_some(), &mut consumed),
+            Some(rule) => apply_anchored(
+                &index,
+                alignment.as_ref(),
+                rule,
+                &def.ty,
+                def.group.is_some(),
+                &mut consumed,
+            ),
             None => FieldOutcome::not_collected(),
         };
         fields.insert(def.id.clone(), outcome);
@@ -145,13 +157,18 @@ pub fn harmonise(
                 .extra
                 .as_ref()
                 .map_or((&FieldType::Text, false), |k| (&k.ty, k.repeat));
-            let outcome = apply(&index, r, ty, repeat, &mut consumed);
+            let outcome = apply_anchored(&index, alignment.as_ref(), r, ty, repeat, &mut consumed);
             (r.target.clone(), outcome)
         })
         .collect();
-    let status = record_status(template, &fields, &extras);
+    let prefilled = alignment
+        .as_ref()
+        .map(|a| prefilled(a.reference(), mapping, &fields))
+        .unwrap_or_default();
+    let status = record_status(template, &fields, &extras, &prefilled);
     consume_twins(doc, &mut consumed);
     let unconsumed = unconsumed(doc, mapping, &consumed);
+    let form_changes = alignment.map(|a| a.changes()).unwrap_or_default();
     Record {
         file: file.to_string(),
         mapping: mapping.id.clone(),
@@ -160,6 +177,7 @@ pub fn harmonise(
         fields,
         extras,
         unconsumed,
+        form_changes,
     }
 }
 
@@ -178,6 +196,13 @@ pub fn unconsumed(doc: &SourceDoc, mapping: &Mapping, consumed: &[bool]) -> Vec<
         .filter(|f| match &f.value {
             crate::read::RawValue::Text(t) => !labels.iter().any(|re| re.is_match(t.trim())),
             _ => true,
+        })
+        // With a reference, printed text is never an answer, wherever an inserted row moved it.
+        .filter(|f| {
+            mapping
+                .reference
+                .as_ref()
+                .is_none_or(|r| !r.is_printed(&f.value.to_text()))
         })
         .map(|f| {
             let mut h = std::hash::DefaultHasher::new();
@@ -350,6 +375,63 @@ fn consume_twins(doc: &SourceDoc, consumed: &mut [bool]) {
     }
 }
 
+/// One rule through its mapping's reference form, when there is one: fixed positions are read where their
+/// printed labels now stand, or not at all.
+fn apply_anchored(
+    index: &DocIndex,
+    alignment: Option<&reference::Alignment>,
+    rule: &Rule,
+    ty: &FieldType,
+    group: bool,
+    consumed: &mut [bool],
+) -> FieldOutcome {
+    let (Some(alignment), Some(locator)) = (alignment, &rule.locator) else {
+        return apply(index, rule, ty, group, consumed);
+    };
+    match crate::mapping::anchors::reanchor(locator, alignment) {
+        Ok(None) => apply(index, rule, ty, group, consumed),
+        Ok(Some(moved)) => {
+            let moved_rule = Rule {
+                locator: Some(moved),
+                ..rule.clone()
+            };
+            let mut outcome = apply(index, &moved_rule, ty, group, consumed);
+            outcome.reanchored = Some(locator.describe());
+            outcome
+        }
+        Err(why) => FieldOutcome::lost(locator.describe(), why),
+    }
+}
+
+/// Fields whose value is the one the reference form itself holds there (a pre-filled default): such a value does
+/// not make a document filled in.
+fn prefilled(
+    reference: &reference::Reference,
+    mapping: &Mapping,
+    fields: &IndexMap<String, FieldOutcome>,
+) -> Vec<String> {
+    mapping
+        .fields
+        .iter()
+        .filter_map(|rule| {
+            let Some(crate::mapping::Locator::Cell(c)) = &rule.locator else {
+                return None;
+            };
+            let default = reference.default_at(&(c.sheet.clone(), c.row, c.col))?;
+            let outcome = fields.get(&rule.target)?;
+            let value = outcome.value.as_ref()?;
+            let same = rule
+                .transforms
+                .convert(default, &crate::template::FieldType::Text)
+                .ok()
+                .flatten()
+                .is_some_and(|d| d.to_text() == value.to_text())
+                || default.to_text().trim() == value.to_text();
+            same.then(|| rule.target.clone())
+        })
+        .collect()
+}
+
 /// One rule: locate, then transform each hit.
 fn apply(
     index: &DocIndex,
@@ -484,6 +566,7 @@ fn record_status(
     template: &Template,
     fields: &IndexMap<String, FieldOutcome>,
     extras: &IndexMap<String, FieldOutcome>,
+    prefilled: &[String],
 ) -> RecordStatus {
     // An unticked box is what a blank form holds too (Word check boxes have no "never set" state), so it does
     // not make a form filled in; a ticked box, any other value, or an invalid answer does.
@@ -496,7 +579,8 @@ fn record_status(
         Some(items) => items.iter().any(|i| filled(i.status, i.value.as_ref())),
         None => filled(f.status, f.value.as_ref()),
     };
-    if !fields.values().chain(extras.values()).any(answered) {
+    let answered_here = |(id, f): (&String, &FieldOutcome)| !prefilled.contains(id) && answered(f);
+    if !fields.iter().chain(extras.iter()).any(answered_here) {
         return RecordStatus::Blank;
     }
     let must = |id: &str| template.get(id).map(|d: &FieldDef| d.statutory) == Some(Statutory::Must);

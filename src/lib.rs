@@ -35,6 +35,7 @@ pub mod output;
 pub mod pipeline;
 pub mod read;
 pub mod record;
+pub mod reference;
 pub mod report;
 pub mod state;
 pub mod suggest;

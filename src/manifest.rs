@@ -118,6 +118,10 @@ pub struct ManifestRow {
     /// The file name's raw bytes in hex, when they are not UTF-8 (`path` then shows it lossily, with U+FFFD).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path_bytes_hex: Option<String>,
+    /// With a reference form, when the document's printed text differs from it: how many changes, and how many
+    /// fields were re-anchored or lost (the record says which).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed_form: Option<String>,
 }
 
 impl ManifestRow {
@@ -134,6 +138,7 @@ impl ManifestRow {
             elapsed_ms: 0,
             previous_status: None,
             path_bytes_hex,
+            changed_form: None,
         }
     }
 

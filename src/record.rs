@@ -108,6 +108,10 @@ pub struct FieldOutcome {
     /// One entry per group member (group fields).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub items: Option<Vec<Item>>,
+    /// With a reference form: the locator as the mapping writes it, when its printed label stood elsewhere on
+    /// this document and the value was read there (`source` says where).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub reanchored: Option<String>,
 }
 
 impl FieldOutcome {
@@ -121,6 +125,14 @@ impl FieldOutcome {
         FieldOutcome::bare(FieldStatus::NotFound, Some(locator))
     }
 
+    /// A field whose printed label, on the reference form, is not on this document: drift, with the reason.
+    pub fn lost(locator: String, reason: String) -> FieldOutcome {
+        FieldOutcome {
+            reason: Some(reason),
+            ..FieldOutcome::not_found(locator)
+        }
+    }
+
     fn bare(status: FieldStatus, source: Option<String>) -> FieldOutcome {
         FieldOutcome {
             status,
@@ -128,6 +140,7 @@ impl FieldOutcome {
             reason: None,
             source,
             items: None,
+            reanchored: None,
         }
     }
 
@@ -139,6 +152,7 @@ impl FieldOutcome {
             reason: item.reason,
             source: item.source,
             items: None,
+            reanchored: None,
         }
     }
 
@@ -198,6 +212,9 @@ pub struct Record {
     /// `records.jsonl` does not carry it, so a report rebuilt from records has no unconsumed-field drift.
     #[serde(skip)]
     pub unconsumed: Vec<SourceKey>,
+    /// With a reference form: how this document's printed text differs from it (empty when it does not).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub form_changes: Vec<crate::reference::Change>,
 }
 
 /// A source field no rule consumed: its locator, and a digest of its content that only tells the audit whether

@@ -462,6 +462,8 @@ pub fn skipped_row(entry: &Entry, stamp: Option<Stamp>) -> ManifestRow {
         elapsed_ms: 0,
         previous_status: Some(entry.status),
         path_bytes_hex: entry.path_bytes_hex.clone(),
+        // Its carried-forward record keeps what changed; the row of a skipped document does not repeat it.
+        changed_form: None,
     }
 }
 

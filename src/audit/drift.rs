@@ -59,6 +59,8 @@ pub struct DriftTally {
     pub unconsumed: BTreeMap<String, KeyTally>,
     /// Unconsumed keys not tracked because of [`MAX_KEYS`].
     pub untracked: u64,
+    /// Documents whose printed text differs from the reference form, by version.
+    pub versions: super::versions::VersionsTally,
 }
 
 impl DriftTally {
@@ -87,8 +89,9 @@ impl DriftTally {
         }
     }
 
-    /// The report of this tally; `documents` is the number of recognised documents of the form.
-    pub fn report(&self, documents: u64) -> Drift {
+    /// The report of this tally; `documents` is the number of recognised documents of the form, `form` its name
+    /// as the versions' summaries give it.
+    pub fn report(&self, documents: u64, form: &str) -> Drift {
         let not_found = self
             .not_found
             .iter()
@@ -110,6 +113,7 @@ impl DriftTally {
             })
             .collect();
         Drift {
+            versions: self.versions.report(form),
             not_found,
             unconsumed,
             untracked_keys: self.untracked,
@@ -144,6 +148,8 @@ pub struct UnconsumedDrift {
 /// The drift of one form.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Drift {
+    /// Changed versions of the form (with a reference form): what an analyst acts on first.
+    pub versions: Vec<super::versions::FormVersion>,
     /// Locators that found nothing.
     pub not_found: Vec<LocatorDrift>,
     /// Unconsumed source fields.
@@ -165,7 +171,7 @@ mod tests {
         }
         t.unconsumed("Request!C10", 5, "b"); // answered in one document only
         t.locator("child.gp_practice", "label /gp/ right", "a");
-        let d = t.report(3);
+        let d = t.report(3, "F");
         let keys: Vec<&str> = d.unconsumed.iter().map(|u| u.key.as_str()).collect();
         assert_eq!(keys, ["Request!C10", "Request!C9"]);
         assert_eq!(d.unconsumed[1].examples, ["a", "b", "c"]);

@@ -245,6 +245,7 @@ mod tests {
             extras,
             fingerprint: String::new(),
             tests: Vec::new(),
+            reference: None,
         };
         let ms = vec![
             mapping(

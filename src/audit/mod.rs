@@ -11,6 +11,7 @@ pub mod burden;
 pub mod drift;
 pub mod extras;
 pub mod gaps;
+pub mod versions;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -161,6 +162,20 @@ impl<'s> Audit<'s> {
         for key in record.unconsumed {
             form.drift.unconsumed(&key.key, key.digest, &record.file);
         }
+        // With a reference form: re-anchored fields carry the mapping's locator, lost ones a reason with their
+        // `not_found` (a plain `not_found` has none).
+        let all = || record.fields.0.iter().chain(&record.extras.0);
+        let reanchored: Vec<&str> = all()
+            .filter(|(_, f)| f.reanchored.is_some())
+            .map(|(id, _)| id.as_ref())
+            .collect();
+        let lost: Vec<&str> = all()
+            .filter(|(_, f)| f.status == FieldStatus::NotFound && f.reason.is_some())
+            .map(|(id, _)| id.as_ref())
+            .collect();
+        form.drift
+            .versions
+            .add(&record.file, &record.form_changes, &reanchored, &lost);
     }
 
     /// Derives the report.
@@ -191,7 +206,9 @@ impl<'s> Audit<'s> {
                 documents: tally.docs.clone(),
                 gaps: gaps::coverage_gaps(mapping, template),
                 completeness,
-                drift: tally.drift.report(tally.docs.total),
+                drift: tally
+                    .drift
+                    .report(tally.docs.total, &format!("{} ({})", mapping.la_name, mapping.la_code)),
                 non_statutory: non_statutory(mapping, set, &duplicates),
                 duplicates,
             });
@@ -434,6 +451,9 @@ pub struct AuditView<'a> {
     /// Unconsumed source fields (not in records.jsonl: set by the caller).
     #[serde(skip)]
     pub unconsumed: &'a [crate::record::SourceKey],
+    /// How the document's printed text differs from the mapping's reference form.
+    #[serde(default)]
+    pub form_changes: Cow<'a, [crate::reference::Change]>,
 }
 
 /// Fields by id, in document order.
@@ -454,6 +474,9 @@ pub struct FieldView<'a> {
     /// Group members.
     #[serde(borrow, default)]
     pub items: Option<Vec<ItemView<'a>>>,
+    /// The mapping's locator, when the field was re-anchored.
+    #[serde(borrow, default)]
+    pub reanchored: Option<Cow<'a, str>>,
 }
 
 /// What the audit reads of one group member.
@@ -505,6 +528,7 @@ impl<'a> AuditView<'a> {
                                 status: f.status,
                                 reason: f.reason.as_deref().map(Cow::Borrowed),
                                 source: f.source.as_deref().map(Cow::Borrowed),
+                                reanchored: f.reanchored.as_deref().map(Cow::Borrowed),
                                 items: f.items.as_ref().map(|items| {
                                     items
                                         .iter()
@@ -526,6 +550,7 @@ impl<'a> AuditView<'a> {
             fields: view(&record.fields),
             extras: view(&record.extras),
             unconsumed: &record.unconsumed,
+            form_changes: Cow::Borrowed(&record.form_changes),
         }
     }
 }

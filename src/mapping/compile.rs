@@ -182,6 +182,24 @@ pub fn compile(path: &Path, text: &str, template: &Template) -> (Option<Mapping>
     if cx.diags.has_errors() {
         return (None, cx.diags);
     }
+    let rules: Vec<&Rule> = fields.iter().chain(&extras).collect();
+    let (reference, found) = super::anchors::load(
+        path,
+        text,
+        raw.form.reference.as_ref(),
+        format,
+        &rules,
+        raw.form.format.span(),
+    );
+    cx.diags.extend(found);
+    if cx.diags.has_errors() {
+        return (None, cx.diags);
+    }
+    // A changed reference changes what the mapping reads: its digest is part of the fingerprint.
+    let fingerprint = match &reference {
+        Some(r) => blake3::hash(format!("{}\n{}", text, r.digest).as_bytes()),
+        None => blake3::hash(text.as_bytes()),
+    };
     let id = path
         .file_stem()
         .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
@@ -197,7 +215,8 @@ pub fn compile(path: &Path, text: &str, template: &Template) -> (Option<Mapping>
         namespaces: raw.form.namespaces.into_iter().collect(),
         fields,
         extras,
-        fingerprint: blake3::hash(text.as_bytes()).to_hex().to_string(),
+        fingerprint: fingerprint.to_hex().to_string(),
+        reference,
         tests,
     };
     (Some(mapping), cx.diags)

@@ -5,6 +5,7 @@
 //!
 //! The whole set is checked before any document is read; every problem is reported, with `file:line:column`.
 
+pub mod anchors;
 pub mod cases;
 pub mod cellref;
 pub mod compile;
@@ -55,6 +56,8 @@ pub struct Mapping {
     pub fingerprint: String,
     /// `[[test]]` cases, run by `harmonise check`.
     pub tests: Vec<cases::TestCase>,
+    /// The form's blank (`[form] reference`), whose printed text anchors the fixed positions.
+    pub reference: Option<std::sync::Arc<crate::reference::Reference>>,
 }
 
 /// `[form.match]`, compiled. Every condition present must hold.

@@ -43,6 +43,9 @@ pub struct RawForm {
     /// XML namespace prefixes used in `path` locators: prefix -> URI.
     #[serde(default)]
     pub namespaces: IndexMap<String, String>,
+    /// A document of the form (its blank), relative to the mapping file: the printed text that anchors every
+    /// fixed position (see `crate::reference`).
+    pub reference: Option<Spanned<String>>,
 }
 
 /// `[form.match]`: every condition given must hold.

@@ -185,7 +185,24 @@ fn steps(
         DocStatus::Blank => Some("blank form: no field is filled in".into()),
         _ => None,
     };
+    row.changed_form = changed_form(&record);
     ControlFlow::Continue(Some(record))
+}
+
+/// The manifest's note on a document whose printed text differs from its mapping's reference form.
+fn changed_form(record: &crate::record::Record) -> Option<String> {
+    let fields = || record.fields.values().chain(record.extras.values());
+    let reanchored = fields().filter(|f| f.reanchored.is_some()).count();
+    let lost = fields()
+        .filter(|f| f.status == crate::record::FieldStatus::NotFound && f.reason.is_some())
+        .count();
+    if record.form_changes.is_empty() && reanchored == 0 && lost == 0 {
+        return None;
+    }
+    Some(format!(
+        "changed form: {} change(s) from the reference; {reanchored} field(s) re-anchored, {lost} lost",
+        record.form_changes.len()
+    ))
 }
 
 /// Why a document could not be opened or read: `cannot read: permission denied`; a file listed by discovery and

@@ -515,6 +515,29 @@ fn duplicates(h: &mut String, r: &AuditReport) {
 fn drift(h: &mut String, r: &AuditReport) {
     h.push_str("<section id=\"drift\"><h2>Drift warnings</h2>");
     h.push_str("<p class=\"lead\">A mapping's locator that found nothing in documents it recognised (the form changed: a label moved, a sheet was renamed), and source fields holding answers that no rule reads.</p>");
+    let versions: Vec<_> = r
+        .forms
+        .iter()
+        .flat_map(|f| f.drift.versions.iter())
+        .collect();
+    if !versions.is_empty() {
+        h.push_str("<h3>Changed forms</h3><p class=\"lead\">Documents whose printed text differs from their mapping's reference form, by version: fields lost first (their printed label is gone: <code>not_found</code>), then those re-anchored (read where their label moved).</p><ul class=\"versions\">");
+        for v in versions {
+            let _ = write!(h, "<li>{}", escape(&v.summary));
+            if !v.lost.is_empty() {
+                let _ = write!(h, "<br>Lost: <code>{}</code>", escape(&v.lost.join(", ")));
+            }
+            if !v.reanchored.is_empty() {
+                let _ = write!(
+                    h,
+                    "<br>Re-anchored: <code>{}</code>",
+                    escape(&v.reanchored.join(", "))
+                );
+            }
+            let _ = write!(h, "<br>e.g. {}</li>", examples(&v.examples));
+        }
+        h.push_str("</ul>");
+    }
     h.push_str("<table><thead><tr><th>LA</th><th>Kind</th><th>Field</th><th>Locator or source field</th><th class=\"n\">Documents</th><th>Examples</th></tr></thead><tbody>");
     let mut any = false;
     for f in &r.forms {

@@ -235,6 +235,31 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
             "matched",
         ],
     );
+    let mut versions = Table::new(
+        "Versions",
+        &[
+            "mapping",
+            "la_name",
+            "documents",
+            "changes",
+            "fields lost",
+            "fields re-anchored",
+            "examples",
+        ],
+    );
+    for f in &r.forms {
+        for v in &f.drift.versions {
+            versions.rows.push(vec![
+                (&f.mapping).into(),
+                (&f.la_name).into(),
+                v.documents.into(),
+                Cell::list(&v.changes, "; "),
+                Cell::list(&v.lost, ", "),
+                Cell::list(&v.reanchored, ", "),
+                Cell::list(&v.examples, ", "),
+            ]);
+        }
+    }
     let mut drift = Table::new(
         "Drift",
         &[
@@ -367,6 +392,7 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
         demands,
         dups,
         clusters,
+        versions,
         drift,
     ]
 }

@@ -1,0 +1,1270 @@
+//! The blank form as reference: a mapping names a document of its form (`[form] reference`), and every fixed
+//! position it reads (a cell, a table column, tick cells, a PDF field) is anchored by the printed text that stands
+//! beside it on that document: the row's label to its left and the column's heading above it (a PDF field: its
+//! widget's printed label). A document is read through an [`Alignment`] against the reference:
+//!
+//! - its sheets or tables are paired with the reference's by their printed text (so a renamed sheet, or a table
+//!   inserted before the others, is found), then their rows by a diff of each row's printed text, and their
+//!   columns by where the same printed text stands in the paired rows;
+//! - a fixed position is read where its anchors now stand, and only when every anchor is there with its printed
+//!   text (or a close rewording): moved, it is *re-anchored*; gone, or reworded beyond recognition, it is *lost*
+//!   and the field is `not_found`. No value is ever read from a cell whose printed label is not the reference's;
+//! - what differs is described as [`Change`]s in printed words (sheets renamed, rows inserted, labels reworded),
+//!   which the audit groups into form versions. A change's `new` text comes from the document; the audit shows it
+//!   only when every document of the version agrees on it (printed furniture), never a single document's.
+//!
+//! The reference is read when the mapping loads; answers on it (cells the mapping reads, a pre-filled default)
+//! are not printed text.
+
+use std::cell::OnceCell;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::label::{self, AUDIT};
+use crate::read::column_letters;
+use crate::read::{Format, RawValue, SourceDoc};
+
+/// Two labels this similar (token Jaccard, audit normalisation) are one label reworded.
+const REWORDED: f64 = 0.5;
+/// A PDF field without a printed label is the same field when its box is within this many points.
+const RECT_SLACK: f32 = 3.0;
+
+/// A printed text as compared: lower case, white space collapsed, a trailing `:` or `*` dropped.
+pub fn printed_key(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let joined = words.join(" ").to_lowercase();
+    joined
+        .trim_end_matches(|c: char| c == ':' || c == '*' || c.is_whitespace())
+        .to_string()
+}
+
+/// The same printed label, or a close rewording of it ("Religion" -> "Religion or belief"). Numbers must agree:
+/// "Parent/carer 2" is not "Parent/carer 3".
+fn similar(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let numbers = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_ascii_digit())
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    if numbers(a) != numbers(b) {
+        return false;
+    }
+    let (ta, tb) = (label::tokens(a, &AUDIT), label::tokens(b, &AUDIT));
+    !ta.is_empty() && label::jaccard(&ta, &tb) >= REWORDED
+}
+
+/// A position a fixed locator reads: (sheet name, 0-based row, 0-based column).
+pub type Slot = (String, u32, u32);
+
+/// One grid (sheet or table) of the reference: its printed cells.
+#[derive(Debug, Clone)]
+struct Grid {
+    name: String,
+    /// (row, col) -> printed key.
+    cells: BTreeMap<(u32, u32), String>,
+    /// Every printed key of the grid.
+    texts: HashSet<String>,
+}
+
+/// One PDF field of the reference.
+#[derive(Debug, Clone)]
+struct PdfField {
+    label: Option<String>,
+    rect: [f32; 4],
+}
+
+/// A mapping's reference document, read and reduced to its printed text.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    /// The document, as the mapping names it (relative to the mapping file).
+    pub written: String,
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// blake3 of its bytes: a changed reference re-harmonises the form's documents.
+    pub digest: String,
+    format: Format,
+    grids: Vec<Grid>,
+    /// The answers the reference itself holds at a slot (a pre-filled default), by slot.
+    defaults: HashMap<Slot, RawValue>,
+    pdf: HashMap<String, PdfField>,
+    /// PDF field names in reading order (page, top, left).
+    pdf_order: Vec<String>,
+    /// XML: element paths of the reference (keys with their positional indexes dropped).
+    paths: BTreeSet<String>,
+    /// Every printed key of the reference (grid text, field labels, text lines): never an answer.
+    printed: HashSet<String>,
+}
+
+impl Reference {
+    /// Reduces a read reference document to its printed text. `slots` are the positions the mapping reads: what
+    /// the reference holds there is an answer (or a default), not printed text.
+    pub fn new(
+        written: String,
+        path: PathBuf,
+        digest: String,
+        format: Format,
+        doc: &SourceDoc,
+        slots: &[Slot],
+    ) -> Reference {
+        let slot_set: HashSet<(&str, u32, u32)> =
+            slots.iter().map(|(s, r, c)| (s.as_str(), *r, *c)).collect();
+        let mut grids: Vec<Grid> = doc
+            .sheets
+            .iter()
+            .map(|name| Grid {
+                name: name.clone(),
+                cells: BTreeMap::new(),
+                texts: HashSet::new(),
+            })
+            .collect();
+        let mut defaults = HashMap::new();
+        let mut printed = HashSet::new();
+        for f in &doc.fields {
+            let Some(pos) = f.pos else { continue };
+            let Some(grid) = grids.get_mut(pos.sheet as usize) else {
+                continue;
+            };
+            if f.value.is_empty() || matches!(f.value, RawValue::Bool(_)) {
+                continue;
+            }
+            if slot_set.contains(&(grid.name.as_str(), pos.row, pos.col)) {
+                defaults.insert((grid.name.clone(), pos.row, pos.col), f.value.clone());
+                continue;
+            }
+            let key = printed_key(&f.value.to_text());
+            if key.is_empty() {
+                continue;
+            }
+            grid.texts.insert(key.clone());
+            printed.insert(key.clone());
+            grid.cells.insert((pos.row, pos.col), key);
+        }
+        let mut pdf = HashMap::new();
+        let mut order: Vec<(u32, i64, i64, String)> = Vec::new();
+        for w in &doc.widgets {
+            let Some(field) = doc.fields.get(w.field) else {
+                continue;
+            };
+            let label = w
+                .label
+                .as_deref()
+                .map(printed_key)
+                .filter(|k| !k.is_empty());
+            if let Some(l) = &label {
+                printed.insert(l.clone());
+            }
+            if !pdf.contains_key(&field.key) {
+                order.push((
+                    w.page,
+                    w.rect[1] as i64,
+                    w.rect[0] as i64,
+                    field.key.clone(),
+                ));
+                pdf.insert(
+                    field.key.clone(),
+                    PdfField {
+                        label,
+
+                        rect: w.rect,
+                    },
+                );
+            }
+        }
+        order.sort();
+        for line in &doc.lines {
+            let key = printed_key(&line.text);
+            if !key.is_empty() {
+                printed.insert(key);
+            }
+        }
+        let paths = if doc.xml.is_some() {
+            doc.fields.iter().map(|f| element_path(&f.key)).collect()
+        } else {
+            BTreeSet::new()
+        };
+        Reference {
+            written,
+            path,
+            digest,
+            format,
+            grids,
+            defaults,
+            pdf,
+            pdf_order: order.into_iter().map(|(.., name)| name).collect(),
+            paths,
+            printed,
+        }
+    }
+
+    /// True when the reference is a PDF form.
+    pub fn is_pdf(&self) -> bool {
+        self.format == Format::Pdf
+    }
+
+    /// True when this text is printed on the reference form: a label, a heading, a printed option.
+    pub fn is_printed(&self, text: &str) -> bool {
+        self.printed.contains(&printed_key(text))
+    }
+
+    /// What the reference holds at a slot the mapping reads (a pre-filled default), if anything.
+    pub fn default_at(&self, slot: &Slot) -> Option<&RawValue> {
+        self.defaults.get(slot)
+    }
+
+    /// Why a slot cannot be anchored on the reference, for `check`: its sheet is not there, or no printed text
+    /// stands to its left or above it.
+    pub fn unanchorable(&self, sheet: &str, row: u32, col: u32) -> Option<String> {
+        let Some(grid) = self.grids.iter().find(|g| g.name == sheet) else {
+            return Some(format!("the reference has no sheet or table `{sheet}`"));
+        };
+        let at = format!("{sheet}!{}{}", column_letters(col), u64::from(row) + 1);
+        if row_label(grid, row, col).is_none() && column_heading(grid, row, col).is_none() {
+            return Some(format!(
+                "no printed text stands left of or above {at} on the reference, so a moved form cannot be told from \
+                 this one"
+            ));
+        }
+        None
+    }
+
+    /// Why a PDF field cannot be anchored on the reference, for `check`.
+    pub fn unanchorable_field(&self, name: &str) -> Option<String> {
+        if !self.pdf.contains_key(name) {
+            return Some(format!("the reference has no field `{name}`"));
+        }
+        None
+    }
+}
+
+/// The nearest printed cell left of (row, col): the row's label.
+fn row_label(grid: &Grid, row: u32, col: u32) -> Option<(u32, u32, &str)> {
+    grid.cells
+        .range((row, 0)..(row, col))
+        .next_back()
+        .map(|(&(r, c), t)| (r, c, t.as_str()))
+}
+
+/// The nearest printed cell above (row, col): the column's heading.
+fn column_heading(grid: &Grid, row: u32, col: u32) -> Option<(u32, u32, &str)> {
+    (0..row)
+        .rev()
+        .find_map(|r| grid.cells.get(&(r, col)).map(|t| (r, col, t.as_str())))
+}
+
+/// An XML key without positional indexes: `/a/b[2]/c` -> `/a/b/c`.
+fn element_path(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    let mut depth = 0usize;
+    for c in key.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth = depth.saturating_sub(1),
+            c if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// One difference between a document's printed text and its reference's, in printed words. `sheet`, `row` and
+/// `column` are as an analyst finds them (1-based rows, column letters) in the document, or in the reference for
+/// what is gone; `old` is the reference's text; `new` the document's, which reports show only when every document
+/// of a version agrees on it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Change {
+    /// What changed.
+    pub kind: ChangeKind,
+    /// The sheet or table (the document's name; the reference's for what is gone).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sheet: Option<String>,
+    /// 1-based row.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub row: Option<u32>,
+    /// Column letters.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub column: Option<String>,
+    /// The reference's printed text (a label, a sheet name, a field name, an element path).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub old: Option<String>,
+    /// The document's text there.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub new: Option<String>,
+}
+
+/// The kinds of [`Change`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// A sheet or table renamed (or renumbered by one inserted before it).
+    SheetRenamed,
+    /// A sheet or table the reference has not.
+    SheetAdded,
+    /// A sheet or table of the reference that the document has not.
+    SheetRemoved,
+    /// A row of printed text inserted.
+    RowInserted,
+    /// A row of the reference's printed text gone.
+    RowDeleted,
+    /// A column inserted.
+    ColumnInserted,
+    /// A column of the reference gone.
+    ColumnDeleted,
+    /// A label reworded, close enough to be the same question.
+    LabelReworded,
+    /// A PDF field renamed (the same printed label, another name).
+    FieldRenamed,
+    /// A PDF field of the reference gone.
+    FieldRemoved,
+    /// A PDF field the reference has not.
+    FieldAdded,
+    /// An XML element path of the reference gone (removed, renamed or moved).
+    ElementRemoved,
+    /// An XML element path the reference has not.
+    ElementAdded,
+}
+
+impl Change {
+    fn new(kind: ChangeKind) -> Change {
+        Change {
+            kind,
+            sheet: None,
+            row: None,
+            column: None,
+            old: None,
+            new: None,
+        }
+    }
+
+    /// The change in the analyst's words; `show_new` says whether the document's text may be quoted.
+    pub fn describe(&self, show_new: bool) -> String {
+        let at = |s: &Option<String>| s.as_deref().map(|s| format!("'{s}'")).unwrap_or_default();
+        let new = match (&self.new, show_new) {
+            (Some(n), true) => format!(" (\"{n}\")"),
+            _ => String::new(),
+        };
+        let old = self.old.as_deref().unwrap_or("");
+        let row = self.row.map(|r| format!(" row {r}")).unwrap_or_default();
+        let col = self
+            .column
+            .as_deref()
+            .map(|c| format!(" column {c}"))
+            .unwrap_or_default();
+        let sheet = at(&self.sheet);
+        match self.kind {
+            ChangeKind::SheetRenamed => match (&self.new, show_new) {
+                (Some(n), true) => format!("sheet '{old}' renamed '{n}'"),
+                _ => format!("sheet '{old}' renamed"),
+            },
+            ChangeKind::SheetAdded => format!("sheet {sheet} added{new}"),
+            ChangeKind::SheetRemoved => format!("sheet '{old}' removed"),
+            ChangeKind::RowInserted => format!("row inserted at {sheet}{row}{new}"),
+            ChangeKind::RowDeleted => format!("row deleted at {sheet}{row} (\"{old}\")"),
+            ChangeKind::ColumnInserted => format!("column inserted at {sheet}{col}{new}"),
+            ChangeKind::ColumnDeleted => format!("column deleted at {sheet}{col} (\"{old}\")"),
+            ChangeKind::LabelReworded => match (&self.new, show_new) {
+                (Some(n), true) => format!("label reworded at {sheet}{row}: \"{old}\" -> \"{n}\""),
+                _ => format!("label reworded at {sheet}{row}: \"{old}\""),
+            },
+            ChangeKind::FieldRenamed => match (&self.new, show_new) {
+                (Some(n), true) => format!("field {old} renamed {n}"),
+                _ => format!("field {old} renamed"),
+            },
+            ChangeKind::FieldRemoved => format!("field {old} removed"),
+            ChangeKind::FieldAdded => format!("field added{new}"),
+            ChangeKind::ElementRemoved => format!("element {old} removed or renamed"),
+            ChangeKind::ElementAdded => format!("element added{new}"),
+        }
+    }
+}
+
+/// Where a fixed position is on a document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Placed {
+    /// Where the mapping says (the same sheet, row and column).
+    Same,
+    /// Elsewhere: (sheet name, row, col) on the document.
+    Moved(String, u32, u32),
+    /// Its printed label is not on the document: the reason, in printed words.
+    Lost(String),
+}
+
+/// Where a PDF field is on a document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlacedField {
+    /// The field the mapping names.
+    Same,
+    /// Another field, with the printed label the mapping's field had on the reference.
+    Renamed(String),
+    /// Lost: the reason.
+    Lost(String),
+}
+
+/// A paired sheet: the document's sheet, and where each reference row and column went.
+#[derive(Debug)]
+struct SheetMap {
+    doc_sheet: u32,
+    rows: Vec<Option<u32>>,
+    cols: Vec<Option<u32>>,
+}
+
+impl SheetMap {
+    fn row(&self, r: u32) -> Option<u32> {
+        map_index(&self.rows, r)
+    }
+
+    fn col(&self, c: u32) -> Option<u32> {
+        map_index(&self.cols, c)
+    }
+}
+
+/// Past the reference's last row or column, positions keep their distance from the last one mapped.
+fn map_index(map: &[Option<u32>], i: u32) -> Option<u32> {
+    if let Some(m) = map.get(i as usize) {
+        return *m;
+    }
+    let last = map.len().checked_sub(1)?;
+    let m = (*map.get(last)?)?;
+    Some(m + (i - last as u32))
+}
+
+/// A document's printed grid text: (row, col) -> key, per document sheet.
+type DocGrid = BTreeMap<(u32, u32), String>;
+
+/// The grids of a document against the reference's.
+struct GridAlignment {
+    /// The document's printed grid text, per sheet.
+    grids: Vec<DocGrid>,
+    /// Per reference sheet: where it went, if anywhere.
+    maps: Vec<Option<SheetMap>>,
+    changes: Vec<Change>,
+}
+
+/// The PDF fields of a document against the reference's.
+struct PdfAlignment {
+    /// Reference field -> the document's field that has its printed label (None: lost).
+    placed: HashMap<String, Option<String>>,
+    changes: Vec<Change>,
+}
+
+/// A document read against its mapping's reference. Built once per document; the pairing is worked out when a
+/// position is first asked for.
+pub struct Alignment<'a> {
+    reference: &'a Reference,
+    doc: &'a SourceDoc,
+    grids: OnceCell<GridAlignment>,
+    pdf: OnceCell<PdfAlignment>,
+}
+
+impl<'a> Alignment<'a> {
+    /// A document against a reference.
+    pub fn new(reference: &'a Reference, doc: &'a SourceDoc) -> Alignment<'a> {
+        Alignment {
+            reference,
+            doc,
+            grids: OnceCell::new(),
+            pdf: OnceCell::new(),
+        }
+    }
+
+    /// The reference.
+    pub fn reference(&self) -> &'a Reference {
+        self.reference
+    }
+
+    fn grids(&self) -> &GridAlignment {
+        self.grids
+            .get_or_init(|| align_grids(self.reference, self.doc))
+    }
+
+    /// Where a cell the mapping reads is on this document.
+    pub fn place(&self, sheet: &str, row: u32, col: u32) -> Placed {
+        let reference = self.reference;
+        let at = format!("{sheet}!{}{}", column_letters(col), u64::from(row) + 1);
+        let Some(ri) = reference.grids.iter().position(|g| g.name == sheet) else {
+            return Placed::Lost(format!(
+                "{at}: the reference has no sheet or table `{sheet}`"
+            ));
+        };
+        let Some(grid) = reference.grids.get(ri) else {
+            return Placed::Lost(at);
+        };
+        let GridAlignment {
+            grids: doc_grids,
+            maps,
+            ..
+        } = self.grids();
+        let Some(Some(map)) = maps.get(ri) else {
+            return Placed::Lost(format!(
+                "{at}: the sheet or table `{sheet}` of the reference is not in this document"
+            ));
+        };
+        let anchors: Vec<(u32, u32, &str)> =
+            [row_label(grid, row, col), column_heading(grid, row, col)]
+                .into_iter()
+                .flatten()
+                .collect();
+        if anchors.is_empty() {
+            return Placed::Lost(format!(
+                "{at}: no printed label beside or above it on the reference, so its place cannot be checked"
+            ));
+        }
+        let empty = DocGrid::new();
+        let doc_grid = doc_grids.get(map.doc_sheet as usize).unwrap_or(&empty);
+        for (r, c, text) in &anchors {
+            let found = map
+                .row(*r)
+                .zip(map.col(*c))
+                .and_then(|(dr, dc)| doc_grid.get(&(dr, dc)));
+            if !found.is_some_and(|t| similar(text, t)) {
+                return Placed::Lost(format!(
+                    "{at}: its printed label \"{text}\" is not on this form (removed or reworded)"
+                ));
+            }
+        }
+        let (Some(new_row), Some(new_col)) = (map.row(row), map.col(col)) else {
+            return Placed::Lost(format!("{at}: its row or column is not on this form"));
+        };
+        let name = self
+            .doc
+            .sheets
+            .get(map.doc_sheet as usize)
+            .cloned()
+            .unwrap_or_default();
+        if name == sheet && new_row == row && new_col == col {
+            Placed::Same
+        } else {
+            Placed::Moved(name, new_row, new_col)
+        }
+    }
+
+    fn pdf(&self) -> &PdfAlignment {
+        self.pdf.get_or_init(|| align_pdf(self.reference, self.doc))
+    }
+
+    /// Where a PDF field the mapping names is on this document.
+    pub fn place_field(&self, name: &str) -> PlacedField {
+        if !self.reference.pdf.contains_key(name) {
+            return PlacedField::Lost(format!("field {name}: the reference has no such field"));
+        }
+        match self.pdf().placed.get(name) {
+            Some(Some(n)) if n == name => PlacedField::Same,
+            Some(Some(n)) => PlacedField::Renamed(n.clone()),
+            _ => {
+                let label = self
+                    .reference
+                    .pdf
+                    .get(name)
+                    .and_then(|f| f.label.as_deref())
+                    .map_or(String::new(), |l| format!(" (printed \"{l}\")"));
+                PlacedField::Lost(format!(
+                    "field {name}{label}: not on this form, or its printed label changed"
+                ))
+            }
+        }
+    }
+
+    /// Everything that differs from the reference, in printed words, in a stable order.
+    pub fn changes(&self) -> Vec<Change> {
+        let mut out = match self.reference.format {
+            Format::Pdf if !self.reference.pdf.is_empty() => self.pdf().changes.clone(),
+            Format::Pdf => Vec::new(),
+            Format::Xml => xml_changes(self.reference, self.doc),
+            _ => self.grids().changes.clone(),
+        };
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// The document's grid text, per sheet.
+fn doc_grids(doc: &SourceDoc) -> Vec<DocGrid> {
+    let mut grids: Vec<DocGrid> = vec![DocGrid::new(); doc.sheets.len()];
+    for f in &doc.fields {
+        let Some(pos) = f.pos else { continue };
+        if f.value.is_empty() || matches!(f.value, RawValue::Bool(_)) {
+            continue;
+        }
+        let key = printed_key(&f.value.to_text());
+        if let (Some(g), false) = (grids.get_mut(pos.sheet as usize), key.is_empty()) {
+            g.insert((pos.row, pos.col), key);
+        }
+    }
+    grids
+}
+
+/// Pairs sheets by printed text, then rows and columns within each pair.
+fn align_grids(reference: &Reference, doc: &SourceDoc) -> GridAlignment {
+    let grids = doc_grids(doc);
+    let mut changes = Vec::new();
+    // Sheets: every (reference, document) pair scored by the share of the reference's printed text found; the
+    // best pairs first, the same name breaking ties.
+    let mut pairs: Vec<(usize, bool, usize, usize)> = Vec::new();
+    for (ri, rg) in reference.grids.iter().enumerate() {
+        if rg.texts.is_empty() {
+            continue;
+        }
+        for (di, dg) in grids.iter().enumerate() {
+            let found: HashSet<&String> = dg.values().filter(|t| rg.texts.contains(*t)).collect();
+            let share = found.len() * 1000 / rg.texts.len();
+            if share >= 300 {
+                let same_name = doc.sheets.get(di).is_some_and(|n| *n == rg.name);
+                pairs.push((share, same_name, ri, di));
+            }
+        }
+    }
+    pairs.sort_by(|a, b| {
+        (b.0, b.1)
+            .cmp(&(a.0, a.1))
+            .then((a.2, a.3).cmp(&(b.2, b.3)))
+    });
+    let mut paired: Vec<Option<usize>> = vec![None; reference.grids.len()];
+    let mut taken = vec![false; grids.len()];
+    for (_, _, ri, di) in pairs {
+        if paired.get(ri).is_some_and(Option::is_none) && taken.get(di) == Some(&false) {
+            if let Some(p) = paired.get_mut(ri) {
+                *p = Some(di);
+            }
+            if let Some(t) = taken.get_mut(di) {
+                *t = true;
+            }
+        }
+    }
+    let maps = reference
+        .grids
+        .iter()
+        .zip(&paired)
+        .map(|(rg, di)| {
+            let di = (*di)?;
+            let dg = grids.get(di)?;
+            let doc_name = doc.sheets.get(di).cloned().unwrap_or_default();
+            if doc_name != rg.name {
+                let mut c = Change::new(ChangeKind::SheetRenamed);
+                c.old = Some(rg.name.clone());
+                c.new = Some(doc_name.clone());
+                c.sheet = Some(doc_name.clone());
+                changes.push(c);
+            }
+            Some(align_sheet(rg, dg, di as u32, &doc_name, &mut changes))
+        })
+        .collect::<Vec<_>>();
+    for (rg, di) in reference.grids.iter().zip(&paired) {
+        if di.is_none() && !rg.texts.is_empty() {
+            let mut c = Change::new(ChangeKind::SheetRemoved);
+            c.old = Some(rg.name.clone());
+            changes.push(c);
+        }
+    }
+    for (di, dg) in grids.iter().enumerate() {
+        if taken.get(di) == Some(&false) && !dg.is_empty() {
+            let mut c = Change::new(ChangeKind::SheetAdded);
+            c.sheet = doc.sheets.get(di).cloned();
+            changes.push(c);
+        }
+    }
+    GridAlignment {
+        grids,
+        maps,
+        changes,
+    }
+}
+
+/// Rows by a diff of their printed text; columns by where the same text stands in paired rows.
+fn align_sheet(
+    rg: &Grid,
+    dg: &DocGrid,
+    doc_sheet: u32,
+    doc_name: &str,
+    changes: &mut Vec<Change>,
+) -> SheetMap {
+    let ref_rows = rows_of(&rg.cells, |_| true);
+    // A document row's signature is its text that the reference prints (answers left out); rows with none
+    // (answers, or new printed text) are placed afterwards.
+    let doc_rows = rows_of(dg, |t| rg.texts.contains(t));
+    let old: Vec<&Vec<&str>> = ref_rows.iter().map(|(_, s)| s).collect();
+    let new: Vec<&Vec<&str>> = doc_rows.iter().map(|(_, s)| s).collect();
+    let mut matched: BTreeMap<u32, u32> = BTreeMap::new();
+    for op in similar::capture_diff_slices(similar::Algorithm::Patience, &old, &new) {
+        match op {
+            similar::DiffOp::Equal {
+                old_index,
+                new_index,
+                len,
+            } => {
+                for k in 0..len {
+                    if let (Some((r, _)), Some((d, _))) =
+                        (ref_rows.get(old_index + k), doc_rows.get(new_index + k))
+                    {
+                        matched.insert(*r, *d);
+                    }
+                }
+            }
+            similar::DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
+                // A row whose printed text gained or lost a cell (an answer that reads like a label) is still
+                // the row when its first text is the same.
+                let mut next = new_index;
+                for k in old_index..old_index + old_len {
+                    let Some((r, sig)) = ref_rows.get(k) else {
+                        continue;
+                    };
+                    let found = (next..new_index + new_len).find(|&j| {
+                        doc_rows
+                            .get(j)
+                            .is_some_and(|(_, d)| !d.is_empty() && d.first() == sig.first())
+                    });
+                    if let Some(j) = found {
+                        if let Some((d, _)) = doc_rows.get(j) {
+                            matched.insert(*r, *d);
+                        }
+                        next = j + 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // Reference rows left unpaired: a row of the document in the same gap, holding text the reference does not
+    // print, is the same row reworded when the first texts are close.
+    let unknown_rows = rows_of(dg, |t| !rg.texts.contains(t));
+    for (r, sig) in &ref_rows {
+        if matched.contains_key(r) {
+            continue;
+        }
+        let before = matched.range(..*r).next_back().map(|(a, b)| (*a, *b));
+        let after = matched.range(*r..).next().map(|(a, b)| (*a, *b));
+        let lo = before.map_or(0, |(_, d)| d + 1);
+        let hi = after.map_or(u32::MAX, |(_, d)| d);
+        let taken: HashSet<u32> = matched.values().copied().collect();
+        let candidate = unknown_rows.iter().find(|(d, s)| {
+            (lo..hi).contains(d)
+                && !taken.contains(d)
+                && s.first()
+                    .zip(sig.first())
+                    .is_some_and(|(a, b)| similar(b, a))
+        });
+        match candidate {
+            Some((d, s)) => {
+                matched.insert(*r, *d);
+                let mut c = Change::new(ChangeKind::LabelReworded);
+                c.sheet = Some(doc_name.to_string());
+                c.row = Some(d + 1);
+                c.old = sig.first().map(|s| s.to_string());
+                c.new = s.first().map(|s| s.to_string());
+                changes.push(c);
+            }
+            None => {
+                let mut c = Change::new(ChangeKind::RowDeleted);
+                c.sheet = Some(rg.name.clone());
+                c.row = Some(r + 1);
+                c.old = sig.first().map(|s| s.to_string());
+                changes.push(c);
+            }
+        }
+    }
+    let last_ref_row = rg
+        .cells
+        .keys()
+        .map(|(r, _)| *r)
+        .max()
+        .unwrap_or(0)
+        .max(matched.keys().copied().max().unwrap_or(0));
+    let rows = interpolate(
+        &matched,
+        last_ref_row,
+        &ref_rows.iter().map(|(r, _)| *r).collect(),
+    );
+    // Document rows with text inside the paired span that no reference row lands on: inserted.
+    let image: HashSet<u32> = rows.iter().flatten().copied().collect();
+    let span = matched
+        .values()
+        .min()
+        .copied()
+        .zip(matched.values().max().copied());
+    if let Some((first, last)) = span {
+        let mut seen = HashSet::new();
+        for (&(r, _), t) in dg {
+            if r > first && r < last && !image.contains(&r) && seen.insert(r) {
+                let mut c = Change::new(ChangeKind::RowInserted);
+                c.sheet = Some(doc_name.to_string());
+                c.row = Some(r + 1);
+                c.new = Some(t.clone());
+                changes.push(c);
+            }
+        }
+    }
+    // Columns: each printed text of a paired row votes for where its column went.
+    let mut votes: BTreeMap<u32, BTreeMap<u32, u32>> = BTreeMap::new();
+    for (r, d) in &matched {
+        let ref_cells: Vec<(u32, &str)> = rg
+            .cells
+            .range((*r, 0)..=(*r, u32::MAX))
+            .map(|(&(_, c), t)| (c, t.as_str()))
+            .collect();
+        let doc_cells: Vec<(u32, &str)> = dg
+            .range((*d, 0)..=(*d, u32::MAX))
+            .map(|(&(_, c), t)| (c, t.as_str()))
+            .collect();
+        let mut from = 0;
+        for (c, t) in ref_cells {
+            let at = |same: &dyn Fn(&str) -> bool| {
+                (from..doc_cells.len()).find(|&j| doc_cells.get(j).is_some_and(|(_, dt)| same(dt)))
+            };
+            if let Some(j) = at(&|dt| dt == t).or_else(|| at(&|dt| similar(t, dt))) {
+                if let Some((dc, _)) = doc_cells.get(j) {
+                    *votes.entry(c).or_default().entry(*dc).or_default() += 1;
+                }
+                from = j + 1;
+            }
+        }
+    }
+    let col_matched: BTreeMap<u32, u32> = votes
+        .iter()
+        .filter_map(|(c, v)| {
+            v.iter()
+                .max_by_key(|(dc, n)| (**n, std::cmp::Reverse(**dc)))
+                .map(|(dc, _)| (*c, *dc))
+        })
+        .collect();
+    let printed_cols: BTreeSet<u32> = rg.cells.keys().map(|(_, c)| *c).collect();
+    for c in &printed_cols {
+        if !col_matched.contains_key(c) {
+            let mut ch = Change::new(ChangeKind::ColumnDeleted);
+            ch.sheet = Some(rg.name.clone());
+            ch.column = Some(column_letters(*c));
+            ch.old = rg
+                .cells
+                .iter()
+                .find(|((_, cc), _)| cc == c)
+                .map(|(_, t)| t.clone());
+            changes.push(ch);
+        }
+    }
+    let last_col = printed_cols.iter().max().copied().unwrap_or(0);
+    let cols = interpolate(&col_matched, last_col, &printed_cols);
+    let col_image: HashSet<u32> = cols.iter().flatten().copied().collect();
+    if let (Some(first), Some(last)) = (col_matched.values().min(), col_matched.values().max()) {
+        for dc in (*first + 1)..*last {
+            if !col_image.contains(&dc) {
+                let mut ch = Change::new(ChangeKind::ColumnInserted);
+                ch.sheet = Some(doc_name.to_string());
+                ch.column = Some(column_letters(dc));
+                ch.new = dg
+                    .iter()
+                    .find(|((_, c), _)| *c == dc)
+                    .map(|(_, t)| t.clone());
+                changes.push(ch);
+            }
+        }
+    }
+    SheetMap {
+        doc_sheet,
+        rows,
+        cols,
+    }
+}
+
+/// The rows of a grid that hold text passing `keep`, each with that text in column order.
+fn rows_of(cells: &DocGrid, keep: impl Fn(&str) -> bool) -> Vec<(u32, Vec<&str>)> {
+    let mut rows: Vec<(u32, Vec<&str>)> = Vec::new();
+    for (&(r, _), t) in cells {
+        if !keep(t) {
+            continue;
+        }
+        match rows.last_mut() {
+            Some((last, sig)) if *last == r => sig.push(t),
+            _ => rows.push((r, vec![t.as_str()])),
+        }
+    }
+    rows
+}
+
+/// A full map 0..=last from the matched indexes. An index without printed text (an answer row, a spacer) keeps
+/// its distance from the matched index before it, while it stays before the next one; an index with printed text
+/// that found no partner (`printed`, unmatched) is gone.
+fn interpolate(
+    matched: &BTreeMap<u32, u32>,
+    last: u32,
+    printed: &BTreeSet<u32>,
+) -> Vec<Option<u32>> {
+    (0..=last)
+        .map(|i| {
+            if let Some(m) = matched.get(&i) {
+                return Some(*m);
+            }
+            if printed.contains(&i) {
+                return None;
+            }
+            let before = matched.range(..i).next_back();
+            let after = matched.range(i..).next();
+            match (before, after) {
+                (Some((b, db)), after) => {
+                    let m = db + (i - b);
+                    after.is_none_or(|(_, da)| m < *da).then_some(m)
+                }
+                (None, Some((a, da))) => da.checked_sub(a - i),
+                (None, None) => Some(i),
+            }
+        })
+        .collect()
+}
+
+/// A document's PDF field, by its first widget.
+struct DocField<'d> {
+    /// Reading order: page, top, left.
+    order: (u32, i64, i64),
+    name: &'d str,
+    label: Option<String>,
+    rect: [f32; 4],
+}
+
+/// PDF fields by name and printed label: the reference's field -> the document's field (None: lost).
+fn align_pdf(reference: &Reference, doc: &SourceDoc) -> PdfAlignment {
+    let mut fields: Vec<DocField> = Vec::new();
+    let mut seen = HashSet::new();
+    for w in &doc.widgets {
+        let Some(f) = doc.fields.get(w.field) else {
+            continue;
+        };
+        if seen.insert(f.key.as_str()) {
+            fields.push(DocField {
+                order: (w.page, w.rect[1] as i64, w.rect[0] as i64),
+                name: &f.key,
+                label: w
+                    .label
+                    .as_deref()
+                    .map(printed_key)
+                    .filter(|k| !k.is_empty()),
+                rect: w.rect,
+            });
+        }
+    }
+    fields.sort_by_key(|f| f.order);
+    let by_name: HashMap<&str, &DocField> = fields.iter().map(|f| (f.name, f)).collect();
+    let mut placed_all: HashMap<String, Option<String>> = HashMap::new();
+    let mut changes = Vec::new();
+    let mut used: HashSet<String> = HashSet::new();
+    for name in &reference.pdf_order {
+        let Some(rf) = reference.pdf.get(name) else {
+            continue;
+        };
+        let same = by_name.get(name.as_str()).is_some_and(|d| match &rf.label {
+            Some(l) => d.label.as_deref().is_some_and(|dl| similar(l, dl)),
+            None => d
+                .rect
+                .iter()
+                .zip(rf.rect)
+                .all(|(a, b)| (a - b).abs() <= RECT_SLACK),
+        });
+        let placed = if same {
+            Some(name.clone())
+        } else if let Some(label) = &rf.label {
+            // The k-th reference field printed with this label is the k-th document field printed with it, when
+            // both print it as often; otherwise which one is meant cannot be told.
+            let ref_same: Vec<&String> = reference
+                .pdf_order
+                .iter()
+                .filter(|n| reference.pdf.get(*n).and_then(|f| f.label.as_ref()) == Some(label))
+                .collect();
+            let doc_same: Vec<&str> = fields
+                .iter()
+                .filter(|f| f.label.as_deref() == Some(label.as_str()))
+                .map(|f| f.name)
+                .collect();
+            match ref_same.iter().position(|n| *n == name) {
+                Some(k) if ref_same.len() == doc_same.len() => {
+                    doc_same.get(k).map(|s| s.to_string())
+                }
+                _ => None,
+            }
+        } else {
+            None
+        };
+        match &placed {
+            Some(n) if n != name => {
+                let mut c = Change::new(ChangeKind::FieldRenamed);
+                c.old = Some(name.clone());
+                c.new = Some(n.clone());
+                changes.push(c);
+            }
+            None => {
+                let mut c = Change::new(ChangeKind::FieldRemoved);
+                c.old = Some(name.clone());
+                changes.push(c);
+            }
+            _ => {}
+        }
+        if let Some(n) = &placed {
+            used.insert(n.clone());
+        }
+        placed_all.insert(name.clone(), placed);
+    }
+    for f in &fields {
+        if !used.contains(f.name) && !reference.pdf.contains_key(f.name) {
+            let mut c = Change::new(ChangeKind::FieldAdded);
+            c.new = f.label.clone();
+            changes.push(c);
+        }
+    }
+    PdfAlignment {
+        placed: placed_all,
+        changes,
+    }
+}
+
+/// XML: element paths of the reference that the document lacks, and the document's that the reference lacks.
+fn xml_changes(reference: &Reference, doc: &SourceDoc) -> Vec<Change> {
+    let paths: BTreeSet<String> = doc.fields.iter().map(|f| element_path(&f.key)).collect();
+    let mut out = Vec::new();
+    for p in reference.paths.difference(&paths) {
+        let mut c = Change::new(ChangeKind::ElementRemoved);
+        c.old = Some(p.clone());
+        out.push(c);
+    }
+    for p in paths.difference(&reference.paths) {
+        let mut c = Change::new(ChangeKind::ElementAdded);
+        c.new = Some(p.clone());
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::{GridPos, SourceField, cell_key};
+
+    /// A document of one or more sheets, each given as rows of cells (`""` is an empty cell).
+    fn grid_doc(sheets: &[(&str, &[&[&str]])]) -> SourceDoc {
+        let mut doc = SourceDoc::default();
+        for (s, (name, rows)) in sheets.iter().enumerate() {
+            doc.sheets.push(name.to_string());
+            for (r, row) in rows.iter().enumerate() {
+                for (c, text) in row.iter().enumerate() {
+                    if text.is_empty() {
+                        continue;
+                    }
+                    doc.fields.push(SourceField {
+                        key: cell_key(name, r as u32, c as u32),
+                        label: None,
+                        value: RawValue::Text(text.to_string()),
+                        pos: Some(GridPos {
+                            sheet: s as u32,
+                            row: r as u32,
+                            col: c as u32,
+                        }),
+                    });
+                }
+            }
+        }
+        doc
+    }
+
+    const BLANK: &[&[&str]] = &[
+        &["Request for assessment"],
+        &["", "Surname", ""],
+        &["", "Forename", ""],
+        &["", "Religion", ""],
+        &["", "Looked after?", ""],
+        &["", "", "Parent/carer 1", "Parent/carer 2"],
+        &["", "Name", "", ""],
+        &["", "Telephone", "", ""],
+    ];
+
+    fn reference(blank: &[&[&str]]) -> Reference {
+        let doc = grid_doc(&[
+            ("Part A", blank),
+            ("Part C", &[&["Needs"], &["", "Summary", ""]]),
+        ]);
+        let slots: Vec<Slot> = [
+            (1, 2),
+            (2, 2),
+            (3, 2),
+            (4, 2),
+            (6, 2),
+            (6, 3),
+            (7, 2),
+            (7, 3),
+        ]
+        .iter()
+        .map(|&(r, c)| ("Part A".to_string(), r, c))
+        .collect();
+        Reference::new(
+            "blank.xlsx".into(),
+            PathBuf::from("blank.xlsx"),
+            String::new(),
+            Format::Xlsx,
+            &doc,
+            &slots,
+        )
+    }
+
+    #[test]
+    fn an_unchanged_form_reads_every_position_where_the_mapping_says() {
+        let r = reference(BLANK);
+        let filled: &[&[&str]] = &[
+            &["Request for assessment"],
+            &["", "Surname", "Da Silva"],
+            &["", "Forename", "Leo"],
+            &["", "Religion", "None"],
+            &["", "Looked after?", "N"],
+            &["", "", "Parent/carer 1", "Parent/carer 2"],
+            &["", "Name", "Ana Da Silva", "Rui Da Silva"],
+            &["", "Telephone", "07700 900123", "07700 900456"],
+        ];
+        let doc = grid_doc(&[
+            ("Part A", filled),
+            ("Part C", &[&["Needs"], &["", "Summary", "x"]]),
+        ]);
+        let a = Alignment::new(&r, &doc);
+        for (row, col) in [(1, 2), (3, 2), (6, 3), (7, 2)] {
+            assert_eq!(a.place("Part A", row, col), Placed::Same, "({row}, {col})");
+        }
+        assert_eq!(a.place("Part C", 1, 2), Placed::Same);
+        assert!(a.changes().is_empty(), "{:?}", a.changes());
+    }
+
+    #[test]
+    fn an_inserted_row_a_renamed_sheet_and_an_inserted_column_are_followed() {
+        let r = reference(BLANK);
+        let edited: &[&[&str]] = &[
+            &["Request for assessment"],
+            &["", "Surname", "Da Silva"],
+            &["", "Forename", "Leo"],
+            &["", "Preferred pronouns", "he/him"],
+            &["", "Religion", "None"],
+            &["", "Looked after?", "N"],
+            &["", "", "Parent/carer 1", "Parent/carer 3", "Parent/carer 2"],
+            &["", "Name", "Ana", "", "Rui"],
+            &["", "Telephone", "07700 900123", "", "07700 900456"],
+        ];
+        let doc = grid_doc(&[
+            ("Part A - Child", edited),
+            ("Part C", &[&["Needs"], &["", "Summary", "x"]]),
+        ]);
+        let a = Alignment::new(&r, &doc);
+        let moved = |row, col| Placed::Moved("Part A - Child".into(), row, col);
+        assert_eq!(
+            a.place("Part A", 1, 2),
+            moved(1, 2),
+            "surname: the sheet renamed"
+        );
+        assert_eq!(
+            a.place("Part A", 3, 2),
+            moved(4, 2),
+            "religion: below the inserted row"
+        );
+        assert_eq!(a.place("Part A", 4, 2), moved(5, 2));
+        assert_eq!(a.place("Part A", 6, 2), moved(7, 2), "parent 1's name");
+        assert_eq!(
+            a.place("Part A", 6, 3),
+            moved(7, 4),
+            "parent 2's name, past the new column"
+        );
+        assert_eq!(a.place("Part A", 7, 3), moved(8, 4));
+        let kinds: Vec<ChangeKind> = a.changes().iter().map(|c| c.kind).collect();
+        assert!(kinds.contains(&ChangeKind::SheetRenamed), "{kinds:?}");
+        assert!(kinds.contains(&ChangeKind::RowInserted), "{kinds:?}");
+        assert!(kinds.contains(&ChangeKind::ColumnInserted), "{kinds:?}");
+        let inserted = a
+            .changes()
+            .into_iter()
+            .find(|c| c.kind == ChangeKind::RowInserted)
+            .unwrap();
+        assert_eq!(inserted.row, Some(4));
+        assert_eq!(
+            inserted.describe(false),
+            "row inserted at 'Part A - Child' row 4"
+        );
+    }
+
+    #[test]
+    fn a_removed_or_reworded_label_loses_its_position_and_a_close_rewording_keeps_it() {
+        let r = reference(BLANK);
+        let edited: &[&[&str]] = &[
+            &["Request for assessment"],
+            &["", "Surname", "Da Silva"],
+            &["", "Forename", "Leo"],
+            &["", "Religion or belief", "None"],
+            &["", "Does a council look after the child?", "N"],
+            &["", "", "Parent/carer 1", "Parent/carer 2"],
+            &["", "Name", "Ana", "Rui"],
+        ];
+        let doc = grid_doc(&[
+            ("Part A", edited),
+            ("Part C", &[&["Needs"], &["", "Summary", "x"]]),
+        ]);
+        let a = Alignment::new(&r, &doc);
+        assert_eq!(a.place("Part A", 3, 2), Placed::Same, "a close rewording");
+        assert!(
+            matches!(a.place("Part A", 4, 2), Placed::Lost(ref why) if why.contains("\"looked after?\"")),
+            "{:?}",
+            a.place("Part A", 4, 2)
+        );
+        assert!(
+            matches!(a.place("Part A", 7, 2), Placed::Lost(_)),
+            "the telephone row is gone"
+        );
+        let changes = a.changes();
+        assert!(
+            changes.iter().any(
+                |c| c.kind == ChangeKind::LabelReworded && c.old.as_deref() == Some("religion")
+            )
+        );
+        assert!(
+            changes
+                .iter()
+                .any(|c| c.kind == ChangeKind::RowDeleted && c.old.as_deref() == Some("telephone"))
+        );
+    }
+
+    #[test]
+    fn a_repeated_label_is_told_apart_by_its_place_not_its_text() {
+        // "Name" is printed for the child and for the parent: a row inserted between them must not send the
+        // parent's position to the child's label.
+        let blank: &[&[&str]] = &[&["", "Name", ""], &["", "Parent"], &["", "Name", ""]];
+        let doc = grid_doc(&[("S", blank)]);
+        let slots = vec![("S".to_string(), 0, 2), ("S".to_string(), 2, 2)];
+        let r = Reference::new(
+            "b".into(),
+            "b".into(),
+            String::new(),
+            Format::Xlsx,
+            &doc,
+            &slots,
+        );
+        let edited: &[&[&str]] = &[
+            &["", "Name", "Leo"],
+            &["", "Year group", "5"],
+            &["", "Parent"],
+            &["", "Name", "Ana"],
+        ];
+        let doc = grid_doc(&[("S", edited)]);
+        let a = Alignment::new(&r, &doc);
+        assert_eq!(a.place("S", 0, 2), Placed::Same);
+        assert_eq!(a.place("S", 2, 2), Placed::Moved("S".into(), 3, 2));
+    }
+
+    #[test]
+    fn a_removed_sheet_loses_its_positions() {
+        let r = reference(BLANK);
+        let doc = grid_doc(&[("Part A", BLANK)]);
+        let a = Alignment::new(&r, &doc);
+        assert!(matches!(a.place("Part C", 1, 2), Placed::Lost(_)));
+        assert!(
+            a.changes()
+                .iter()
+                .any(|c| c.kind == ChangeKind::SheetRemoved)
+        );
+    }
+}
