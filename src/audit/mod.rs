@@ -206,9 +206,10 @@ impl<'s> Audit<'s> {
                 documents: tally.docs.clone(),
                 gaps: gaps::coverage_gaps(mapping, template),
                 completeness,
-                drift: tally
-                    .drift
-                    .report(tally.docs.total, &format!("{} ({})", mapping.la_name, mapping.la_code)),
+                drift: tally.drift.report(
+                    tally.docs.total,
+                    &format!("{} ({})", mapping.la_name, mapping.la_code),
+                ),
                 non_statutory: non_statutory(mapping, set, &duplicates),
                 duplicates,
             });

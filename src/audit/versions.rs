@@ -103,7 +103,11 @@ impl VersionsTally {
                 }
             })
             .collect();
-        out.sort_by(|a, b| b.documents.cmp(&a.documents).then(a.summary.cmp(&b.summary)));
+        out.sort_by(|a, b| {
+            b.documents
+                .cmp(&a.documents)
+                .then(a.summary.cmp(&b.summary))
+        });
         out
     }
 }
@@ -144,12 +148,26 @@ mod tests {
     #[test]
     fn documents_group_by_change_and_text_shows_only_when_two_agree() {
         let mut t = VersionsTally::default();
-        t.add("a", &[inserted("Preferred pronouns")], &["child.religion"], &[]);
-        t.add("b", &[inserted("Preferred pronouns")], &["child.religion"], &[]);
+        t.add(
+            "a",
+            &[inserted("Preferred pronouns")],
+            &["child.religion"],
+            &[],
+        );
+        t.add(
+            "b",
+            &[inserted("Preferred pronouns")],
+            &["child.religion"],
+            &[],
+        );
         t.add("c", &[inserted("Leo Da Silva")], &[], &["child.upn"]);
         t.add("d", &[], &[], &[]);
         let v = t.report("Fenbury (971)");
-        assert_eq!(v.len(), 1, "one version: the same change, whatever its text");
+        assert_eq!(
+            v.len(),
+            1,
+            "one version: the same change, whatever its text"
+        );
         assert_eq!(v[0].documents, 3);
         assert_eq!(
             v[0].changes,
@@ -157,8 +175,18 @@ mod tests {
             "documents disagree on the text: not shown"
         );
         let mut t = VersionsTally::default();
-        t.add("a", &[inserted("Preferred pronouns")], &["child.religion"], &[]);
-        t.add("b", &[inserted("Preferred pronouns")], &["child.religion"], &[]);
+        t.add(
+            "a",
+            &[inserted("Preferred pronouns")],
+            &["child.religion"],
+            &[],
+        );
+        t.add(
+            "b",
+            &[inserted("Preferred pronouns")],
+            &["child.religion"],
+            &[],
+        );
         let v = t.report("Fenbury (971)");
         assert_eq!(
             v[0].summary,
@@ -167,6 +195,9 @@ mod tests {
         );
         let mut t = VersionsTally::default();
         t.add("a", &[inserted("Leo Da Silva")], &[], &[]);
-        assert!(!t.report("F")[0].summary.contains("Leo"), "one document's text is never shown");
+        assert!(
+            !t.report("F")[0].summary.contains("Leo"),
+            "one document's text is never shown"
+        );
     }
 }

@@ -267,7 +267,14 @@ fn the_readme_mapping_test_example_passes() {
         .and_then(|b| b.split("```").next())
         .expect("a [[test]] example");
     let mapping = std::fs::read_to_string(root().join("mappings/951-northmoor.toml")).unwrap();
-    let head = mapping.split("[[test]]").next().unwrap();
+    // The reference form, beside the mapping, is not beside the copy: point at it.
+    let head = mapping.split("[[test]]").next().unwrap().replace(
+        "reference = \"reference/",
+        &format!(
+            "reference = \"{}/",
+            root().join("mappings/reference").display()
+        ),
+    );
     let dir = broken_set(&format!(
         "{head}[[test]]\n{}",
         block.replace(

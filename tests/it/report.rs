@@ -686,6 +686,7 @@ fn report_xlsx_has_one_sheet_per_table() {
             "Non-statutory",
             "Duplicates",
             "Clusters",
+            "Versions",
             "Drift"
         ]
     );

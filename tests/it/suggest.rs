@@ -221,15 +221,9 @@ fn a_malformed_suggest_synonym_table_is_reported_with_line_and_column() {
     );
 
     // `check` checks it too, beside the mappings.
-    for entry in std::fs::read_dir(root().join("mappings")).unwrap() {
-        let path = entry.unwrap().path();
-        if path
-            .file_name()
-            .is_some_and(|n| n != "suggest-synonyms.toml")
-        {
-            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
-        }
-    }
+    let broken = std::fs::read(dir.path().join("suggest-synonyms.toml")).unwrap();
+    crate::util::copy_tree(&root().join("mappings"), dir.path());
+    std::fs::write(dir.path().join("suggest-synonyms.toml"), broken).unwrap();
     let out = harmonise(&["check", "--no-tests", dir.path().to_str().unwrap()]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(
