@@ -9,5 +9,6 @@ cargo run --quiet --example gen_xml_fixtures
 cargo run --quiet --example gen_pdf_fixtures
 cargo run --quiet --example gen_docx_fixtures
 cargo run --quiet --example gen_hostile_fixtures
+cargo run --quiet --example gen_edited_forms
 # Needs LibreOffice's soffice (libreoffice-writer-nogui); deterministic for a given LibreOffice version.
 cargo run --quiet --example gen_word_formats

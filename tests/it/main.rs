@@ -12,6 +12,7 @@
 mod convert;
 mod diagnostics;
 mod docx_corpus;
+mod edited_forms;
 mod extras;
 mod mappings;
 mod marked;
