@@ -28,6 +28,8 @@ use crate::read::{Format, RawValue, SourceDoc};
 
 /// Two labels this similar (token Jaccard, audit normalisation) are one label reworded.
 const REWORDED: f64 = 0.5;
+/// More PDF fields renamed than this are reported as one change: the form renumbered.
+const MAX_RENAMES_LISTED: usize = 3;
 /// A PDF field without a printed label is the same field when its box is within this many points.
 const RECT_SLACK: f32 = 3.0;
 
@@ -70,6 +72,9 @@ struct Grid {
     cells: BTreeMap<(u32, u32), String>,
     /// Every printed key of the grid.
     texts: HashSet<String>,
+    /// Rows and columns holding a position the mapping reads (answers).
+    slot_rows: BTreeSet<u32>,
+    slot_cols: BTreeSet<u32>,
 }
 
 /// One PDF field of the reference.
@@ -99,6 +104,8 @@ pub struct Reference {
     paths: BTreeSet<String>,
     /// Every printed key of the reference (grid text, field labels, text lines): never an answer.
     printed: HashSet<String>,
+    /// Printed key -> the text as printed (first seen), for the changes' words.
+    shown: HashMap<String, String>,
 }
 
 impl Reference {
@@ -121,10 +128,21 @@ impl Reference {
                 name: name.clone(),
                 cells: BTreeMap::new(),
                 texts: HashSet::new(),
+                slot_rows: slots
+                    .iter()
+                    .filter(|(s, ..)| s == name)
+                    .map(|(_, r, _)| *r)
+                    .collect(),
+                slot_cols: slots
+                    .iter()
+                    .filter(|(s, ..)| s == name)
+                    .map(|(.., c)| *c)
+                    .collect(),
             })
             .collect();
         let mut defaults = HashMap::new();
         let mut printed = HashSet::new();
+        let mut shown: HashMap<String, String> = HashMap::new();
         for f in &doc.fields {
             let Some(pos) = f.pos else { continue };
             let Some(grid) = grids.get_mut(pos.sheet as usize) else {
@@ -143,6 +161,9 @@ impl Reference {
             }
             grid.texts.insert(key.clone());
             printed.insert(key.clone());
+            shown
+                .entry(key.clone())
+                .or_insert_with(|| f.value.to_text().trim().to_string());
             grid.cells.insert((pos.row, pos.col), key);
         }
         let mut pdf = HashMap::new();
@@ -156,8 +177,11 @@ impl Reference {
                 .as_deref()
                 .map(printed_key)
                 .filter(|k| !k.is_empty());
-            if let Some(l) = &label {
+            if let (Some(l), Some(text)) = (&label, &w.label) {
                 printed.insert(l.clone());
+                shown
+                    .entry(l.clone())
+                    .or_insert_with(|| text.trim().to_string());
             }
             if !pdf.contains_key(&field.key) {
                 order.push((
@@ -199,6 +223,7 @@ impl Reference {
             pdf_order: order.into_iter().map(|(.., name)| name).collect(),
             paths,
             printed,
+            shown,
         }
     }
 
@@ -307,6 +332,10 @@ pub enum ChangeKind {
     SheetAdded,
     /// A sheet or table of the reference that the document has not.
     SheetRemoved,
+    /// A Word table the reference has not (those after it are renumbered).
+    TableAdded,
+    /// A Word table of the reference that the document has not.
+    TableRemoved,
     /// A row of printed text inserted.
     RowInserted,
     /// A row of the reference's printed text gone.
@@ -317,8 +346,12 @@ pub enum ChangeKind {
     ColumnDeleted,
     /// A label reworded, close enough to be the same question.
     LabelReworded,
+    /// A label replaced by one beyond recognition, where the old one stood: its answers are lost.
+    LabelReplaced,
     /// A PDF field renamed (the same printed label, another name).
     FieldRenamed,
+    /// Many PDF fields renamed at once (`old`: how many): the form renumbered.
+    FieldsRenumbered,
     /// A PDF field of the reference gone.
     FieldRemoved,
     /// A PDF field the reference has not.
@@ -363,6 +396,8 @@ impl Change {
             },
             ChangeKind::SheetAdded => format!("sheet {sheet} added{new}"),
             ChangeKind::SheetRemoved => format!("sheet '{old}' removed"),
+            ChangeKind::TableAdded => format!("table added at {sheet}{new}"),
+            ChangeKind::TableRemoved => format!("table {old} removed"),
             ChangeKind::RowInserted => format!("row inserted at {sheet}{row}{new}"),
             ChangeKind::RowDeleted => format!("row deleted at {sheet}{row} (\"{old}\")"),
             ChangeKind::ColumnInserted => format!("column inserted at {sheet}{col}{new}"),
@@ -371,10 +406,15 @@ impl Change {
                 (Some(n), true) => format!("label reworded at {sheet}{row}: \"{old}\" -> \"{n}\""),
                 _ => format!("label reworded at {sheet}{row}: \"{old}\""),
             },
+            ChangeKind::LabelReplaced => match (&self.new, show_new) {
+                (Some(n), true) => format!("label replaced at {sheet}{row}: \"{old}\" -> \"{n}\""),
+                _ => format!("label replaced at {sheet}{row}: \"{old}\""),
+            },
             ChangeKind::FieldRenamed => match (&self.new, show_new) {
                 (Some(n), true) => format!("field {old} renamed {n}"),
                 _ => format!("field {old} renamed"),
             },
+            ChangeKind::FieldsRenumbered => format!("{old} fields renamed (the form renumbered)"),
             ChangeKind::FieldRemoved => format!("field {old} removed"),
             ChangeKind::FieldAdded => format!("field added{new}"),
             ChangeKind::ElementRemoved => format!("element {old} removed or renamed"),
@@ -569,7 +609,8 @@ impl<'a> Alignment<'a> {
         }
     }
 
-    /// Everything that differs from the reference, in printed words, in a stable order.
+    /// Everything that differs from the reference, in printed words (as printed, not as compared), in a stable
+    /// order. Many PDF fields renamed at once (a form renumbered) are one change.
     pub fn changes(&self) -> Vec<Change> {
         let mut out = match self.reference.format {
             Format::Pdf if !self.reference.pdf.is_empty() => self.pdf().changes.clone(),
@@ -577,10 +618,53 @@ impl<'a> Alignment<'a> {
             Format::Xml => xml_changes(self.reference, self.doc),
             _ => self.grids().changes.clone(),
         };
+        let renamed = out
+            .iter()
+            .filter(|c| c.kind == ChangeKind::FieldRenamed)
+            .count();
+        if renamed > MAX_RENAMES_LISTED {
+            out.retain(|c| c.kind != ChangeKind::FieldRenamed);
+            let mut c = Change::new(ChangeKind::FieldsRenumbered);
+            c.old = Some(renamed.to_string());
+            out.push(c);
+        }
+        let doc_shown = doc_shown(self.doc);
+        for c in &mut out {
+            if let Some(old) = c.old.as_mut()
+                && let Some(text) = self.reference.shown.get(old.as_str())
+            {
+                *old = text.clone();
+            }
+            if let Some(new) = c.new.as_mut()
+                && let Some(text) = doc_shown.get(new.as_str())
+            {
+                *new = text.clone();
+            }
+        }
         out.sort();
         out.dedup();
         out
     }
+}
+
+/// Printed key -> the text as the document prints it (cells and widget labels), for the changes' words.
+fn doc_shown(doc: &SourceDoc) -> HashMap<String, String> {
+    let mut shown = HashMap::new();
+    let texts = doc
+        .fields
+        .iter()
+        .filter(|f| f.pos.is_some())
+        .filter_map(|f| match &f.value {
+            RawValue::Text(t) => Some(t.as_str()),
+            _ => None,
+        })
+        .chain(doc.widgets.iter().filter_map(|w| w.label.as_deref()));
+    for t in texts {
+        shown
+            .entry(printed_key(t))
+            .or_insert_with(|| t.trim().to_string());
+    }
+    shown
 }
 
 /// The document's grid text, per sheet.
@@ -597,6 +681,12 @@ fn doc_grids(doc: &SourceDoc) -> Vec<DocGrid> {
         }
     }
     grids
+}
+
+/// `Table3`: how the docx reader names a table.
+fn is_table_number(name: &str) -> bool {
+    name.strip_prefix("Table")
+        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }
 
 /// Pairs sheets by printed text, then rows and columns within each pair.
@@ -644,7 +734,12 @@ fn align_grids(reference: &Reference, doc: &SourceDoc) -> GridAlignment {
             let di = (*di)?;
             let dg = grids.get(di)?;
             let doc_name = doc.sheets.get(di).cloned().unwrap_or_default();
-            if doc_name != rg.name {
+            // Word tables have no names, only numbers: one inserted renumbers those after it, which is no change
+            // of theirs (the inserted table is reported as added).
+            let renumbered = reference.format == Format::Docx
+                && is_table_number(&doc_name)
+                && is_table_number(&rg.name);
+            if doc_name != rg.name && !renumbered {
                 let mut c = Change::new(ChangeKind::SheetRenamed);
                 c.old = Some(rg.name.clone());
                 c.new = Some(doc_name.clone());
@@ -656,15 +751,24 @@ fn align_grids(reference: &Reference, doc: &SourceDoc) -> GridAlignment {
         .collect::<Vec<_>>();
     for (rg, di) in reference.grids.iter().zip(&paired) {
         if di.is_none() && !rg.texts.is_empty() {
-            let mut c = Change::new(ChangeKind::SheetRemoved);
+            let mut c = Change::new(if reference.format == Format::Docx {
+                ChangeKind::TableRemoved
+            } else {
+                ChangeKind::SheetRemoved
+            });
             c.old = Some(rg.name.clone());
             changes.push(c);
         }
     }
     for (di, dg) in grids.iter().enumerate() {
         if taken.get(di) == Some(&false) && !dg.is_empty() {
-            let mut c = Change::new(ChangeKind::SheetAdded);
+            let mut c = Change::new(if reference.format == Format::Docx {
+                ChangeKind::TableAdded
+            } else {
+                ChangeKind::SheetAdded
+            });
             c.sheet = doc.sheets.get(di).cloned();
+            c.new = dg.values().next().cloned();
             changes.push(c);
         }
     }
@@ -737,6 +841,7 @@ fn align_sheet(
     // Reference rows left unpaired: a row of the document in the same gap, holding text the reference does not
     // print, is the same row reworded when the first texts are close.
     let unknown_rows = rows_of(dg, |t| !rg.texts.contains(t));
+    let mut replaced_rows: HashSet<u32> = HashSet::new();
     for (r, sig) in &ref_rows {
         if matched.contains_key(r) {
             continue;
@@ -764,9 +869,33 @@ fn align_sheet(
                 changes.push(c);
             }
             None => {
-                let mut c = Change::new(ChangeKind::RowDeleted);
-                c.sheet = Some(rg.name.clone());
-                c.row = Some(r + 1);
+                // A row of new text where the old row would stand (the rows around it in step): the label was
+                // replaced by one beyond recognition. Its answers are lost all the same.
+                let expected = before.map(|(a, b)| b + (r - a));
+                let replaced = expected.filter(|d| {
+                    (lo..hi).contains(d)
+                        && !taken.contains(d)
+                        && after.is_none_or(|(a, b)| b.checked_sub(*d) == a.checked_sub(*r))
+                });
+                let text = replaced
+                    .and_then(|d| unknown_rows.iter().find(|(u, _)| *u == d))
+                    .and_then(|(_, s)| s.first());
+                let mut c = match (replaced, text) {
+                    (Some(d), Some(t)) => {
+                        replaced_rows.insert(d);
+                        let mut c = Change::new(ChangeKind::LabelReplaced);
+                        c.sheet = Some(doc_name.to_string());
+                        c.row = Some(d + 1);
+                        c.new = Some(t.to_string());
+                        c
+                    }
+                    _ => {
+                        let mut c = Change::new(ChangeKind::RowDeleted);
+                        c.sheet = Some(rg.name.clone());
+                        c.row = Some(r + 1);
+                        c
+                    }
+                };
                 c.old = sig.first().map(|s| s.to_string());
                 changes.push(c);
             }
@@ -784,17 +913,30 @@ fn align_sheet(
         last_ref_row,
         &ref_rows.iter().map(|(r, _)| *r).collect(),
     );
-    // Document rows with text inside the paired span that no reference row lands on: inserted.
-    let image: HashSet<u32> = rows.iter().flatten().copied().collect();
+    // Document rows with text inside the paired span on which neither a printed row nor an answer row of the
+    // reference lands: inserted.
+    let image: HashSet<u32> = matched
+        .values()
+        .copied()
+        .chain(rg.slot_rows.iter().filter_map(|r| map_index(&rows, *r)))
+        .chain(replaced_rows.iter().copied())
+        .collect();
     let span = matched
         .values()
         .min()
         .copied()
         .zip(matched.values().max().copied());
+    // Past the last paired row, only a row that starts in a column where the document prints labels.
+    let label_cols: HashSet<u32> = dg
+        .iter()
+        .filter(|((r, _), t)| matched.values().any(|d| d == r) && rg.texts.contains(*t))
+        .map(|((_, c), _)| *c)
+        .collect();
     if let Some((first, last)) = span {
         let mut seen = HashSet::new();
-        for (&(r, _), t) in dg {
-            if r > first && r < last && !image.contains(&r) && seen.insert(r) {
+        for (&(r, c), t) in dg {
+            let inside = r > first && (r < last || label_cols.contains(&c));
+            if inside && !image.contains(&r) && seen.insert(r) {
                 let mut c = Change::new(ChangeKind::RowInserted);
                 c.sheet = Some(doc_name.to_string());
                 c.row = Some(r + 1);
@@ -852,9 +994,20 @@ fn align_sheet(
     }
     let last_col = printed_cols.iter().max().copied().unwrap_or(0);
     let cols = interpolate(&col_matched, last_col, &printed_cols);
-    let col_image: HashSet<u32> = cols.iter().flatten().copied().collect();
-    if let (Some(first), Some(last)) = (col_matched.values().min(), col_matched.values().max()) {
-        for dc in (*first + 1)..*last {
+    let col_image: HashSet<u32> = col_matched
+        .values()
+        .copied()
+        .chain(rg.slot_cols.iter().filter_map(|c| map_index(&cols, *c)))
+        .collect();
+    // Document columns holding text in paired rows that no reference column lands on: inserted.
+    let paired_doc_rows: HashSet<u32> = matched.values().copied().collect();
+    let doc_cols: BTreeSet<u32> = dg
+        .keys()
+        .filter(|(r, _)| paired_doc_rows.contains(r))
+        .map(|(_, c)| *c)
+        .collect();
+    {
+        for &dc in &doc_cols {
             if !col_image.contains(&dc) {
                 let mut ch = Change::new(ChangeKind::ColumnInserted);
                 ch.sheet = Some(doc_name.to_string());
@@ -919,6 +1072,48 @@ fn interpolate(
         .collect()
 }
 
+/// Where a printed label stands among the fields of a document: the label, the nearest uniquely printed label
+/// before it (one printed once on both documents), its rank among the fields with both, and how many there are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct LabelKey {
+    label: String,
+    after: Option<String>,
+    rank: usize,
+    count: usize,
+}
+
+/// The [`LabelKey`] of each field (in reading order) of one document, `other` being the other's labels.
+fn label_keys(labels: &[Option<&str>], other: &[Option<&str>]) -> Vec<Option<LabelKey>> {
+    let count = |ls: &[Option<&str>], l: &str| ls.iter().filter(|x| **x == Some(l)).count();
+    let mut after: Option<String> = None;
+    let mut keys: Vec<Option<LabelKey>> = Vec::with_capacity(labels.len());
+    for label in labels {
+        let unique = label.is_some_and(|l| count(labels, l) == 1 && count(other, l) == 1);
+        keys.push(label.map(|l| LabelKey {
+            label: l.to_string(),
+            // A label printed once on both needs no context.
+            after: if unique { None } else { after.clone() },
+            rank: 0,
+            count: 0,
+        }));
+        if unique {
+            after = label.map(str::to_string);
+        }
+    }
+    let snapshot = keys.clone();
+    for (i, key) in keys.iter_mut().enumerate() {
+        if let Some(k) = key {
+            let same = |x: &Option<LabelKey>| {
+                x.as_ref()
+                    .is_some_and(|x| x.label == k.label && x.after == k.after)
+            };
+            k.rank = snapshot.iter().take(i).filter(|x| same(x)).count();
+            k.count = snapshot.iter().filter(|x| same(x)).count();
+        }
+    }
+    keys
+}
+
 /// A document's PDF field, by its first widget.
 struct DocField<'d> {
     /// Reading order: page, top, left.
@@ -950,45 +1145,92 @@ fn align_pdf(reference: &Reference, doc: &SourceDoc) -> PdfAlignment {
         }
     }
     fields.sort_by_key(|f| f.order);
-    let by_name: HashMap<&str, &DocField> = fields.iter().map(|f| (f.name, f)).collect();
+    let by_name: HashMap<&str, usize> = fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name, i))
+        .collect();
+    let ref_labels: Vec<Option<&str>> = reference
+        .pdf_order
+        .iter()
+        .map(|n| reference.pdf.get(n).and_then(|f| f.label.as_deref()))
+        .collect();
+    let doc_labels: Vec<Option<&str>> = fields.iter().map(|f| f.label.as_deref()).collect();
+    let ref_keys = label_keys(&ref_labels, &doc_labels);
+    let doc_keys = label_keys(&doc_labels, &ref_labels);
     let mut placed_all: HashMap<String, Option<String>> = HashMap::new();
     let mut changes = Vec::new();
     let mut used: HashSet<String> = HashSet::new();
-    for name in &reference.pdf_order {
+    for (ri, name) in reference.pdf_order.iter().enumerate() {
         let Some(rf) = reference.pdf.get(name) else {
             continue;
         };
-        let same = by_name.get(name.as_str()).is_some_and(|d| match &rf.label {
-            Some(l) => d.label.as_deref().is_some_and(|dl| similar(l, dl)),
-            None => d
-                .rect
-                .iter()
-                .zip(rf.rect)
-                .all(|(a, b)| (a - b).abs() <= RECT_SLACK),
+        let ref_key = ref_keys.get(ri).and_then(Option::as_ref);
+        // A label printed for several fields: the k-th field printed with it on the reference is the k-th on the
+        // document when both print it as often.
+        let ordinal = |labels: &[Option<&str>], i: usize, l: &str| {
+            let rank = labels.iter().take(i).filter(|x| **x == Some(l)).count();
+            (rank, labels.iter().filter(|x| **x == Some(l)).count())
+        };
+        let by_rank = rf.label.as_deref().and_then(|l| {
+            let (rank, count) = ordinal(&ref_labels, ri, l);
+            let doc_same: Vec<usize> = (0..fields.len())
+                .filter(|&di| doc_labels.get(di) == Some(&Some(l)))
+                .collect();
+            (count > 1 && doc_same.len() == count)
+                .then(|| doc_same.get(rank).copied())
+                .flatten()
+        });
+        let repeated = rf
+            .label
+            .as_deref()
+            .is_some_and(|l| ordinal(&ref_labels, 0, l).1 > 1 || ordinal(&doc_labels, 0, l).1 > 1);
+        let same = by_name.get(name.as_str()).is_some_and(|&di| {
+            let Some(d) = fields.get(di) else {
+                return false;
+            };
+            match &rf.label {
+                Some(_) if repeated => by_rank == Some(di),
+                Some(l) => d.label.as_deref().is_some_and(|dl| similar(l, dl)),
+                None => d
+                    .rect
+                    .iter()
+                    .zip(rf.rect)
+                    .all(|(a, b)| (a - b).abs() <= RECT_SLACK),
+            }
         });
         let placed = if same {
-            Some(name.clone())
-        } else if let Some(label) = &rf.label {
-            // The k-th reference field printed with this label is the k-th document field printed with it, when
-            // both print it as often; otherwise which one is meant cannot be told.
-            let ref_same: Vec<&String> = reference
-                .pdf_order
-                .iter()
-                .filter(|n| reference.pdf.get(*n).and_then(|f| f.label.as_ref()) == Some(label))
-                .collect();
-            let doc_same: Vec<&str> = fields
-                .iter()
-                .filter(|f| f.label.as_deref() == Some(label.as_str()))
-                .map(|f| f.name)
-                .collect();
-            match ref_same.iter().position(|n| *n == name) {
-                Some(k) if ref_same.len() == doc_same.len() => {
-                    doc_same.get(k).map(|s| s.to_string())
-                }
-                _ => None,
+            let doc_label = by_name
+                .get(name.as_str())
+                .and_then(|&di| fields.get(di))
+                .and_then(|d| d.label.clone());
+            if let (Some(old), Some(new)) = (&rf.label, doc_label)
+                && *old != new
+            {
+                let mut c = Change::new(ChangeKind::LabelReworded);
+                c.sheet = Some(name.clone());
+                c.old = Some(old.clone());
+                c.new = Some(new);
+                changes.push(c);
             }
+            Some(name.clone())
         } else {
-            None
+            // Else the one document field with the same label in the same place: printed once on both, or after
+            // the same uniquely printed label, at the same rank among those. Otherwise which one is meant cannot
+            // be told.
+            let by_key = ref_key.and_then(|k| {
+                let found: Vec<usize> = (0..fields.len())
+                    .filter(|&di| doc_keys.get(di).and_then(Option::as_ref) == Some(k))
+                    .collect();
+                match found.as_slice() {
+                    [di] => Some(*di),
+                    _ => None,
+                }
+            });
+            by_rank
+                .or(by_key)
+                .and_then(|di| fields.get(di))
+                .map(|f| f.name.to_string())
         };
         match &placed {
             Some(n) if n != name => {
@@ -999,7 +1241,13 @@ fn align_pdf(reference: &Reference, doc: &SourceDoc) -> PdfAlignment {
             }
             None => {
                 let mut c = Change::new(ChangeKind::FieldRemoved);
-                c.old = Some(name.clone());
+                c.old = Some(match rf.label.as_deref() {
+                    Some(l) => {
+                        let l = reference.shown.get(l).map_or(l, String::as_str);
+                        format!("{name} (\"{l}\")")
+                    }
+                    None => name.clone(),
+                });
                 changes.push(c);
             }
             _ => {}
@@ -1010,7 +1258,8 @@ fn align_pdf(reference: &Reference, doc: &SourceDoc) -> PdfAlignment {
         placed_all.insert(name.clone(), placed);
     }
     for f in &fields {
-        if !used.contains(f.name) && !reference.pdf.contains_key(f.name) {
+        // A field no reference field landed on (a new name, or an old name that now prints another label).
+        if !used.contains(f.name) {
             let mut c = Change::new(ChangeKind::FieldAdded);
             c.new = f.label.clone();
             changes.push(c);

@@ -2,9 +2,11 @@
 //! docs/edited-forms.md): three fictional LAs' blank forms, documents of the original forms, and documents of
 //! edited versions, with `truth.json` saying what a correct reading of each gives. These tests check the
 //! fixtures themselves: every document has a truth entry and every entry a document, the generator writes the
-//! committed bytes, the hand-written mappings (run without their `reference` line, which harmonise does not read
-//! yet) reproduce the truth exactly on the original documents, and on the edited ones they read wrong values
-//! today: the fault the blank form as reference is for.
+//! committed bytes, the hand-written mappings (run without their `reference` line) reproduce the truth exactly on
+//! the original documents, and on the edited ones they read wrong values: the fault the blank form as reference
+//! is for. Then the same mappings with their reference forms: every field of every document, edited or not, as
+//! the truth says (moved fields re-anchored, removed ones `not_found`, none `ok` and wrong), and the reports'
+//! version diff naming each edit.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -163,7 +165,7 @@ fn the_generator_is_deterministic() {
 }
 
 /// One run of the real binary over every document, with the three mappings as they are but for their
-/// `reference` line (`check` does not accept it yet): the records by path, made once for both tests below.
+/// `reference` line: the records by path, made once for both tests below.
 fn records_without_reference() -> &'static BTreeMap<String, Value> {
     static RUN: OnceLock<BTreeMap<String, Value>> = OnceLock::new();
     RUN.get_or_init(|| {
@@ -259,9 +261,9 @@ fn original_documents_are_read_exactly_as_the_truth_says() {
     );
 }
 
-/// Today's fault, which the blank form as reference is to mend: on the edited documents the fixed positions
-/// of the original form's mappings read other questions' answers and mark them `ok`. (When the feature lands,
-/// this turns around: every field of the edited documents as the truth says.)
+/// The fault the blank form as reference mends: without it, on the edited documents the fixed positions of the
+/// original form's mappings read other questions' answers and mark them `ok` (a mapping without a reference keeps
+/// this behaviour).
 #[test]
 fn edited_documents_without_reference_read_wrong_values() {
     let records = records_without_reference();
@@ -286,8 +288,8 @@ fn edited_documents_without_reference_read_wrong_values() {
     );
     assert!(
         !wrong_ok.is_empty(),
-        "{} of the {fields} fields of the {edited} edited documents came out ok with a wrong value: has \
-         the reference feature landed? Then turn this test around",
+        "{} of the {fields} fields of the {edited} edited documents came out ok with a wrong value: the \
+         edits no longer mislead a mapping without its reference, so the reference tests below prove less",
         wrong_ok.len()
     );
     // Every LA's edits mislead its mapping somewhere.
@@ -299,4 +301,158 @@ fn edited_documents_without_reference_read_wrong_values() {
             wrong_ok.join("\n")
         );
     }
+}
+
+/// One run of the real binary over every document with the mappings as committed, each naming its blank form as
+/// reference: the output folder, made once for the tests below.
+fn run_with_reference() -> &'static PathBuf {
+    static RUN: OnceLock<PathBuf> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let out = shared_tempdir().join("with-reference");
+        let result = run_with(&dir().join("forms"), &out, &dir().join("mappings"), &[]);
+        assert_eq!(code(&result), 0, "{}", stderr(&result));
+        out
+    })
+}
+
+/// With the reference, every field of every document (the edited ones too) is what the truth says: moved fields
+/// re-anchored to their true values, removed or unrecognisably reworded ones `not_found`, and no value `ok` and
+/// wrong; record statuses right.
+#[test]
+fn with_the_reference_every_field_of_every_version_is_read_as_the_truth_says() {
+    let records = records(run_with_reference());
+    let (mut wrong, mut wrong_ok, mut compared, mut reanchored) = (Vec::new(), 0, 0, 0);
+    for (path, want) in truth().iter() {
+        let got = &records[path];
+        if got["status"] != want["record_status"] {
+            wrong.push(format!(
+                "{path}: record {} (want {})",
+                got["status"], want["record_status"]
+            ));
+        }
+        for (id, w) in want["fields"].as_object().expect("fields") {
+            compared += 1;
+            let g = &got["fields"][id];
+            reanchored += usize::from(g.get("reanchored").is_some());
+            if let Some(d) = differs(g, w) {
+                wrong_ok += usize::from(g["status"] == "ok");
+                wrong.push(format!("{path}: {id}: {d}"));
+            }
+        }
+    }
+    assert!(compared > 1000, "only {compared} fields compared");
+    assert_eq!(wrong_ok, 0, "values ok and wrong:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert!(reanchored > 200, "only {reanchored} fields re-anchored");
+    // A lost field says which printed label is gone.
+    let lost = &records["fenbury/row-deleted.xlsx"]["fields"]["child.upn"];
+    assert_eq!(lost["status"], "not_found");
+    assert!(
+        lost["reason"].as_str().unwrap_or("").contains("\"upn\""),
+        "{lost}"
+    );
+}
+
+/// Each edit is named in the records' `form_changes`, in the report's version diff (json, html, xlsx) and in the
+/// manifest; the original documents have none.
+#[test]
+fn the_version_diff_names_each_edit() {
+    let out = run_with_reference();
+    let records = records(out);
+    // What each edit kind of the generator shows as, by format.
+    let shows = |kind: &str, format: &str, edit: &Value| -> Vec<&'static str> {
+        let pdf = format == "pdf";
+        match kind {
+            "row-inserted" | "question-added" if pdf => vec!["field_added"],
+            "row-inserted" | "question-added" => vec!["row_inserted"],
+            "row-deleted" if pdf => vec!["field_removed"],
+            "row-deleted" => vec!["row_deleted"],
+            "column-added" => vec!["column_inserted"],
+            "sheet-renamed" if format == "docx" => vec!["table_added"],
+            "sheet-renamed" => vec!["sheet_renamed"],
+            "label-reworded" if edit["recognisable"] == true => vec!["label_reworded"],
+            "label-reworded" if pdf => vec!["field_removed", "field_added"],
+            "label-reworded" => vec!["label_replaced"],
+            "fields-renumbered" => vec!["fields_renumbered"],
+            _ => vec![],
+        }
+    };
+    for (path, want) in truth().iter() {
+        let got: Vec<&str> = records[path]["form_changes"]
+            .as_array()
+            .map(|cs| cs.iter().filter_map(|c| c["kind"].as_str()).collect())
+            .unwrap_or_default();
+        let edits = want["edits"].as_array().cloned().unwrap_or_default();
+        if edits.is_empty() {
+            assert!(
+                got.is_empty(),
+                "{path}: an original document with changes {got:?}"
+            );
+            continue;
+        }
+        let format = path.rsplit('.').next().unwrap_or("");
+        for edit in &edits {
+            let kind = edit["kind"].as_str().unwrap_or("");
+            for expected in shows(kind, format, edit) {
+                assert!(
+                    got.contains(&expected),
+                    "{path}: {kind} not shown as {expected}: {got:?}"
+                );
+            }
+        }
+    }
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let versions: Vec<&Value> = report["forms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["drift"]["versions"].as_array().unwrap())
+        .collect();
+    let edited = truth()
+        .values()
+        .filter(|w| w["edits"].as_array().is_some_and(|e| !e.is_empty()))
+        .count();
+    // Every edited document but the one whose field moved with its label is of a changed version.
+    let in_versions: u64 = versions
+        .iter()
+        .map(|v| v["documents"].as_u64().unwrap())
+        .sum();
+    assert_eq!(in_versions as usize, edited - 1, "{versions:#?}");
+    let summaries: Vec<&str> = versions
+        .iter()
+        .map(|v| v["summary"].as_str().unwrap())
+        .collect();
+    for needle in [
+        "Fenbury County Council (971): 1 document(s) of a changed form: row inserted at 'Request' row 9; 25 \
+         field(s) re-anchored, 0 lost",
+        "sheet 'Request' renamed",
+        "row deleted at 'Request' row 13 (\"UPN\")",
+        "label replaced at 'Request' row 17: \"Ethnicity\"",
+        "table added at 'Table1'",
+        "fields renamed (the form renumbered)",
+        "field Text8 (\"Ethnicity\") removed",
+    ] {
+        assert!(
+            summaries.iter().any(|s| s.contains(needle)),
+            "{needle} not in {summaries:#?}"
+        );
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.contains("Changed forms") && html.contains("row deleted at &#39;Request&#39; row 13")
+            || html.contains("row deleted at 'Request' row 13"),
+        "the html report shows the versions"
+    );
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains(
+            "changed form: 1 change(s) from the reference; 20 field(s) re-anchored, 1 lost"
+        )
+    );
 }
