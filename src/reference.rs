@@ -28,13 +28,17 @@ use crate::read::{Format, RawValue, SourceDoc};
 
 /// Two labels this similar (token Jaccard, audit normalisation) are one label reworded.
 const REWORDED: f64 = 0.5;
+/// Check-box glyphs a Word form prints before an option.
+const BOXES: &[char] = &['☐', '☒', '☑', '■', '□'];
 /// More PDF fields renamed than this are reported as one change: the form renumbered.
 const MAX_RENAMES_LISTED: usize = 3;
 /// A PDF field without a printed label is the same field when its box is within this many points.
 const RECT_SLACK: f32 = 3.0;
 
-/// A printed text as compared: lower case, white space collapsed, a trailing `:` or `*` dropped.
+/// A printed text as compared: lower case, white space collapsed, a trailing `:` or `*` dropped, and a leading
+/// check-box glyph too (an option printed `☐ Yes` is the same printed option when a person marks it `☒ Yes`).
 pub fn printed_key(text: &str) -> String {
+    let text = text.trim_start_matches(|c: char| BOXES.contains(&c) || c.is_whitespace());
     let words: Vec<&str> = text.split_whitespace().collect();
     let joined = words.join(" ").to_lowercase();
     joined
@@ -275,11 +279,16 @@ fn row_label(grid: &Grid, row: u32, col: u32) -> Option<(u32, u32, &str)> {
         .map(|(&(r, c), t)| (r, c, t.as_str()))
 }
 
-/// The nearest printed cell above (row, col): the column's heading.
+/// The nearest printed cell above (row, col): the column's heading. Not when that cell's row has a printed cell
+/// in the column of (row, col)'s own row label: then it is part of the question above (its printed options), not
+/// a heading over this column.
 fn column_heading(grid: &Grid, row: u32, col: u32) -> Option<(u32, u32, &str)> {
-    (0..row)
+    let label_col = row_label(grid, row, col).map(|(_, c, _)| c);
+    let (r, c, t) = (0..row)
         .rev()
-        .find_map(|r| grid.cells.get(&(r, col)).map(|t| (r, col, t.as_str())))
+        .find_map(|r| grid.cells.get(&(r, col)).map(|t| (r, col, t.as_str())))?;
+    let own_question = label_col.is_some_and(|lc| grid.cells.contains_key(&(r, lc)));
+    (!own_question).then_some((r, c, t))
 }
 
 /// An XML key without positional indexes: `/a/b[2]/c` -> `/a/b/c`.
@@ -1347,6 +1356,7 @@ mod tests {
         ]
         .iter()
         .map(|&(r, c)| ("Part A".to_string(), r, c))
+        .chain([("Part C".to_string(), 1, 2)])
         .collect();
         Reference::new(
             "blank.xlsx".into(),
@@ -1467,13 +1477,13 @@ mod tests {
         let changes = a.changes();
         assert!(
             changes.iter().any(
-                |c| c.kind == ChangeKind::LabelReworded && c.old.as_deref() == Some("religion")
+                |c| c.kind == ChangeKind::LabelReworded && c.old.as_deref() == Some("Religion")
             )
         );
         assert!(
             changes
                 .iter()
-                .any(|c| c.kind == ChangeKind::RowDeleted && c.old.as_deref() == Some("telephone"))
+                .any(|c| c.kind == ChangeKind::RowDeleted && c.old.as_deref() == Some("Telephone"))
         );
     }
 
