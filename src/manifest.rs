@@ -120,7 +120,40 @@ pub struct ManifestRow {
     pub path_bytes_hex: Option<String>,
 }
 
+/// The columns of `manifest.csv`: the row's fields in [`ManifestRow`] order, `previous_status` beside `status`.
+pub const CSV_HEADER: [&str; 10] = [
+    "path",
+    "size",
+    "blake3",
+    "format",
+    "mapping",
+    "status",
+    "previous_status",
+    "reason",
+    "elapsed_ms",
+    "path_bytes_hex",
+];
+
 impl ManifestRow {
+    /// The row as `manifest.csv` has it ([`CSV_HEADER`]; absent values empty). The writer neutralises each cell.
+    pub fn csv_fields(&self) -> [String; 10] {
+        let text = |s: &Option<String>| s.clone().unwrap_or_default();
+        [
+            self.path.clone(),
+            self.size.to_string(),
+            text(&self.blake3),
+            text(&self.format),
+            text(&self.mapping),
+            self.status.as_str().to_string(),
+            self.previous_status
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            text(&self.reason),
+            self.elapsed_ms.to_string(),
+            text(&self.path_bytes_hex),
+        ]
+    }
+
     /// A row for an input, before anything is known about it.
     pub fn new(path: String, path_bytes_hex: Option<String>) -> ManifestRow {
         ManifestRow {

@@ -377,6 +377,16 @@ impl Prior {
         })
     }
 
+    /// How many inputs the previous run accounted for.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when the previous run had no input.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
     /// The output set the previous state describes, as the manifest lists it.
     pub fn outputs(&self) -> &[OutputFile] {
         &self.head.outputs

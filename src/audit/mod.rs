@@ -10,6 +10,7 @@
 pub mod burden;
 pub mod drift;
 pub mod extras;
+pub mod failures;
 pub mod gaps;
 
 use std::collections::{BTreeMap, HashMap};
@@ -26,6 +27,7 @@ use crate::label::{self, Normaliser};
 use burden::BurdenRow;
 use drift::{Drift, DriftTally};
 use extras::{Cluster, Duplicate};
+use failures::{FailureGroup, FailureTally};
 use gaps::{Completeness, FieldRef, FieldTally};
 
 /// The version of the report.json structure.
@@ -163,8 +165,13 @@ impl<'s> Audit<'s> {
         }
     }
 
-    /// Derives the report.
+    /// Derives the report from the records alone.
     pub fn finish(self) -> AuditReport {
+        self.finish_with(RunFacts::default())
+    }
+
+    /// Derives the report, with what the run (or the rebuild) knows besides the records.
+    pub fn finish_with(self, facts: RunFacts) -> AuditReport {
         let set = self.set;
         let template = &set.template;
         let norm = Normaliser::new(&set.synonyms);
@@ -197,12 +204,14 @@ impl<'s> Audit<'s> {
             });
         }
         let clusters = extras::clusters(&set.mappings, &norm);
+        let failures = facts.failures.report();
         let docs = |f: fn(&DocCounts) -> u64| forms.iter().map(|r| f(&r.documents)).sum::<u64>();
         let summary = Summary {
             forms: forms.len(),
             documents: docs(|d| d.total),
             filled_documents: docs(|d| d.filled),
             blank_documents: docs(|d| d.blank),
+            failed_documents: failures.iter().map(|g| g.count).sum(),
             records_without_mapping: self.without_mapping,
             unconsumed_checked: self.unconsumed_checked,
             must_gaps: forms
@@ -235,6 +244,7 @@ impl<'s> Audit<'s> {
             report_version: REPORT_VERSION,
             run_id: String::new(),
             template_version: template.version.clone(),
+            failures,
             summary,
             thresholds: Thresholds::current(),
             fields: order.into_iter().map(FieldRef::of).collect(),
@@ -340,6 +350,8 @@ pub struct Summary {
     pub filled_documents: u64,
     /// Blank documents.
     pub blank_documents: u64,
+    /// Documents that produced no record (unrecognised, unreadable, ...): [`AuditReport::failures`].
+    pub failed_documents: u64,
     /// Records whose mapping is not in the mapping set (a report rebuilt with other mappings), by mapping id.
     pub records_without_mapping: BTreeMap<String, u64>,
     /// False when rebuilt from records.jsonl, which does not carry unconsumed source fields.
@@ -356,6 +368,13 @@ pub struct Summary {
     pub recurring_clusters: usize,
     /// Drift findings (locators and unconsumed fields), summed over forms.
     pub drift_warnings: usize,
+}
+
+/// What a run (or `harmonise report`) knows besides the records, for [`Audit::finish_with`].
+#[derive(Debug, Clone, Default)]
+pub struct RunFacts {
+    /// The manifest's rows that produced no record.
+    pub failures: FailureTally,
 }
 
 /// The thresholds the audit used, so that a report documents itself.
@@ -399,6 +418,8 @@ pub struct AuditReport {
     pub run_id: String,
     /// The national template's version.
     pub template_version: String,
+    /// Documents that produced no record, by status and reason, most first (from the manifest's rows).
+    pub failures: Vec<FailureGroup>,
     /// Totals.
     pub summary: Summary,
     /// Thresholds used.

@@ -7,7 +7,7 @@ use std::io::Write;
 
 use super::{MAX_CHARS, ReportWriter, clip};
 use crate::audit::gaps::Completeness;
-use crate::audit::{AuditReport, DemandKind, FormReport};
+use crate::audit::{AuditReport, DemandKind, FormReport, failures};
 use crate::template::Statutory;
 
 /// Writes `report.html`.
@@ -100,7 +100,7 @@ pub fn render(r: &AuditReport) -> String {
 <header><h1>Requests for EHC needs assessment: audit of LA forms</h1>\
 <p class=\"lead\">Run {} · national template v{} · {} LA form(s) · {} recognised document(s), {} filled, {} blank. \
 Counts, field names and file paths only: no value from any form.</p>\
-<nav><a href=\"#heatmap\">Heatmap</a><a href=\"#burden\">Burden</a><a href=\"#gaps\">Coverage gaps</a>\
+<nav><a href=\"#failures\">Failures</a><a href=\"#heatmap\">Heatmap</a><a href=\"#burden\">Burden</a><a href=\"#gaps\">Coverage gaps</a>\
 <a href=\"#completeness\">Completeness</a><a href=\"#demands\">Non-statutory demands</a>\
 <a href=\"#duplicates\">Duplicates</a><a href=\"#drift\">Drift</a></nav></header>\n",
         escape(&r.run_id),
@@ -111,6 +111,7 @@ Counts, field names and file paths only: no value from any form.</p>\
         s.blank_documents
     );
     summary(&mut h, r);
+    failures(&mut h, r);
     heatmap(&mut h, r);
     burden(&mut h, r);
     gaps(&mut h, r);
@@ -131,9 +132,13 @@ normalised Levenshtein similarity ≥ {}; up to {} example documents per drift f
 fn summary(h: &mut String, r: &AuditReport) {
     let s = &r.summary;
     h.push_str("<section id=\"summary\"><h2>Summary</h2><div class=\"cards\">");
-    let cards: [(String, &str); 8] = [
+    let cards: [(String, &str); 9] = [
         (s.forms.to_string(), "LA forms audited"),
         (s.documents.to_string(), "recognised documents"),
+        (
+            s.failed_documents.to_string(),
+            "documents not harmonised (failures)",
+        ),
         (s.must_gaps.to_string(), "missing must fields (all forms)"),
         (
             s.should_gaps.to_string(),
@@ -321,6 +326,55 @@ fn truncate(s: &str, n: usize) -> String {
         t.push('…');
         t
     }
+}
+
+fn failures(h: &mut String, r: &AuditReport) {
+    h.push_str("<section id=\"failures\"><h2>Failures: documents that produced no record</h2>");
+    if r.failures.is_empty() {
+        h.push_str("<p class=\"lead\">Every document was harmonised.</p></section>\n");
+        return;
+    }
+    let kinds: Vec<String> = failures::by_status(&r.failures)
+        .iter()
+        .map(|(status, n)| format!("{n} {}", failures::describe(*status)))
+        .collect();
+    let _ = write!(
+        h,
+        "<p class=\"lead\">{} document(s) could not be harmonised: {}. Their answers are in no table below. \
+Grouped by status and reason, most documents first; <code>manifest.json</code> and <code>manifest.csv</code> list \
+every input.</p>",
+        r.summary.failed_documents,
+        escape(&kinds.join(", "))
+    );
+    h.push_str("<table><thead><tr><th>Status</th><th>Reason</th><th class=\"n\">Documents</th><th>Files</th></tr></thead><tbody>");
+    for (i, g) in r.failures.iter().enumerate() {
+        let mut files: Vec<String> = g
+            .files
+            .iter()
+            .map(|f| {
+                let skipped = if f.skipped_unchanged {
+                    " <span class=\"note\">(unchanged since the run that read it)</span>"
+                } else {
+                    ""
+                };
+                format!("<code>{}</code>{skipped}", escape(&f.path))
+            })
+            .collect();
+        if g.not_listed > 0 {
+            files.push(format!("… and {} more (see manifest.csv)", g.not_listed));
+        }
+        let _ = write!(
+            h,
+            "<tr id=\"failure-{}\"><td><code>{}</code> {}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            i + 1,
+            escape(g.status.as_str()),
+            escape(failures::describe(g.status)),
+            escape(&g.reason),
+            g.count,
+            files.join("<br>")
+        );
+    }
+    h.push_str("</tbody></table></section>\n");
 }
 
 fn burden(h: &mut String, r: &AuditReport) {

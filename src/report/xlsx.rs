@@ -115,6 +115,10 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
         ("recognised documents", s.documents.into()),
         ("filled documents", s.filled_documents.into()),
         ("blank documents", s.blank_documents.into()),
+        (
+            "documents not harmonised (see Failures)",
+            s.failed_documents.into(),
+        ),
         ("missing must fields (all forms)", s.must_gaps.into()),
         ("missing should fields (all forms)", s.should_gaps.into()),
         ("non-statutory demands", s.non_statutory_demands.into()),
@@ -137,6 +141,31 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
         ),
     ] {
         summary.rows.push(vec![k.into(), v]);
+    }
+
+    let mut failed = Table::new(
+        "Failures",
+        &["status", "reason", "documents", "path", "skipped_unchanged"],
+    );
+    for g in &r.failures {
+        for f in &g.files {
+            failed.rows.push(vec![
+                g.status.as_str().into(),
+                (&g.reason).into(),
+                g.count.into(),
+                (&f.path).into(),
+                if f.skipped_unchanged { "yes" } else { "no" }.into(),
+            ]);
+        }
+        if g.not_listed > 0 {
+            failed.rows.push(vec![
+                g.status.as_str().into(),
+                (&g.reason).into(),
+                g.count.into(),
+                format!("… {} more: see manifest.csv", g.not_listed).into(),
+                Cell::Blank,
+            ]);
+        }
     }
 
     let mut burden = Table::new(
@@ -360,6 +389,7 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
     }
     vec![
         summary,
+        failed,
         burden,
         coverage,
         gaps,

@@ -679,6 +679,7 @@ fn report_xlsx_has_one_sheet_per_table() {
         book.sheet_names(),
         [
             "Summary",
+            "Failures",
             "Burden",
             "Coverage",
             "Gaps",
@@ -996,4 +997,142 @@ fn formula_like_values_and_file_names_are_neutralised_in_the_csv_and_the_workboo
     let drift = sheet_cells(&out.join("report.xlsx"), "Drift");
     let examples = drift[1].last().unwrap();
     assert_eq!(examples, &format!("'{file}, plain.xlsx"));
+}
+
+/// The fixtures and `fixtures/bad` run once (exit 3): its out folder and report.json.
+fn shared_bad_run() -> &'static (PathBuf, Value) {
+    static RUN: OnceLock<(PathBuf, Value)> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let dir = shared_tempdir();
+        let input = dir.join("in");
+        copy_tree(&root().join("fixtures/forms"), &input);
+        copy_tree(&root().join("fixtures/bad"), &input.join("bad"));
+        let out = dir.join("out");
+        let result = run_with(&input, &out, &root().join("mappings"), &["--quiet"]);
+        assert_eq!(code(&result), 3, "stderr: {}", stderr(&result));
+        let report = report_json(&out);
+        (out, report)
+    })
+}
+
+#[test]
+fn a_run_with_bad_files_shows_its_failures_in_every_report() {
+    let (out, report) = shared_bad_run();
+    // report.json: grouped by status and reason, most documents first, and in the summary.
+    let groups: Vec<(String, u64)> = report["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["status"].as_str().unwrap().to_string(),
+                g["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let by_status: BTreeMap<&str, u64> = groups.iter().fold(BTreeMap::new(), |mut m, (s, n)| {
+        *m.entry(s.as_str()).or_default() += n;
+        m
+    });
+    assert_eq!(
+        by_status,
+        BTreeMap::from([
+            ("corrupt", 2),
+            ("unrecognised", 2),
+            ("unsupported_format", 1)
+        ]),
+        "{groups:?}"
+    );
+    assert!(groups.windows(2).all(|w| w[0].1 >= w[1].1), "most first");
+    assert_eq!(report["summary"]["failed_documents"], 5);
+    let files: BTreeSet<String> = report["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| strings(&g["files"], "path"))
+        .collect();
+    assert!(
+        files.contains("bad/notes.txt") && files.contains("bad/corrupt.xlsx"),
+        "{files:?}"
+    );
+    assert_eq!(files.len(), 5);
+
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let section = html
+        .split("<section id=\"failures\">")
+        .nth(1)
+        .expect("a failures section");
+    let section = section.split("</section>").next().unwrap();
+    for f in &files {
+        assert!(
+            section.contains(&format!("<code>{f}</code>")),
+            "{f} in the failures section"
+        );
+    }
+    assert!(
+        section.contains("5 document(s) could not be harmonised"),
+        "{section}"
+    );
+    assert!(section.contains("file is empty (0 bytes)"));
+
+    let sheet = sheet_cells(&out.join("report.xlsx"), "Failures");
+    assert_eq!(
+        sheet[0],
+        ["status", "reason", "documents", "path", "skipped_unchanged"]
+    );
+    let paths: BTreeSet<&str> = sheet[1..].iter().map(|r| r[3].as_str()).collect();
+    assert_eq!(paths, files.iter().map(String::as_str).collect());
+    let summary = sheet_cells(&out.join("report.xlsx"), "Summary");
+    assert!(
+        summary
+            .iter()
+            .any(|r| r[0] == "documents not harmonised (see Failures)" && r[1] == "5"),
+        "{summary:?}"
+    );
+
+    // manifest.csv: the manifest's rows, one per input, cells neutralised like records.csv.
+    let mut reader = csv::Reader::from_path(out.join("manifest.csv")).unwrap();
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(header[..2], ["path", "size"]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let json_rows = manifest_rows(out);
+    assert_eq!(rows.len(), json_rows.len());
+    let status = header.iter().position(|h| h == "status").unwrap();
+    for row in &rows {
+        assert_eq!(json_rows[&row[0]]["status"], row[status], "{}", &row[0]);
+    }
+}
+
+#[test]
+fn a_failure_added_to_an_unchanged_folder_reaches_the_reports() {
+    // No record changes, so the reports used to stand as they were; they list failures now, so they are rewritten.
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    copy_tree(&root().join("fixtures/forms/northmoor"), &input);
+    let out = tmp.path().join("out");
+    let maps = root().join("mappings");
+    assert_eq!(code(&run_with(&input, &out, &maps, &["--quiet"])), 0);
+    assert_eq!(report_json(&out)["failures"], serde_json::json!([]));
+    std::fs::copy(
+        root().join("fixtures/bad/notes.txt"),
+        input.join("notes.txt"),
+    )
+    .unwrap();
+    assert_eq!(code(&run_with(&input, &out, &maps, &["--quiet"])), 3);
+    let report = report_json(&out);
+    assert_eq!(report["failures"][0]["files"][0]["path"], "notes.txt");
+    // Skipped unchanged the night after, it is still listed, as what it was.
+    assert_eq!(code(&run_with(&input, &out, &maps, &["--quiet"])), 3);
+    let report = report_json(&out);
+    assert_eq!(report["failures"][0]["status"], "unsupported_format");
+    assert_eq!(report["summary"]["failed_documents"], 1);
+    // And gone when the file is.
+    std::fs::remove_file(input.join("notes.txt")).unwrap();
+    assert_eq!(code(&run_with(&input, &out, &maps, &["--quiet"])), 0);
+    assert_eq!(report_json(&out)["failures"], serde_json::json!([]));
 }
