@@ -210,6 +210,9 @@ pub struct Manifest {
     /// The id of an earlier run whose interrupted commit this one completed before it started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repaired_commit: Option<String>,
+    /// The input folder of the run, as an absolute path (so `harmonise report` can say it too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_folder: Option<String>,
     /// Number of input files (always equal to `files.len()`).
     pub inputs: usize,
     /// Count per status (`skipped_unchanged` counted as such).
@@ -238,6 +241,7 @@ impl Manifest {
             harmonise_version: env!("CARGO_PKG_VERSION").to_string(),
             run_id: String::new(),
             repaired_commit: None,
+            input_folder: None,
             inputs: files.len(),
             counts,
             outcome_counts,
@@ -324,6 +328,7 @@ impl Totals {
             harmonise_version: env!("CARGO_PKG_VERSION").to_string(),
             run_id: String::new(),
             repaired_commit: None,
+            input_folder: None,
             inputs: self.inputs,
             counts: self.counts.clone(),
             outcome_counts: self.outcome_counts.clone(),

@@ -28,6 +28,7 @@ use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
 
+use crate::audit::changes::{Baseline, PreviousDoc};
 use crate::manifest::{DocStatus, ManifestRow, OutputFile};
 use crate::mapping::MappingSet;
 use crate::output::{RecordSpan, Spans, Spill, Staged, WriteError};
@@ -325,6 +326,21 @@ impl Loaded {
     /// True when the previous run had no input.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// What the previous run saw of each document, for the reports' changes since then.
+    pub fn baseline(&self) -> Baseline {
+        Baseline::new(
+            self.entries
+                .iter()
+                .map(|e| PreviousDoc {
+                    path: e.path.clone(),
+                    path_bytes_hex: e.path_bytes_hex.clone(),
+                    blake3: e.blake3.clone(),
+                    status: e.status,
+                })
+                .collect(),
+        )
     }
 }
 

@@ -8,10 +8,12 @@
 //! carry counts, field ids, labels and file paths only, never a value from a record.
 
 pub mod burden;
+pub mod changes;
 pub mod drift;
 pub mod extras;
 pub mod failures;
 pub mod gaps;
+pub mod run;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -25,10 +27,12 @@ use crate::template::Statutory;
 
 use crate::label::{self, Normaliser};
 use burden::BurdenRow;
+use changes::{ChangeTally, Changes};
 use drift::{Drift, DriftTally};
 use extras::{Cluster, Duplicate};
 use failures::{FailureGroup, FailureTally};
 use gaps::{Completeness, FieldRef, FieldTally};
+use run::RunInfo;
 
 /// The version of the report.json structure.
 pub const REPORT_VERSION: u32 = 1;
@@ -240,16 +244,19 @@ impl<'s> Audit<'s> {
                 .map(|f| f.drift.not_found.len() + f.drift.unconsumed.len())
                 .sum(),
         };
+        let burden = burden::rank(burden);
         AuditReport {
             report_version: REPORT_VERSION,
             run_id: String::new(),
             template_version: template.version.clone(),
+            run: facts.run,
+            changes: facts.changes.map(|t| t.finish(&burden)),
             failures,
             summary,
             thresholds: Thresholds::current(),
             fields: order.into_iter().map(FieldRef::of).collect(),
             forms,
-            burden: burden::rank(burden),
+            burden,
             clusters,
         }
     }
@@ -375,6 +382,10 @@ pub struct Summary {
 pub struct RunFacts {
     /// The manifest's rows that produced no record.
     pub failures: FailureTally,
+    /// When, by what and from where.
+    pub run: RunInfo,
+    /// This run's rows compared with the previous run's, when there was one.
+    pub changes: Option<ChangeTally>,
 }
 
 /// The thresholds the audit used, so that a report documents itself.
@@ -418,6 +429,10 @@ pub struct AuditReport {
     pub run_id: String,
     /// The national template's version.
     pub template_version: String,
+    /// When, by what build, from which input folder and mappings.
+    pub run: RunInfo,
+    /// What changed since the previous run (`null` with none, and in a rebuilt report).
+    pub changes: Option<Changes>,
     /// Documents that produced no record, by status and reason, most first (from the manifest's rows).
     pub failures: Vec<FailureGroup>,
     /// Totals.

@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use crate::audit::failures::FailureTally;
+use crate::audit::run::RunInfo;
 use crate::audit::{Audit, AuditReport, RunFacts};
 use crate::manifest::Manifest;
 use crate::mapping::MappingSet;
@@ -145,7 +146,11 @@ pub struct Rebuilt {
 /// document. Records stream through the audit one at a time. It holds the folder's lock, as a run does, so it
 /// never reads records a run is replacing; it first completes a commit a killed run left half done, and commits
 /// the reports with `manifest.json`'s listing of them, under a new run id.
-pub fn rebuild(out: &Path, set: &MappingSet) -> Result<Rebuilt, RebuildError> {
+pub fn rebuild(
+    out: &Path,
+    set: &MappingSet,
+    now: jiff::Timestamp,
+) -> Result<Rebuilt, RebuildError> {
     let path = out.join("records.jsonl");
     if !out.is_dir() {
         return Err(RebuildError::NoRecords(path));
@@ -186,7 +191,12 @@ pub fn rebuild(out: &Path, set: &MappingSet) -> Result<Rebuilt, RebuildError> {
     for row in manifest.iter().flat_map(|m| &m.files) {
         failures.add(row);
     }
-    let mut report = audit.finish_with(RunFacts { failures });
+    let input_folder = manifest.as_ref().and_then(|m| m.input_folder.clone());
+    let mut report = audit.finish_with(RunFacts {
+        failures,
+        run: RunInfo::new(set, now, input_folder, true),
+        changes: None,
+    });
     report.run_id = new_run_id();
     let staging = stage_all(out, &report);
     let mut staged: Vec<Staged> = staging.staged.into_iter().map(|(_, s)| s).collect();

@@ -8,7 +8,9 @@ use super::process::{Known, Outcome, process};
 use super::reports::{self, Staging};
 use super::{RunError, RunOptions, joined};
 use crate::audit::RunFacts;
+use crate::audit::changes::ChangeTally;
 use crate::audit::failures::FailureTally;
+use crate::audit::run::RunInfo;
 use crate::manifest::{self, DocStatus, ManifestRow, OutputFile, Totals};
 use crate::mapping::MappingSet;
 use crate::output::{ArrayStream, CsvStream, Encoded, Encoder, RecordWriter, Staged, WriteError};
@@ -43,6 +45,8 @@ pub(super) struct Sink<'p> {
     totals: Totals,
     /// The rows that produced no record, for the reports.
     failures: FailureTally,
+    /// This run compared with the previous one, when there was one.
+    changes: Option<ChangeTally>,
     /// Rows of documents processed now (not skipped as unchanged): the reports list failures, so a document read
     /// now (a new one that failed, a timeout retried) means they are written again even if no record changed.
     fresh: usize,
@@ -62,6 +66,7 @@ impl<'p> Sink<'p> {
         opts: &'p RunOptions,
         prior: Option<&'p Prior>,
         encoder: &'p Encoder,
+        changes: Option<ChangeTally>,
     ) -> Result<Sink<'p>, RunError> {
         let writer = match prior {
             Some(_) if !opts.shareable => RecordWriter::resume(&opts.out, &set.template)?,
@@ -80,6 +85,7 @@ impl<'p> Sink<'p> {
             totals: Totals::default(),
             failures: FailureTally::default(),
             fresh: 0,
+            changes,
             audit: crate::audit::Audit::new(set),
             kept: Vec::new(),
             carrier: Carrier::open(&opts.out),
@@ -189,6 +195,9 @@ impl<'p> Sink<'p> {
         self.rows_csv.push(row.csv_fields())?;
         self.totals.add(row);
         self.failures.add(row);
+        if let Some(changes) = &mut self.changes {
+            changes.add(row);
+        }
         Ok(())
     }
 
@@ -274,8 +283,12 @@ impl<'p> Sink<'p> {
             totals,
             audit,
             failures,
+            changes,
+            set,
+            opts,
             ..
         } = self;
+        let input_folder = super::input_folder_name(&opts.input);
         // A file left in place is listed as the previous state lists it (not read again); one written now is
         // hashed from its temporary file.
         let kept = |name: &str| -> Result<OutputFile, WriteError> {
@@ -303,7 +316,11 @@ impl<'p> Sink<'p> {
             let reports = match reports_stand {
                 Some(_) => Staging::default(),
                 None => {
-                    let mut report = audit.finish_with(RunFacts { failures });
+                    let mut report = audit.finish_with(RunFacts {
+                        failures,
+                        run: RunInfo::new(set, opts.now, Some(input_folder.clone()), false),
+                        changes,
+                    });
                     report.run_id = run_id.to_string();
                     reports::stage_all(out, &report)
                 }
@@ -359,6 +376,7 @@ impl<'p> Sink<'p> {
             let mut manifest_head = totals.head();
             manifest_head.run_id = run_id.to_string();
             manifest_head.repaired_commit = repaired.map(str::to_string);
+            manifest_head.input_folder = Some(input_folder);
             manifest_head.outputs = outputs.clone();
             let manifest = scope.spawn(move || rows.finish_into(&manifest_path, &manifest_head));
             let manifest_csv = scope.spawn(move || rows_csv.finish_into(&manifest_csv));

@@ -62,6 +62,8 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 .lvl { display: inline-block; min-width: 3.6em; padding: 0 .35em; border-radius: 3px; color: #fff; font-size: .78rem; text-align: center; }
 .lvl-must { background: var(--must); } .lvl-should { background: var(--should); } .lvl-no { background: var(--no); }
 .warn { color: #b45309; font-weight: 600; }
+dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: .1rem .8rem; font-size: .85rem; color: var(--muted); margin: .25rem 0 .5rem; }
+dl.meta dt { font-weight: 600; } dl.meta dd { margin: 0; overflow-wrap: anywhere; }
 code { font-family: "DejaVu Sans Mono", monospace; font-size: .85em; background: var(--band); padding: 0 .2em; border-radius: 3px; }
 ul.gaps { margin: .2rem 0 .6rem; padding-left: 1.2rem; columns: 2; }
 .heatmap { overflow-x: auto; }
@@ -99,7 +101,7 @@ pub fn render(r: &AuditReport) -> String {
 <title>harmonise audit report</title><style>{CSS}</style></head><body>\n\
 <header><h1>Requests for EHC needs assessment: audit of LA forms</h1>\
 <p class=\"lead\">Run {} · national template v{} · {} LA form(s) · {} recognised document(s), {} filled, {} blank. \
-Counts, field names and file paths only: no value from any form.</p>\
+Counts, field names and file paths only: no value from any form.</p>{}\
 <nav><a href=\"#failures\">Failures</a><a href=\"#heatmap\">Heatmap</a><a href=\"#burden\">Burden</a><a href=\"#gaps\">Coverage gaps</a>\
 <a href=\"#completeness\">Completeness</a><a href=\"#demands\">Non-statutory demands</a>\
 <a href=\"#duplicates\">Duplicates</a><a href=\"#drift\">Drift</a></nav></header>\n",
@@ -108,9 +110,11 @@ Counts, field names and file paths only: no value from any form.</p>\
         s.forms,
         s.documents,
         s.filled_documents,
-        s.blank_documents
+        s.blank_documents,
+        run_meta(r)
     );
     summary(&mut h, r);
+    changes(&mut h, r);
     failures(&mut h, r);
     heatmap(&mut h, r);
     burden(&mut h, r);
@@ -326,6 +330,102 @@ fn truncate(s: &str, n: usize) -> String {
         t.push('…');
         t
     }
+}
+
+/// The run's metadata, one definition list under the title.
+fn run_meta(r: &AuditReport) -> String {
+    let m = &r.run;
+    let digest: String = m.mapping_digest.chars().take(12).collect();
+    let written = if m.rebuilt {
+        "rebuilt by <code>harmonise report</code>"
+    } else {
+        "written by <code>harmonise run</code>"
+    };
+    format!(
+        "<dl class=\"meta\"><dt>Written</dt><dd><time datetime=\"{0}\">{0}</time> (UTC), {written}</dd>\
+<dt>harmonise</dt><dd>{1}</dd><dt>Input folder</dt><dd><code>{2}</code></dd><dt>Template</dt><dd>v{3}</dd>\
+<dt>Mappings</dt><dd>{4}, digest <code title=\"{5}\">{6}…</code></dd></dl>",
+        escape(&m.generated_at),
+        escape(&m.harmonise_version),
+        escape(m.input_folder.as_deref().unwrap_or("(not recorded)")),
+        escape(&m.template_version),
+        m.mappings,
+        escape(&m.mapping_digest),
+        escape(&digest),
+    )
+}
+
+/// What changed since the previous run: counts, new failures, burden before and after.
+fn changes(h: &mut String, r: &AuditReport) {
+    h.push_str("<section id=\"changes\"><h2>Changes since the previous run</h2>");
+    let Some(c) = &r.changes else {
+        let why = if r.run.rebuilt {
+            "Rebuilt by <code>harmonise report</code>: changes are worked out by a run only."
+        } else {
+            "The first run into this output folder (or the previous run left no state): nothing to compare with."
+        };
+        let _ = writeln!(h, "<p class=\"lead\">{why}</p></section>");
+        return;
+    };
+    let previous = if c.previous_report.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (previous report: run <code>{}</code>{})",
+            escape(&c.previous_report),
+            c.previous_generated_at
+                .as_deref()
+                .map(|t| format!(", written {}", escape(t)))
+                .unwrap_or_default()
+        )
+    };
+    let _ = write!(
+        h,
+        "<p class=\"lead\">{} document(s) added, {} changed, {} removed, {} unchanged; {} new failure(s), {} \
+failure(s) resolved{previous}.</p>",
+        c.added, c.changed, c.removed, c.unchanged, c.new_failure_count, c.resolved_failures
+    );
+    if c.is_empty() {
+        h.push_str("<p>Nothing changed.</p>");
+    }
+    if !c.new_failures.is_empty() {
+        h.push_str("<h3>New failures</h3><ul>");
+        for f in &c.new_failures {
+            let _ = write!(
+                h,
+                "<li><code>{}</code>: {}</li>",
+                escape(&f.path),
+                escape(failures::describe(f.status))
+            );
+        }
+        if c.new_failure_count > c.new_failures.len() as u64 {
+            let _ = write!(
+                h,
+                "<li>… and {} more (see Failures)</li>",
+                c.new_failure_count - c.new_failures.len() as u64
+            );
+        }
+        h.push_str("</ul>");
+    }
+    if !c.burden.is_empty() {
+        h.push_str("<h3>Burden changes</h3><table><thead><tr><th>Form (mapping)</th><th class=\"n\">Fields asked</th><th class=\"n\">Non-statutory</th><th class=\"n\">Duplicated</th></tr></thead><tbody>");
+        let delta = |d: &crate::audit::changes::Delta| {
+            let n = |x: Option<usize>| x.map_or_else(|| "–".to_string(), |x| x.to_string());
+            format!("{} → {}", n(d.before), n(d.after))
+        };
+        for b in &c.burden {
+            let _ = write!(
+                h,
+                "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                escape(&b.mapping),
+                delta(&b.fields_asked),
+                delta(&b.non_statutory),
+                delta(&b.duplicated)
+            );
+        }
+        h.push_str("</tbody></table>");
+    }
+    h.push_str("</section>\n");
 }
 
 fn failures(h: &mut String, r: &AuditReport) {

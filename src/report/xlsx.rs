@@ -110,7 +110,24 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
     let mut summary = Table::new("Summary", &["measure", "value"]);
     for (k, v) in [
         ("run id", Cell::from(&r.run_id)),
+        ("written at (UTC)", Cell::from(&r.run.generated_at)),
+        (
+            "written by",
+            if r.run.rebuilt {
+                "harmonise report"
+            } else {
+                "harmonise run"
+            }
+            .into(),
+        ),
+        ("harmonise version", Cell::from(&r.run.harmonise_version)),
+        (
+            "input folder",
+            Cell::from(r.run.input_folder.as_deref().unwrap_or("(not recorded)")),
+        ),
         ("template version", Cell::from(&r.template_version)),
+        ("mappings", r.run.mappings.into()),
+        ("mapping digest (blake3)", Cell::from(&r.run.mapping_digest)),
         ("LA forms", s.forms.into()),
         ("recognised documents", s.documents.into()),
         ("filled documents", s.filled_documents.into()),
@@ -141,6 +158,26 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
         ),
     ] {
         summary.rows.push(vec![k.into(), v]);
+    }
+    match &r.changes {
+        Some(c) => {
+            for (k, v) in [
+                ("changes: previous report", Cell::from(&c.previous_report)),
+                ("changes: documents added", c.added.into()),
+                ("changes: documents changed", c.changed.into()),
+                ("changes: documents removed", c.removed.into()),
+                ("changes: documents unchanged", c.unchanged.into()),
+                ("changes: new failures", c.new_failure_count.into()),
+                ("changes: failures resolved", c.resolved_failures.into()),
+                ("changes: forms whose burden changed", c.burden.len().into()),
+            ] {
+                summary.rows.push(vec![k.into(), v]);
+            }
+        }
+        None => summary.rows.push(vec![
+            "changes".into(),
+            "none worked out (first run, or rebuilt)".into(),
+        ]),
     }
 
     let mut failed = Table::new(

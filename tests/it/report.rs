@@ -850,6 +850,14 @@ fn harmonise_report_rebuilds_the_reports_from_records() {
             .clone();
     assert_eq!(listed, rebuilt["run_id"]);
     a["run_id"] = rebuilt["run_id"].clone();
+    // Its metadata says it was rebuilt, from the input folder the manifest names; a rebuild has no changes.
+    assert_eq!(rebuilt["run"]["rebuilt"], true);
+    assert_eq!(
+        rebuilt["run"]["input_folder"],
+        from_run["run"]["input_folder"]
+    );
+    assert!(rebuilt["changes"].is_null());
+    a["run"]["rebuilt"] = Value::Bool(true);
     let ctf = a["forms"]
         .as_array()
         .unwrap()
@@ -1135,4 +1143,105 @@ fn a_failure_added_to_an_unchanged_folder_reaches_the_reports() {
     std::fs::remove_file(input.join("notes.txt")).unwrap();
     assert_eq!(code(&run_with(&input, &out, &maps, &["--quiet"])), 0);
     assert_eq!(report_json(&out)["failures"], serde_json::json!([]));
+}
+
+#[test]
+fn every_report_carries_its_run_and_the_changes_since_the_previous_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    copy_tree(
+        &root().join("fixtures/forms/northmoor"),
+        &input.join("northmoor"),
+    );
+    copy_tree(
+        &root().join("fixtures/forms/westvale"),
+        &input.join("westvale"),
+    );
+    let (out, again) = (tmp.path().join("out"), tmp.path().join("again"));
+    let maps = root().join("mappings");
+    assert_eq!(code(&run_with(&input, &out, &maps, &["--quiet"])), 0);
+    let first = report_json(&out);
+    let run = &first["run"];
+    assert_eq!(
+        run["generated_at"], "2026-11-28T02:15:00Z",
+        "SOURCE_DATE_EPOCH"
+    );
+    assert_eq!(run["harmonise_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(run["input_folder"], input.to_str().unwrap());
+    assert_eq!(run["template_version"], first["template_version"]);
+    assert_eq!(run["mapping_digest"].as_str().unwrap().len(), 64);
+    assert!(
+        first["changes"].is_null(),
+        "a first run has nothing to compare with"
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<time datetime=\"2026-11-28T02:15:00Z\">"));
+    assert!(html.contains(&format!("<code>{}</code>", input.display())));
+    let summary = sheet_cells(&out.join("report.xlsx"), "Summary");
+    let value = |k: &str| summary.iter().find(|r| r[0] == k).unwrap()[1].clone();
+    assert_eq!(value("written at (UTC)"), "2026-11-28T02:15:00Z");
+    assert_eq!(
+        value("mapping digest (blake3)"),
+        run["mapping_digest"].as_str().unwrap()
+    );
+
+    // For a fixed clock the reports are the same bytes, but for the run id.
+    assert_eq!(code(&run_with(&input, &again, &maps, &["--quiet"])), 0);
+    for file in ["report.json", "report.html"] {
+        let text = |o: &Path| {
+            let id = report_json(o)["run_id"].as_str().unwrap().to_string();
+            std::fs::read_to_string(o.join(file))
+                .unwrap()
+                .replace(&id, "")
+        };
+        assert!(
+            text(&out) == text(&again),
+            "{file} differs between two runs"
+        );
+    }
+
+    // A night's changes: one form replaced by another, one removed, a corrupt file added.
+    let northmoor = input.join("northmoor");
+    std::fs::copy(
+        northmoor.join("filled-05.xlsx"),
+        northmoor.join("filled-02.xlsx"),
+    )
+    .unwrap();
+    std::fs::remove_file(northmoor.join("filled-03.xlsx")).unwrap();
+    std::fs::copy(
+        root().join("fixtures/bad/corrupt.xlsx"),
+        input.join("broken.xlsx"),
+    )
+    .unwrap();
+    assert_eq!(code(&run_with(&input, &out, &maps, &["--quiet"])), 3);
+    let report = report_json(&out);
+    let c = &report["changes"];
+    assert_eq!(
+        (
+            &c["added"],
+            &c["changed"],
+            &c["removed"],
+            &c["new_failure_count"]
+        ),
+        (&1.into(), &1.into(), &1.into(), &1.into()),
+        "{c}"
+    );
+    assert_eq!(c["previous_report"], first["run_id"]);
+    assert_eq!(c["new_failures"][0]["path"], "broken.xlsx");
+    assert_eq!(c["new_failures"][0]["status"], "corrupt");
+    assert_eq!(c["burden"], serde_json::json!([]), "no mapping changed");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let section = html.split("<section id=\"changes\">").nth(1).unwrap();
+    assert!(
+        section.contains("1 document(s) added, 1 changed, 1 removed"),
+        "{}",
+        &section[..400]
+    );
+    assert!(section.contains("<code>broken.xlsx</code>"));
+    let summary = sheet_cells(&out.join("report.xlsx"), "Summary");
+    assert!(
+        summary
+            .iter()
+            .any(|r| r[0] == "changes: new failures" && r[1] == "1")
+    );
 }

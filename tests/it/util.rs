@@ -10,10 +10,14 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The clock every test run reads (`SOURCE_DATE_EPOCH`): 2026-11-28T02:15:00Z, so reports are reproducible.
+pub const CLOCK: &str = "1795832100";
+
 /// Runs the real binary from the repository root.
 pub fn harmonise(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_harmonise"))
         .args(args)
+        .env("SOURCE_DATE_EPOCH", CLOCK)
         .current_dir(root())
         .env_remove("NO_COLOR")
         .output()
@@ -24,6 +28,7 @@ pub fn harmonise(args: &[&str]) -> Output {
 pub fn harmonise_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_harmonise"))
         .args(args)
+        .env("SOURCE_DATE_EPOCH", CLOCK)
         .envs(env.iter().copied())
         .current_dir(root())
         .env_remove("NO_COLOR")
