@@ -12,6 +12,7 @@ pub mod changes;
 pub mod drift;
 pub mod extras;
 pub mod failures;
+pub mod findings;
 pub mod gaps;
 pub mod run;
 
@@ -31,6 +32,7 @@ use changes::{ChangeTally, Changes};
 use drift::{Drift, DriftTally};
 use extras::{Cluster, Duplicate};
 use failures::{FailureGroup, FailureTally};
+use findings::Finding;
 use gaps::{Completeness, FieldRef, FieldTally};
 use run::RunInfo;
 
@@ -245,11 +247,13 @@ impl<'s> Audit<'s> {
                 .sum(),
         };
         let burden = burden::rank(burden);
+        let findings = findings::rank(&forms, &clusters, &failures, template);
         AuditReport {
             report_version: REPORT_VERSION,
             run_id: String::new(),
             template_version: template.version.clone(),
             run: facts.run,
+            findings,
             changes: facts.changes.map(|t| t.finish(&burden)),
             failures,
             summary,
@@ -431,6 +435,8 @@ pub struct AuditReport {
     pub template_version: String,
     /// When, by what build, from which input folder and mappings.
     pub run: RunInfo,
+    /// What to look at first, ranked ([`findings`]).
+    pub findings: Vec<Finding>,
     /// What changed since the previous run (`null` with none, and in a rebuilt report).
     pub changes: Option<Changes>,
     /// Documents that produced no record, by status and reason, most first (from the manifest's rows).

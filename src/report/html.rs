@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use super::{MAX_CHARS, ReportWriter, clip};
+use crate::audit::findings::FindingKind;
 use crate::audit::gaps::Completeness;
 use crate::audit::{AuditReport, DemandKind, FormReport, failures};
 use crate::template::Statutory;
@@ -62,6 +63,9 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 .lvl { display: inline-block; min-width: 3.6em; padding: 0 .35em; border-radius: 3px; color: #fff; font-size: .78rem; text-align: center; }
 .lvl-must { background: var(--must); } .lvl-should { background: var(--should); } .lvl-no { background: var(--no); }
 .warn { color: #b45309; font-weight: 600; }
+ol.findings { padding-left: 1.6rem; margin: .4rem 0 .8rem; } ol.findings li { margin: .25rem 0; }
+ol.findings a { color: inherit; } ol.findings li::marker { font-weight: 700; }
+:target { outline: 3px solid #1d4ed8; outline-offset: 2px; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: .1rem .8rem; font-size: .85rem; color: var(--muted); margin: .25rem 0 .5rem; }
 dl.meta dt { font-weight: 600; } dl.meta dd { margin: 0; overflow-wrap: anywhere; }
 code { font-family: "DejaVu Sans Mono", monospace; font-size: .85em; background: var(--band); padding: 0 .2em; border-radius: 3px; }
@@ -102,7 +106,7 @@ pub fn render(r: &AuditReport) -> String {
 <header><h1>Requests for EHC needs assessment: audit of LA forms</h1>\
 <p class=\"lead\">Run {} · national template v{} · {} LA form(s) · {} recognised document(s), {} filled, {} blank. \
 Counts, field names and file paths only: no value from any form.</p>{}\
-<nav><a href=\"#failures\">Failures</a><a href=\"#heatmap\">Heatmap</a><a href=\"#burden\">Burden</a><a href=\"#gaps\">Coverage gaps</a>\
+<nav><a href=\"#findings\">Findings</a><a href=\"#failures\">Failures</a><a href=\"#heatmap\">Heatmap</a><a href=\"#burden\">Burden</a><a href=\"#gaps\">Coverage gaps</a>\
 <a href=\"#completeness\">Completeness</a><a href=\"#demands\">Non-statutory demands</a>\
 <a href=\"#duplicates\">Duplicates</a><a href=\"#drift\">Drift</a></nav></header>\n",
         escape(&r.run_id),
@@ -113,6 +117,7 @@ Counts, field names and file paths only: no value from any form.</p>{}\
         s.blank_documents,
         run_meta(r)
     );
+    findings(&mut h, r);
     summary(&mut h, r);
     changes(&mut h, r);
     failures(&mut h, r);
@@ -332,6 +337,52 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
+/// How many findings the page shows before "more".
+const FINDINGS_SHOWN: usize = 10;
+
+/// The findings, ranked, each linked to its detail: the first thing on the page.
+fn findings(h: &mut String, r: &AuditReport) {
+    h.push_str("<section id=\"findings\"><h2>Findings: what to look at first</h2>");
+    if r.findings.is_empty() {
+        h.push_str("<p class=\"lead\">Nothing to act on: every form asks every statutory field, no document failed, nothing is asked twice or demanded by several LAs beyond the template, and no form drifted.</p></section>\n");
+        return;
+    }
+    h.push_str("<p class=\"lead\">Ranked by how many forms, LAs or documents each touches. Follow a finding to its detail.</p><ol class=\"findings\">");
+    let item = |f: &crate::audit::findings::Finding| {
+        format!(
+            "<li class=\"f-{}\"><a href=\"#{}\">{}</a> <span class=\"note\">({} {})</span></li>",
+            match f.kind {
+                FindingKind::StatutoryGap => "gap",
+                FindingKind::Failures => "fail",
+                FindingKind::NonStatutoryDemand => "demand",
+                FindingKind::AskedTwice => "twice",
+                FindingKind::Drift => "drift",
+            },
+            escape(&f.anchor),
+            escape(&f.text),
+            f.count,
+            escape(f.unit)
+        )
+    };
+    for f in r.findings.iter().take(FINDINGS_SHOWN) {
+        h.push_str(&item(f));
+    }
+    h.push_str("</ol>");
+    if r.findings.len() > FINDINGS_SHOWN {
+        let _ = write!(
+            h,
+            "<details><summary>{} more finding(s)</summary><ol class=\"findings\" start=\"{}\">",
+            r.findings.len() - FINDINGS_SHOWN,
+            FINDINGS_SHOWN + 1
+        );
+        for f in r.findings.iter().skip(FINDINGS_SHOWN) {
+            h.push_str(&item(f));
+        }
+        h.push_str("</ol></details>");
+    }
+    h.push_str("</section>\n");
+}
+
 /// The run's metadata, one definition list under the title.
 fn run_meta(r: &AuditReport) -> String {
     let m = &r.run;
@@ -507,6 +558,7 @@ fn gaps(h: &mut String, r: &AuditReport) {
         "<section id=\"gaps\"><h2>Coverage gaps: national fields a form never asks for</h2>",
     );
     h.push_str("<p class=\"lead\">A missing <i>must</i> field is an error-level gap (the LA cannot meet a duty without it); a missing <i>should</i> field a warning; a missing <i>no</i> field is not a problem.</p>");
+    gaps_by_field(h, r);
     for f in &r.forms {
         let _ = write!(
             h,
@@ -536,6 +588,48 @@ fn gaps(h: &mut String, r: &AuditReport) {
         h.push_str("</div>");
     }
     h.push_str("</section>\n");
+}
+
+/// Each statutory field some forms never ask for, with its legal basis and those forms: the findings link here.
+fn gaps_by_field(h: &mut String, r: &AuditReport) {
+    h.push_str("<h3>By field</h3><table><thead><tr><th>National field</th><th>Level</th><th>Legal basis</th><th class=\"n\">Forms that never ask</th><th>Which</th></tr></thead><tbody>");
+    let mut any = false;
+    for f in r.fields.iter().filter(|f| f.statutory != Statutory::No) {
+        let missing: Vec<&FormReport> = r
+            .forms
+            .iter()
+            .filter(|form| form.gaps.iter().any(|g| g.field == f.field))
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        any = true;
+        let basis = r
+            .findings
+            .iter()
+            .find(|x| x.kind == FindingKind::StatutoryGap && x.field.as_deref() == Some(&f.field))
+            .and_then(|x| x.basis.as_deref())
+            .unwrap_or("");
+        let which: Vec<String> = missing
+            .iter()
+            .map(|m| format!("{} ({})", escape(&m.la_name), escape(&m.la_code)))
+            .collect();
+        let _ = write!(
+            h,
+            "<tr id=\"gap-{}\"><td><code>{}</code> {}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            escape(&f.field),
+            escape(&f.field),
+            escape(&f.label),
+            level(f.statutory),
+            escape(basis),
+            missing.len(),
+            which.join(", ")
+        );
+    }
+    if !any {
+        h.push_str("<tr><td colspan=\"5\">Every form asks every statutory field.</td></tr>");
+    }
+    h.push_str("</tbody></table><h3>By form</h3>");
 }
 
 fn completeness(h: &mut String, r: &AuditReport) {
@@ -616,12 +710,14 @@ fn duplicates(h: &mut String, r: &AuditReport) {
     h.push_str("<p class=\"lead\">An extra question whose printed label means the same as a national field the form already asks for.</p>");
     h.push_str("<table><thead><tr><th>LA</th><th>Extra</th><th>As printed</th><th>Duplicates national field</th><th>Matched wording</th></tr></thead><tbody>");
     let mut any = false;
+    let mut anchored = std::collections::BTreeSet::new();
     for f in &r.forms {
         for d in &f.duplicates {
             any = true;
             let _ = write!(
                 h,
-                "<tr><td>{} ({})</td><td><code>{}</code></td><td>{}</td><td><code>{}</code> {}</td><td>{}</td></tr>",
+                "<tr{}><td>{} ({})</td><td><code>{}</code></td><td>{}</td><td><code>{}</code> {}</td><td>{}</td></tr>",
+                anchor(&mut anchored, "dup", &d.field),
                 escape(&f.la_name),
                 escape(&f.la_code),
                 escape(&d.extra),
@@ -639,7 +735,7 @@ fn duplicates(h: &mut String, r: &AuditReport) {
     h.push_str("<h3>The same extra demanded by several LAs</h3>");
     h.push_str("<p class=\"lead\">Extra questions clustered by meaning across forms (normalised labels, synonyms, token similarity), most LAs first.</p>");
     h.push_str("<table><thead><tr><th>Demand</th><th class=\"n\">LAs</th><th>Members (LA: printed label)</th></tr></thead><tbody>");
-    for c in &r.clusters {
+    for (i, c) in r.clusters.iter().enumerate() {
         let members: Vec<String> = c
             .members
             .iter()
@@ -654,7 +750,8 @@ fn duplicates(h: &mut String, r: &AuditReport) {
             .collect();
         let _ = write!(
             h,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            "<tr id=\"cluster-{}\"><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            i + 1,
             escape(&c.canonical),
             c.las,
             members.join("<br>")
@@ -671,12 +768,14 @@ fn drift(h: &mut String, r: &AuditReport) {
     h.push_str("<p class=\"lead\">A mapping's locator that found nothing in documents it recognised (the form changed: a label moved, a sheet was renamed), and source fields holding answers that no rule reads.</p>");
     h.push_str("<table><thead><tr><th>LA</th><th>Kind</th><th>Field</th><th>Locator or source field</th><th class=\"n\">Documents</th><th>Examples</th></tr></thead><tbody>");
     let mut any = false;
+    let mut anchored = std::collections::BTreeSet::new();
     for f in &r.forms {
         for d in &f.drift.not_found {
             any = true;
             let _ = write!(
                 h,
-                "<tr><td>{} ({})</td><td class=\"warn\">locator found nothing</td><td><code>{}</code></td><td><code>{}</code></td><td class=\"n\">{}</td><td>{}</td></tr>",
+                "<tr{}><td>{} ({})</td><td class=\"warn\">locator found nothing</td><td><code>{}</code></td><td><code>{}</code></td><td class=\"n\">{}</td><td>{}</td></tr>",
+                anchor(&mut anchored, "drift", &f.mapping),
                 escape(&f.la_name),
                 escape(&f.la_code),
                 escape(&d.field),
@@ -689,7 +788,8 @@ fn drift(h: &mut String, r: &AuditReport) {
             any = true;
             let _ = write!(
                 h,
-                "<tr><td>{} ({})</td><td class=\"warn\">answer no rule reads</td><td></td><td><code>{}</code></td><td class=\"n\">{}</td><td>{}</td></tr>",
+                "<tr{}><td>{} ({})</td><td class=\"warn\">answer no rule reads</td><td></td><td><code>{}</code></td><td class=\"n\">{}</td><td>{}</td></tr>",
+                anchor(&mut anchored, "drift", &f.mapping),
                 escape(&f.la_name),
                 escape(&f.la_code),
                 escape(&u.key),
@@ -702,6 +802,15 @@ fn drift(h: &mut String, r: &AuditReport) {
         h.push_str("<tr><td colspan=\"6\">No drift found.</td></tr>");
     }
     h.push_str("</tbody></table></section>\n");
+}
+
+/// ` id="{prefix}-{key}"` the first time `key` is seen (the row a finding links to), else nothing.
+fn anchor(seen: &mut std::collections::BTreeSet<String>, prefix: &str, key: &str) -> String {
+    if seen.insert(key.to_string()) {
+        format!(" id=\"{prefix}-{}\"", escape(key))
+    } else {
+        String::new()
+    }
 }
 
 fn examples(paths: &[String]) -> String {

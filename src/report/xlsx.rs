@@ -11,6 +11,7 @@ use std::io::Write;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
 use super::{MAX_CHARS, ReportWriter, clip};
+use crate::audit::findings::FindingKind;
 use crate::audit::{AuditReport, DemandKind};
 use crate::output::neutralise;
 
@@ -178,6 +179,32 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
             "changes".into(),
             "none worked out (first run, or rebuilt)".into(),
         ]),
+    }
+
+    let mut findings = Table::new(
+        "Findings",
+        &[
+            "rank", "finding", "count", "unit", "kind", "field", "basis", "forms",
+        ],
+    );
+    for f in &r.findings {
+        findings.rows.push(vec![
+            f.rank.into(),
+            (&f.text).into(),
+            f.count.into(),
+            f.unit.into(),
+            match f.kind {
+                FindingKind::StatutoryGap => "statutory_gap",
+                FindingKind::Failures => "failures",
+                FindingKind::NonStatutoryDemand => "non_statutory_demand",
+                FindingKind::AskedTwice => "asked_twice",
+                FindingKind::Drift => "drift",
+            }
+            .into(),
+            f.field.as_deref().unwrap_or("").into(),
+            f.basis.as_deref().unwrap_or("").into(),
+            Cell::list(&f.forms, ", "),
+        ]);
     }
 
     let mut failed = Table::new(
@@ -425,6 +452,7 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
         }
     }
     vec![
+        findings,
         summary,
         failed,
         burden,
