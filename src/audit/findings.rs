@@ -80,13 +80,26 @@ pub fn rank(
         out.push(Finding {
             rank: 0,
             kind: FindingKind::StatutoryGap,
-            text: format!(
-                "{} of {total} LA form(s) never ask for “{}”, {duty} ({}): {}",
-                missing.len(),
-                def.label,
-                def.basis,
-                names(&missing)
-            ),
+            text: if missing.len() == total {
+                format!(
+                    "None of the {total} LA forms asks for “{}”, {duty} ({})",
+                    def.label, def.basis
+                )
+            } else if missing.len() <= 3 {
+                format!(
+                    "{} never ask(s) for “{}”, {duty} ({})",
+                    names(&missing),
+                    def.label,
+                    def.basis
+                )
+            } else {
+                format!(
+                    "{} of {total} LA forms never ask for “{}”, {duty} ({})",
+                    missing.len(),
+                    def.label,
+                    def.basis
+                )
+            },
             count: missing.len() as u64,
             unit: "forms",
             anchor: format!("gap-{}", def.id),

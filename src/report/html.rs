@@ -70,18 +70,37 @@ dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: .1rem .8re
 dl.meta dt { font-weight: 600; } dl.meta dd { margin: 0; overflow-wrap: anywhere; }
 code { font-family: "DejaVu Sans Mono", monospace; font-size: .85em; background: var(--band); padding: 0 .2em; border-radius: 3px; }
 ul.gaps { margin: .2rem 0 .6rem; padding-left: 1.2rem; columns: 2; }
-.heatmap { overflow-x: auto; }
-.heatmap svg { max-width: 100%; height: auto; }
 .legend { display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; font-size: .85rem; margin: .3rem 0; }
-.legend i { display: inline-block; width: 14px; height: 14px; vertical-align: -2px; margin-right: .3rem; border: 1px solid #9ca3af; }
+.legend i { display: inline-block; min-width: 1.9em; height: 1.4em; line-height: 1.4em; text-align: center; font-style: normal; font-size: .75rem; margin-right: .3rem; border: 1px solid #9ca3af; }
+.legend .ramp i { margin: 0; border-left: 0; } .legend .ramp i:first-of-type { margin-left: .4rem; border-left: 1px solid #9ca3af; }
+.hm-wrap { overflow-x: auto; max-width: 100%; border: 1px solid var(--rule); }
+table.hm { width: auto; border-collapse: separate; border-spacing: 0; margin: 0; font-size: .72rem; }
+table.hm caption { text-align: left; font-size: .8rem; color: var(--muted); padding: .2rem .4rem; }
+table.hm th, table.hm td { border: 0; border-right: 1px solid #fff; border-bottom: 1px solid #fff; padding: 0; }
+table.hm td { min-width: 2.1em; height: 1.9em; text-align: center; font-variant-numeric: tabular-nums; }
+table.hm td.gap { background: #e5e7eb; color: #6b7280; } table.hm td.nodata { background: #fff; color: #6b7280; border: 1px solid #e5e7eb; }
+table.hm .la { position: sticky; left: 0; z-index: 2; background: #fff; text-align: left; font-weight: 600; padding: 0 .5rem; min-width: 11rem; max-width: 15rem; white-space: normal; font-size: .8rem; box-shadow: 1px 0 0 var(--rule); }
+table.hm thead .la { z-index: 3; vertical-align: bottom; }
+table.hm .band { color: #fff; text-align: center; padding: .15rem .3rem; font-size: .78rem; }
+table.hm .sec { background: var(--band); text-align: center; padding: .1rem .2rem; font-weight: 600; border-left: 2px solid #fff; }
+table.hm .band-must.band { background: var(--must); } table.hm .band-should.band { background: var(--should); } table.hm .band-no.band { background: var(--no); }
+table.hm .fl { vertical-align: bottom; background: #fff; font-weight: 400; }
+table.hm .fl span { display: inline-block; writing-mode: vertical-rl; transform: rotate(180deg); max-height: 12em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; padding: .2rem 0; }
 .form { break-inside: avoid-page; }
+@media (max-width: 640px) {
+  body { padding: 1rem .7rem 2rem; font-size: 14px; }
+  h1 { font-size: 1.3rem; }
+  table.hm .la { min-width: 7.5rem; max-width: 9rem; font-size: .72rem; }
+}
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
   nav { display: none; }
   h2 { break-after: avoid; }
   tr, .card { break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
-  .heatmap { overflow: visible; }
+  .hm-wrap { overflow: visible; border: 0; }
+  table.hm td, .legend i { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  table.hm .la { position: static; }
   @page { size: A4 landscape; margin: 12mm; }
 }
 "#;
@@ -183,13 +202,27 @@ fn summary(h: &mut String, r: &AuditReport) {
     h.push_str("</section>\n");
 }
 
-/// Heatmap cell colour for an ok share: red (0) through amber (0.5) to green (1).
+/// Viridis (matplotlib's default map: perceptually uniform, readable in grey and by the common colour-vision
+/// deficiencies) at nine evenly spaced stops, from 0 (dark purple) to 1 (yellow).
+const VIRIDIS: [(f64, f64, f64); 9] = [
+    (68.0, 1.0, 84.0),
+    (71.0, 45.0, 123.0),
+    (59.0, 82.0, 139.0),
+    (44.0, 114.0, 142.0),
+    (33.0, 145.0, 140.0),
+    (40.0, 174.0, 128.0),
+    (94.0, 201.0, 98.0),
+    (173.0, 220.0, 48.0),
+    (253.0, 231.0, 37.0),
+];
+
+/// Heatmap cell colour for a valid share: viridis, interpolated between its stops.
 pub fn share_colour(share: f64) -> String {
-    let s = share.clamp(0.0, 1.0);
-    let (a, b, t) = if s < 0.5 {
-        ((185.0, 28.0, 28.0), (245.0, 158.0, 11.0), s * 2.0)
-    } else {
-        ((245.0, 158.0, 11.0), (21.0, 128.0, 61.0), (s - 0.5) * 2.0)
+    let s = share.clamp(0.0, 1.0) * (VIRIDIS.len() - 1) as f64;
+    let i = (s.floor() as usize).min(VIRIDIS.len() - 2);
+    let t = s - i as f64;
+    let (Some(a), Some(b)) = (VIRIDIS.get(i), VIRIDIS.get(i + 1)) else {
+        return "#000000".into();
     };
     let mix = |x: f64, y: f64| (x + (y - x) * t).round() as u8;
     format!(
@@ -200,140 +233,174 @@ pub fn share_colour(share: f64) -> String {
     )
 }
 
+/// The text colour that reads on a share's cell: white on the dark end, black on the light.
+fn ink(share: f64) -> &'static str {
+    if share < 0.62 { "#fff" } else { "#000" }
+}
+
 const NOT_ASKED: &str = "#e5e7eb";
 const NO_DATA: &str = "#ffffff";
 
-fn heatmap(h: &mut String, r: &AuditReport) {
-    const CW: usize = 18;
-    const CH: usize = 24;
-    const GAP: usize = 8;
-    const LEFT: usize = 300;
-    const TOP: usize = 170;
-    const RIGHT: usize = 130;
-    // Column x positions, with a gap between the must, should and no groups.
-    let mut xs = Vec::with_capacity(r.fields.len());
-    let mut x = LEFT;
-    let mut prev: Option<Statutory> = None;
-    for f in &r.fields {
-        if prev.is_some_and(|p| p != f.statutory) {
-            x += GAP;
-        }
-        xs.push(x);
-        x += CW;
-        prev = Some(f.statutory);
+/// A statutory band in words.
+fn band(s: Statutory) -> &'static str {
+    match s {
+        Statutory::Must => "Required by law (must)",
+        Statutory::Should => "Statutory guidance (should)",
+        Statutory::No => "Not required by law (no)",
     }
-    let width = x + RIGHT;
-    let height = TOP + r.forms.len() * CH + 10;
+}
+
+/// A template section in words (`young_person` → "Young person").
+fn section_title(id: &str) -> String {
+    let words = id.replace('_', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Runs of equal keys in `items`: (key, length), in order.
+fn runs<K: PartialEq + Clone>(items: impl Iterator<Item = K>) -> Vec<(K, usize)> {
+    let mut out: Vec<(K, usize)> = Vec::new();
+    for k in items {
+        match out.last_mut() {
+            Some((last, n)) if *last == k => *n += 1,
+            _ => out.push((k, 1)),
+        }
+    }
+    out
+}
+
+fn heatmap(h: &mut String, r: &AuditReport) {
+    // Columns by band, then by section (in the template's order of first appearance), then in template order.
+    let mut sections: Vec<&str> = Vec::new();
+    for f in &r.fields {
+        if !sections.contains(&f.section.as_str()) {
+            sections.push(&f.section);
+        }
+    }
+    let mut cols: Vec<&crate::audit::gaps::FieldRef> = r.fields.iter().collect();
+    cols.sort_by_key(|f| {
+        (
+            f.statutory,
+            sections
+                .iter()
+                .position(|s| *s == f.section)
+                .unwrap_or(usize::MAX),
+        )
+    });
     h.push_str(
         "<section id=\"heatmap\"><h2>Coverage and completeness by LA and national field</h2>",
     );
-    h.push_str("<p class=\"lead\">One row per LA form, one column per national field: statutory <i>must</i> fields first, then <i>should</i>, then <i>no</i> (the coloured band above the columns). Grey: the form does not ask for the field (a coverage gap). Coloured: the form asks for it, and the colour is the share of its filled documents where the answer came back valid. White: asked, but no filled documents yet. Hover a cell for its counts.</p>");
-    h.push_str("<div class=\"legend\">");
+    h.push_str("<p class=\"lead\">One row per LA form, one column per national field, grouped by how the law treats it and by section of the form (hover a label for its field id). A grey cell with a dash: the form does not ask for the field (a coverage gap). A coloured cell: the form asks for it; the number is the share (%) of its filled documents where the answer came back valid, and the colour runs from dark purple (0%) to yellow (100%). A white cell with a dot: asked, but no filled documents yet. Hover a cell for its counts.</p>");
+    h.push_str("<div class=\"legend\" aria-hidden=\"true\">");
     let _ = write!(
         h,
-        "<span><i style=\"background:{NOT_ASKED}\"></i>not asked (gap)</span>"
+        "<span><i style=\"background:{NOT_ASKED}\">–</i>not asked (gap)</span><span><i style=\"background:{NO_DATA}\">·</i>asked, no filled documents</span><span class=\"ramp\">valid share"
     );
-    let _ = write!(
-        h,
-        "<span><i style=\"background:{NO_DATA}\"></i>asked, no filled documents</span>"
-    );
-    for (label, s) in [("0% valid", 0.0), ("50% valid", 0.5), ("100% valid", 1.0)] {
+    for pct in [0u32, 25, 50, 75, 100] {
+        let s = f64::from(pct) / 100.0;
         let _ = write!(
             h,
-            "<span><i style=\"background:{}\"></i>{label}</span>",
-            share_colour(s)
+            "<i style=\"background:{};color:{}\">{pct}</i>",
+            share_colour(s),
+            ink(s)
         );
     }
-    h.push_str("<span><i style=\"background:#7f1d1d\"></i>must</span><span><i style=\"background:#92400e\"></i>should</span><span><i style=\"background:#374151\"></i>no (non-statutory)</span></div>");
-    let _ = write!(
-        h,
-        "<div class=\"heatmap\"><svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"Heatmap of LA forms by national field coverage and completeness\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"DejaVu Sans, sans-serif\" font-size=\"11\">"
-    );
-    for (f, &x) in r.fields.iter().zip(&xs) {
-        let band = match f.statutory {
-            Statutory::Must => "#7f1d1d",
-            Statutory::Should => "#92400e",
-            Statutory::No => "#374151",
-        };
+    h.push_str("%</span></div>");
+    h.push_str("<div class=\"hm-wrap\" tabindex=\"0\"><table class=\"hm\"><caption>Valid share (%) of filled documents, by LA form and national field</caption><thead><tr><th rowspan=\"3\" class=\"la\" scope=\"col\">LA form</th>");
+    for (lvl, n) in runs(cols.iter().map(|f| f.statutory)) {
         let _ = write!(
             h,
-            "<rect x=\"{x}\" y=\"{}\" width=\"{}\" height=\"7\" fill=\"{band}\"><title>{} ({})</title></rect>",
-            TOP - 9,
-            CW - 1,
+            "<th colspan=\"{n}\" class=\"band band-{}\" scope=\"colgroup\">{}</th>",
+            lvl.as_str(),
+            escape(band(lvl))
+        );
+    }
+    h.push_str("</tr><tr>");
+    for ((lvl, sec), n) in runs(cols.iter().map(|f| (f.statutory, f.section.clone()))) {
+        let _ = write!(
+            h,
+            "<th colspan=\"{n}\" class=\"sec band-{}\" scope=\"colgroup\" title=\"{}\">{}</th>",
+            lvl.as_str(),
+            escape(&sec),
+            escape(&section_title(&sec))
+        );
+    }
+    h.push_str("</tr><tr>");
+    for f in &cols {
+        let _ = write!(
+            h,
+            "<th class=\"fl\" scope=\"col\" title=\"{} ({})\"><span>{}</span></th>",
             escape(&f.field),
-            escape(f.statutory.as_str())
-        );
-        let tx = x + CW / 2 + 4;
-        let _ = write!(
-            h,
-            "<text x=\"{tx}\" y=\"{}\" transform=\"rotate(-55 {tx} {})\" fill=\"#1f2937\">{}</text>",
-            TOP - 13,
-            TOP - 13,
-            escape(&f.field)
+            escape(f.statutory.as_str()),
+            escape(&f.label)
         );
     }
-    for (j, form) in r.forms.iter().enumerate() {
-        let y = TOP + j * CH;
+    h.push_str("</tr></thead><tbody>");
+    for form in &r.forms {
         // An LA with several forms (a fillable PDF and its print view) is told apart by the mapping id.
         let shared = r.forms.iter().filter(|f| f.la_code == form.la_code).count() > 1;
         let tag = if shared { &form.mapping } else { &form.la_code };
         let _ = write!(
             h,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"12\">{} ({})</text>",
-            LEFT - 8,
-            y + CH / 2 + 4,
-            escape(&truncate(&form.la_name, if shared { 26 } else { 34 })),
+            "<tr><th class=\"la\" scope=\"row\" title=\"{}\">{} <span class=\"note\">({})</span></th>",
+            escape(&form.mapping),
+            escape(&form.la_name),
             escape(tag)
         );
-        for (f, &x) in r.fields.iter().zip(&xs) {
+        for f in &cols {
             let c = form.completeness.iter().find(|c| c.field.field == f.field);
-            let (fill, tip) = cell(c, form);
-            let _ = write!(
-                h,
-                "<rect x=\"{x}\" y=\"{y}\" width=\"{}\" height=\"{}\" fill=\"{fill}\" stroke=\"#9ca3af\" stroke-width=\"0.5\"><title>{} · {}: {}</title></rect>",
-                CW - 1,
-                CH - 2,
-                escape(&form.la_name),
-                escape(&f.field),
-                escape(&tip)
+            let tip = format!(
+                "{} · {} ({}): {}",
+                form.la_name,
+                f.label,
+                f.field,
+                cell(c, form)
             );
+            match c {
+                None => {
+                    let _ = write!(h, "<td class=\"gap\" title=\"{}\">–</td>", escape(&tip));
+                }
+                Some(c) if c.filled == 0 => {
+                    let _ = write!(h, "<td class=\"nodata\" title=\"{}\">·</td>", escape(&tip));
+                }
+                Some(c) => {
+                    let share = c.ok_share.unwrap_or(0.0);
+                    let _ = write!(
+                        h,
+                        "<td style=\"background:{};color:{}\" title=\"{}\">{:.0}</td>",
+                        share_colour(share),
+                        ink(share),
+                        escape(&tip),
+                        share * 100.0
+                    );
+                }
+            }
         }
+        h.push_str("</tr>");
     }
-    h.push_str("</svg></div></section>\n");
+    h.push_str("</tbody></table></div></section>\n");
 }
 
-fn cell(c: Option<&Completeness>, form: &FormReport) -> (String, String) {
+/// A heatmap cell's counts in words, for its tooltip.
+fn cell(c: Option<&Completeness>, form: &FormReport) -> String {
     match c {
-        None => (NOT_ASKED.into(), "not asked (coverage gap)".into()),
-        Some(c) if c.filled == 0 => (
-            NO_DATA.into(),
-            format!(
-                "asked; no filled documents ({} blank)",
-                form.documents.blank
-            ),
+        None => "not asked (coverage gap)".into(),
+        Some(c) if c.filled == 0 => format!(
+            "asked; no filled documents ({} blank)",
+            form.documents.blank
         ),
-        Some(c) => (
-            share_colour(c.ok_share.unwrap_or(0.0)),
-            format!(
-                "asked; valid in {} of {} filled ({}), empty {}, invalid {}, not found {}",
-                c.ok,
-                c.filled,
-                pct(c.ok_share),
-                c.empty,
-                c.invalid,
-                c.not_found
-            ),
+        Some(c) => format!(
+            "asked; valid in {} of {} filled ({}), empty {}, invalid {}, not found {}",
+            c.ok,
+            c.filled,
+            pct(c.ok_share),
+            c.empty,
+            c.invalid,
+            c.not_found
         ),
-    }
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
-        t.push('…');
-        t
     }
 }
 
@@ -834,9 +901,18 @@ mod tests {
     }
 
     #[test]
-    fn colours_run_from_red_to_green() {
-        assert_eq!(share_colour(0.0), "#b91c1c");
-        assert_eq!(share_colour(0.5), "#f59e0b");
-        assert_eq!(share_colour(1.0), "#15803d");
+    fn colours_follow_viridis_from_purple_to_yellow() {
+        assert_eq!(share_colour(0.0), "#440154");
+        assert_eq!(share_colour(0.5), "#21918c");
+        assert_eq!(share_colour(1.0), "#fde725");
+        assert_eq!(share_colour(2.0), "#fde725", "clamped");
+        // Between two stops: halfway from #440154 to #472d7b.
+        assert_eq!(share_colour(0.0625), "#461768");
+    }
+
+    #[test]
+    fn sections_and_runs_read_as_words_and_groups() {
+        assert_eq!(section_title("young_person"), "Young person");
+        assert_eq!(runs([1, 1, 2, 1].into_iter()), [(1, 2), (2, 1), (1, 1)]);
     }
 }

@@ -797,11 +797,22 @@ fn report_html_renders_in_headless_chromium() {
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     let dom = browser(&["--dump-dom"]);
-    assert!(dom.contains("<svg"), "the heatmap is in the DOM");
+    let heatmap = dom
+        .split("<table class=\"hm\">")
+        .nth(1)
+        .expect("the heatmap is a table");
+    let heatmap = heatmap.split("</table>").next().unwrap();
     assert!(
-        dom.matches("<rect").count() >= 3 * 54,
+        heatmap.matches("<td").count() >= 12 * 54,
         "a cell per LA and field"
     );
+    // Labels in words (ids on hover), band headings in words, the share printed in each asked cell.
+    assert!(
+        heatmap.contains("title=\"child.forename (must)\"><span>Child's legal first name</span>")
+    );
+    assert!(heatmap.contains(">Required by law (must)</th>"));
+    assert!(heatmap.contains("style=\"background:#fde725;color:#000\""));
+    assert!(heatmap.contains(">100</td>"));
     for id in [
         "summary",
         "heatmap",
