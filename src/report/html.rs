@@ -1,4 +1,4 @@
-//! `report.html`: one self-contained page (inline CSS and SVG, no scripts, no external assets) that opens offline,
+//! `report.html`: one self-contained page (inline CSS and one inline script, no external assets) that opens offline,
 //! reads on a laptop screen and prints (`@media print`). Every string from a mapping or the template goes
 //! through [`escape`]; the report holds no value from a record.
 
@@ -41,6 +41,59 @@ pub fn escape(s: &str) -> String {
     }
     out
 }
+
+/// The page's one script, inline (no external asset, works offline): a filter box and sortable headers on every
+/// `table.data`, and every collapsed section opened before printing. Without script the plain tables remain.
+/// Written by hand: a dozen lines, where a library would be an asset the page must carry.
+const SCRIPT: &str = r#"
+(function () {
+  function key(cell) {
+    var s = cell ? cell.textContent.trim() : "";
+    var n = parseFloat(s.replace(/[^0-9.\-]/g, ""));
+    return /^-?[0-9]/.test(s) && !isNaN(n) ? [0, n, ""] : [1, 0, s.toLowerCase()];
+  }
+  function compare(a, b) {
+    return a[0] - b[0] || a[1] - b[1] || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0);
+  }
+  document.querySelectorAll("table.data").forEach(function (table) {
+    var body = table.tBodies[0];
+    if (!body || body.rows.length < 2 || !table.tHead) return;
+    var filter = document.createElement("input");
+    filter.type = "search";
+    filter.className = "filter";
+    filter.placeholder = "Filter " + body.rows.length + " rows…";
+    filter.setAttribute("aria-label", "Filter the rows of this table");
+    filter.addEventListener("input", function () {
+      var q = filter.value.toLowerCase();
+      Array.prototype.forEach.call(body.rows, function (row) {
+        row.hidden = q !== "" && row.textContent.toLowerCase().indexOf(q) < 0;
+      });
+    });
+    table.parentNode.insertBefore(filter, table);
+    var heads = table.tHead.rows[0].cells;
+    Array.prototype.forEach.call(heads, function (th, i) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort";
+      button.innerHTML = th.innerHTML;
+      th.textContent = "";
+      th.appendChild(button);
+      th.setAttribute("aria-sort", "none");
+      button.addEventListener("click", function () {
+        var up = th.getAttribute("aria-sort") !== "ascending";
+        Array.prototype.forEach.call(heads, function (h) { h.setAttribute("aria-sort", "none"); });
+        th.setAttribute("aria-sort", up ? "ascending" : "descending");
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) { return compare(key(a.cells[i]), key(b.cells[i])) * (up ? 1 : -1); });
+        rows.forEach(function (row) { body.appendChild(row); });
+      });
+    });
+  });
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details").forEach(function (d) { d.open = true; });
+  });
+})();
+"#;
 
 const CSS: &str = r#"
 :root { --ink:#1f2937; --muted:#6b7280; --rule:#d1d5db; --band:#f3f4f6; --must:#7f1d1d; --should:#92400e; --no:#374151; }
@@ -87,6 +140,13 @@ table.hm .band-must.band { background: var(--must); } table.hm .band-should.band
 table.hm .fl { vertical-align: bottom; background: #fff; font-weight: 400; }
 table.hm .fl span { display: inline-block; writing-mode: vertical-rl; transform: rotate(180deg); max-height: 12em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; padding: .2rem 0; }
 .form { break-inside: avoid-page; }
+input.filter { display: block; margin: .4rem 0 .2rem; padding: .25rem .45rem; width: min(22rem, 100%); font: inherit; font-size: .85rem; border: 1px solid #9ca3af; border-radius: 4px; }
+button.sort { all: unset; cursor: pointer; display: block; width: 100%; }
+button.sort:focus-visible { outline: 2px solid #1d4ed8; }
+th[aria-sort="ascending"] button.sort::after { content: " ▲"; font-size: .7em; }
+th[aria-sort="descending"] button.sort::after { content: " ▼"; font-size: .7em; }
+details.form > summary { cursor: pointer; } details.form > summary h3 { display: inline; }
+details.form { margin: .3rem 0; }
 @media (max-width: 640px) {
   body { padding: 1rem .7rem 2rem; font-size: 14px; }
   h1 { font-size: 1.3rem; }
@@ -94,7 +154,9 @@ table.hm .fl span { display: inline-block; writing-mode: vertical-rl; transform:
 }
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
-  nav { display: none; }
+  nav, input.filter { display: none; }
+  #findings { break-after: page; }
+  details > summary { list-style: none; }
   h2 { break-after: avoid; }
   tr, .card { break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
@@ -151,7 +213,7 @@ Counts, field names and file paths only: no value from any form.</p>{}\
         h,
         "<footer><p class=\"note\">Thresholds: labels mean the same when their token-set Jaccard index ≥ {} or \
 normalised Levenshtein similarity ≥ {}; up to {} example documents per drift finding. See the README, \
-“Reading the report”.</p></footer>\n</body></html>\n",
+“Reading the report”.</p></footer>\n<script>{SCRIPT}</script>\n</body></html>\n",
         r.thresholds.jaccard_min, r.thresholds.levenshtein_min, r.thresholds.max_examples
     );
     h
@@ -526,7 +588,7 @@ failure(s) resolved{previous}.</p>",
         h.push_str("</ul>");
     }
     if !c.burden.is_empty() {
-        h.push_str("<h3>Burden changes</h3><table><thead><tr><th>Form (mapping)</th><th class=\"n\">Fields asked</th><th class=\"n\">Non-statutory</th><th class=\"n\">Duplicated</th></tr></thead><tbody>");
+        h.push_str("<h3>Burden changes</h3><table class=\"data\"><thead><tr><th>Form (mapping)</th><th class=\"n\">Fields asked</th><th class=\"n\">Non-statutory</th><th class=\"n\">Duplicated</th></tr></thead><tbody>");
         let delta = |d: &crate::audit::changes::Delta| {
             let n = |x: Option<usize>| x.map_or_else(|| "–".to_string(), |x| x.to_string());
             format!("{} → {}", n(d.before), n(d.after))
@@ -564,7 +626,7 @@ every input.</p>",
         r.summary.failed_documents,
         escape(&kinds.join(", "))
     );
-    h.push_str("<table><thead><tr><th>Status</th><th>Reason</th><th class=\"n\">Documents</th><th>Files</th></tr></thead><tbody>");
+    h.push_str("<table class=\"data\"><thead><tr><th>Status</th><th>Reason</th><th class=\"n\">Documents</th><th>Files</th></tr></thead><tbody>");
     for (i, g) in r.failures.iter().enumerate() {
         let mut files: Vec<String> = g
             .files
@@ -600,7 +662,7 @@ fn burden(h: &mut String, r: &AuditReport) {
     h.push_str(
         "<p class=\"lead\">Ranked by non-statutory + duplicated fields, then by fields asked.</p>",
     );
-    h.push_str("<table><thead><tr><th class=\"n\">Rank</th><th>LA</th><th>Form (mapping)</th><th class=\"n\">Fields asked</th><th class=\"n\">Statutory (must / should)</th><th class=\"n\">Non-statutory</th><th class=\"n\">Duplicated</th></tr></thead><tbody>");
+    h.push_str("<table class=\"data\"><thead><tr><th class=\"n\">Rank</th><th>LA</th><th>Form (mapping)</th><th class=\"n\">Fields asked</th><th class=\"n\">Statutory (must / should)</th><th class=\"n\">Non-statutory</th><th class=\"n\">Duplicated</th></tr></thead><tbody>");
     for b in &r.burden {
         let _ = write!(
             h,
@@ -629,7 +691,7 @@ fn gaps(h: &mut String, r: &AuditReport) {
     for f in &r.forms {
         let _ = write!(
             h,
-            "<div class=\"form\"><h3>{} ({}) <code>{}</code></h3>",
+            "<details class=\"form\"><summary><h3>{} ({}) <code>{}</code></h3></summary>",
             escape(&f.la_name),
             escape(&f.la_code),
             escape(&f.mapping)
@@ -652,14 +714,14 @@ fn gaps(h: &mut String, r: &AuditReport) {
                 let _ = write!(h, "<ul class=\"gaps\">{}</ul>", items.join(""));
             }
         }
-        h.push_str("</div>");
+        h.push_str("</details>");
     }
     h.push_str("</section>\n");
 }
 
 /// Each statutory field some forms never ask for, with its legal basis and those forms: the findings link here.
 fn gaps_by_field(h: &mut String, r: &AuditReport) {
-    h.push_str("<h3>By field</h3><table><thead><tr><th>National field</th><th>Level</th><th>Legal basis</th><th class=\"n\">Forms that never ask</th><th>Which</th></tr></thead><tbody>");
+    h.push_str("<h3>By field</h3><table class=\"data\"><thead><tr><th>National field</th><th>Level</th><th>Legal basis</th><th class=\"n\">Forms that never ask</th><th>Which</th></tr></thead><tbody>");
     let mut any = false;
     for f in r.fields.iter().filter(|f| f.statutory != Statutory::No) {
         let missing: Vec<&FormReport> = r
@@ -707,16 +769,16 @@ fn completeness(h: &mut String, r: &AuditReport) {
     for f in &r.forms {
         let _ = write!(
             h,
-            "<div class=\"form\"><h3>{} ({}): {} filled document(s)</h3>",
+            "<details class=\"form\"><summary><h3>{} ({}): {} filled document(s)</h3></summary>",
             escape(&f.la_name),
             escape(&f.la_code),
             f.documents.filled
         );
         if f.documents.filled == 0 {
-            h.push_str("<p class=\"note\">No filled documents for this form yet.</p></div>");
+            h.push_str("<p class=\"note\">No filled documents for this form yet.</p></details>");
             continue;
         }
-        h.push_str("<table><thead><tr><th>Field</th><th>Level</th><th class=\"n\">Valid</th><th class=\"n\">Empty</th><th class=\"n\">Invalid</th><th class=\"n\">Not found</th><th>Commonest invalid reasons</th></tr></thead><tbody>");
+        h.push_str("<table class=\"data\"><thead><tr><th>Field</th><th>Level</th><th class=\"n\">Valid</th><th class=\"n\">Empty</th><th class=\"n\">Invalid</th><th class=\"n\">Not found</th><th>Commonest invalid reasons</th></tr></thead><tbody>");
         for c in &f.completeness {
             let reasons: Vec<String> = c
                 .invalid_reasons
@@ -737,7 +799,7 @@ fn completeness(h: &mut String, r: &AuditReport) {
                 reasons.join("; ")
             );
         }
-        h.push_str("</tbody></table></div>");
+        h.push_str("</tbody></table></details>");
     }
     h.push_str("</section>\n");
 }
@@ -745,7 +807,7 @@ fn completeness(h: &mut String, r: &AuditReport) {
 fn demands(h: &mut String, r: &AuditReport) {
     h.push_str("<section id=\"demands\"><h2>Non-statutory demands</h2>");
     h.push_str("<p class=\"lead\">Every extra question a form asks beyond the national template, and every national field it asks whose statutory level is <i>no</i>.</p>");
-    h.push_str("<table><thead><tr><th>LA</th><th>Kind</th><th>Field or extra</th><th>As printed</th><th>Duplicates</th></tr></thead><tbody>");
+    h.push_str("<table class=\"data\"><thead><tr><th>LA</th><th>Kind</th><th>Field or extra</th><th>As printed</th><th>Duplicates</th></tr></thead><tbody>");
     for f in &r.forms {
         for d in &f.non_statutory {
             let kind = match d.kind {
@@ -775,7 +837,7 @@ fn duplicates(h: &mut String, r: &AuditReport) {
         "<section id=\"duplicates\"><h2>Duplicates</h2><h3>Asked twice within one form</h3>",
     );
     h.push_str("<p class=\"lead\">An extra question whose printed label means the same as a national field the form already asks for.</p>");
-    h.push_str("<table><thead><tr><th>LA</th><th>Extra</th><th>As printed</th><th>Duplicates national field</th><th>Matched wording</th></tr></thead><tbody>");
+    h.push_str("<table class=\"data\"><thead><tr><th>LA</th><th>Extra</th><th>As printed</th><th>Duplicates national field</th><th>Matched wording</th></tr></thead><tbody>");
     let mut any = false;
     let mut anchored = std::collections::BTreeSet::new();
     for f in &r.forms {
@@ -801,7 +863,7 @@ fn duplicates(h: &mut String, r: &AuditReport) {
     h.push_str("</tbody></table>");
     h.push_str("<h3>The same extra demanded by several LAs</h3>");
     h.push_str("<p class=\"lead\">Extra questions clustered by meaning across forms (normalised labels, synonyms, token similarity), most LAs first.</p>");
-    h.push_str("<table><thead><tr><th>Demand</th><th class=\"n\">LAs</th><th>Members (LA: printed label)</th></tr></thead><tbody>");
+    h.push_str("<table class=\"data\"><thead><tr><th>Demand</th><th class=\"n\">LAs</th><th>Members (LA: printed label)</th></tr></thead><tbody>");
     for (i, c) in r.clusters.iter().enumerate() {
         let members: Vec<String> = c
             .members
@@ -833,7 +895,7 @@ fn duplicates(h: &mut String, r: &AuditReport) {
 fn drift(h: &mut String, r: &AuditReport) {
     h.push_str("<section id=\"drift\"><h2>Drift warnings</h2>");
     h.push_str("<p class=\"lead\">A mapping's locator that found nothing in documents it recognised (the form changed: a label moved, a sheet was renamed), and source fields holding answers that no rule reads.</p>");
-    h.push_str("<table><thead><tr><th>LA</th><th>Kind</th><th>Field</th><th>Locator or source field</th><th class=\"n\">Documents</th><th>Examples</th></tr></thead><tbody>");
+    h.push_str("<table class=\"data\"><thead><tr><th>LA</th><th>Kind</th><th>Field</th><th>Locator or source field</th><th class=\"n\">Documents</th><th>Examples</th></tr></thead><tbody>");
     let mut any = false;
     let mut anchored = std::collections::BTreeSet::new();
     for f in &r.forms {

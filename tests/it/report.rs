@@ -747,7 +747,7 @@ fn report_xlsx_has_one_sheet_per_table() {
 
 #[test]
 fn report_html_renders_in_headless_chromium() {
-    let (out, _report) = shared_fixture_run();
+    let (out, _report) = shared_bad_run();
     let tmp = tempfile::tempdir().unwrap();
     let chromium = Path::new("/usr/bin/chromium");
     assert!(
@@ -756,14 +756,14 @@ fn report_html_renders_in_headless_chromium() {
     );
     let html = out.join("report.html");
     let text = std::fs::read_to_string(&html).unwrap();
-    for external in ["<script", "src=\"http", "href=\"http", "@import", "url("] {
+    for external in ["src=", "href=\"http", "@import", "url(", "<link"] {
         assert!(
             !text.contains(external),
             "report.html must be self-contained: {external}"
         );
     }
-    let url = format!("file://{}", html.display());
-    let browser = |extra: &[&str]| {
+    assert_eq!(text.matches("<script").count(), 1, "one inline script");
+    let browser = |page: &Path, extra: &[&str]| {
         let profile = tmp.path().join(format!("profile-{}", extra.len()));
         let out = Command::new(chromium)
             .args([
@@ -779,7 +779,7 @@ fn report_html_renders_in_headless_chromium() {
             ])
             .arg(format!("--user-data-dir={}", profile.display()))
             .args(extra)
-            .arg(&url)
+            .arg(format!("file://{}", page.display()))
             .output()
             .expect("chromium runs");
         assert!(
@@ -796,7 +796,7 @@ fn report_html_renders_in_headless_chromium() {
         }
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
-    let dom = browser(&["--dump-dom"]);
+    let dom = browser(&html, &["--dump-dom"]);
     let heatmap = dom
         .split("<table class=\"hm\">")
         .nth(1)
@@ -830,18 +830,78 @@ fn report_html_renders_in_headless_chromium() {
         "the tables are rendered"
     );
     assert!(dom.contains("Westvale County Council"));
-    let shot = root().join("target/report.png");
-    let _ = std::fs::remove_file(&shot);
-    browser(&[
-        &format!("--screenshot={}", shot.display()),
-        "--window-size=1280,2000",
-        "--hide-scrollbars",
-    ]);
-    let png = std::fs::read(&shot).expect("a screenshot");
+    // The findings come first, the failures are listed, and the script made the tables sortable and filterable.
+    let first = dom.find("<section").unwrap();
+    assert!(dom[first..].starts_with("<section id=\"findings\">"));
     assert!(
-        png.starts_with(b"\x89PNG") && png.len() > 20_000,
-        "a real screenshot"
+        dom.contains("<section id=\"failures\">") && dom.contains("<code>bad/notes.txt</code>")
     );
+    assert!(
+        dom.contains("<button type=\"button\" class=\"sort\">"),
+        "sort buttons"
+    );
+    assert!(dom.contains("class=\"filter\""), "filter boxes");
+
+    // A click on the burden table's "Fields asked" header sorts it; typing in its filter hides the other rows.
+    // The page is copied with a script of the test's after the report's own, which runs first.
+    let probe = tmp.path().join("probe.html");
+    let script = r##"<script>
+(function () {
+  var table = document.querySelector("#burden table.data");
+  var rows = function () { return Array.prototype.slice.call(table.tBodies[0].rows); };
+  var before = rows().map(function (r) { return r.cells[3].textContent.trim(); });
+  table.tHead.rows[0].cells[3].querySelector("button").click();
+  var after = rows().map(function (r) { return r.cells[3].textContent.trim(); });
+  var filter = document.querySelector("#burden input.filter");
+  filter.value = "westvale";
+  filter.dispatchEvent(new Event("input"));
+  var shown = rows().filter(function (r) { return !r.hidden; }).length;
+  document.body.setAttribute("data-before", before.join(","));
+  document.body.setAttribute("data-after", after.join(","));
+  document.body.setAttribute("data-shown", String(shown));
+})();
+</script></body>"##;
+    std::fs::write(&probe, text.replace("</body>", script)).unwrap();
+    let dom = browser(&probe, &["--dump-dom"]);
+    let attr = |name: &str| -> String {
+        let at = dom
+            .find(&format!("{name}=\""))
+            .unwrap_or_else(|| panic!("{name} set"))
+            + name.len()
+            + 2;
+        dom[at..at + dom[at..].find('"').unwrap()].to_string()
+    };
+    let numbers = |s: String| -> Vec<u64> { s.split(',').map(|n| n.parse().unwrap()).collect() };
+    let (before, after) = (numbers(attr("data-before")), numbers(attr("data-after")));
+    let mut sorted = before.clone();
+    sorted.sort_unstable();
+    assert_eq!(after, sorted, "sorted by fields asked, ascending");
+    assert_ne!(
+        before, after,
+        "the burden ranking is not the fields-asked order"
+    );
+    assert_eq!(attr("data-shown"), "1", "the filter leaves Westvale's row");
+
+    // Screenshots at a laptop's width and a phone's, saved for a person to look at.
+    for width in [1400, 390] {
+        let shot = root().join(format!("target/report-{width}.png"));
+        let _ = std::fs::remove_file(&shot);
+        browser(
+            &html,
+            &[
+                &format!("--screenshot={}", shot.display()),
+                &format!("--window-size={width},2400"),
+                "--hide-scrollbars",
+            ],
+        );
+        let png = std::fs::read(&shot).expect("a screenshot");
+        assert!(
+            png.starts_with(b"\x89PNG") && png.len() > 20_000,
+            "a real screenshot"
+        );
+        // The PNG's header holds its width.
+        assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), width);
+    }
 }
 
 #[test]
