@@ -687,10 +687,12 @@ fn report_xlsx_has_one_sheet_per_table() {
         book.sheet_names(),
         [
             "Findings",
+            "Read-me",
             "Summary",
             "Failures",
             "Burden",
             "Coverage",
+            "Coverage list",
             "Gaps",
             "Completeness",
             "Non-statutory",
@@ -734,9 +736,79 @@ fn report_xlsx_has_one_sheet_per_table() {
     let coverage = book.worksheet_range("Coverage").unwrap();
     assert_eq!(
         coverage.rows().count(),
-        1 + 1 + 12,
-        "header, levels, one row per LA form"
+        1 + 12,
+        "header, one row per LA form"
     );
+    // Numbers only past the two label columns: no GAP / asked text among the shares.
+    for row in coverage.rows().skip(1) {
+        for cell in &row[2..] {
+            assert!(
+                matches!(cell, Data::Float(_) | Data::Empty),
+                "a coverage cell that is not a number: {cell:?}"
+            );
+        }
+    }
+    let listed = book.worksheet_range("Coverage list").unwrap();
+    assert_eq!(
+        listed.rows().count(),
+        1 + 12 * 54,
+        "one row per form and field"
+    );
+    let readme = book.worksheet_range("Read-me").unwrap();
+    let explained: BTreeSet<String> = readme.rows().skip(1).map(|r| r[0].to_string()).collect();
+    for sheet in book.sheet_names() {
+        assert!(
+            sheet == "Read-me" || explained.contains(&sheet),
+            "Read-me explains {sheet}"
+        );
+    }
+
+    // What calamine does not expose, read from the workbook's XML: a filter on every sheet, the header row and
+    // first column frozen, shares as percentages, the heatmap's colours as conditional formatting.
+    let file = std::fs::File::open(out.join("report.xlsx")).unwrap();
+    let mut zip = zip::ZipArchive::new(file).unwrap();
+    let mut part = |name: &str| -> String {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut text).unwrap();
+        text
+    };
+    let styles = part("xl/styles.xml");
+    assert!(
+        styles.contains("formatCode=\"0%\""),
+        "a percentage number format"
+    );
+    for i in 1..=book.sheet_names().len() {
+        let sheet = part(&format!("xl/worksheets/sheet{i}.xml"));
+        assert!(
+            sheet.contains("<autoFilter ref=\"A1:"),
+            "sheet {i} has a filter"
+        );
+        assert!(
+            sheet.contains("xSplit=\"1\" ySplit=\"1\""),
+            "sheet {i} freezes its header and first column"
+        );
+    }
+    // Coverage is the sixth sheet.
+    let coverage = part("xl/worksheets/sheet6.xml");
+    assert!(coverage.contains("<conditionalFormatting"));
+    assert!(
+        coverage.contains("<colorScale>")
+            && coverage.contains("FF440154")
+            && coverage.contains("FFFDE725")
+    );
+    let completeness = book.worksheet_range("Completeness").unwrap();
+    let header: Vec<String> = completeness
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let ok_share = header.iter().position(|h| h == "ok_share").unwrap();
+    assert!(matches!(
+        completeness.rows().nth(1).unwrap()[ok_share],
+        Data::Float(_)
+    ));
     let clusters = book.worksheet_range("Clusters").unwrap();
     assert_eq!(
         clusters.rows().count(),
