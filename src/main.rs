@@ -198,6 +198,23 @@ fn parse_date(s: &str) -> Result<jiff::civil::Date, String> {
         .map_err(|_| "expected a date as YYYY-MM-DD, e.g. 2026-11-28".to_string())
 }
 
+/// The time the reports say they were written: now, or `SOURCE_DATE_EPOCH` (seconds since 1970, the
+/// reproducible-builds convention) when it is set, so that a test or an archive gets the same bytes every time.
+fn clock() -> Result<jiff::Timestamp, String> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Err(_) => Ok(jiff::Timestamp::now()),
+        Ok(s) => s
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .and_then(|secs| jiff::Timestamp::from_second(secs).ok())
+            .ok_or_else(|| {
+                "SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UTC, e.g. 1796083200"
+                    .to_string()
+            }),
+    }
+}
+
 /// Longest `--timeout-secs`: a day (a longer budget says nothing a day does not, and would overflow a clock).
 const MAX_TIMEOUT_SECS: u64 = 86_400;
 
@@ -409,6 +426,13 @@ fn run(args: RunArgs, log: &LogOptions) -> anyhow::Result<ExitCode> {
         today: args
             .today
             .unwrap_or_else(|| jiff::ZonedDateTime::now().date()),
+        now: match clock() {
+            Ok(now) => now,
+            Err(e) => {
+                error(&e);
+                return Ok(ExitCode::from(2));
+            }
+        },
         full: args.full,
         shareable: args.shareable,
         isolate,
@@ -476,6 +500,8 @@ fn worker(mappings: &Path, config: &str) -> anyhow::Result<ExitCode> {
         jobs: 1,
         limits: config.limits,
         today: config.today.parse().context("the worker's --today")?,
+        // A worker writes no report.
+        now: jiff::Timestamp::UNIX_EPOCH,
         full: false,
         shareable: false,
         isolate: None,
@@ -617,7 +643,14 @@ fn report(out: &Path, mappings: &Path, quiet: bool) -> anyhow::Result<ExitCode> 
         Ok(set) => set,
         Err(code) => return Ok(code),
     };
-    match harmonise::pipeline::rebuild(out, &set) {
+    let now = match clock() {
+        Ok(now) => now,
+        Err(e) => {
+            error(&e);
+            return Ok(ExitCode::from(2));
+        }
+    };
+    match harmonise::pipeline::rebuild(out, &set, now) {
         Ok(harmonise::pipeline::Rebuilt { report, .. }) => {
             if !quiet {
                 eprintln!(

@@ -124,7 +124,40 @@ pub struct ManifestRow {
     pub changed_form: Option<String>,
 }
 
+/// The columns of `manifest.csv`: the row's fields in [`ManifestRow`] order, `previous_status` beside `status`.
+pub const CSV_HEADER: [&str; 10] = [
+    "path",
+    "size",
+    "blake3",
+    "format",
+    "mapping",
+    "status",
+    "previous_status",
+    "reason",
+    "elapsed_ms",
+    "path_bytes_hex",
+];
+
 impl ManifestRow {
+    /// The row as `manifest.csv` has it ([`CSV_HEADER`]; absent values empty). The writer neutralises each cell.
+    pub fn csv_fields(&self) -> [String; 10] {
+        let text = |s: &Option<String>| s.clone().unwrap_or_default();
+        [
+            self.path.clone(),
+            self.size.to_string(),
+            text(&self.blake3),
+            text(&self.format),
+            text(&self.mapping),
+            self.status.as_str().to_string(),
+            self.previous_status
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            text(&self.reason),
+            self.elapsed_ms.to_string(),
+            text(&self.path_bytes_hex),
+        ]
+    }
+
     /// A row for an input, before anything is known about it.
     pub fn new(path: String, path_bytes_hex: Option<String>) -> ManifestRow {
         ManifestRow {
@@ -182,6 +215,9 @@ pub struct Manifest {
     /// The id of an earlier run whose interrupted commit this one completed before it started.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repaired_commit: Option<String>,
+    /// The input folder of the run, as an absolute path (so `harmonise report` can say it too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_folder: Option<String>,
     /// Number of input files (always equal to `files.len()`).
     pub inputs: usize,
     /// Count per status (`skipped_unchanged` counted as such).
@@ -210,6 +246,7 @@ impl Manifest {
             harmonise_version: env!("CARGO_PKG_VERSION").to_string(),
             run_id: String::new(),
             repaired_commit: None,
+            input_folder: None,
             inputs: files.len(),
             counts,
             outcome_counts,
@@ -296,6 +333,7 @@ impl Totals {
             harmonise_version: env!("CARGO_PKG_VERSION").to_string(),
             run_id: String::new(),
             repaired_commit: None,
+            input_folder: None,
             inputs: self.inputs,
             counts: self.counts.clone(),
             outcome_counts: self.outcome_counts.clone(),

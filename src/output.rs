@@ -847,6 +847,37 @@ impl Spill {
     }
 }
 
+/// A CSV file written row by row to a temporary file in the output folder (`manifest.csv`), every cell
+/// [`neutralise`]d as in `records.csv`: the rows are never all in memory.
+pub struct CsvStream {
+    spill: Spill,
+    header: Vec<u8>,
+}
+
+impl CsvStream {
+    /// Starts a CSV in `dir` with its header row.
+    pub fn create(dir: &Path, header: &[&str]) -> Result<CsvStream, WriteError> {
+        let spill = Spill::create(dir)?;
+        let header = csv_row(header).map_err(|e| spill.error(e))?;
+        Ok(CsvStream { spill, header })
+    }
+
+    /// Appends one row.
+    pub fn push<I, T>(&mut self, fields: I) -> Result<(), WriteError>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<str>,
+    {
+        let row = csv_row(fields).map_err(|e| self.spill.error(e))?;
+        self.spill.write_all(&row)
+    }
+
+    /// Writes `dest`: the header, then the rows; staged for [`commit_all`].
+    pub fn finish_into(self, dest: &Path) -> Result<Staged, WriteError> {
+        self.spill.finish_into(dest, &self.header, b"")
+    }
+}
+
 /// A JSON array written element by element to a temporary file in the output folder, to be spliced into its
 /// document at the end ([`ArrayStream::finish_into`]): the elements are never all in memory. The layout is
 /// `serde_json::to_writer_pretty`'s for the whole document (the array being a member of a top-level object).

@@ -28,6 +28,7 @@ use std::time::UNIX_EPOCH;
 
 use serde::{Deserialize, Serialize};
 
+use crate::audit::changes::{Baseline, PreviousDoc};
 use crate::manifest::{DocStatus, ManifestRow, OutputFile};
 use crate::mapping::MappingSet;
 use crate::output::{RecordSpan, Spans, Spill, Staged, WriteError};
@@ -326,6 +327,21 @@ impl Loaded {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+
+    /// What the previous run saw of each document, for the reports' changes since then.
+    pub fn baseline(&self) -> Baseline {
+        Baseline::new(
+            self.entries
+                .iter()
+                .map(|e| PreviousDoc {
+                    path: e.path.clone(),
+                    path_bytes_hex: e.path_bytes_hex.clone(),
+                    blake3: e.blake3.clone(),
+                    status: e.status,
+                })
+                .collect(),
+        )
+    }
 }
 
 impl Prior {
@@ -375,6 +391,16 @@ impl Prior {
             reports_intact,
             entries,
         })
+    }
+
+    /// How many inputs the previous run accounted for.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when the previous run had no input.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 
     /// The output set the previous state describes, as the manifest lists it.

@@ -31,6 +31,10 @@ pub struct FieldRef {
     pub label: String,
     /// must, should or no.
     pub statutory: Statutory,
+    /// The template's section (`child`, `parents`, ...): the HTML heatmap groups its columns by it. Not in
+    /// report.json, whose shape it would change in every table that lists a field.
+    #[serde(skip)]
+    pub section: String,
 }
 
 impl FieldRef {
@@ -40,6 +44,7 @@ impl FieldRef {
             field: def.id.clone(),
             label: def.label.clone(),
             statutory: def.statutory,
+            section: def.section.clone(),
         }
     }
 }

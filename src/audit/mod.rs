@@ -8,9 +8,13 @@
 //! carry counts, field ids, labels and file paths only, never a value from a record.
 
 pub mod burden;
+pub mod changes;
 pub mod drift;
 pub mod extras;
+pub mod failures;
+pub mod findings;
 pub mod gaps;
+pub mod run;
 pub mod versions;
 
 use std::collections::{BTreeMap, HashMap};
@@ -25,9 +29,13 @@ use crate::template::Statutory;
 
 use crate::label::{self, Normaliser};
 use burden::BurdenRow;
+use changes::{ChangeTally, Changes};
 use drift::{Drift, DriftTally};
 use extras::{Cluster, Duplicate};
+use failures::{FailureGroup, FailureTally};
+use findings::Finding;
 use gaps::{Completeness, FieldRef, FieldTally};
+use run::RunInfo;
 
 /// The version of the report.json structure.
 pub const REPORT_VERSION: u32 = 1;
@@ -178,8 +186,13 @@ impl<'s> Audit<'s> {
             .add(&record.file, &record.form_changes, &reanchored, &lost);
     }
 
-    /// Derives the report.
+    /// Derives the report from the records alone.
     pub fn finish(self) -> AuditReport {
+        self.finish_with(RunFacts::default())
+    }
+
+    /// Derives the report, with what the run (or the rebuild) knows besides the records.
+    pub fn finish_with(self, facts: RunFacts) -> AuditReport {
         let set = self.set;
         let template = &set.template;
         let norm = Normaliser::new(&set.synonyms);
@@ -215,12 +228,14 @@ impl<'s> Audit<'s> {
             });
         }
         let clusters = extras::clusters(&set.mappings, &norm);
+        let failures = facts.failures.report();
         let docs = |f: fn(&DocCounts) -> u64| forms.iter().map(|r| f(&r.documents)).sum::<u64>();
         let summary = Summary {
             forms: forms.len(),
             documents: docs(|d| d.total),
             filled_documents: docs(|d| d.filled),
             blank_documents: docs(|d| d.blank),
+            failed_documents: failures.iter().map(|g| g.count).sum(),
             records_without_mapping: self.without_mapping,
             unconsumed_checked: self.unconsumed_checked,
             must_gaps: forms
@@ -249,15 +264,21 @@ impl<'s> Audit<'s> {
                 .map(|f| f.drift.not_found.len() + f.drift.unconsumed.len())
                 .sum(),
         };
+        let burden = burden::rank(burden);
+        let findings = findings::rank(&forms, &clusters, &failures, template);
         AuditReport {
             report_version: REPORT_VERSION,
             run_id: String::new(),
             template_version: template.version.clone(),
+            run: facts.run,
+            findings,
+            changes: facts.changes.map(|t| t.finish(&burden)),
+            failures,
             summary,
             thresholds: Thresholds::current(),
             fields: order.into_iter().map(FieldRef::of).collect(),
             forms,
-            burden: burden::rank(burden),
+            burden,
             clusters,
         }
     }
@@ -358,6 +379,8 @@ pub struct Summary {
     pub filled_documents: u64,
     /// Blank documents.
     pub blank_documents: u64,
+    /// Documents that produced no record (unrecognised, unreadable, ...): [`AuditReport::failures`].
+    pub failed_documents: u64,
     /// Records whose mapping is not in the mapping set (a report rebuilt with other mappings), by mapping id.
     pub records_without_mapping: BTreeMap<String, u64>,
     /// False when rebuilt from records.jsonl, which does not carry unconsumed source fields.
@@ -374,6 +397,17 @@ pub struct Summary {
     pub recurring_clusters: usize,
     /// Drift findings (locators and unconsumed fields), summed over forms.
     pub drift_warnings: usize,
+}
+
+/// What a run (or `harmonise report`) knows besides the records, for [`Audit::finish_with`].
+#[derive(Debug, Clone, Default)]
+pub struct RunFacts {
+    /// The manifest's rows that produced no record.
+    pub failures: FailureTally,
+    /// When, by what and from where.
+    pub run: RunInfo,
+    /// This run's rows compared with the previous run's, when there was one.
+    pub changes: Option<ChangeTally>,
 }
 
 /// The thresholds the audit used, so that a report documents itself.
@@ -417,6 +451,14 @@ pub struct AuditReport {
     pub run_id: String,
     /// The national template's version.
     pub template_version: String,
+    /// When, by what build, from which input folder and mappings.
+    pub run: RunInfo,
+    /// What to look at first, ranked ([`findings`]).
+    pub findings: Vec<Finding>,
+    /// What changed since the previous run (`null` with none, and in a rebuilt report).
+    pub changes: Option<Changes>,
+    /// Documents that produced no record, by status and reason, most first (from the manifest's rows).
+    pub failures: Vec<FailureGroup>,
     /// Totals.
     pub summary: Summary,
     /// Thresholds used.

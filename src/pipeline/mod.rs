@@ -30,6 +30,7 @@ use std::time::Instant;
 
 use jiff::civil;
 
+use crate::audit::changes::{ChangeTally, PreviousReport};
 use crate::diag::escape_controls;
 use crate::manifest::{DocStatus, Totals};
 use crate::mapping::MappingSet;
@@ -80,6 +81,8 @@ pub struct RunOptions {
     pub limits: Limits,
     /// Reference date for ages when a record has no request date.
     pub today: civil::Date,
+    /// The time the reports say they were written (`SOURCE_DATE_EPOCH` fixes it for reproducible reports).
+    pub now: jiff::Timestamp,
     /// Ignore the previous run's state: read and harmonise every document.
     pub full: bool,
     /// Also write `records.shareable.csv` (personal data degraded per the template's `shareable` keys).
@@ -278,6 +281,11 @@ pub fn run(
     if let Ok(previous) = &loaded {
         check_drop(previous, &inputs, opts)?;
     }
+    // The previous run's documents and report (read before anything is replaced), for what changed since.
+    let changes = loaded
+        .as_ref()
+        .ok()
+        .map(|previous| ChangeTally::new(previous.baseline(), previous_report(&opts.out)));
     let (prior, full_run) = match loaded {
         _ if opts.full => (None, Some("--full".to_string())),
         Ok(loaded) => match Prior::check(loaded, &opts.out, &ctx) {
@@ -299,7 +307,7 @@ pub fn run(
         .map(|iso| WorkerPool::new(iso, opts, pool.current_num_threads()));
     progress.start(inputs.len() as u64);
     let encoder = Encoder::new(&set.template, opts.shareable);
-    let mut sink = Sink::new(set, opts, prior.as_ref(), &encoder)?;
+    let mut sink = Sink::new(set, opts, prior.as_ref(), &encoder, changes)?;
     let process_one = |input: &Input| {
         let entry = prior
             .as_ref()
@@ -356,6 +364,22 @@ pub fn run(
     })
 }
 
+/// What the previous `report.json` says of its run and burden; empty when there is none that parses.
+fn previous_report(out: &std::path::Path) -> PreviousReport {
+    std::fs::read(out.join("report.json"))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
+}
+
+/// The input folder as the reports name it: absolute (a cron job's relative path says little on the page).
+pub fn input_folder_name(input: &std::path::Path) -> String {
+    std::path::absolute(input)
+        .unwrap_or_else(|_| input.to_path_buf())
+        .display()
+        .to_string()
+}
+
 /// `Err` when this run would drop (find no more in the input folder) more of the previous run's documents than
 /// `--max-drop` allows: an empty or unmounted input folder would otherwise replace every record with none.
 fn check_drop(previous: &Loaded, inputs: &Inputs, opts: &RunOptions) -> Result<(), RunError> {
@@ -410,6 +434,7 @@ mod tests {
             jobs: 2,
             limits: Limits::default(),
             today: civil::date(2026, 11, 28),
+            now: jiff::Timestamp::UNIX_EPOCH,
             full: false,
             shareable: false,
             isolate: None,

@@ -305,6 +305,7 @@ mod tests {
             jobs: 1,
             limits: read::Limits::default(),
             today: jiff::civil::date(2026, 11, 28),
+            now: jiff::Timestamp::UNIX_EPOCH,
             full: false,
             shareable: false,
             isolate: None,

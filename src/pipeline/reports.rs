@@ -5,7 +5,9 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use crate::audit::{Audit, AuditReport};
+use crate::audit::failures::FailureTally;
+use crate::audit::run::RunInfo;
+use crate::audit::{Audit, AuditReport, RunFacts};
 use crate::manifest::Manifest;
 use crate::mapping::MappingSet;
 use crate::output::{
@@ -144,7 +146,11 @@ pub struct Rebuilt {
 /// document. Records stream through the audit one at a time. It holds the folder's lock, as a run does, so it
 /// never reads records a run is replacing; it first completes a commit a killed run left half done, and commits
 /// the reports with `manifest.json`'s listing of them, under a new run id.
-pub fn rebuild(out: &Path, set: &MappingSet) -> Result<Rebuilt, RebuildError> {
+pub fn rebuild(
+    out: &Path,
+    set: &MappingSet,
+    now: jiff::Timestamp,
+) -> Result<Rebuilt, RebuildError> {
     let path = out.join("records.jsonl");
     if !out.is_dir() {
         return Err(RebuildError::NoRecords(path));
@@ -179,11 +185,22 @@ pub fn rebuild(out: &Path, set: &MappingSet) -> Result<Rebuilt, RebuildError> {
         })?;
         audit.add(&record);
     }
-    let mut report = audit.finish();
+    // The documents that produced no record are only in the manifest.
+    let manifest = read_manifest(out);
+    let mut failures = FailureTally::default();
+    for row in manifest.iter().flat_map(|m| &m.files) {
+        failures.add(row);
+    }
+    let input_folder = manifest.as_ref().and_then(|m| m.input_folder.clone());
+    let mut report = audit.finish_with(RunFacts {
+        failures,
+        run: RunInfo::new(set, now, input_folder, true),
+        changes: None,
+    });
     report.run_id = new_run_id();
     let staging = stage_all(out, &report);
     let mut staged: Vec<Staged> = staging.staged.into_iter().map(|(_, s)| s).collect();
-    if let Some(manifest) = relisted(out, &staged, &report.run_id, repaired.clone())? {
+    if let Some(manifest) = relisted(out, manifest, &staged, &report.run_id, repaired.clone())? {
         staged.push(manifest);
     }
     let mut failed = staging.failed;
@@ -200,21 +217,26 @@ pub fn rebuild(out: &Path, set: &MappingSet) -> Result<Rebuilt, RebuildError> {
     Ok(Rebuilt { report, repaired })
 }
 
+/// The run's `manifest.json`, if there is one that parses.
+fn read_manifest(out: &Path) -> Option<Manifest> {
+    std::fs::read(out.join("manifest.json"))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Manifest>(&bytes).ok())
+}
+
 /// `manifest.json` with its listing of the reports replaced by the new ones, staged; `None` when there is no
 /// manifest that parses (it is then left as it is).
 fn relisted(
     out: &Path,
+    manifest: Option<Manifest>,
     reports: &[Staged],
     run_id: &str,
     repaired: Option<String>,
 ) -> Result<Option<Staged>, WriteError> {
     let path = out.join("manifest.json");
-    let Some(mut manifest) = std::fs::read(&path)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice::<Manifest>(&bytes).ok())
-    else {
+    let Some(mut manifest) = manifest else {
         tracing::warn!(
-            "{} is missing or does not parse: it does not list the new reports",
+            "{} is missing or does not parse: it does not list the new reports, and they list no failures",
             path.display()
         );
         return Ok(None);

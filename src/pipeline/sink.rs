@@ -7,13 +7,20 @@ use super::discover::Input;
 use super::process::{Known, Outcome, process};
 use super::reports::{self, Staging};
 use super::{RunError, RunOptions, joined};
-use crate::manifest::{DocStatus, ManifestRow, OutputFile, Totals};
+use crate::audit::RunFacts;
+use crate::audit::changes::ChangeTally;
+use crate::audit::failures::FailureTally;
+use crate::audit::run::RunInfo;
+use crate::manifest::{self, DocStatus, ManifestRow, OutputFile, Totals};
 use crate::mapping::MappingSet;
-use crate::output::{ArrayStream, Encoded, Encoder, RecordWriter, Staged, WriteError};
+use crate::output::{ArrayStream, CsvStream, Encoded, Encoder, RecordWriter, Staged, WriteError};
 use crate::record::Record;
 use crate::state::{
     self, Carrier, Described, Entry, Prior, STATE_FILE, Stamp, StateWriter, Unconsumed,
 };
+
+/// The manifest's rows as CSV, beside `manifest.json`.
+pub const MANIFEST_CSV: &str = "manifest.csv";
 
 /// A run's outputs under temporary names, in commit order, and the reports that could not be rendered.
 pub(super) struct Finished {
@@ -32,8 +39,17 @@ pub(super) struct Sink<'p> {
     writer: RecordWriter,
     // Manifest rows and state entries stream to temporary files: memory stays flat whatever the corpus size.
     rows: ArrayStream,
+    /// The same rows as `manifest.csv`.
+    rows_csv: CsvStream,
     entries: StateWriter,
     totals: Totals,
+    /// The rows that produced no record, for the reports.
+    failures: FailureTally,
+    /// This run compared with the previous one, when there was one.
+    changes: Option<ChangeTally>,
+    /// Rows of documents processed now (not skipped as unchanged): the reports list failures, so a document read
+    /// now (a new one that failed, a timeout retried) means they are written again even if no record changed.
+    fresh: usize,
     audit: crate::audit::Audit<'p>,
     /// Records kept in place (see `RecordWriter::keep`), audited only when something turns out to have changed:
     /// if nothing did, the previous reports stand. They are the first documents, so auditing them late keeps the
@@ -50,6 +66,7 @@ impl<'p> Sink<'p> {
         opts: &'p RunOptions,
         prior: Option<&'p Prior>,
         encoder: &'p Encoder,
+        changes: Option<ChangeTally>,
     ) -> Result<Sink<'p>, RunError> {
         let writer = match prior {
             Some(_) if !opts.shareable => RecordWriter::resume(&opts.out, &set.template)?,
@@ -63,8 +80,12 @@ impl<'p> Sink<'p> {
             encoder,
             writer,
             rows: ArrayStream::create(&opts.out)?,
+            rows_csv: CsvStream::create(&opts.out, &manifest::CSV_HEADER)?,
             entries: StateWriter::create(&opts.out)?,
             totals: Totals::default(),
+            failures: FailureTally::default(),
+            fresh: 0,
+            changes,
             audit: crate::audit::Audit::new(set),
             kept: Vec::new(),
             carrier: Carrier::open(&opts.out),
@@ -98,6 +119,7 @@ impl<'p> Sink<'p> {
             }
         };
         tracing::debug!(file = %row.path, status = row.status.as_str(), "document");
+        self.fresh += 1;
         let spans = match (&record, encoded) {
             (Some(record), Some(encoded)) => {
                 let encoded =
@@ -117,8 +139,7 @@ impl<'p> Sink<'p> {
         self.rows.push_encoded(
             &row_json.map_err(|e| WriteError::new("encoding a row for", self.out, e))?,
         )?;
-        self.totals.add(&row);
-        Ok(())
+        Ok(self.counted(&row)?)
     }
 
     /// A document unchanged since the previous run: its record kept in place, or carried forward as its previous
@@ -162,11 +183,22 @@ impl<'p> Sink<'p> {
             }
         }
         self.rows.push_encoded(&row_json)?;
-        self.totals.add(&row);
+        self.counted(&row)?;
         if kept_at.is_some() {
             self.kept.push(entry);
         }
         Ok(true)
+    }
+
+    /// A row written: its CSV row, the totals and the failures.
+    fn counted(&mut self, row: &ManifestRow) -> Result<(), WriteError> {
+        self.rows_csv.push(row.csv_fields())?;
+        self.totals.add(row);
+        self.failures.add(row);
+        if let Some(changes) = &mut self.changes {
+            changes.add(row);
+        }
+        Ok(())
     }
 
     /// An unchanged document's previous bytes, folded into the audit through a borrowed view (no `Record` is
@@ -228,8 +260,15 @@ impl<'p> Sink<'p> {
         }
         let out = self.out;
         // Reports are derived from the records and the mappings: when neither changed, the previous ones stand.
+        // Failures are in the reports too: every document must be one the previous run saw, skipped unchanged.
         let reports_stand = match self.prior {
-            Some(prior) if self.writer.keeps_previous() => prior.reusable_reports(),
+            Some(prior)
+                if self.writer.keeps_previous()
+                    && self.fresh == 0
+                    && prior.len() == self.totals.inputs =>
+            {
+                prior.reusable_reports()
+            }
             _ => None,
         };
         if reports_stand.is_none() {
@@ -239,11 +278,17 @@ impl<'p> Sink<'p> {
             prior,
             writer,
             rows,
+            rows_csv,
             entries,
             totals,
             audit,
+            failures,
+            changes,
+            set,
+            opts,
             ..
         } = self;
+        let input_folder = super::input_folder_name(&opts.input);
         // A file left in place is listed as the previous state lists it (not read again); one written now is
         // hashed from its temporary file.
         let kept = |name: &str| -> Result<OutputFile, WriteError> {
@@ -254,6 +299,7 @@ impl<'p> Sink<'p> {
             }
         };
         let manifest_path = out.join("manifest.json");
+        let manifest_csv = out.join(MANIFEST_CSV);
         let staged = std::thread::scope(|scope| -> Result<Finished, RunError> {
             // Each output is finished (copied into place under a temporary name, synced to disk and hashed) on its
             // own thread where it can be: tens of milliseconds each for a large corpus.
@@ -270,7 +316,11 @@ impl<'p> Sink<'p> {
             let reports = match reports_stand {
                 Some(_) => Staging::default(),
                 None => {
-                    let mut report = audit.finish();
+                    let mut report = audit.finish_with(RunFacts {
+                        failures,
+                        run: RunInfo::new(set, opts.now, Some(input_folder.clone()), false),
+                        changes,
+                    });
                     report.run_id = run_id.to_string();
                     reports::stage_all(out, &report)
                 }
@@ -326,8 +376,10 @@ impl<'p> Sink<'p> {
             let mut manifest_head = totals.head();
             manifest_head.run_id = run_id.to_string();
             manifest_head.repaired_commit = repaired.map(str::to_string);
+            manifest_head.input_folder = Some(input_folder);
             manifest_head.outputs = outputs.clone();
             let manifest = scope.spawn(move || rows.finish_into(&manifest_path, &manifest_head));
+            let manifest_csv = scope.spawn(move || rows_csv.finish_into(&manifest_csv));
             described.outputs = outputs;
             // The state goes last: it describes the files renamed before it. A run that changed nothing would
             // write the very same state: the previous file stays.
@@ -337,6 +389,7 @@ impl<'p> Sink<'p> {
                 _ => Some(entries.finish_into(&out.join(STATE_FILE), &head)?),
             };
             staged.push(joined(manifest)?);
+            staged.push(joined(manifest_csv)?);
             staged.extend(reports.staged.into_iter().map(|(_, report)| report));
             staged.extend(state);
             Ok(Finished {

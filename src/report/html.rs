@@ -1,4 +1,4 @@
-//! `report.html`: one self-contained page (inline CSS and SVG, no scripts, no external assets) that opens offline,
+//! `report.html`: one self-contained page (inline CSS and one inline script, no external assets) that opens offline,
 //! reads on a laptop screen and prints (`@media print`). Every string from a mapping or the template goes
 //! through [`escape`]; the report holds no value from a record.
 
@@ -6,8 +6,9 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use super::{MAX_CHARS, ReportWriter, clip};
+use crate::audit::findings::FindingKind;
 use crate::audit::gaps::Completeness;
-use crate::audit::{AuditReport, DemandKind, FormReport};
+use crate::audit::{AuditReport, DemandKind, FormReport, failures};
 use crate::template::Statutory;
 
 /// Writes `report.html`.
@@ -41,6 +42,59 @@ pub fn escape(s: &str) -> String {
     out
 }
 
+/// The page's one script, inline (no external asset, works offline): a filter box and sortable headers on every
+/// `table.data`, and every collapsed section opened before printing. Without script the plain tables remain.
+/// Written by hand: a dozen lines, where a library would be an asset the page must carry.
+const SCRIPT: &str = r#"
+(function () {
+  function key(cell) {
+    var s = cell ? cell.textContent.trim() : "";
+    var n = parseFloat(s.replace(/[^0-9.\-]/g, ""));
+    return /^-?[0-9]/.test(s) && !isNaN(n) ? [0, n, ""] : [1, 0, s.toLowerCase()];
+  }
+  function compare(a, b) {
+    return a[0] - b[0] || a[1] - b[1] || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0);
+  }
+  document.querySelectorAll("table.data").forEach(function (table) {
+    var body = table.tBodies[0];
+    if (!body || body.rows.length < 2 || !table.tHead) return;
+    var filter = document.createElement("input");
+    filter.type = "search";
+    filter.className = "filter";
+    filter.placeholder = "Filter " + body.rows.length + " rows…";
+    filter.setAttribute("aria-label", "Filter the rows of this table");
+    filter.addEventListener("input", function () {
+      var q = filter.value.toLowerCase();
+      Array.prototype.forEach.call(body.rows, function (row) {
+        row.hidden = q !== "" && row.textContent.toLowerCase().indexOf(q) < 0;
+      });
+    });
+    table.parentNode.insertBefore(filter, table);
+    var heads = table.tHead.rows[0].cells;
+    Array.prototype.forEach.call(heads, function (th, i) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort";
+      button.innerHTML = th.innerHTML;
+      th.textContent = "";
+      th.appendChild(button);
+      th.setAttribute("aria-sort", "none");
+      button.addEventListener("click", function () {
+        var up = th.getAttribute("aria-sort") !== "ascending";
+        Array.prototype.forEach.call(heads, function (h) { h.setAttribute("aria-sort", "none"); });
+        th.setAttribute("aria-sort", up ? "ascending" : "descending");
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) { return compare(key(a.cells[i]), key(b.cells[i])) * (up ? 1 : -1); });
+        rows.forEach(function (row) { body.appendChild(row); });
+      });
+    });
+  });
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details").forEach(function (d) { d.open = true; });
+  });
+})();
+"#;
+
 const CSS: &str = r#"
 :root { --ink:#1f2937; --muted:#6b7280; --rule:#d1d5db; --band:#f3f4f6; --must:#7f1d1d; --should:#92400e; --no:#374151; }
 * { box-sizing: border-box; }
@@ -62,20 +116,53 @@ td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
 .lvl { display: inline-block; min-width: 3.6em; padding: 0 .35em; border-radius: 3px; color: #fff; font-size: .78rem; text-align: center; }
 .lvl-must { background: var(--must); } .lvl-should { background: var(--should); } .lvl-no { background: var(--no); }
 .warn { color: #b45309; font-weight: 600; }
+ol.findings { padding-left: 1.6rem; margin: .4rem 0 .8rem; } ol.findings li { margin: .25rem 0; }
+ol.findings a { color: inherit; } ol.findings li::marker { font-weight: 700; }
+:target { outline: 3px solid #1d4ed8; outline-offset: 2px; }
+dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: .1rem .8rem; font-size: .85rem; color: var(--muted); margin: .25rem 0 .5rem; }
+dl.meta dt { font-weight: 600; } dl.meta dd { margin: 0; overflow-wrap: anywhere; }
 code { font-family: "DejaVu Sans Mono", monospace; font-size: .85em; background: var(--band); padding: 0 .2em; border-radius: 3px; }
 ul.gaps { margin: .2rem 0 .6rem; padding-left: 1.2rem; columns: 2; }
-.heatmap { overflow-x: auto; }
-.heatmap svg { max-width: 100%; height: auto; }
 .legend { display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; font-size: .85rem; margin: .3rem 0; }
-.legend i { display: inline-block; width: 14px; height: 14px; vertical-align: -2px; margin-right: .3rem; border: 1px solid #9ca3af; }
+.legend i { display: inline-block; min-width: 1.9em; height: 1.4em; line-height: 1.4em; text-align: center; font-style: normal; font-size: .75rem; margin-right: .3rem; border: 1px solid #9ca3af; }
+.legend .ramp i { margin: 0; border-left: 0; } .legend .ramp i:first-of-type { margin-left: .4rem; border-left: 1px solid #9ca3af; }
+.hm-wrap { overflow-x: auto; max-width: 100%; border: 1px solid var(--rule); }
+table.hm { width: auto; border-collapse: separate; border-spacing: 0; margin: 0; font-size: .72rem; }
+table.hm caption { text-align: left; font-size: .8rem; color: var(--muted); padding: .2rem .4rem; }
+table.hm th, table.hm td { border: 0; border-right: 1px solid #fff; border-bottom: 1px solid #fff; padding: 0; }
+table.hm td { min-width: 2.1em; height: 1.9em; text-align: center; font-variant-numeric: tabular-nums; }
+table.hm td.gap { background: #e5e7eb; color: #6b7280; } table.hm td.nodata { background: #fff; color: #6b7280; border: 1px solid #e5e7eb; }
+table.hm .la { position: sticky; left: 0; z-index: 2; background: #fff; text-align: left; font-weight: 600; padding: 0 .5rem; min-width: 11rem; max-width: 15rem; white-space: normal; font-size: .8rem; box-shadow: 1px 0 0 var(--rule); }
+table.hm thead .la { z-index: 3; vertical-align: bottom; }
+table.hm .band { color: #fff; text-align: center; padding: .15rem .3rem; font-size: .78rem; }
+table.hm .sec { background: var(--band); text-align: center; padding: .1rem .2rem; font-weight: 600; border-left: 2px solid #fff; }
+table.hm .band-must.band { background: var(--must); } table.hm .band-should.band { background: var(--should); } table.hm .band-no.band { background: var(--no); }
+table.hm .fl { vertical-align: bottom; background: #fff; font-weight: 400; }
+table.hm .fl span { display: inline-block; writing-mode: vertical-rl; transform: rotate(180deg); max-height: 12em; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; padding: .2rem 0; }
 .form { break-inside: avoid-page; }
+input.filter { display: block; margin: .4rem 0 .2rem; padding: .25rem .45rem; width: min(22rem, 100%); font: inherit; font-size: .85rem; border: 1px solid #9ca3af; border-radius: 4px; }
+button.sort { all: unset; cursor: pointer; display: block; width: 100%; }
+button.sort:focus-visible { outline: 2px solid #1d4ed8; }
+th[aria-sort="ascending"] button.sort::after { content: " ▲"; font-size: .7em; }
+th[aria-sort="descending"] button.sort::after { content: " ▼"; font-size: .7em; }
+details.form > summary { cursor: pointer; } details.form > summary h3 { display: inline; }
+details.form { margin: .3rem 0; }
+@media (max-width: 640px) {
+  body { padding: 1rem .7rem 2rem; font-size: 14px; }
+  h1 { font-size: 1.3rem; }
+  table.hm .la { min-width: 7.5rem; max-width: 9rem; font-size: .72rem; }
+}
 @media print {
   body { max-width: none; padding: 0; font-size: 10pt; }
-  nav { display: none; }
+  nav, input.filter { display: none; }
+  #findings { break-after: page; }
+  details > summary { list-style: none; }
   h2 { break-after: avoid; }
   tr, .card { break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
-  .heatmap { overflow: visible; }
+  .hm-wrap { overflow: visible; border: 0; }
+  table.hm td, .legend i { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  table.hm .la { position: static; }
   @page { size: A4 landscape; margin: 12mm; }
 }
 "#;
@@ -99,8 +186,8 @@ pub fn render(r: &AuditReport) -> String {
 <title>harmonise audit report</title><style>{CSS}</style></head><body>\n\
 <header><h1>Requests for EHC needs assessment: audit of LA forms</h1>\
 <p class=\"lead\">Run {} · national template v{} · {} LA form(s) · {} recognised document(s), {} filled, {} blank. \
-Counts, field names and file paths only: no value from any form.</p>\
-<nav><a href=\"#heatmap\">Heatmap</a><a href=\"#burden\">Burden</a><a href=\"#gaps\">Coverage gaps</a>\
+Counts, field names and file paths only: no value from any form.</p>{}\
+<nav><a href=\"#findings\">Findings</a><a href=\"#failures\">Failures</a><a href=\"#heatmap\">Heatmap</a><a href=\"#burden\">Burden</a><a href=\"#gaps\">Coverage gaps</a>\
 <a href=\"#completeness\">Completeness</a><a href=\"#demands\">Non-statutory demands</a>\
 <a href=\"#duplicates\">Duplicates</a><a href=\"#drift\">Drift</a></nav></header>\n",
         escape(&r.run_id),
@@ -108,9 +195,13 @@ Counts, field names and file paths only: no value from any form.</p>\
         s.forms,
         s.documents,
         s.filled_documents,
-        s.blank_documents
+        s.blank_documents,
+        run_meta(r)
     );
+    findings(&mut h, r);
     summary(&mut h, r);
+    changes(&mut h, r);
+    failures(&mut h, r);
     heatmap(&mut h, r);
     burden(&mut h, r);
     gaps(&mut h, r);
@@ -122,7 +213,7 @@ Counts, field names and file paths only: no value from any form.</p>\
         h,
         "<footer><p class=\"note\">Thresholds: labels mean the same when their token-set Jaccard index ≥ {} or \
 normalised Levenshtein similarity ≥ {}; up to {} example documents per drift finding. See the README, \
-“Reading the report”.</p></footer>\n</body></html>\n",
+“Reading the report”.</p></footer>\n<script>{SCRIPT}</script>\n</body></html>\n",
         r.thresholds.jaccard_min, r.thresholds.levenshtein_min, r.thresholds.max_examples
     );
     h
@@ -131,9 +222,13 @@ normalised Levenshtein similarity ≥ {}; up to {} example documents per drift f
 fn summary(h: &mut String, r: &AuditReport) {
     let s = &r.summary;
     h.push_str("<section id=\"summary\"><h2>Summary</h2><div class=\"cards\">");
-    let cards: [(String, &str); 8] = [
+    let cards: [(String, &str); 9] = [
         (s.forms.to_string(), "LA forms audited"),
         (s.documents.to_string(), "recognised documents"),
+        (
+            s.failed_documents.to_string(),
+            "documents not harmonised (failures)",
+        ),
         (s.must_gaps.to_string(), "missing must fields (all forms)"),
         (
             s.should_gaps.to_string(),
@@ -169,13 +264,27 @@ fn summary(h: &mut String, r: &AuditReport) {
     h.push_str("</section>\n");
 }
 
-/// Heatmap cell colour for an ok share: red (0) through amber (0.5) to green (1).
+/// Viridis (matplotlib's default map: perceptually uniform, readable in grey and by the common colour-vision
+/// deficiencies) at nine evenly spaced stops, from 0 (dark purple) to 1 (yellow).
+const VIRIDIS: [(f64, f64, f64); 9] = [
+    (68.0, 1.0, 84.0),
+    (71.0, 45.0, 123.0),
+    (59.0, 82.0, 139.0),
+    (44.0, 114.0, 142.0),
+    (33.0, 145.0, 140.0),
+    (40.0, 174.0, 128.0),
+    (94.0, 201.0, 98.0),
+    (173.0, 220.0, 48.0),
+    (253.0, 231.0, 37.0),
+];
+
+/// Heatmap cell colour for a valid share: viridis, interpolated between its stops.
 pub fn share_colour(share: f64) -> String {
-    let s = share.clamp(0.0, 1.0);
-    let (a, b, t) = if s < 0.5 {
-        ((185.0, 28.0, 28.0), (245.0, 158.0, 11.0), s * 2.0)
-    } else {
-        ((245.0, 158.0, 11.0), (21.0, 128.0, 61.0), (s - 0.5) * 2.0)
+    let s = share.clamp(0.0, 1.0) * (VIRIDIS.len() - 1) as f64;
+    let i = (s.floor() as usize).min(VIRIDIS.len() - 2);
+    let t = s - i as f64;
+    let (Some(a), Some(b)) = (VIRIDIS.get(i), VIRIDIS.get(i + 1)) else {
+        return "#000000".into();
     };
     let mix = |x: f64, y: f64| (x + (y - x) * t).round() as u8;
     format!(
@@ -186,141 +295,366 @@ pub fn share_colour(share: f64) -> String {
     )
 }
 
+/// The text colour that reads on a share's cell: white on the dark end, black on the light.
+fn ink(share: f64) -> &'static str {
+    if share < 0.62 { "#fff" } else { "#000" }
+}
+
 const NOT_ASKED: &str = "#e5e7eb";
 const NO_DATA: &str = "#ffffff";
 
-fn heatmap(h: &mut String, r: &AuditReport) {
-    const CW: usize = 18;
-    const CH: usize = 24;
-    const GAP: usize = 8;
-    const LEFT: usize = 300;
-    const TOP: usize = 170;
-    const RIGHT: usize = 130;
-    // Column x positions, with a gap between the must, should and no groups.
-    let mut xs = Vec::with_capacity(r.fields.len());
-    let mut x = LEFT;
-    let mut prev: Option<Statutory> = None;
-    for f in &r.fields {
-        if prev.is_some_and(|p| p != f.statutory) {
-            x += GAP;
-        }
-        xs.push(x);
-        x += CW;
-        prev = Some(f.statutory);
+/// A statutory band in words.
+fn band(s: Statutory) -> &'static str {
+    match s {
+        Statutory::Must => "Required by law (must)",
+        Statutory::Should => "Statutory guidance (should)",
+        Statutory::No => "Not required by law (no)",
     }
-    let width = x + RIGHT;
-    let height = TOP + r.forms.len() * CH + 10;
+}
+
+/// A template section in words (`young_person` → "Young person").
+fn section_title(id: &str) -> String {
+    let words = id.replace('_', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Runs of equal keys in `items`: (key, length), in order.
+fn runs<K: PartialEq + Clone>(items: impl Iterator<Item = K>) -> Vec<(K, usize)> {
+    let mut out: Vec<(K, usize)> = Vec::new();
+    for k in items {
+        match out.last_mut() {
+            Some((last, n)) if *last == k => *n += 1,
+            _ => out.push((k, 1)),
+        }
+    }
+    out
+}
+
+fn heatmap(h: &mut String, r: &AuditReport) {
+    // Columns by band, then by section (in the template's order of first appearance), then in template order.
+    let mut sections: Vec<&str> = Vec::new();
+    for f in &r.fields {
+        if !sections.contains(&f.section.as_str()) {
+            sections.push(&f.section);
+        }
+    }
+    let mut cols: Vec<&crate::audit::gaps::FieldRef> = r.fields.iter().collect();
+    cols.sort_by_key(|f| {
+        (
+            f.statutory,
+            sections
+                .iter()
+                .position(|s| *s == f.section)
+                .unwrap_or(usize::MAX),
+        )
+    });
     h.push_str(
         "<section id=\"heatmap\"><h2>Coverage and completeness by LA and national field</h2>",
     );
-    h.push_str("<p class=\"lead\">One row per LA form, one column per national field: statutory <i>must</i> fields first, then <i>should</i>, then <i>no</i> (the coloured band above the columns). Grey: the form does not ask for the field (a coverage gap). Coloured: the form asks for it, and the colour is the share of its filled documents where the answer came back valid. White: asked, but no filled documents yet. Hover a cell for its counts.</p>");
-    h.push_str("<div class=\"legend\">");
+    h.push_str("<p class=\"lead\">One row per LA form, one column per national field, grouped by how the law treats it and by section of the form (hover a label for its field id). A grey cell with a dash: the form does not ask for the field (a coverage gap). A coloured cell: the form asks for it; the number is the share (%) of its filled documents where the answer came back valid, and the colour runs from dark purple (0%) to yellow (100%). A white cell with a dot: asked, but no filled documents yet. Hover a cell for its counts.</p>");
+    h.push_str("<div class=\"legend\" aria-hidden=\"true\">");
     let _ = write!(
         h,
-        "<span><i style=\"background:{NOT_ASKED}\"></i>not asked (gap)</span>"
+        "<span><i style=\"background:{NOT_ASKED}\">–</i>not asked (gap)</span><span><i style=\"background:{NO_DATA}\">·</i>asked, no filled documents</span><span class=\"ramp\">valid share"
     );
-    let _ = write!(
-        h,
-        "<span><i style=\"background:{NO_DATA}\"></i>asked, no filled documents</span>"
-    );
-    for (label, s) in [("0% valid", 0.0), ("50% valid", 0.5), ("100% valid", 1.0)] {
+    for pct in [0u32, 25, 50, 75, 100] {
+        let s = f64::from(pct) / 100.0;
         let _ = write!(
             h,
-            "<span><i style=\"background:{}\"></i>{label}</span>",
-            share_colour(s)
+            "<i style=\"background:{};color:{}\">{pct}</i>",
+            share_colour(s),
+            ink(s)
         );
     }
-    h.push_str("<span><i style=\"background:#7f1d1d\"></i>must</span><span><i style=\"background:#92400e\"></i>should</span><span><i style=\"background:#374151\"></i>no (non-statutory)</span></div>");
-    let _ = write!(
-        h,
-        "<div class=\"heatmap\"><svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"Heatmap of LA forms by national field coverage and completeness\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"DejaVu Sans, sans-serif\" font-size=\"11\">"
-    );
-    for (f, &x) in r.fields.iter().zip(&xs) {
-        let band = match f.statutory {
-            Statutory::Must => "#7f1d1d",
-            Statutory::Should => "#92400e",
-            Statutory::No => "#374151",
-        };
+    h.push_str("%</span></div>");
+    h.push_str("<div class=\"hm-wrap\" tabindex=\"0\"><table class=\"hm\"><caption>Valid share (%) of filled documents, by LA form and national field</caption><thead><tr><th rowspan=\"3\" class=\"la\" scope=\"col\">LA form</th>");
+    for (lvl, n) in runs(cols.iter().map(|f| f.statutory)) {
         let _ = write!(
             h,
-            "<rect x=\"{x}\" y=\"{}\" width=\"{}\" height=\"7\" fill=\"{band}\"><title>{} ({})</title></rect>",
-            TOP - 9,
-            CW - 1,
+            "<th colspan=\"{n}\" class=\"band band-{}\" scope=\"colgroup\">{}</th>",
+            lvl.as_str(),
+            escape(band(lvl))
+        );
+    }
+    h.push_str("</tr><tr>");
+    for ((lvl, sec), n) in runs(cols.iter().map(|f| (f.statutory, f.section.clone()))) {
+        let _ = write!(
+            h,
+            "<th colspan=\"{n}\" class=\"sec band-{}\" scope=\"colgroup\" title=\"{}\">{}</th>",
+            lvl.as_str(),
+            escape(&sec),
+            escape(&section_title(&sec))
+        );
+    }
+    h.push_str("</tr><tr>");
+    for f in &cols {
+        let _ = write!(
+            h,
+            "<th class=\"fl\" scope=\"col\" title=\"{} ({})\"><span>{}</span></th>",
             escape(&f.field),
-            escape(f.statutory.as_str())
-        );
-        let tx = x + CW / 2 + 4;
-        let _ = write!(
-            h,
-            "<text x=\"{tx}\" y=\"{}\" transform=\"rotate(-55 {tx} {})\" fill=\"#1f2937\">{}</text>",
-            TOP - 13,
-            TOP - 13,
-            escape(&f.field)
+            escape(f.statutory.as_str()),
+            escape(&f.label)
         );
     }
-    for (j, form) in r.forms.iter().enumerate() {
-        let y = TOP + j * CH;
+    h.push_str("</tr></thead><tbody>");
+    for form in &r.forms {
         // An LA with several forms (a fillable PDF and its print view) is told apart by the mapping id.
         let shared = r.forms.iter().filter(|f| f.la_code == form.la_code).count() > 1;
         let tag = if shared { &form.mapping } else { &form.la_code };
         let _ = write!(
             h,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" font-size=\"12\">{} ({})</text>",
-            LEFT - 8,
-            y + CH / 2 + 4,
-            escape(&truncate(&form.la_name, if shared { 26 } else { 34 })),
+            "<tr><th class=\"la\" scope=\"row\" title=\"{}\">{} <span class=\"note\">({})</span></th>",
+            escape(&form.mapping),
+            escape(&form.la_name),
             escape(tag)
         );
-        for (f, &x) in r.fields.iter().zip(&xs) {
+        for f in &cols {
             let c = form.completeness.iter().find(|c| c.field.field == f.field);
-            let (fill, tip) = cell(c, form);
+            let tip = format!(
+                "{} · {} ({}): {}",
+                form.la_name,
+                f.label,
+                f.field,
+                cell(c, form)
+            );
+            match c {
+                None => {
+                    let _ = write!(h, "<td class=\"gap\" title=\"{}\">–</td>", escape(&tip));
+                }
+                Some(c) if c.filled == 0 => {
+                    let _ = write!(h, "<td class=\"nodata\" title=\"{}\">·</td>", escape(&tip));
+                }
+                Some(c) => {
+                    let share = c.ok_share.unwrap_or(0.0);
+                    let _ = write!(
+                        h,
+                        "<td style=\"background:{};color:{}\" title=\"{}\">{:.0}</td>",
+                        share_colour(share),
+                        ink(share),
+                        escape(&tip),
+                        share * 100.0
+                    );
+                }
+            }
+        }
+        h.push_str("</tr>");
+    }
+    h.push_str("</tbody></table></div></section>\n");
+}
+
+/// A heatmap cell's counts in words, for its tooltip.
+fn cell(c: Option<&Completeness>, form: &FormReport) -> String {
+    match c {
+        None => "not asked (coverage gap)".into(),
+        Some(c) if c.filled == 0 => format!(
+            "asked; no filled documents ({} blank)",
+            form.documents.blank
+        ),
+        Some(c) => format!(
+            "asked; valid in {} of {} filled ({}), empty {}, invalid {}, not found {}",
+            c.ok,
+            c.filled,
+            pct(c.ok_share),
+            c.empty,
+            c.invalid,
+            c.not_found
+        ),
+    }
+}
+
+/// How many findings the page shows before "more".
+const FINDINGS_SHOWN: usize = 10;
+
+/// The findings, ranked, each linked to its detail: the first thing on the page.
+fn findings(h: &mut String, r: &AuditReport) {
+    h.push_str("<section id=\"findings\"><h2>Findings: what to look at first</h2>");
+    if r.findings.is_empty() {
+        h.push_str("<p class=\"lead\">Nothing to act on: every form asks every statutory field, no document failed, nothing is asked twice or demanded by several LAs beyond the template, and no form drifted.</p></section>\n");
+        return;
+    }
+    h.push_str("<p class=\"lead\">Ranked by how many forms, LAs or documents each touches. Follow a finding to its detail.</p><ol class=\"findings\">");
+    let item = |f: &crate::audit::findings::Finding| {
+        format!(
+            "<li class=\"f-{}\"><a href=\"#{}\">{}</a> <span class=\"note\">({} {})</span></li>",
+            match f.kind {
+                FindingKind::StatutoryGap => "gap",
+                FindingKind::Failures => "fail",
+                FindingKind::NonStatutoryDemand => "demand",
+                FindingKind::AskedTwice => "twice",
+                FindingKind::Drift => "drift",
+            },
+            escape(&f.anchor),
+            escape(&f.text),
+            f.count,
+            escape(f.unit)
+        )
+    };
+    for f in r.findings.iter().take(FINDINGS_SHOWN) {
+        h.push_str(&item(f));
+    }
+    h.push_str("</ol>");
+    if r.findings.len() > FINDINGS_SHOWN {
+        let _ = write!(
+            h,
+            "<details><summary>{} more finding(s)</summary><ol class=\"findings\" start=\"{}\">",
+            r.findings.len() - FINDINGS_SHOWN,
+            FINDINGS_SHOWN + 1
+        );
+        for f in r.findings.iter().skip(FINDINGS_SHOWN) {
+            h.push_str(&item(f));
+        }
+        h.push_str("</ol></details>");
+    }
+    h.push_str("</section>\n");
+}
+
+/// The run's metadata, one definition list under the title.
+fn run_meta(r: &AuditReport) -> String {
+    let m = &r.run;
+    let digest: String = m.mapping_digest.chars().take(12).collect();
+    let written = if m.rebuilt {
+        "rebuilt by <code>harmonise report</code>"
+    } else {
+        "written by <code>harmonise run</code>"
+    };
+    format!(
+        "<dl class=\"meta\"><dt>Written</dt><dd><time datetime=\"{0}\">{0}</time> (UTC), {written}</dd>\
+<dt>harmonise</dt><dd>{1}</dd><dt>Input folder</dt><dd><code>{2}</code></dd><dt>Template</dt><dd>v{3}</dd>\
+<dt>Mappings</dt><dd>{4}, digest <code title=\"{5}\">{6}…</code></dd></dl>",
+        escape(&m.generated_at),
+        escape(&m.harmonise_version),
+        escape(m.input_folder.as_deref().unwrap_or("(not recorded)")),
+        escape(&m.template_version),
+        m.mappings,
+        escape(&m.mapping_digest),
+        escape(&digest),
+    )
+}
+
+/// What changed since the previous run: counts, new failures, burden before and after.
+fn changes(h: &mut String, r: &AuditReport) {
+    h.push_str("<section id=\"changes\"><h2>Changes since the previous run</h2>");
+    let Some(c) = &r.changes else {
+        let why = if r.run.rebuilt {
+            "Rebuilt by <code>harmonise report</code>: changes are worked out by a run only."
+        } else {
+            "The first run into this output folder (or the previous run left no state): nothing to compare with."
+        };
+        let _ = writeln!(h, "<p class=\"lead\">{why}</p></section>");
+        return;
+    };
+    let previous = if c.previous_report.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " (previous report: run <code>{}</code>{})",
+            escape(&c.previous_report),
+            c.previous_generated_at
+                .as_deref()
+                .map(|t| format!(", written {}", escape(t)))
+                .unwrap_or_default()
+        )
+    };
+    let _ = write!(
+        h,
+        "<p class=\"lead\">{} document(s) added, {} changed, {} removed, {} unchanged; {} new failure(s), {} \
+failure(s) resolved{previous}.</p>",
+        c.added, c.changed, c.removed, c.unchanged, c.new_failure_count, c.resolved_failures
+    );
+    if c.is_empty() {
+        h.push_str("<p>Nothing changed.</p>");
+    }
+    if !c.new_failures.is_empty() {
+        h.push_str("<h3>New failures</h3><ul>");
+        for f in &c.new_failures {
             let _ = write!(
                 h,
-                "<rect x=\"{x}\" y=\"{y}\" width=\"{}\" height=\"{}\" fill=\"{fill}\" stroke=\"#9ca3af\" stroke-width=\"0.5\"><title>{} · {}: {}</title></rect>",
-                CW - 1,
-                CH - 2,
-                escape(&form.la_name),
-                escape(&f.field),
-                escape(&tip)
+                "<li><code>{}</code>: {}</li>",
+                escape(&f.path),
+                escape(failures::describe(f.status))
             );
         }
+        if c.new_failure_count > c.new_failures.len() as u64 {
+            let _ = write!(
+                h,
+                "<li>… and {} more (see Failures)</li>",
+                c.new_failure_count - c.new_failures.len() as u64
+            );
+        }
+        h.push_str("</ul>");
     }
-    h.push_str("</svg></div></section>\n");
+    if !c.burden.is_empty() {
+        h.push_str("<h3>Burden changes</h3><table class=\"data\"><thead><tr><th>Form (mapping)</th><th class=\"n\">Fields asked</th><th class=\"n\">Non-statutory</th><th class=\"n\">Duplicated</th></tr></thead><tbody>");
+        let delta = |d: &crate::audit::changes::Delta| {
+            let n = |x: Option<usize>| x.map_or_else(|| "–".to_string(), |x| x.to_string());
+            format!("{} → {}", n(d.before), n(d.after))
+        };
+        for b in &c.burden {
+            let _ = write!(
+                h,
+                "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                escape(&b.mapping),
+                delta(&b.fields_asked),
+                delta(&b.non_statutory),
+                delta(&b.duplicated)
+            );
+        }
+        h.push_str("</tbody></table>");
+    }
+    h.push_str("</section>\n");
 }
 
-fn cell(c: Option<&Completeness>, form: &FormReport) -> (String, String) {
-    match c {
-        None => (NOT_ASKED.into(), "not asked (coverage gap)".into()),
-        Some(c) if c.filled == 0 => (
-            NO_DATA.into(),
-            format!(
-                "asked; no filled documents ({} blank)",
-                form.documents.blank
-            ),
-        ),
-        Some(c) => (
-            share_colour(c.ok_share.unwrap_or(0.0)),
-            format!(
-                "asked; valid in {} of {} filled ({}), empty {}, invalid {}, not found {}",
-                c.ok,
-                c.filled,
-                pct(c.ok_share),
-                c.empty,
-                c.invalid,
-                c.not_found
-            ),
-        ),
+fn failures(h: &mut String, r: &AuditReport) {
+    h.push_str("<section id=\"failures\"><h2>Failures: documents that produced no record</h2>");
+    if r.failures.is_empty() {
+        h.push_str("<p class=\"lead\">Every document was harmonised.</p></section>\n");
+        return;
     }
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
-        t.push('…');
-        t
+    let kinds: Vec<String> = failures::by_status(&r.failures)
+        .iter()
+        .map(|(status, n)| format!("{n} {}", failures::describe(*status)))
+        .collect();
+    let _ = write!(
+        h,
+        "<p class=\"lead\">{} document(s) could not be harmonised: {}. Their answers are in no table below. \
+Grouped by status and reason, most documents first; <code>manifest.json</code> and <code>manifest.csv</code> list \
+every input.</p>",
+        r.summary.failed_documents,
+        escape(&kinds.join(", "))
+    );
+    h.push_str("<table class=\"data\"><thead><tr><th>Status</th><th>Reason</th><th class=\"n\">Documents</th><th>Files</th></tr></thead><tbody>");
+    for (i, g) in r.failures.iter().enumerate() {
+        let mut files: Vec<String> = g
+            .files
+            .iter()
+            .map(|f| {
+                let skipped = if f.skipped_unchanged {
+                    " <span class=\"note\">(unchanged since the run that read it)</span>"
+                } else {
+                    ""
+                };
+                format!("<code>{}</code>{skipped}", escape(&f.path))
+            })
+            .collect();
+        if g.not_listed > 0 {
+            files.push(format!("… and {} more (see manifest.csv)", g.not_listed));
+        }
+        let _ = write!(
+            h,
+            "<tr id=\"failure-{}\"><td><code>{}</code> {}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            i + 1,
+            escape(g.status.as_str()),
+            escape(failures::describe(g.status)),
+            escape(&g.reason),
+            g.count,
+            files.join("<br>")
+        );
     }
+    h.push_str("</tbody></table></section>\n");
 }
 
 fn burden(h: &mut String, r: &AuditReport) {
@@ -328,7 +662,7 @@ fn burden(h: &mut String, r: &AuditReport) {
     h.push_str(
         "<p class=\"lead\">Ranked by non-statutory + duplicated fields, then by fields asked.</p>",
     );
-    h.push_str("<table><thead><tr><th class=\"n\">Rank</th><th>LA</th><th>Form (mapping)</th><th class=\"n\">Fields asked</th><th class=\"n\">Statutory (must / should)</th><th class=\"n\">Non-statutory</th><th class=\"n\">Duplicated</th></tr></thead><tbody>");
+    h.push_str("<table class=\"data\"><thead><tr><th class=\"n\">Rank</th><th>LA</th><th>Form (mapping)</th><th class=\"n\">Fields asked</th><th class=\"n\">Statutory (must / should)</th><th class=\"n\">Non-statutory</th><th class=\"n\">Duplicated</th></tr></thead><tbody>");
     for b in &r.burden {
         let _ = write!(
             h,
@@ -353,10 +687,11 @@ fn gaps(h: &mut String, r: &AuditReport) {
         "<section id=\"gaps\"><h2>Coverage gaps: national fields a form never asks for</h2>",
     );
     h.push_str("<p class=\"lead\">A missing <i>must</i> field is an error-level gap (the LA cannot meet a duty without it); a missing <i>should</i> field a warning; a missing <i>no</i> field is not a problem.</p>");
+    gaps_by_field(h, r);
     for f in &r.forms {
         let _ = write!(
             h,
-            "<div class=\"form\"><h3>{} ({}) <code>{}</code></h3>",
+            "<details class=\"form\"><summary><h3>{} ({}) <code>{}</code></h3></summary>",
             escape(&f.la_name),
             escape(&f.la_code),
             escape(&f.mapping)
@@ -379,9 +714,51 @@ fn gaps(h: &mut String, r: &AuditReport) {
                 let _ = write!(h, "<ul class=\"gaps\">{}</ul>", items.join(""));
             }
         }
-        h.push_str("</div>");
+        h.push_str("</details>");
     }
     h.push_str("</section>\n");
+}
+
+/// Each statutory field some forms never ask for, with its legal basis and those forms: the findings link here.
+fn gaps_by_field(h: &mut String, r: &AuditReport) {
+    h.push_str("<h3>By field</h3><table class=\"data\"><thead><tr><th>National field</th><th>Level</th><th>Legal basis</th><th class=\"n\">Forms that never ask</th><th>Which</th></tr></thead><tbody>");
+    let mut any = false;
+    for f in r.fields.iter().filter(|f| f.statutory != Statutory::No) {
+        let missing: Vec<&FormReport> = r
+            .forms
+            .iter()
+            .filter(|form| form.gaps.iter().any(|g| g.field == f.field))
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        any = true;
+        let basis = r
+            .findings
+            .iter()
+            .find(|x| x.kind == FindingKind::StatutoryGap && x.field.as_deref() == Some(&f.field))
+            .and_then(|x| x.basis.as_deref())
+            .unwrap_or("");
+        let which: Vec<String> = missing
+            .iter()
+            .map(|m| format!("{} ({})", escape(&m.la_name), escape(&m.la_code)))
+            .collect();
+        let _ = write!(
+            h,
+            "<tr id=\"gap-{}\"><td><code>{}</code> {}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            escape(&f.field),
+            escape(&f.field),
+            escape(&f.label),
+            level(f.statutory),
+            escape(basis),
+            missing.len(),
+            which.join(", ")
+        );
+    }
+    if !any {
+        h.push_str("<tr><td colspan=\"5\">Every form asks every statutory field.</td></tr>");
+    }
+    h.push_str("</tbody></table><h3>By form</h3>");
 }
 
 fn completeness(h: &mut String, r: &AuditReport) {
@@ -392,16 +769,16 @@ fn completeness(h: &mut String, r: &AuditReport) {
     for f in &r.forms {
         let _ = write!(
             h,
-            "<div class=\"form\"><h3>{} ({}): {} filled document(s)</h3>",
+            "<details class=\"form\"><summary><h3>{} ({}): {} filled document(s)</h3></summary>",
             escape(&f.la_name),
             escape(&f.la_code),
             f.documents.filled
         );
         if f.documents.filled == 0 {
-            h.push_str("<p class=\"note\">No filled documents for this form yet.</p></div>");
+            h.push_str("<p class=\"note\">No filled documents for this form yet.</p></details>");
             continue;
         }
-        h.push_str("<table><thead><tr><th>Field</th><th>Level</th><th class=\"n\">Valid</th><th class=\"n\">Empty</th><th class=\"n\">Invalid</th><th class=\"n\">Not found</th><th>Commonest invalid reasons</th></tr></thead><tbody>");
+        h.push_str("<table class=\"data\"><thead><tr><th>Field</th><th>Level</th><th class=\"n\">Valid</th><th class=\"n\">Empty</th><th class=\"n\">Invalid</th><th class=\"n\">Not found</th><th>Commonest invalid reasons</th></tr></thead><tbody>");
         for c in &f.completeness {
             let reasons: Vec<String> = c
                 .invalid_reasons
@@ -422,7 +799,7 @@ fn completeness(h: &mut String, r: &AuditReport) {
                 reasons.join("; ")
             );
         }
-        h.push_str("</tbody></table></div>");
+        h.push_str("</tbody></table></details>");
     }
     h.push_str("</section>\n");
 }
@@ -430,7 +807,7 @@ fn completeness(h: &mut String, r: &AuditReport) {
 fn demands(h: &mut String, r: &AuditReport) {
     h.push_str("<section id=\"demands\"><h2>Non-statutory demands</h2>");
     h.push_str("<p class=\"lead\">Every extra question a form asks beyond the national template, and every national field it asks whose statutory level is <i>no</i>.</p>");
-    h.push_str("<table><thead><tr><th>LA</th><th>Kind</th><th>Field or extra</th><th>As printed</th><th>Duplicates</th></tr></thead><tbody>");
+    h.push_str("<table class=\"data\"><thead><tr><th>LA</th><th>Kind</th><th>Field or extra</th><th>As printed</th><th>Duplicates</th></tr></thead><tbody>");
     for f in &r.forms {
         for d in &f.non_statutory {
             let kind = match d.kind {
@@ -460,14 +837,16 @@ fn duplicates(h: &mut String, r: &AuditReport) {
         "<section id=\"duplicates\"><h2>Duplicates</h2><h3>Asked twice within one form</h3>",
     );
     h.push_str("<p class=\"lead\">An extra question whose printed label means the same as a national field the form already asks for.</p>");
-    h.push_str("<table><thead><tr><th>LA</th><th>Extra</th><th>As printed</th><th>Duplicates national field</th><th>Matched wording</th></tr></thead><tbody>");
+    h.push_str("<table class=\"data\"><thead><tr><th>LA</th><th>Extra</th><th>As printed</th><th>Duplicates national field</th><th>Matched wording</th></tr></thead><tbody>");
     let mut any = false;
+    let mut anchored = std::collections::BTreeSet::new();
     for f in &r.forms {
         for d in &f.duplicates {
             any = true;
             let _ = write!(
                 h,
-                "<tr><td>{} ({})</td><td><code>{}</code></td><td>{}</td><td><code>{}</code> {}</td><td>{}</td></tr>",
+                "<tr{}><td>{} ({})</td><td><code>{}</code></td><td>{}</td><td><code>{}</code> {}</td><td>{}</td></tr>",
+                anchor(&mut anchored, "dup", &d.field),
                 escape(&f.la_name),
                 escape(&f.la_code),
                 escape(&d.extra),
@@ -484,8 +863,8 @@ fn duplicates(h: &mut String, r: &AuditReport) {
     h.push_str("</tbody></table>");
     h.push_str("<h3>The same extra demanded by several LAs</h3>");
     h.push_str("<p class=\"lead\">Extra questions clustered by meaning across forms (normalised labels, synonyms, token similarity), most LAs first.</p>");
-    h.push_str("<table><thead><tr><th>Demand</th><th class=\"n\">LAs</th><th>Members (LA: printed label)</th></tr></thead><tbody>");
-    for c in &r.clusters {
+    h.push_str("<table class=\"data\"><thead><tr><th>Demand</th><th class=\"n\">LAs</th><th>Members (LA: printed label)</th></tr></thead><tbody>");
+    for (i, c) in r.clusters.iter().enumerate() {
         let members: Vec<String> = c
             .members
             .iter()
@@ -500,7 +879,8 @@ fn duplicates(h: &mut String, r: &AuditReport) {
             .collect();
         let _ = write!(
             h,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            "<tr id=\"cluster-{}\"><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            i + 1,
             escape(&c.canonical),
             c.las,
             members.join("<br>")
@@ -538,14 +918,16 @@ fn drift(h: &mut String, r: &AuditReport) {
         }
         h.push_str("</ul>");
     }
-    h.push_str("<table><thead><tr><th>LA</th><th>Kind</th><th>Field</th><th>Locator or source field</th><th class=\"n\">Documents</th><th>Examples</th></tr></thead><tbody>");
+    h.push_str("<table class=\"data\"><thead><tr><th>LA</th><th>Kind</th><th>Field</th><th>Locator or source field</th><th class=\"n\">Documents</th><th>Examples</th></tr></thead><tbody>");
     let mut any = false;
+    let mut anchored = std::collections::BTreeSet::new();
     for f in &r.forms {
         for d in &f.drift.not_found {
             any = true;
             let _ = write!(
                 h,
-                "<tr><td>{} ({})</td><td class=\"warn\">locator found nothing</td><td><code>{}</code></td><td><code>{}</code></td><td class=\"n\">{}</td><td>{}</td></tr>",
+                "<tr{}><td>{} ({})</td><td class=\"warn\">locator found nothing</td><td><code>{}</code></td><td><code>{}</code></td><td class=\"n\">{}</td><td>{}</td></tr>",
+                anchor(&mut anchored, "drift", &f.mapping),
                 escape(&f.la_name),
                 escape(&f.la_code),
                 escape(&d.field),
@@ -558,7 +940,8 @@ fn drift(h: &mut String, r: &AuditReport) {
             any = true;
             let _ = write!(
                 h,
-                "<tr><td>{} ({})</td><td class=\"warn\">answer no rule reads</td><td></td><td><code>{}</code></td><td class=\"n\">{}</td><td>{}</td></tr>",
+                "<tr{}><td>{} ({})</td><td class=\"warn\">answer no rule reads</td><td></td><td><code>{}</code></td><td class=\"n\">{}</td><td>{}</td></tr>",
+                anchor(&mut anchored, "drift", &f.mapping),
                 escape(&f.la_name),
                 escape(&f.la_code),
                 escape(&u.key),
@@ -571,6 +954,15 @@ fn drift(h: &mut String, r: &AuditReport) {
         h.push_str("<tr><td colspan=\"6\">No drift found.</td></tr>");
     }
     h.push_str("</tbody></table></section>\n");
+}
+
+/// ` id="{prefix}-{key}"` the first time `key` is seen (the row a finding links to), else nothing.
+fn anchor(seen: &mut std::collections::BTreeSet<String>, prefix: &str, key: &str) -> String {
+    if seen.insert(key.to_string()) {
+        format!(" id=\"{prefix}-{}\"", escape(key))
+    } else {
+        String::new()
+    }
 }
 
 fn examples(paths: &[String]) -> String {
@@ -594,9 +986,18 @@ mod tests {
     }
 
     #[test]
-    fn colours_run_from_red_to_green() {
-        assert_eq!(share_colour(0.0), "#b91c1c");
-        assert_eq!(share_colour(0.5), "#f59e0b");
-        assert_eq!(share_colour(1.0), "#15803d");
+    fn colours_follow_viridis_from_purple_to_yellow() {
+        assert_eq!(share_colour(0.0), "#440154");
+        assert_eq!(share_colour(0.5), "#21918c");
+        assert_eq!(share_colour(1.0), "#fde725");
+        assert_eq!(share_colour(2.0), "#fde725", "clamped");
+        // Between two stops: halfway from #440154 to #472d7b.
+        assert_eq!(share_colour(0.0625), "#461768");
+    }
+
+    #[test]
+    fn sections_and_runs_read_as_words_and_groups() {
+        assert_eq!(section_title("young_person"), "Young person");
+        assert_eq!(runs([1, 1, 2, 1].into_iter()), [(1, 2), (2, 1), (1, 1)]);
     }
 }

@@ -1,6 +1,8 @@
-//! `report.xlsx`: one sheet per table of the report (summary, burden, coverage matrix, gaps, completeness,
-//! non-statutory demands, duplicates, clusters, drift), each with a bold, frozen header row, for analysts who
-//! filter and pivot in Excel. Written with rust_xlsxwriter into memory, then into the atomic file.
+//! `report.xlsx`: one sheet per table of the report (findings, a read-me, summary, failures, burden, coverage
+//! matrix and list, gaps, completeness, non-statutory demands, duplicates, clusters, drift), each with a bold header
+//! row and an autofilter, the header row and first column frozen, shares as percentage formats and the coverage
+//! matrix coloured by conditional formatting, for analysts who filter and pivot in Excel. Written with
+//! rust_xlsxwriter into memory, then into the atomic file.
 //!
 //! No data can make the workbook fail: every text is clipped (to [`MAX_CHARS`], and a cell to Excel's 32,767
 //! characters) and neutralised as `records.csv` is ([`neutralise`]: a string cell never runs as a formula, but
@@ -8,9 +10,12 @@
 
 use std::io::Write;
 
-use rust_xlsxwriter::{Format, Workbook, XlsxError};
+use rust_xlsxwriter::{
+    ConditionalFormat3ColorScale, ConditionalFormatType, Format, Workbook, XlsxError,
+};
 
 use super::{MAX_CHARS, ReportWriter, clip};
+use crate::audit::findings::FindingKind;
 use crate::audit::{AuditReport, DemandKind};
 use crate::output::neutralise;
 
@@ -40,6 +45,8 @@ pub enum Cell {
     Text(String),
     /// A number.
     Num(f64),
+    /// A share from 0 to 1, shown as a percentage (`0%`) and kept a number for filters and formulas.
+    Share(f64),
     /// Nothing.
     Blank,
 }
@@ -88,6 +95,12 @@ impl From<Option<f64>> for Cell {
 pub struct Table {
     /// Sheet name (at most 31 characters).
     pub name: &'static str,
+    /// What the sheet holds, for the Read-me sheet.
+    pub about: &'static str,
+    /// Its columns explained, for the Read-me sheet: (header, meaning).
+    pub columns: Vec<(&'static str, &'static str)>,
+    /// Colour its numbers as the page's heatmap does (viridis, 0% to 100%).
+    pub heatmap: bool,
     /// Column headers.
     pub header: Vec<String>,
     /// Rows.
@@ -100,7 +113,17 @@ impl Table {
             name,
             header: header.iter().map(|s| s.to_string()).collect(),
             rows: Vec::new(),
+            about: "",
+            columns: Vec::new(),
+            heatmap: false,
         }
+    }
+
+    /// The sheet explained for the Read-me sheet.
+    fn about(mut self, about: &'static str, columns: &[(&'static str, &'static str)]) -> Table {
+        self.about = about;
+        self.columns = columns.to_vec();
+        self
     }
 }
 
@@ -110,11 +133,32 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
     let mut summary = Table::new("Summary", &["measure", "value"]);
     for (k, v) in [
         ("run id", Cell::from(&r.run_id)),
+        ("written at (UTC)", Cell::from(&r.run.generated_at)),
+        (
+            "written by",
+            if r.run.rebuilt {
+                "harmonise report"
+            } else {
+                "harmonise run"
+            }
+            .into(),
+        ),
+        ("harmonise version", Cell::from(&r.run.harmonise_version)),
+        (
+            "input folder",
+            Cell::from(r.run.input_folder.as_deref().unwrap_or("(not recorded)")),
+        ),
         ("template version", Cell::from(&r.template_version)),
+        ("mappings", r.run.mappings.into()),
+        ("mapping digest (blake3)", Cell::from(&r.run.mapping_digest)),
         ("LA forms", s.forms.into()),
         ("recognised documents", s.documents.into()),
         ("filled documents", s.filled_documents.into()),
         ("blank documents", s.blank_documents.into()),
+        (
+            "documents not harmonised (see Failures)",
+            s.failed_documents.into(),
+        ),
         ("missing must fields (all forms)", s.must_gaps.into()),
         ("missing should fields (all forms)", s.should_gaps.into()),
         ("non-statutory demands", s.non_statutory_demands.into()),
@@ -137,6 +181,77 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
         ),
     ] {
         summary.rows.push(vec![k.into(), v]);
+    }
+    match &r.changes {
+        Some(c) => {
+            for (k, v) in [
+                ("changes: previous report", Cell::from(&c.previous_report)),
+                ("changes: documents added", c.added.into()),
+                ("changes: documents changed", c.changed.into()),
+                ("changes: documents removed", c.removed.into()),
+                ("changes: documents unchanged", c.unchanged.into()),
+                ("changes: new failures", c.new_failure_count.into()),
+                ("changes: failures resolved", c.resolved_failures.into()),
+                ("changes: forms whose burden changed", c.burden.len().into()),
+            ] {
+                summary.rows.push(vec![k.into(), v]);
+            }
+        }
+        None => summary.rows.push(vec![
+            "changes".into(),
+            "none worked out (first run, or rebuilt)".into(),
+        ]),
+    }
+
+    let mut findings = Table::new(
+        "Findings",
+        &[
+            "rank", "finding", "count", "unit", "kind", "field", "basis", "forms",
+        ],
+    );
+    for f in &r.findings {
+        findings.rows.push(vec![
+            f.rank.into(),
+            (&f.text).into(),
+            f.count.into(),
+            f.unit.into(),
+            match f.kind {
+                FindingKind::StatutoryGap => "statutory_gap",
+                FindingKind::Failures => "failures",
+                FindingKind::NonStatutoryDemand => "non_statutory_demand",
+                FindingKind::AskedTwice => "asked_twice",
+                FindingKind::Drift => "drift",
+            }
+            .into(),
+            f.field.as_deref().unwrap_or("").into(),
+            f.basis.as_deref().unwrap_or("").into(),
+            Cell::list(&f.forms, ", "),
+        ]);
+    }
+
+    let mut failed = Table::new(
+        "Failures",
+        &["status", "reason", "documents", "path", "skipped_unchanged"],
+    );
+    for g in &r.failures {
+        for f in &g.files {
+            failed.rows.push(vec![
+                g.status.as_str().into(),
+                (&g.reason).into(),
+                g.count.into(),
+                (&f.path).into(),
+                if f.skipped_unchanged { "yes" } else { "no" }.into(),
+            ]);
+        }
+        if g.not_listed > 0 {
+            failed.rows.push(vec![
+                g.status.as_str().into(),
+                (&g.reason).into(),
+                g.count.into(),
+                format!("… {} more: see manifest.csv", g.not_listed).into(),
+                Cell::Blank,
+            ]);
+        }
     }
 
     let mut burden = Table::new(
@@ -169,21 +284,44 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
         ]);
     }
 
+    // The heatmap as numbers only (a blank cell: not asked, or no filled documents); what each blank is, with the
+    // counts, is in Coverage list, one row per form and field.
     let mut header = vec!["mapping", "la_name"];
     header.extend(r.fields.iter().map(|f| f.field.as_str()));
     let mut coverage = Table::new("Coverage", &header);
-    let mut level_row = vec![Cell::from("(statutory level)"), Cell::Blank];
-    level_row.extend(r.fields.iter().map(|f| Cell::from(f.statutory.as_str())));
-    coverage.rows.push(level_row);
+    coverage.heatmap = true;
+    let mut listed = Table::new(
+        "Coverage list",
+        &[
+            "mapping",
+            "la_name",
+            "field",
+            "label",
+            "statutory",
+            "asked",
+            "filled",
+            "valid_share",
+        ],
+    );
     for f in &r.forms {
         let mut row = vec![Cell::from(&f.mapping), Cell::from(&f.la_name)];
-        row.extend(r.fields.iter().map(|d| {
-            match f.completeness.iter().find(|c| c.field.field == d.field) {
-                None => Cell::from("GAP"),
-                Some(c) if c.filled == 0 => Cell::from("asked"),
-                Some(c) => c.ok_share.into(),
-            }
-        }));
+        for d in &r.fields {
+            let c = f.completeness.iter().find(|c| c.field.field == d.field);
+            row.push(match c {
+                Some(c) if c.filled > 0 => c.ok_share.map_or(Cell::Blank, Cell::Share),
+                _ => Cell::Blank,
+            });
+            listed.rows.push(vec![
+                (&f.mapping).into(),
+                (&f.la_name).into(),
+                (&d.field).into(),
+                (&d.label).into(),
+                d.statutory.as_str().into(),
+                if c.is_some() { "yes" } else { "no" }.into(),
+                c.map_or(Cell::Blank, |c| c.filled.into()),
+                c.and_then(|c| c.ok_share).map_or(Cell::Blank, Cell::Share),
+            ]);
+        }
         coverage.rows.push(row);
     }
 
@@ -299,10 +437,10 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
                 c.empty.into(),
                 c.invalid.into(),
                 c.not_found.into(),
-                c.ok_share.into(),
-                c.empty_share.into(),
-                c.invalid_share.into(),
-                c.not_found_share.into(),
+                share(c.ok_share),
+                share(c.empty_share),
+                share(c.invalid_share),
+                share(c.not_found_share),
                 Cell::list(&reasons, "; "),
             ]);
         }
@@ -383,18 +521,146 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
             ]);
         }
     }
-    vec![
-        summary,
-        burden,
-        coverage,
-        gaps,
-        completeness,
-        demands,
-        dups,
-        clusters,
-        versions,
-        drift,
-    ]
+    let tables = vec![
+        findings.about(
+            "What to look at first, ranked by how many forms, LAs or documents each finding touches.",
+            &[
+                ("rank", "1 = look at it first"),
+                ("finding", "the finding in plain words"),
+                ("count", "how many forms, LAs or documents it touches (the ranking key)"),
+                ("unit", "what count counts: forms, LAs or documents"),
+                ("kind", "statutory_gap, failures, non_statutory_demand, asked_twice or drift"),
+                ("field", "the national field it is about, if any"),
+                ("basis", "that field's legal basis, from the national template"),
+                ("forms", "the mapping ids of the forms it touches"),
+            ],
+        ),
+        summary.about(
+            "The run (when, which build, which input folder and mappings), totals, and the changes since the previous run.",
+            &[("measure", "what is counted or said"), ("value", "its value")],
+        ),
+        failed.about(
+            "Documents that produced no record, one row per document, grouped by status and reason.",
+            &[
+                ("status", "unrecognised, unsupported_format, encrypted, corrupt, too_large, timeout, needs_ocr, unreadable or failed"),
+                ("reason", "why, as manifest.json says (never a document's text)"),
+                ("documents", "how many documents share this status and reason"),
+                ("path", "the document, relative to the input folder"),
+                ("skipped_unchanged", "yes: not read again tonight; the status is what it was"),
+            ],
+        ),
+        burden.about(
+            "What each form asks of a school, worst first.",
+            &[
+                ("rank", "1 = the heaviest: most non-statutory + duplicated fields, then most fields asked"),
+                ("mapping", "the mapping id of the form"),
+                ("la_code, la_name", "the LA"),
+                ("fields_asked", "mapped national fields + extra questions"),
+                ("statutory, must, should", "mapped must + should fields; must; should"),
+                ("non_statutory", "mapped fields no law requires + every extra question"),
+                ("duplicated", "extra questions that ask again for a national field the form maps"),
+            ],
+        ),
+        coverage.about(
+            "The heatmap: one row per form, one column per national field (must fields first, then should, then no); each cell the share of the form's filled documents where the answer was valid, coloured from dark purple (0%) to yellow (100%). Blank: the form does not ask for the field, or has no filled documents yet (see Coverage list).",
+            &[
+                ("mapping, la_name", "the form"),
+                ("a field id", "the valid share for that national field"),
+            ],
+        ),
+        listed.about(
+            "The heatmap as a list: one row per form and national field.",
+            &[
+                ("statutory", "must, should or no"),
+                ("asked", "yes: the form asks for the field; no: a coverage gap"),
+                ("filled", "the form's filled documents (blank: not asked)"),
+                ("valid_share", "share of them with a valid answer (blank: not asked, or none filled)"),
+            ],
+        ),
+        gaps.about(
+            "Coverage gaps: national fields a form never asks for, must first.",
+            &[("statutory", "must (a duty), should (guidance) or no"), ("field, label", "the national field")],
+        ),
+        completeness.about(
+            "For each field a form asks for, over its filled documents: how many answers were valid, empty, invalid or not found.",
+            &[
+                ("filled", "the form's filled documents (ok or partial; blank forms left out)"),
+                ("ok, empty, invalid, not_found", "counts of each outcome"),
+                ("ok_share ... not_found_share", "the same as shares of filled"),
+                ("invalid_reasons", "the commonest reasons for invalid answers, with counts"),
+            ],
+        ),
+        demands.about(
+            "Non-statutory demands: every extra question, and every mapped national field no law requires.",
+            &[
+                ("kind", "field (a national field with statutory = no) or extra"),
+                ("printed", "the question as the form prints it"),
+                ("duplicates", "for an extra that asks again for a mapped national field: that field"),
+            ],
+        ),
+        dups.about(
+            "Extra questions that ask again for a national field the form already maps.",
+            &[
+                ("extra, printed", "the extra question"),
+                ("field, field_label", "the national field it duplicates"),
+                ("matched", "the wording the labels matched on"),
+            ],
+        ),
+        clusters.about(
+            "The same extra question across LAs, one row per form's question; most LAs first.",
+            &[
+                ("cluster", "the cluster's number"),
+                ("canonical", "its commonest wording"),
+                ("las", "how many distinct LAs demand it"),
+            ],
+        ),
+        versions.about(
+            "Changed forms: documents whose printed text differs from their mapping's reference form, grouped by version.",
+            &[
+                ("documents", "documents of this version"),
+                ("changes", "each change in printed words (sheets renamed, rows or columns inserted or deleted, labels reworded)"),
+                ("fields lost", "fields whose printed label is gone: not_found, update the mapping"),
+                ("fields re-anchored", "fields read where their printed label moved"),
+                ("examples", "up to 3 example documents"),
+            ],
+        ),
+        drift.about(
+            "Forms that changed under their mapping.",
+            &[
+                ("kind", "locator found nothing, or answer no rule reads"),
+                ("locator", "the locator as written, or the source field"),
+                ("documents", "documents where it happened"),
+                ("examples", "up to 3 example documents"),
+            ],
+        ),
+    ];
+    let mut readme = Table::new("Read-me", &["sheet", "column", "meaning"]);
+    readme.rows.push(vec![
+        "(all)".into(),
+        Cell::Blank,
+        "harmonise's audit of the LA forms: counts, field ids, labels and file paths only, never a value from a form. Every table has a filter on its header row; header rows and the first column stay in view. Shares are numbers shown as percentages.".into(),
+    ]);
+    for t in &tables {
+        readme
+            .rows
+            .push(vec![t.name.into(), Cell::Blank, t.about.into()]);
+        for (column, meaning) in &t.columns {
+            readme
+                .rows
+                .push(vec![t.name.into(), (*column).into(), (*meaning).into()]);
+        }
+    }
+    let mut all = Vec::with_capacity(tables.len() + 1);
+    let mut tables = tables.into_iter();
+    all.extend(tables.next());
+    all.push(readme);
+    all.extend(tables);
+    all
+}
+
+/// A share as a percentage cell (blank when there is none).
+fn share(s: Option<f64>) -> Cell {
+    s.map_or(Cell::Blank, Cell::Share)
 }
 
 /// `t` cut to fit a sheet of `rows` rows (the header included) and `columns` columns: the last row and column
@@ -436,6 +702,7 @@ fn text(s: &str) -> String {
 fn workbook(r: &AuditReport) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
+    let percent = Format::new().set_num_format("0%");
     for t in tables(r) {
         let t = fit(t, SHEET_ROWS, SHEET_COLUMNS);
         let sheet = book.add_worksheet();
@@ -453,11 +720,29 @@ fn workbook(r: &AuditReport) -> Result<Vec<u8>, XlsxError> {
                     Cell::Num(n) => {
                         sheet.write_number(r, col(c), *n)?;
                     }
+                    Cell::Share(n) => {
+                        sheet.write_number_with_format(r, col(c), *n, &percent)?;
+                    }
                     Cell::Blank => {}
                 }
             }
         }
-        sheet.set_freeze_panes(1, 0)?;
+        let last_row = u32::try_from(t.rows.len()).unwrap_or(u32::MAX);
+        let last_col = col(t.header.len().saturating_sub(1));
+        sheet.autofilter(0, 0, last_row, last_col)?;
+        if t.heatmap && last_row > 0 && last_col >= 2 {
+            // The page's viridis: dark purple at 0%, teal at 50%, yellow at 100%.
+            let scale = ConditionalFormat3ColorScale::new()
+                .set_minimum(ConditionalFormatType::Number, 0)
+                .set_midpoint(ConditionalFormatType::Number, 0.5)
+                .set_maximum(ConditionalFormatType::Number, 1)
+                .set_minimum_color("#440154")
+                .set_midpoint_color("#21918C")
+                .set_maximum_color("#FDE725");
+            sheet.add_conditional_format(1, 2, last_row, last_col, &scale)?;
+        }
+        // The header row and the first column (what each row is) stay in view.
+        sheet.set_freeze_panes(1, 1)?;
         sheet.set_autofit_max_width(320);
         sheet.autofit();
     }
@@ -475,6 +760,9 @@ mod tests {
     fn table(rows: usize, columns: usize) -> Table {
         Table {
             name: "T",
+            about: "",
+            columns: Vec::new(),
+            heatmap: false,
             header: (0..columns).map(|c| format!("h{c}")).collect(),
             rows: (0..rows)
                 .map(|r| {

@@ -514,6 +514,7 @@ fn a_file_deleted_mid_run_vanished_during_the_run() {
         jobs: 1,
         limits: harmonise::read::Limits::default(),
         today: TODAY.parse().unwrap(),
+        now: jiff::Timestamp::UNIX_EPOCH,
         full: true,
         shareable: false,
         isolate: None,

@@ -10,10 +10,14 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The clock every test run reads (`SOURCE_DATE_EPOCH`): 2026-11-28T02:15:00Z, so reports are reproducible.
+pub const CLOCK: &str = "1795832100";
+
 /// Runs the real binary from the repository root.
 pub fn harmonise(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_harmonise"))
         .args(args)
+        .env("SOURCE_DATE_EPOCH", CLOCK)
         .current_dir(root())
         .env_remove("NO_COLOR")
         .output()
@@ -24,6 +28,7 @@ pub fn harmonise(args: &[&str]) -> Output {
 pub fn harmonise_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_harmonise"))
         .args(args)
+        .env("SOURCE_DATE_EPOCH", CLOCK)
         .envs(env.iter().copied())
         .current_dir(root())
         .env_remove("NO_COLOR")
@@ -145,6 +150,8 @@ pub fn test_mappings(dir: &Path) -> PathBuf {
 /// A mappings folder: the national template and these mappings, by file stem.
 pub fn mappings_with(dir: &Path, files: &[(&str, String)]) -> PathBuf {
     std::fs::create_dir_all(dir).expect("mkdir");
+    // The bundled mappings' reference forms, so that a bundled mapping's text works here too.
+    copy_tree(&root().join("mappings/reference"), &dir.join("reference"));
     std::fs::copy(
         root().join("mappings/national-template.toml"),
         dir.join("national-template.toml"),
