@@ -8,21 +8,44 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+pub use super::folder::Take;
 use crate::locate::DocIndex;
 use crate::read::{GridPos, RawValue, SourceDoc, column_letters};
 
 /// Where a candidate's answer is found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Where {
-    /// The cell right of (or below) a label; `numbered` when the label carries a member number.
+    /// The cell right of, below or inside a label; `numbered` when the label carries a member number.
     Label {
         /// The label's text; for numbered labels, with `{n}` in place of the number.
         text: String,
-        /// True for `take = "below"`.
-        below: bool,
+        /// Where the answer sits against the label.
+        take: Take,
         /// The answer cell (of member 1 for numbered labels), `Sheet!C5`.
         cell: String,
+        /// Group members in stacked blocks: the printed heading of each block (empty when not in blocks).
+        block: Vec<String>,
     },
+    /// The answer typed into the label's own cell after printed options' question: `take = "inside"`.
+    Inside {
+        /// The question as printed (the options follow it).
+        text: String,
+        /// The cell.
+        cell: String,
+    },
+    /// One cell per group member (a label printed once per member, side by side).
+    Cells(Vec<String>),
+    /// Several labels whose answers are joined (Title / First name / Surname), maybe within blocks or numbered.
+    Labels {
+        /// The labels as printed (with `{n}` for numbered ones).
+        texts: Vec<String>,
+        /// Where the answers sit.
+        take: Take,
+        /// Block headings, as for [`Where::Label`].
+        block: Vec<String>,
+    },
+    /// Table columns joined row by row (Title | Forename | Surname columns).
+    Join(Vec<String>),
     /// A fixed cell (labels that are ambiguous, i.e. printed more than once).
     Cell(String),
     /// A table column, `Sheet!A3:A7`.
@@ -65,6 +88,17 @@ pub struct Candidate {
     pub context: Option<String>,
     /// Another name for the same question, tried instead of the label (a PDF field's name beside its tooltip).
     pub alt_label: Option<String>,
+    /// Options printed for the person to mark (`choice`), as printed.
+    pub options: Vec<String>,
+    /// The printed heading of the section the label is in.
+    pub section: Option<String>,
+    /// Where the answers were, for the draft's comment (printed text and cell names only).
+    pub evidence: String,
+    /// A table column whose rows are printed (a profession per row): `preprinted = true`.
+    pub preprinted: bool,
+    /// Found by comparing several documents: its label and options are printed alike in every document (or in
+    /// each of several), so options need not read as form words ("Yes", "M") to be quoted.
+    pub consensus: bool,
 }
 
 const TICK_MARKS: &[&str] = &["x", "✓", "✔", "☑", "☒"];
@@ -85,7 +119,7 @@ fn text_of(v: &RawValue) -> Option<&str> {
 }
 
 /// Does a text look like a printed question rather than an answer or a heading?
-fn label_like(t: &str) -> bool {
+pub fn label_like(t: &str) -> bool {
     let lower = t.to_lowercase();
     let words = t.split_whitespace().count();
     !t.is_empty()
@@ -97,7 +131,7 @@ fn label_like(t: &str) -> bool {
 }
 
 /// Splits "Parent/carer 2 name" into ("Parent/carer ", 2, " name").
-fn numbered(t: &str) -> Option<(String, u32, String)> {
+pub fn numbered(t: &str) -> Option<(String, u32, String)> {
     static NUMBERED: std::sync::LazyLock<Option<regex::Regex>> =
         std::sync::LazyLock::new(|| regex::Regex::new(r"^(.*?\D)?(\d)(\D.*)?$").ok());
     let c = NUMBERED.as_ref()?.captures(t)?;
@@ -161,6 +195,11 @@ pub fn candidates(
                         siblings: Vec::new(),
                         context: None,
                         alt_label: None,
+                        options: Vec::new(),
+                        section: None,
+                        evidence: String::new(),
+                        preprinted: false,
+                        consensus: false,
                     });
                 }
                 continue;
@@ -176,7 +215,78 @@ pub fn candidates(
             siblings: Vec::new(),
             context: None,
             alt_label,
+            options: Vec::new(),
+            section: None,
+            evidence: String::new(),
+            preprinted: false,
+            consensus: false,
         });
+    }
+    out
+}
+
+/// Every candidate of several documents of one form. One document is read as [`candidates`] reads it. Several
+/// grids (xlsx, docx tables) are compared cell by cell ([`super::folder`]); their named fields (content controls,
+/// form fields) and other formats' candidates are found in each document and merged by locator, and a candidate
+/// whose label is document text is kept only when every document prints that label.
+pub fn candidates_many(
+    docs: &[&SourceDoc],
+    group_header: &dyn Fn(&[String]) -> bool,
+    group_label: &dyn Fn(&str) -> bool,
+) -> Vec<Candidate> {
+    match docs {
+        [] => return Vec::new(),
+        [one] => return candidates(one, group_header, group_label),
+        _ => {}
+    }
+    let grids = docs.iter().all(|d| !d.sheets.is_empty() && d.xml.is_none());
+    let mut merged: Vec<Candidate> = Vec::new();
+    let mut seen_in: Vec<usize> = Vec::new();
+    for d in docs {
+        for c in candidates(d, group_header, group_label) {
+            let named = matches!(
+                c.at,
+                Where::Field(_) | Where::Control(_) | Where::FormField(_) | Where::Path(_)
+            );
+            if grids && !named {
+                continue; // the grid's cells are compared across documents below
+            }
+            match merged
+                .iter()
+                .position(|m| m.at == c.at && (named || m.label == c.label))
+            {
+                Some(i) => {
+                    if let (Some(m), Some(n)) = (merged.get_mut(i), seen_in.get_mut(i)) {
+                        m.values.extend(c.values);
+                        *n += 1;
+                    }
+                }
+                None => {
+                    merged.push(c);
+                    seen_in.push(1);
+                }
+            }
+        }
+    }
+    let mut out: Vec<Candidate> = merged
+        .into_iter()
+        .zip(seen_in)
+        .filter(|(c, n)| {
+            *n == docs.len()
+                || matches!(
+                    c.at,
+                    Where::Field(_) | Where::Control(_) | Where::FormField(_) | Where::Path(_)
+                )
+        })
+        .map(|(mut c, _)| {
+            c.consensus = true;
+            c
+        })
+        .collect();
+    if grids {
+        let mut cells = super::folder::grid_candidates(docs, group_header, group_label);
+        cells.append(&mut out);
+        return cells;
     }
     out
 }
@@ -207,6 +317,11 @@ fn text_candidates(doc: &SourceDoc, group_label: &dyn Fn(&str) -> bool) -> Vec<C
         siblings: Vec::new(),
         context: None,
         alt_label: None,
+        options: Vec::new(),
+        section: None,
+        evidence: String::new(),
+        preprinted: false,
+        consensus: false,
     };
     let answer = |a: &str| {
         if a.is_empty() {
@@ -382,6 +497,11 @@ fn xml_candidates(
                 siblings: Vec::new(),
                 context,
                 alt_label: None,
+                options: Vec::new(),
+                section: None,
+                evidence: String::new(),
+                preprinted: false,
+                consensus: false,
             });
         }
     }
@@ -487,6 +607,11 @@ fn grid_candidates(
                 siblings: labels.clone(),
                 context: None,
                 alt_label: None,
+                options: Vec::new(),
+                section: None,
+                evidence: String::new(),
+                preprinted: false,
+                consensus: false,
             });
         }
     }
@@ -560,6 +685,11 @@ fn grid_candidates(
                     siblings: Vec::new(),
                     context: None,
                     alt_label: None,
+                    options: Vec::new(),
+                    section: None,
+                    evidence: String::new(),
+                    preprinted: false,
+                    consensus: false,
                 });
                 continue;
             }
@@ -609,14 +739,20 @@ fn grid_candidates(
                         label: format!("{pre}{{n}}{post}"),
                         at: Where::Label {
                             text: format!("{pre}{{n}}{post}"),
-                            below,
+                            take: Take::of_below(below),
                             cell,
+                            block: Vec::new(),
                         },
                         values: value.into_iter().collect(),
                         group: true,
                         siblings: Vec::new(),
                         context: None,
                         alt_label: None,
+                        options: Vec::new(),
+                        section: None,
+                        evidence: String::new(),
+                        preprinted: false,
+                        consensus: false,
                     });
                 } else if let (Some(c), Some(v)) = (out.get_mut(*seen), value) {
                     c.values.push(v);
@@ -630,8 +766,9 @@ fn grid_candidates(
             at: if unique {
                 Where::Label {
                     text: text.to_string(),
-                    below,
+                    take: Take::of_below(below),
                     cell,
+                    block: Vec::new(),
                 }
             } else {
                 Where::Cell(cell)
@@ -641,6 +778,11 @@ fn grid_candidates(
             siblings: Vec::new(),
             context: None,
             alt_label: None,
+            options: Vec::new(),
+            section: None,
+            evidence: String::new(),
+            preprinted: false,
+            consensus: false,
         });
     }
     out
