@@ -8,7 +8,7 @@
 //! field's status and value is compared with what is known to be right. `--wrong` lists what was wrong.
 //!
 //!     cargo run --example suggest_eval [MAPPINGS_DIR] [--misses]
-//!     cargo run --example suggest_eval -- --values [--wrong]
+//!     cargo run --example suggest_eval -- --values [--wrong] [--drafts DIR]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -28,10 +28,14 @@ use harmonise::suggest::load_synonyms;
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let show_misses = args.iter().any(|a| a == "--misses");
+    // The mappings folder: the first argument that is no option and no option's value.
     let dir = PathBuf::from(
         args.iter()
-            .find(|a| !a.starts_with("--"))
-            .map_or("mappings", String::as_str),
+            .enumerate()
+            .find(|(i, a)| {
+                !a.starts_with("--") && (*i == 0 || args.get(i - 1).is_none_or(|p| p != "--drafts"))
+            })
+            .map_or("mappings", |(_, a)| a.as_str()),
     );
     let set = match MappingSet::load(&dir) {
         Ok(s) => s,
@@ -48,7 +52,17 @@ fn main() -> std::process::ExitCode {
         }
     };
     if args.iter().any(|a| a == "--values") {
-        values(&set, &synonyms, args.iter().any(|a| a == "--wrong"));
+        let drafts = args
+            .iter()
+            .position(|a| a == "--drafts")
+            .and_then(|i| args.get(i + 1))
+            .map(PathBuf::from);
+        values(
+            &set,
+            &synonyms,
+            args.iter().any(|a| a == "--wrong"),
+            drafts.as_deref(),
+        );
         return std::process::ExitCode::SUCCESS;
     }
     let (scores, all, statutory) = evaluate_set(&set, &synonyms);
@@ -90,7 +104,12 @@ fn main() -> std::process::ExitCode {
 
 /// Values right with the unedited draft, per LA and per split, drafted from the first filled document and from
 /// the folder.
-fn values(set: &MappingSet, synonyms: &harmonise::suggest::Synonyms, show_wrong: bool) {
+fn values(
+    set: &MappingSet,
+    synonyms: &harmonise::suggest::Synonyms,
+    show_wrong: bool,
+    drafts: Option<&std::path::Path>,
+) {
     let mut forms = designed_forms(set);
     forms.extend(real_layout_forms(&PathBuf::from("fixtures/real-layout")).unwrap());
     // One document of each form, to check that a draft's [form.match] fits no other form.
@@ -116,7 +135,11 @@ fn values(set: &MappingSet, synonyms: &harmonise::suggest::Synonyms, show_wrong:
             .filter_map(|(_, d)| d.clone())
             .collect();
         let (one, _) = score_form(form, &others, &set.template, synonyms, DraftFrom::First);
-        let (all, _) = score_form(form, &others, &set.template, synonyms, DraftFrom::Folder);
+        let (all, draft) = score_form(form, &others, &set.template, synonyms, DraftFrom::Folder);
+        if let Some(dir) = drafts {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::write(dir.join(format!("{}.toml", form.name)), draft).unwrap();
+        }
         println!(
             "{:<9} {:<22} {:>4}   {:>4}/{:<4} {:>5.1}%   {:>4}/{:<4} {:>5.1}%   {}",
             form.split,

@@ -99,6 +99,11 @@ pub struct Candidate {
     /// Found by comparing several documents: its label and options are printed alike in every document (or in
     /// each of several), so options need not read as form words ("Yes", "M") to be quoted.
     pub consensus: bool,
+    /// A table column of tick boxes ("☒ Yes" / "☐ Yes" on each row): read as a yes/no by its box.
+    pub tick_column: bool,
+    /// The options are printed in the label and the answer is typed (one of them) elsewhere: a `map`, not a
+    /// `choice`.
+    pub options_typed: bool,
 }
 
 const TICK_MARKS: &[&str] = &["x", "✓", "✔", "☑", "☒"];
@@ -200,6 +205,8 @@ pub fn candidates(
                         evidence: String::new(),
                         preprinted: false,
                         consensus: false,
+                        tick_column: false,
+                        options_typed: false,
                     });
                 }
                 continue;
@@ -220,6 +227,8 @@ pub fn candidates(
             evidence: String::new(),
             preprinted: false,
             consensus: false,
+            tick_column: false,
+            options_typed: false,
         });
     }
     out
@@ -243,6 +252,13 @@ pub fn candidates_many(
     let mut merged: Vec<Candidate> = Vec::new();
     let mut seen_in: Vec<usize> = Vec::new();
     for d in docs {
+        // A check box that a table cell shows (`☒ Female`) is read through the cell, with its neighbours.
+        let twins: BTreeSet<&str> = d
+            .twins
+            .iter()
+            .filter_map(|(b, _)| d.fields.get(*b))
+            .map(|f| f.key.as_str())
+            .collect();
         for c in candidates(d, group_header, group_label) {
             let named = matches!(
                 c.at,
@@ -250,6 +266,15 @@ pub fn candidates_many(
             );
             if grids && !named {
                 continue; // the grid's cells are compared across documents below
+            }
+            let key = match &c.at {
+                Where::Control(k) => format!("sdt:{k}"),
+                Where::FormField(k) => format!("ff:{k}"),
+                Where::Field(k) => k.clone(),
+                _ => String::new(),
+            };
+            if grids && twins.contains(key.as_str()) {
+                continue;
             }
             match merged
                 .iter()
@@ -322,6 +347,8 @@ fn text_candidates(doc: &SourceDoc, group_label: &dyn Fn(&str) -> bool) -> Vec<C
         evidence: String::new(),
         preprinted: false,
         consensus: false,
+        tick_column: false,
+        options_typed: false,
     };
     let answer = |a: &str| {
         if a.is_empty() {
@@ -502,6 +529,8 @@ fn xml_candidates(
                 evidence: String::new(),
                 preprinted: false,
                 consensus: false,
+                tick_column: false,
+                options_typed: false,
             });
         }
     }
@@ -612,6 +641,8 @@ fn grid_candidates(
                 evidence: String::new(),
                 preprinted: false,
                 consensus: false,
+                tick_column: false,
+                options_typed: false,
             });
         }
     }
@@ -690,6 +721,8 @@ fn grid_candidates(
                     evidence: String::new(),
                     preprinted: false,
                     consensus: false,
+                    tick_column: false,
+                    options_typed: false,
                 });
                 continue;
             }
@@ -753,6 +786,8 @@ fn grid_candidates(
                         evidence: String::new(),
                         preprinted: false,
                         consensus: false,
+                        tick_column: false,
+                        options_typed: false,
                     });
                 } else if let (Some(c), Some(v)) = (out.get_mut(*seen), value) {
                     c.values.push(v);
@@ -783,6 +818,8 @@ fn grid_candidates(
             evidence: String::new(),
             preprinted: false,
             consensus: false,
+            tick_column: false,
+            options_typed: false,
         });
     }
     out
@@ -806,7 +843,7 @@ fn tick_run_below(grid: &DocIndex, p: GridPos, rc: u32) -> bool {
 }
 
 /// "Section B: Who is making this request? Put an X in one box" -> "Who is making this request?".
-fn strip_heading(q: &str) -> String {
+pub fn strip_heading(q: &str) -> String {
     let q = q.split_once(':').map_or(q, |(_, rest)| rest).trim();
     let q = q
         .split_once('?')

@@ -103,6 +103,17 @@ fn has_word(text: &str, option: &str) -> bool {
     !want.is_empty() && words.windows(want.len()).any(|w| w == want.as_slice())
 }
 
+/// A cell to put a mark in: empty or a tick mark in every document, marked in some.
+fn is_mark_cell(f: &Folder, p: GridPos) -> bool {
+    let texts = f.texts_at(p);
+    let marks = ["x", "✓", "✔", "√", "☑", "☒"];
+    !texts.is_empty()
+        && texts.iter().any(|t| !t.is_empty())
+        && texts
+            .iter()
+            .all(|t| t.is_empty() || marks.contains(&t.to_lowercase().as_str()))
+}
+
 /// A cell of tick boxes: "☐ Male", "☒ Female".
 fn is_tick_cell(t: &str) -> bool {
     t.starts_with(['☐', '☒', '☑', '□'])
@@ -355,6 +366,8 @@ fn candidate(label: String, at: Where, values: Vec<RawValue>, group: bool) -> Ca
         evidence: String::new(),
         preprinted: false,
         consensus: true,
+        tick_column: false,
+        options_typed: false,
     }
 }
 
@@ -526,10 +539,16 @@ pub fn grid_candidates(
                 column_letters(p.col),
                 u64::from(bottom) + 1
             );
+            let ticks = !values.is_empty()
+                && values
+                    .iter()
+                    .all(|v| matches!(v, RawValue::Text(t) if is_tick_cell(t.trim())));
             let mut c = candidate(text, Where::Range(range), values, true);
             c.siblings = labels.clone();
             c.section = section.clone();
-            c.preprinted = printed_rows > 0;
+            // A box printed on every row does not make a member of an empty row.
+            c.preprinted = printed_rows > 0 || ticks;
+            c.tick_column = ticks;
             c.evidence = format!(
                 "a table column under its header, rows {}-{}",
                 u64::from(top) + 1,
@@ -622,6 +641,67 @@ pub fn grid_candidates(
                 let mut cand = candidate(text, Where::Tick(opts), values, false);
                 cand.section = section;
                 cand.evidence = "tick boxes in the cells beside the label".into();
+                out.push((p, cand));
+                continue;
+            }
+        }
+        // A run of options down a column, each with a cell beside it to put an X in; the question above.
+        if let Some(c) = right
+            && is_mark_cell(&f, GridPos { col: c, ..p })
+        {
+            let mut opts = Vec::new();
+            let mut values = Vec::new();
+            let mut r = p.row;
+            loop {
+                let q = GridPos { row: r, ..p };
+                let Some(Seen::Printed(t)) = f.seen.get(&q) else {
+                    break;
+                };
+                let a = GridPos {
+                    row: r,
+                    col: c,
+                    ..p
+                };
+                if used.contains(&q) || !is_mark_cell(&f, a) {
+                    break;
+                }
+                opts.push((f.name(a), (*t).clone(), q, a));
+                r += 1;
+            }
+            // One choice: no document marks two options (a checklist's rows are ticked independently).
+            let marked_per_doc = (0..n).map(|d| {
+                opts.iter()
+                    .filter(|(_, _, _, a)| f.texts_at(*a).get(d).is_some_and(|t| !t.is_empty()))
+                    .count()
+            });
+            let one_choice = marked_per_doc.clone().all(|k| k <= 1);
+            if opts.len() >= 2 && one_choice {
+                for (_, option, q, a) in &opts {
+                    used.insert(*q);
+                    used.insert(*a);
+                    values.extend(
+                        f.texts_at(*a)
+                            .iter()
+                            .filter(|t| !t.is_empty())
+                            .map(|_| RawValue::Text(option.clone())),
+                    );
+                }
+                let question = p
+                    .row
+                    .checked_sub(1)
+                    .and_then(|up| match f.seen.get(&GridPos { row: up, ..p }) {
+                        Some(Seen::Printed(t)) => Some(super::candidates::strip_heading(t)),
+                        _ => None,
+                    })
+                    .unwrap_or_else(|| text.clone());
+                let mut cand = candidate(
+                    question,
+                    Where::Tick(opts.into_iter().map(|(a, o, _, _)| (a, o)).collect()),
+                    values,
+                    false,
+                );
+                cand.section = section;
+                cand.evidence = "options down a column, an X beside the one chosen".into();
                 out.push((p, cand));
                 continue;
             }

@@ -64,6 +64,8 @@ pub struct Matched {
     pub candidate: Candidate,
     /// A regex capture when one box feeds several fields (a full name).
     pub regex: Option<&'static str>,
+    /// A `replace` pattern (to empty) when one box feeds several fields (an address with its postcode).
+    pub replace: Option<&'static str>,
 }
 
 /// The suggester's result, before rendering.
@@ -197,6 +199,20 @@ pub fn suggest(
             .cloned()
     };
 
+    // Options printed in the label ("Gender (Boy / Girl)", "Sex: M / F") answered by typing one in the cell.
+    let cands: Vec<Candidate> = cands
+        .into_iter()
+        .map(|mut c| {
+            if c.options.is_empty()
+                && matches!(c.at, Where::Label { .. } | Where::Cell(_))
+                && let Some(opts) = label_options(&c.label)
+            {
+                c.options = opts;
+                c.options_typed = true;
+            }
+            c
+        })
+        .collect();
     let mut scores = Vec::new();
     let mut split_names: Vec<usize> = Vec::new();
     for (i, c) in cands.iter().enumerate() {
@@ -228,8 +244,12 @@ pub fn suggest(
                 .and_then(group_named)
         });
         let joined_name = matches!(c.at, Where::Labels { .. } | Where::Join(_));
+        // One cell naming a group's members one per line ("Names of parents or carers"): a group field, split.
+        let lines_of_group = !c.group
+            && group_label(&c.label)
+            && c.values.iter().any(|v| v.to_text().trim().contains('\n'));
         for def in &template.fields {
-            if def.group.is_some() != c.group {
+            if def.group.is_some() != c.group && !(lines_of_group && def.group.is_some()) {
                 continue;
             }
             if row_group.is_some() && def.group != row_group {
@@ -239,7 +259,9 @@ pub fn suggest(
                 def.ty,
                 crate::template::FieldType::Enum(_) | crate::template::FieldType::Bool
             );
-            if (matches!(c.at, Where::Tick(_)) || !c.options.is_empty()) && !enum_or_bool {
+            if (matches!(c.at, Where::Tick(_)) || (!c.options.is_empty() && !c.options_typed))
+                && !enum_or_bool
+            {
                 continue;
             }
             if joined_name {
@@ -264,10 +286,14 @@ pub fn suggest(
                 .as_ref()
                 .map_or(0.0, |a| phrases.text_score(a, &def.id));
             // Options that name the field's values fit it; options none of whose words name a value do not.
-            let options = if c.options.is_empty() {
+            let options = if c.options.is_empty() || (c.options_typed && !enum_or_bool) {
                 0.0
             } else if write::option_map(&c.options, def).is_some() {
-                0.1
+                if matches!(def.ty, crate::template::FieldType::Enum(_)) {
+                    0.1
+                } else {
+                    0.0
+                }
             } else {
                 -0.5
             };
@@ -290,6 +316,7 @@ pub fn suggest(
                     confidence,
                     candidate: c.clone(),
                     regex: None,
+                    replace: None,
                 },
             ));
         }
@@ -328,10 +355,45 @@ pub fn suggest(
                     confidence: 0.9,
                     candidate: c.clone(),
                     regex: Some(regex),
+                    replace: None,
                 },
             ));
         }
         used.push(i);
+    }
+    // An address "including postcode" in one box whose last line is the postcode: both fields from it.
+    if !taken(&fields, "child.postcode")
+        && let Some(k) = fields.iter().position(|(_, m)| m.field == "child.address")
+        && let Some((i, m)) = fields.get_mut(k)
+    {
+        let texts: Vec<String> = m
+            .candidate
+            .values
+            .iter()
+            .filter(|v| !v.is_empty())
+            .map(RawValue::to_text)
+            .collect();
+        let last_is_postcode = texts
+            .iter()
+            .filter(|t| {
+                t.trim()
+                    .lines()
+                    .last()
+                    .is_some_and(|l| crate::validate::postcode(l.trim()).is_ok())
+            })
+            .count();
+        if !texts.is_empty() && last_is_postcode * 2 > texts.len() {
+            m.replace = Some(r"\s*\n[^\n]*$");
+            let postcode = Matched {
+                field: "child.postcode".into(),
+                confidence: m.confidence.min(0.9),
+                candidate: m.candidate.clone(),
+                regex: Some(r"([^\n]+)$"),
+                replace: None,
+            };
+            let i = *i;
+            fields.push((i, postcode));
+        }
     }
     fields.sort_by_key(|f| f.0);
     let extras: Vec<Candidate> = cands
@@ -465,6 +527,26 @@ pub fn suggest(
         documents: docs.len(),
         source_name: opts.source_name.clone(),
     }
+}
+
+/// Options printed in a label: in its parentheses ("Gender (Boy / Girl)", "(Y/N)") or after its colon ("Sex: M
+/// / F").
+fn label_options(label: &str) -> Option<Vec<String>> {
+    let inner = label
+        .rfind('(')
+        .and_then(|i| label.get(i.saturating_add(1)..))
+        .and_then(|rest| rest.split_once(')'))
+        .map(|(inside, _)| inside);
+    let after_colon = label.split_once(':').map(|(_, rest)| rest);
+    // "(dd/mm/yyyy)" is a date's format, not options.
+    let format = |o: &Vec<String>| {
+        o.iter()
+            .any(|w| ["dd", "mm", "yy", "yyyy"].contains(&w.to_lowercase().as_str()))
+    };
+    inner
+        .and_then(folder::parse_options)
+        .or_else(|| after_colon.and_then(folder::parse_options))
+        .filter(|o| !format(o))
 }
 
 /// Below [`THRESHOLD`] but at least this, a candidate's best field is named in the review list and the draft.

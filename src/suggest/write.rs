@@ -206,6 +206,19 @@ fn option_value(option: &str, allowed: &[String]) -> Option<String> {
     if let Some(v) = allowed.iter().find(|v| v.eq_ignore_ascii_case(option)) {
         return Some(v.clone());
     }
+    // Words forms print for a value that share no letters with it.
+    const OTHER_WORDS: &[(&str, &str)] = &[
+        ("boy", "male"),
+        ("girl", "female"),
+        ("man", "male"),
+        ("woman", "female"),
+    ];
+    if let Some((_, v)) = OTHER_WORDS
+        .iter()
+        .find(|(w, v)| *w == option && allowed.iter().any(|a| a == v))
+    {
+        return Some((*v).to_string());
+    }
     let starts: Vec<&String> = allowed
         .iter()
         .filter(|v| {
@@ -307,8 +320,9 @@ pub fn render(s: &Suggestion, template: &Template) -> String {
     }
     out.push('\n');
 
+    let mapped: BTreeSet<&str> = s.fields.iter().map(|m| m.field.as_str()).collect();
     for m in &s.fields {
-        write_field(&mut out, m, template);
+        write_field(&mut out, m, template, &mapped);
     }
 
     if !s.todo.is_empty() {
@@ -380,7 +394,7 @@ pub fn render(s: &Suggestion, template: &Template) -> String {
             }
         };
         let _ = writeln!(out, "{}", locator_lines(&c.at, false, &|o| o.to_string()));
-        if !c.options.is_empty() {
+        if !c.options.is_empty() && !c.options_typed {
             let bool_options = c.options.iter().all(|o| yes_no(o).is_some());
             let pairs: Vec<String> = c
                 .options
@@ -404,7 +418,7 @@ pub fn render(s: &Suggestion, template: &Template) -> String {
     out
 }
 
-fn write_field(out: &mut String, m: &Matched, template: &Template) {
+fn write_field(out: &mut String, m: &Matched, template: &Template, mapped: &BTreeSet<&str>) {
     let def = template.get(&m.field);
     let _ = writeln!(out, "[fields.{}]", q(&m.field));
     if m.candidate.evidence.is_empty() {
@@ -449,10 +463,16 @@ fn write_field(out: &mut String, m: &Matched, template: &Template) {
         let _ = writeln!(out, "preprinted = true");
     }
     let choice = def.and_then(|d| option_map(&m.candidate.options, d));
-    if let Some(pairs) = &choice {
+    // Options printed in the label and one typed in the answer cell: a `map` of the printed words (a yes/no
+    // field reads yes and no words without one).
+    let typed = m.candidate.options_typed;
+    if let Some(pairs) = &choice
+        && !(typed && is_bool)
+    {
         let _ = writeln!(
             out,
-            "choice = {{ {} }}",
+            "{} = {{ {} }}",
+            if typed { "map" } else { "choice" },
             pairs
                 .iter()
                 .map(|(o, v)| format!("{} = {}", q(o), q(v)))
@@ -460,8 +480,48 @@ fn write_field(out: &mut String, m: &Matched, template: &Template) {
                 .join(", ")
         );
     }
+    if let Some(re) = m.replace {
+        let _ = writeln!(out, "replace = {{ pattern = {}, with = \"\" }}", q(re));
+    }
     if let Some(re) = m.regex {
         let _ = writeln!(out, "regex = {}", q(re));
+    }
+    let group = def.is_some_and(|d| d.group.is_some());
+    let texts: Vec<String> = m
+        .candidate
+        .values
+        .iter()
+        .filter(|v| !v.is_empty())
+        .map(RawValue::to_text)
+        .collect();
+    let multi_line = texts.iter().filter(|t| t.trim().contains('\n')).count();
+    let joined = matches!(m.candidate.at, Where::Labels { .. } | Where::Join(_));
+    if group && !m.candidate.group {
+        // One cell, a member per line.
+        let _ = writeln!(out, "split = {{ sep = \"\\n\" }}");
+    } else if m.field.ends_with(".name")
+        && !joined
+        && m.regex.is_none()
+        && (multi_line * 2 > texts.len().max(1) || {
+            let l = m.candidate.label.to_lowercase();
+            l.contains("address") || l.contains("contact details")
+        })
+    {
+        // "Name & address", "Name & full contact details": the name is the first line.
+        let _ = writeln!(out, "line = 1");
+    }
+    if m.candidate.tick_column && matches!(def.map(|d| &d.ty), Some(FieldType::Bool)) {
+        // "☒ Yes" / "☐ Yes" in each row: the box says it.
+        let _ = writeln!(out, "regex = '^(\\S)'");
+        let _ = writeln!(
+            out,
+            "map = {{ \"☐\" = \"no\", \"☒\" = \"yes\", \"☑\" = \"yes\" }}"
+        );
+    }
+    // A parent's address left blank, or "As above", is the child's.
+    if group && m.field.ends_with(".address") && mapped.contains("child.address") {
+        let _ = writeln!(out, "map = {{ \"As above\" = \"\" }}");
+        let _ = writeln!(out, "fallback = \"child.address\"");
     }
     match def.map(|d| &d.ty) {
         Some(FieldType::Date) => {
