@@ -655,6 +655,16 @@ fn grid_candidates(
         }
     }
     let mut numbered_seen: BTreeMap<String, usize> = BTreeMap::new();
+    let used_cols: BTreeSet<(u32, u32)> = positions
+        .iter()
+        .filter(|p| grid.filled(p.sheet, p.row, p.col).is_some())
+        .map(|p| (p.sheet, p.col))
+        .collect();
+    let mut last_col: BTreeMap<u32, u32> = BTreeMap::new();
+    for (sheet, col) in &used_cols {
+        let e = last_col.entry(*sheet).or_insert(0);
+        *e = (*e).max(*col);
+    }
     let mut i = 0;
     while let Some(p) = positions.get(i).copied() {
         i += 1;
@@ -667,10 +677,21 @@ fn grid_candidates(
         if !label_like(text) {
             continue;
         }
-        // The column just past the label's merged extent.
-        let Some(rc) = grid.extent(p).1.checked_add(1) else {
+        // The column just past the label's merged extent, past spacer columns (no text in any row, unmerged).
+        let Some(mut rc) = grid.extent(p).1.checked_add(1) else {
             continue;
         };
+        let last = last_col.get(&p.sheet).copied().unwrap_or(rc);
+        while rc < last
+            && !used_cols.contains(&(p.sheet, rc))
+            && !grid
+                .doc()
+                .merges
+                .iter()
+                .any(|m| m.contains(p.sheet, p.row, rc))
+        {
+            rc += 1;
+        }
         let right = grid.filled(p.sheet, p.row, rc);
         // A tick-box run: this and the following rows' labels in the same column, answers tick marks or blank,
         // at least one ticked; the question is the text just above.
@@ -739,7 +760,12 @@ fn grid_candidates(
                         && !l.starts_with("part ")
                         && !b.ends_with('?')
                         && !b.ends_with(':')
-                }) && grid.filled(p.sheet, down, rc).is_none();
+                }) && grid.filled(p.sheet, down, rc).is_none()
+                    && grid
+                        .extent(GridPos { row: down, ..p })
+                        .1
+                        .checked_add(1)
+                        .is_none_or(|c| grid.filled(p.sheet, down, c).is_none());
                 if below_is_answer {
                     (GridPos { row: down, ..p }, true)
                 } else {

@@ -461,7 +461,7 @@ pub fn suggest(
         .chain(std::iter::once(form_title.clone()))
         .chain(document_texts(doc).map(str::to_string))
         .filter(|p| p.chars().count() >= 8 && p.chars().count() <= 100 && !p.contains('\n'))
-        .filter(|p| p == &la_name && opts.la_name.is_some() || printed.allows(p))
+        .filter(|p| p == &la_name && opts.la_name.is_some() || printed.allows_heading(p))
         .find(|p| everywhere(p) && !elsewhere(p));
     if let Some(p) = phrase {
         matcher.push(("contains", p));
@@ -473,7 +473,15 @@ pub fn suggest(
 
     // Nothing that reads as an answer reaches the draft: a match or an extra quoting one is left out (its
     // statutory field stays a TODO), and so is a found LA name or title that does not read as printed text.
-    let quotable = |c: &Candidate| quoted_texts(c).iter().all(|t| printed.allows(t));
+    let quotable = |c: &Candidate| {
+        quoted_texts(c).iter().all(|t| {
+            if c.consensus {
+                printed.allows_printed_alike(t)
+            } else {
+                printed.allows(t)
+            }
+        })
+    };
     let before = fields.len() + extras.len();
     let fields: Vec<(usize, Matched)> = fields
         .into_iter()
@@ -491,12 +499,12 @@ pub fn suggest(
         .map(|f| (f.id.clone(), f.statutory, f.label.clone()))
         .collect();
     let review = review_list(&fields, &weak, &todo, template);
-    let la_name = if opts.la_name.is_some() || printed.allows(&la_name) {
+    let la_name = if opts.la_name.is_some() || printed.allows_heading(&la_name) {
         la_name
     } else {
         "TODO: the LA's name".into()
     };
-    if !printed.allows(&form_title) {
+    if !printed.allows_heading(&form_title) {
         form_title = "Request for an EHC needs assessment".into();
     }
     if matcher.is_empty() {
