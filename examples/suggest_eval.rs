@@ -8,7 +8,10 @@
 //! field's status and value is compared with what is known to be right. `--wrong` lists what was wrong.
 //!
 //!     cargo run --example suggest_eval [MAPPINGS_DIR] [--misses]
-//!     cargo run --example suggest_eval -- --values [--wrong] [--drafts DIR]
+//!     cargo run --example suggest_eval -- --values [--wrong] [--drafts DIR] [--before BIN]
+//!
+//! `--before BIN` also scores the drafts another `harmonise` binary (an older build) makes with `suggest FILE` from
+//! each form's first filled document: the figures before a change.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -33,7 +36,11 @@ fn main() -> std::process::ExitCode {
         args.iter()
             .enumerate()
             .find(|(i, a)| {
-                !a.starts_with("--") && (*i == 0 || args.get(i - 1).is_none_or(|p| p != "--drafts"))
+                !a.starts_with("--")
+                    && (*i == 0
+                        || args
+                            .get(i - 1)
+                            .is_none_or(|p| p != "--drafts" && p != "--before"))
             })
             .map_or("mappings", |(_, a)| a.as_str()),
     );
@@ -57,11 +64,17 @@ fn main() -> std::process::ExitCode {
             .position(|a| a == "--drafts")
             .and_then(|i| args.get(i + 1))
             .map(PathBuf::from);
+        let before = args
+            .iter()
+            .position(|a| a == "--before")
+            .and_then(|i| args.get(i + 1))
+            .map(PathBuf::from);
         values(
             &set,
             &synonyms,
             args.iter().any(|a| a == "--wrong"),
             drafts.as_deref(),
+            before.as_deref(),
         );
         return std::process::ExitCode::SUCCESS;
     }
@@ -109,6 +122,7 @@ fn values(
     synonyms: &harmonise::suggest::Synonyms,
     show_wrong: bool,
     drafts: Option<&std::path::Path>,
+    before: Option<&std::path::Path>,
 ) {
     let mut forms = designed_forms(set);
     forms.extend(real_layout_forms(&PathBuf::from("fixtures/real-layout")).unwrap());
@@ -127,6 +141,7 @@ fn values(
         "split     LA                     docs   one document          folder              unrecognised"
     );
     let mut totals: std::collections::BTreeMap<String, [usize; 4]> = Default::default();
+    let mut before_totals: std::collections::BTreeMap<String, [usize; 2]> = Default::default();
     for (i, form) in forms.iter().enumerate() {
         let others: Vec<harmonise::read::SourceDoc> = firsts
             .iter()
@@ -139,6 +154,39 @@ fn values(
         if let Some(dir) = drafts {
             std::fs::create_dir_all(dir).unwrap();
             std::fs::write(dir.join(format!("{}.toml", form.name)), draft).unwrap();
+        }
+        let old = before.map(|bin| {
+            let first = form
+                .known
+                .iter()
+                .find(|k| k.status != "blank")
+                .or(form.known.first())
+                .unwrap();
+            let out = std::process::Command::new(bin)
+                .args([
+                    "suggest",
+                    first.path.to_str().unwrap(),
+                    "--mappings",
+                    "mappings",
+                ])
+                .output()
+                .unwrap();
+            harmonise::suggest::eval::score_draft(
+                form,
+                &String::from_utf8_lossy(&out.stdout),
+                &set.template,
+            )
+        });
+        if let Some(o) = &old {
+            print!(
+                "before {:>4}/{:<4} {:>5.1}%  ",
+                o.right,
+                o.total,
+                o.share() * 100.0
+            );
+            let t = before_totals.entry(form.split.clone()).or_default();
+            t[0] += o.right;
+            t[1] += o.total;
         }
         println!(
             "{:<9} {:<22} {:>4}   {:>4}/{:<4} {:>5.1}%   {:>4}/{:<4} {:>5.1}%   {}",
@@ -172,6 +220,9 @@ fn values(
                 a as f64 * 100.0 / b as f64
             }
         };
+        if let Some(b) = before_totals.get(split) {
+            print!("before {:>4}/{:<4} {:>5.1}%  ", b[0], b[1], pct(b[0], b[1]));
+        }
         println!(
             "{split:<9} {:<22}        {:>4}/{:<4} {:>5.1}%   {:>4}/{:<4} {:>5.1}%",
             "total",

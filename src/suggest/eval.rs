@@ -386,7 +386,17 @@ pub fn score_form(
     };
     let s = suggest(&drafted_from, format, template, synonyms, &opts);
     let text = write::render(&s, template);
-    let (drafted, _) = compile::compile(Path::new("draft.toml"), &text, template);
+    (score_draft(form, &text, template), text)
+}
+
+/// Runs a draft (its TOML text), unedited, on every document of `form` and counts the values right.
+pub fn score_draft(form: &Form, text: &str, template: &Template) -> ValueScore {
+    let docs: Vec<(&Known, crate::read::Format, crate::read::SourceDoc)> = form
+        .known
+        .iter()
+        .filter_map(|k| read_doc(&k.path).map(|(f, d)| (k, f, d)))
+        .collect();
+    let (drafted, _) = compile::compile(Path::new("draft.toml"), text, template);
     let mut score = ValueScore {
         name: form.name.clone(),
         split: form.split.clone(),
@@ -452,5 +462,5 @@ pub fn score_form(
             }
         }
     }
-    (score, text)
+    score
 }

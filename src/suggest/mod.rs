@@ -1,5 +1,7 @@
-//! `harmonise suggest`: drafts a complete mapping file for an unseen LA form. The document is read with the same
-//! readers as `run`; [`candidates`] lists its source fields with locators, [`matching`] pairs them with national
+//! `harmonise suggest`: drafts a complete mapping file for an unseen LA form from its documents (a folder of them,
+//! blank and filled, or one alone). The documents are read with the same readers as `run`; [`candidates`] lists
+//! their source fields with locators ([`folder`] compares several documents' grids cell by cell, so that what is
+//! printed alike is a label and what differs an answer), [`matching`] pairs them with national
 //! template fields, and [`write`] renders the draft: `[form]`, one `[fields."id"]` per match with its confidence,
 //! unmatched statutory fields as `# TODO` comments, and everything else as `[extra.*]`.
 //!
