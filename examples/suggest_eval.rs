@@ -2,7 +2,16 @@
 //! drafts a mapping from each filled sample (the LA's own mapping unseen) and prints precision and recall of
 //! (source location -> national field) pairs, per LA and in total, statutory (must + should) fields separately.
 //!
+//! With `--values`, it scores what matters to a user instead: for each LA (the designed fixture forms, and the
+//! real-layout ones under `fixtures/real-layout`, tune and held-out apart), a draft made from the LA's folder
+//! (and, for comparison, from its first filled document alone) is run unedited on every document, and each
+//! field's status and value is compared with what is known to be right. `--wrong` lists what was wrong.
+//!
 //!     cargo run --example suggest_eval [MAPPINGS_DIR] [--misses]
+//!     cargo run --example suggest_eval -- --values [--wrong] [--drafts DIR] [--before BIN]
+//!
+//! `--before BIN` also scores the drafts another `harmonise` binary (an older build) makes with `suggest FILE` from
+//! each form's first filled document: the figures before a change.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -14,16 +23,26 @@
 use std::path::PathBuf;
 
 use harmonise::mapping::MappingSet;
-use harmonise::suggest::eval::{Counts, evaluate_set};
+use harmonise::suggest::eval::{
+    Counts, DraftFrom, designed_forms, evaluate_set, real_layout_forms, score_form,
+};
 use harmonise::suggest::load_synonyms;
 
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let show_misses = args.iter().any(|a| a == "--misses");
+    // The mappings folder: the first argument that is no option and no option's value.
     let dir = PathBuf::from(
         args.iter()
-            .find(|a| !a.starts_with("--"))
-            .map_or("mappings", String::as_str),
+            .enumerate()
+            .find(|(i, a)| {
+                !a.starts_with("--")
+                    && (*i == 0
+                        || args
+                            .get(i - 1)
+                            .is_none_or(|p| p != "--drafts" && p != "--before"))
+            })
+            .map_or("mappings", |(_, a)| a.as_str()),
     );
     let set = match MappingSet::load(&dir) {
         Ok(s) => s,
@@ -39,6 +58,26 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    if args.iter().any(|a| a == "--values") {
+        let drafts = args
+            .iter()
+            .position(|a| a == "--drafts")
+            .and_then(|i| args.get(i + 1))
+            .map(PathBuf::from);
+        let before = args
+            .iter()
+            .position(|a| a == "--before")
+            .and_then(|i| args.get(i + 1))
+            .map(PathBuf::from);
+        values(
+            &set,
+            &synonyms,
+            args.iter().any(|a| a == "--wrong"),
+            drafts.as_deref(),
+            before.as_deref(),
+        );
+        return std::process::ExitCode::SUCCESS;
+    }
     let (scores, all, statutory) = evaluate_set(&set, &synonyms);
     let row = |name: &str, docs: usize, a: &Counts, s: &Counts| {
         println!(
@@ -74,4 +113,125 @@ fn main() -> std::process::ExitCode {
         }
     }
     std::process::ExitCode::SUCCESS
+}
+
+/// Values right with the unedited draft, per LA and per split, drafted from the first filled document and from
+/// the folder.
+fn values(
+    set: &MappingSet,
+    synonyms: &harmonise::suggest::Synonyms,
+    show_wrong: bool,
+    drafts: Option<&std::path::Path>,
+    before: Option<&std::path::Path>,
+) {
+    let mut forms = designed_forms(set);
+    forms.extend(real_layout_forms(&PathBuf::from("fixtures/real-layout")).unwrap());
+    // One document of each form, to check that a draft's [form.match] fits no other form.
+    let firsts: Vec<Option<harmonise::read::SourceDoc>> = forms
+        .iter()
+        .map(|f| {
+            f.known.iter().find_map(|k| {
+                let bytes = std::fs::read(&k.path).ok()?;
+                let format = harmonise::read::sniff(&bytes);
+                harmonise::read::read(&bytes, format, &harmonise::read::Limits::default()).ok()
+            })
+        })
+        .collect();
+    println!(
+        "split     LA                     docs   one document          folder              unrecognised"
+    );
+    let mut totals: std::collections::BTreeMap<String, [usize; 4]> = Default::default();
+    let mut before_totals: std::collections::BTreeMap<String, [usize; 2]> = Default::default();
+    for (i, form) in forms.iter().enumerate() {
+        let others: Vec<harmonise::read::SourceDoc> = firsts
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .filter_map(|(_, d)| d.clone())
+            .collect();
+        let (one, _) = score_form(form, &others, &set.template, synonyms, DraftFrom::First);
+        let (all, draft) = score_form(form, &others, &set.template, synonyms, DraftFrom::Folder);
+        if let Some(dir) = drafts {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::write(dir.join(format!("{}.toml", form.name)), draft).unwrap();
+        }
+        let old = before.map(|bin| {
+            let first = form
+                .known
+                .iter()
+                .find(|k| k.status != "blank")
+                .or(form.known.first())
+                .unwrap();
+            let out = std::process::Command::new(bin)
+                .args([
+                    "suggest",
+                    first.path.to_str().unwrap(),
+                    "--mappings",
+                    "mappings",
+                ])
+                .output()
+                .unwrap();
+            harmonise::suggest::eval::score_draft(
+                form,
+                &String::from_utf8_lossy(&out.stdout),
+                &set.template,
+            )
+        });
+        if let Some(o) = &old {
+            print!(
+                "before {:>4}/{:<4} {:>5.1}%  ",
+                o.right,
+                o.total,
+                o.share() * 100.0
+            );
+            let t = before_totals.entry(form.split.clone()).or_default();
+            t[0] += o.right;
+            t[1] += o.total;
+        }
+        println!(
+            "{:<9} {:<22} {:>4}   {:>4}/{:<4} {:>5.1}%   {:>4}/{:<4} {:>5.1}%   {}",
+            form.split,
+            form.name,
+            all.documents,
+            one.right,
+            one.total,
+            one.share() * 100.0,
+            all.right,
+            all.total,
+            all.share() * 100.0,
+            all.unrecognised
+        );
+        let t = totals.entry(form.split.clone()).or_default();
+        t[0] += one.right;
+        t[1] += one.total;
+        t[2] += all.right;
+        t[3] += all.total;
+        if show_wrong {
+            for w in &all.wrong {
+                println!("  wrong {} {w}", form.name);
+            }
+        }
+    }
+    for (split, t) in &totals {
+        let pct = |a: usize, b: usize| {
+            if b == 0 {
+                100.0
+            } else {
+                a as f64 * 100.0 / b as f64
+            }
+        };
+        if let Some(b) = before_totals.get(split) {
+            print!("before {:>4}/{:<4} {:>5.1}%  ", b[0], b[1], pct(b[0], b[1]));
+        }
+        println!(
+            "{split:<9} {:<22}        {:>4}/{:<4} {:>5.1}%   {:>4}/{:<4} {:>5.1}%",
+            "total",
+            t[0],
+            t[1],
+            pct(t[0], t[1]),
+            t[2],
+            t[3],
+            pct(t[2], t[3])
+        );
+    }
 }

@@ -107,8 +107,10 @@ enum Command {
 
 #[derive(clap::Args)]
 struct SuggestArgs {
-    /// A filled (better) or blank document of the new form.
-    file: PathBuf,
+    /// Documents of the new form, blank and filled (more is better: what is the same in every document is the
+    /// printed form, what differs is answers), or a folder holding them; one document alone works too.
+    #[arg(required = true, value_name = "FILE|DIR")]
+    files: Vec<PathBuf>,
     /// The LA's name (default: found in the document).
     #[arg(long)]
     la_name: Option<String>,
@@ -592,26 +594,87 @@ fn suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    let Some(bytes) = read_document(&args.file) else {
+    // A folder stands for the documents directly in it (sorted, hidden files left out).
+    let mut paths: Vec<PathBuf> = Vec::new();
+    let mut from_folder = false;
+    for p in &args.files {
+        if p.is_dir() {
+            from_folder = true;
+            let mut inner: Vec<PathBuf> = match std::fs::read_dir(p) {
+                Ok(rd) => rd
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|f| f.is_file())
+                    .filter(|f| {
+                        f.file_name()
+                            .is_some_and(|n| !n.to_string_lossy().starts_with('.'))
+                    })
+                    .collect(),
+                Err(e) => {
+                    error(&format!("cannot read {}: {e}", p.display()));
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            inner.sort();
+            paths.extend(inner);
+        } else {
+            paths.push(p.clone());
+        }
+    }
+    let mut docs: Vec<(read::Format, harmonise::read::SourceDoc)> = Vec::new();
+    for path in &paths {
+        let Some(bytes) = read_document(path) else {
+            return Ok(ExitCode::from(2));
+        };
+        let format = read::sniff(&bytes);
+        match read::read(&bytes, format, &Limits::default()) {
+            Ok(doc) => docs.push((format, doc)),
+            // In a folder, a document that cannot be read (encrypted, corrupt) is left out, said so.
+            Err(f) if from_folder => {
+                eprintln!("harmonise: {} left out: {}", path.display(), f.reason);
+            }
+            Err(f) => {
+                eprintln!("error: cannot read {}: {}", path.display(), f.reason);
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
+    let Some(format) = docs.first().map(|(f, _)| *f) else {
+        error("no readable document to draft from");
         return Ok(ExitCode::from(2));
     };
-    let format = read::sniff(&bytes);
-    let doc = match read::read(&bytes, format, &Limits::default()) {
-        Ok(doc) => doc,
-        Err(f) => {
-            eprintln!("error: cannot read {}: {}", args.file.display(), f.reason);
-            return Ok(ExitCode::from(2));
-        }
+    if let Some((other, _)) = docs
+        .iter()
+        .find(|(f, _)| f.mapping_format() != format.mapping_format())
+    {
+        error(&format!(
+            "the documents are of one form, so of one format: {format} and {other} given"
+        ));
+        return Ok(ExitCode::from(2));
+    }
+    // The other forms' documents (those the bundled mappings' [[test]]s use), which `[form.match]` must not fit.
+    let others = match harmonise::mapping::MappingSet::load(&args.mappings) {
+        Ok(set) => suggest::documents_of_other_forms(&set, &paths),
+        Err(_) => Vec::new(),
+    };
+    let source_name = match args.files.as_slice() {
+        [one] => one
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        many => format!("{} documents", many.len()),
+    };
+    let source_name = if docs.len() > 1 {
+        format!("{} ({} documents)", source_name, docs.len())
+    } else {
+        source_name
     };
     let opts = SuggestOptions {
         la_name: args.la_name.clone(),
         la_code: args.la_code.clone(),
-        source_name: args
-            .file
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        source_name,
+        others,
     };
-    let s = suggest::suggest(&doc, format, &template, &synonyms, &opts);
+    let refs: Vec<&harmonise::read::SourceDoc> = docs.iter().map(|(_, d)| d).collect();
+    let s = suggest::suggest(&refs, format, &template, &synonyms, &opts);
     let text = suggest::write::render(&s, &template);
     match &args.out {
         Some(path) => {
@@ -629,11 +692,19 @@ fn suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
         }
         None => print!("{text}"),
     }
+    if !s.review.is_empty() {
+        eprintln!("harmonise: to review before use:");
+        for line in &s.review {
+            eprintln!("  {}", harmonise::diag::escape_controls(line));
+        }
+    }
     eprintln!(
-        "harmonise: {} field(s) matched, {} statutory field(s) to do, {} extra(s)",
+        "harmonise: {} field(s) matched from {} document(s), {} statutory field(s) to do, {} extra(s), {} to review",
         s.fields.len(),
+        s.documents,
         s.todo.len(),
-        s.extras.len()
+        s.extras.len(),
+        s.review.len()
     );
     Ok(ExitCode::SUCCESS)
 }

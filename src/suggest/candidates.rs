@@ -8,21 +8,44 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+pub use super::folder::Take;
 use crate::locate::DocIndex;
 use crate::read::{GridPos, RawValue, SourceDoc, column_letters};
 
 /// Where a candidate's answer is found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Where {
-    /// The cell right of (or below) a label; `numbered` when the label carries a member number.
+    /// The cell right of, below or inside a label; `numbered` when the label carries a member number.
     Label {
         /// The label's text; for numbered labels, with `{n}` in place of the number.
         text: String,
-        /// True for `take = "below"`.
-        below: bool,
+        /// Where the answer sits against the label.
+        take: Take,
         /// The answer cell (of member 1 for numbered labels), `Sheet!C5`.
         cell: String,
+        /// Group members in stacked blocks: the printed heading of each block (empty when not in blocks).
+        block: Vec<String>,
     },
+    /// The answer typed into the label's own cell after printed options' question: `take = "inside"`.
+    Inside {
+        /// The question as printed (the options follow it).
+        text: String,
+        /// The cell.
+        cell: String,
+    },
+    /// One cell per group member (a label printed once per member, side by side).
+    Cells(Vec<String>),
+    /// Several labels whose answers are joined (Title / First name / Surname), maybe within blocks or numbered.
+    Labels {
+        /// The labels as printed (with `{n}` for numbered ones).
+        texts: Vec<String>,
+        /// Where the answers sit.
+        take: Take,
+        /// Block headings, as for [`Where::Label`].
+        block: Vec<String>,
+    },
+    /// Table columns joined row by row (Title | Forename | Surname columns).
+    Join(Vec<String>),
     /// A fixed cell (labels that are ambiguous, i.e. printed more than once).
     Cell(String),
     /// A table column, `Sheet!A3:A7`.
@@ -65,6 +88,22 @@ pub struct Candidate {
     pub context: Option<String>,
     /// Another name for the same question, tried instead of the label (a PDF field's name beside its tooltip).
     pub alt_label: Option<String>,
+    /// Options printed for the person to mark (`choice`), as printed.
+    pub options: Vec<String>,
+    /// The printed heading of the section the label is in.
+    pub section: Option<String>,
+    /// Where the answers were, for the draft's comment (printed text and cell names only).
+    pub evidence: String,
+    /// A table column whose rows are printed (a profession per row): `preprinted = true`.
+    pub preprinted: bool,
+    /// Found by comparing several documents: its label and options are printed alike in every document (or in
+    /// each of several), so options need not read as form words ("Yes", "M") to be quoted.
+    pub consensus: bool,
+    /// A table column of tick boxes ("☒ Yes" / "☐ Yes" on each row): read as a yes/no by its box.
+    pub tick_column: bool,
+    /// The options are printed in the label and the answer is typed (one of them) elsewhere: a `map`, not a
+    /// `choice`.
+    pub options_typed: bool,
 }
 
 const TICK_MARKS: &[&str] = &["x", "✓", "✔", "☑", "☒"];
@@ -85,7 +124,7 @@ fn text_of(v: &RawValue) -> Option<&str> {
 }
 
 /// Does a text look like a printed question rather than an answer or a heading?
-fn label_like(t: &str) -> bool {
+pub fn label_like(t: &str) -> bool {
     let lower = t.to_lowercase();
     let words = t.split_whitespace().count();
     !t.is_empty()
@@ -97,7 +136,7 @@ fn label_like(t: &str) -> bool {
 }
 
 /// Splits "Parent/carer 2 name" into ("Parent/carer ", 2, " name").
-fn numbered(t: &str) -> Option<(String, u32, String)> {
+pub fn numbered(t: &str) -> Option<(String, u32, String)> {
     static NUMBERED: std::sync::LazyLock<Option<regex::Regex>> =
         std::sync::LazyLock::new(|| regex::Regex::new(r"^(.*?\D)?(\d)(\D.*)?$").ok());
     let c = NUMBERED.as_ref()?.captures(t)?;
@@ -161,6 +200,13 @@ pub fn candidates(
                         siblings: Vec::new(),
                         context: None,
                         alt_label: None,
+                        options: Vec::new(),
+                        section: None,
+                        evidence: String::new(),
+                        preprinted: false,
+                        consensus: false,
+                        tick_column: false,
+                        options_typed: false,
                     });
                 }
                 continue;
@@ -176,7 +222,96 @@ pub fn candidates(
             siblings: Vec::new(),
             context: None,
             alt_label,
+            options: Vec::new(),
+            section: None,
+            evidence: String::new(),
+            preprinted: false,
+            consensus: false,
+            tick_column: false,
+            options_typed: false,
         });
+    }
+    out
+}
+
+/// Every candidate of several documents of one form. One document is read as [`candidates`] reads it. Several
+/// grids (xlsx, docx tables) are compared cell by cell ([`super::folder`]); their named fields (content controls,
+/// form fields) and other formats' candidates are found in each document and merged by locator, and a candidate
+/// whose label is document text is kept only when every document prints that label.
+pub fn candidates_many(
+    docs: &[&SourceDoc],
+    group_header: &dyn Fn(&[String]) -> bool,
+    group_label: &dyn Fn(&str) -> bool,
+) -> Vec<Candidate> {
+    match docs {
+        [] => return Vec::new(),
+        [one] => return candidates(one, group_header, group_label),
+        _ => {}
+    }
+    let grids = docs.iter().all(|d| !d.sheets.is_empty() && d.xml.is_none());
+    let mut merged: Vec<Candidate> = Vec::new();
+    let mut seen_in: Vec<usize> = Vec::new();
+    for d in docs {
+        // A check box that a table cell shows (`☒ Female`) is read through the cell, with its neighbours.
+        let twins: BTreeSet<&str> = d
+            .twins
+            .iter()
+            .filter_map(|(b, _)| d.fields.get(*b))
+            .map(|f| f.key.as_str())
+            .collect();
+        for c in candidates(d, group_header, group_label) {
+            let named = matches!(
+                c.at,
+                Where::Field(_) | Where::Control(_) | Where::FormField(_) | Where::Path(_)
+            );
+            if grids && !named {
+                continue; // the grid's cells are compared across documents below
+            }
+            let key = match &c.at {
+                Where::Control(k) => format!("sdt:{k}"),
+                Where::FormField(k) => format!("ff:{k}"),
+                Where::Field(k) => k.clone(),
+                _ => String::new(),
+            };
+            if grids && twins.contains(key.as_str()) {
+                continue;
+            }
+            match merged
+                .iter()
+                .position(|m| m.at == c.at && (named || m.label == c.label))
+            {
+                Some(i) => {
+                    if let (Some(m), Some(n)) = (merged.get_mut(i), seen_in.get_mut(i)) {
+                        m.values.extend(c.values);
+                        *n += 1;
+                    }
+                }
+                None => {
+                    merged.push(c);
+                    seen_in.push(1);
+                }
+            }
+        }
+    }
+    let mut out: Vec<Candidate> = merged
+        .into_iter()
+        .zip(seen_in)
+        .filter(|(c, n)| {
+            *n == docs.len()
+                || matches!(
+                    c.at,
+                    Where::Field(_) | Where::Control(_) | Where::FormField(_) | Where::Path(_)
+                )
+        })
+        .map(|(mut c, _)| {
+            c.consensus = true;
+            c
+        })
+        .collect();
+    if grids {
+        let mut cells = super::folder::grid_candidates(docs, group_header, group_label);
+        cells.append(&mut out);
+        return cells;
     }
     out
 }
@@ -207,6 +342,13 @@ fn text_candidates(doc: &SourceDoc, group_label: &dyn Fn(&str) -> bool) -> Vec<C
         siblings: Vec::new(),
         context: None,
         alt_label: None,
+        options: Vec::new(),
+        section: None,
+        evidence: String::new(),
+        preprinted: false,
+        consensus: false,
+        tick_column: false,
+        options_typed: false,
     };
     let answer = |a: &str| {
         if a.is_empty() {
@@ -382,6 +524,13 @@ fn xml_candidates(
                 siblings: Vec::new(),
                 context,
                 alt_label: None,
+                options: Vec::new(),
+                section: None,
+                evidence: String::new(),
+                preprinted: false,
+                consensus: false,
+                tick_column: false,
+                options_typed: false,
             });
         }
     }
@@ -487,6 +636,13 @@ fn grid_candidates(
                 siblings: labels.clone(),
                 context: None,
                 alt_label: None,
+                options: Vec::new(),
+                section: None,
+                evidence: String::new(),
+                preprinted: false,
+                consensus: false,
+                tick_column: false,
+                options_typed: false,
             });
         }
     }
@@ -499,6 +655,16 @@ fn grid_candidates(
         }
     }
     let mut numbered_seen: BTreeMap<String, usize> = BTreeMap::new();
+    let used_cols: BTreeSet<(u32, u32)> = positions
+        .iter()
+        .filter(|p| grid.filled(p.sheet, p.row, p.col).is_some())
+        .map(|p| (p.sheet, p.col))
+        .collect();
+    let mut last_col: BTreeMap<u32, u32> = BTreeMap::new();
+    for (sheet, col) in &used_cols {
+        let e = last_col.entry(*sheet).or_insert(0);
+        *e = (*e).max(*col);
+    }
     let mut i = 0;
     while let Some(p) = positions.get(i).copied() {
         i += 1;
@@ -511,10 +677,21 @@ fn grid_candidates(
         if !label_like(text) {
             continue;
         }
-        // The column just past the label's merged extent.
-        let Some(rc) = grid.extent(p).1.checked_add(1) else {
+        // The column just past the label's merged extent, past spacer columns (no text in any row, unmerged).
+        let Some(mut rc) = grid.extent(p).1.checked_add(1) else {
             continue;
         };
+        let last = last_col.get(&p.sheet).copied().unwrap_or(rc);
+        while rc < last
+            && !used_cols.contains(&(p.sheet, rc))
+            && !grid
+                .doc()
+                .merges
+                .iter()
+                .any(|m| m.contains(p.sheet, p.row, rc))
+        {
+            rc += 1;
+        }
         let right = grid.filled(p.sheet, p.row, rc);
         // A tick-box run: this and the following rows' labels in the same column, answers tick marks or blank,
         // at least one ticked; the question is the text just above.
@@ -560,6 +737,13 @@ fn grid_candidates(
                     siblings: Vec::new(),
                     context: None,
                     alt_label: None,
+                    options: Vec::new(),
+                    section: None,
+                    evidence: String::new(),
+                    preprinted: false,
+                    consensus: false,
+                    tick_column: false,
+                    options_typed: false,
                 });
                 continue;
             }
@@ -576,7 +760,12 @@ fn grid_candidates(
                         && !l.starts_with("part ")
                         && !b.ends_with('?')
                         && !b.ends_with(':')
-                }) && grid.filled(p.sheet, down, rc).is_none();
+                }) && grid.filled(p.sheet, down, rc).is_none()
+                    && grid
+                        .extent(GridPos { row: down, ..p })
+                        .1
+                        .checked_add(1)
+                        .is_none_or(|c| grid.filled(p.sheet, down, c).is_none());
                 if below_is_answer {
                     (GridPos { row: down, ..p }, true)
                 } else {
@@ -609,14 +798,22 @@ fn grid_candidates(
                         label: format!("{pre}{{n}}{post}"),
                         at: Where::Label {
                             text: format!("{pre}{{n}}{post}"),
-                            below,
+                            take: Take::of_below(below),
                             cell,
+                            block: Vec::new(),
                         },
                         values: value.into_iter().collect(),
                         group: true,
                         siblings: Vec::new(),
                         context: None,
                         alt_label: None,
+                        options: Vec::new(),
+                        section: None,
+                        evidence: String::new(),
+                        preprinted: false,
+                        consensus: false,
+                        tick_column: false,
+                        options_typed: false,
                     });
                 } else if let (Some(c), Some(v)) = (out.get_mut(*seen), value) {
                     c.values.push(v);
@@ -630,8 +827,9 @@ fn grid_candidates(
             at: if unique {
                 Where::Label {
                     text: text.to_string(),
-                    below,
+                    take: Take::of_below(below),
                     cell,
+                    block: Vec::new(),
                 }
             } else {
                 Where::Cell(cell)
@@ -641,6 +839,13 @@ fn grid_candidates(
             siblings: Vec::new(),
             context: None,
             alt_label: None,
+            options: Vec::new(),
+            section: None,
+            evidence: String::new(),
+            preprinted: false,
+            consensus: false,
+            tick_column: false,
+            options_typed: false,
         });
     }
     out
@@ -664,7 +869,7 @@ fn tick_run_below(grid: &DocIndex, p: GridPos, rc: u32) -> bool {
 }
 
 /// "Section B: Who is making this request? Put an X in one box" -> "Who is making this request?".
-fn strip_heading(q: &str) -> String {
+pub fn strip_heading(q: &str) -> String {
     let q = q.split_once(':').map_or(q, |(_, rest)| rest).trim();
     let q = q
         .split_once('?')

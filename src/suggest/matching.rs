@@ -12,6 +12,9 @@ use crate::read::RawValue;
 use crate::template::{FieldDef, FieldType, Template};
 use crate::validate;
 
+/// The score of a label that opens with a field's phrase of two or more words.
+const PHRASE_OPENS: f64 = 0.85;
+
 /// The phrases each field is known by: its template label, its synonyms.
 pub struct Phrases {
     by_field: BTreeMap<String, Vec<Vec<String>>>,
@@ -43,13 +46,19 @@ impl Phrases {
         }
     }
 
-    /// How well a label's tokens name a field, 0..=1.
+    /// How well a label's tokens name a field, 0..=1. A label that opens with a phrase of two or more words
+    /// ("Summary of the child's needs and how they affect ...", "Action taken by the setting so far") names the
+    /// field nearly as well as the phrase alone: long questions open with what they ask.
     pub fn label_score(&self, label: &[String], field: &str) -> f64 {
         self.by_field
             .get(field)
             .into_iter()
             .flatten()
-            .map(|p| phrase_similarity(label, p))
+            .map(|p| {
+                let opens = p.len() >= 2 && label.len() > p.len() && label.starts_with(p);
+                let s = phrase_similarity(label, p);
+                if opens { s.max(PHRASE_OPENS) } else { s }
+            })
             .fold(0.0, f64::max)
     }
 
@@ -58,10 +67,17 @@ impl Phrases {
     pub fn text_score(&self, label: &str, field: &str) -> f64 {
         let bare = strip_parens(label);
         let full = self.label_score(&tokens(label, &SUGGEST), field);
-        if bare == label {
+        let full = if bare == label {
             full
         } else {
             full.max(self.label_score(&tokens(&bare, &SUGGEST), field))
+        };
+        // A label of several questions ("Child in Care? Is the child subject to a care order?"): its first.
+        match bare.split_once('?') {
+            Some((first, rest)) if !rest.trim().is_empty() => {
+                full.max(self.label_score(&tokens(first, &SUGGEST), field))
+            }
+            _ => full,
         }
     }
 }
@@ -136,7 +152,10 @@ pub fn shape_score(values: &[RawValue], def: &FieldDef) -> f64 {
 }
 
 static DATE_TEXT: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
-    regex::Regex::new(r"^(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}.*)$").ok()
+    regex::Regex::new(
+        r"(?i)^(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}.*|\d{1,2}(st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+\d{4})$",
+    )
+    .ok()
 });
 
 fn looks_like_date(t: &str) -> bool {

@@ -1,5 +1,7 @@
-//! `harmonise suggest`: drafts a complete mapping file for an unseen LA form. The document is read with the same
-//! readers as `run`; [`candidates`] lists its source fields with locators, [`matching`] pairs them with national
+//! `harmonise suggest`: drafts a complete mapping file for an unseen LA form from its documents (a folder of them,
+//! blank and filled, or one alone). The documents are read with the same readers as `run`; [`candidates`] lists
+//! their source fields with locators ([`folder`] compares several documents' grids cell by cell, so that what is
+//! printed alike is a label and what differs an answer), [`matching`] pairs them with national
 //! template fields, and [`write`] renders the draft: `[form]`, one `[fields."id"]` per match with its confidence,
 //! unmatched statutory fields as `# TODO` comments, and everything else as `[extra.*]`.
 //!
@@ -8,6 +10,7 @@
 
 pub mod candidates;
 pub mod eval;
+pub mod folder;
 pub mod matching;
 pub mod printed;
 pub mod write;
@@ -17,7 +20,7 @@ use std::path::Path;
 use crate::diag::Diagnostics;
 pub use crate::label::Synonyms;
 use crate::label::{Plural, SUGGEST, SynonymFile, phrase_similarity, singular, tokens};
-use crate::read::{Format, SourceDoc};
+use crate::read::{Format, RawValue, SourceDoc};
 use crate::template::{Statutory, Template};
 use candidates::{Candidate, Where};
 use matching::{Phrases, assign, shape_score};
@@ -46,8 +49,10 @@ pub struct SuggestOptions {
     pub la_name: Option<String>,
     /// The LA's code (default: `000`, to be replaced).
     pub la_code: Option<String>,
-    /// The document's file name, for the header comment.
+    /// The document's file name (or the folder's), for the header comment.
     pub source_name: String,
+    /// Documents of other forms (the bundled mappings'): a `[form.match]` phrase must be in none of them.
+    pub others: Vec<SourceDoc>,
 }
 
 /// One candidate matched to a national field.
@@ -61,6 +66,8 @@ pub struct Matched {
     pub candidate: Candidate,
     /// A regex capture when one box feeds several fields (a full name).
     pub regex: Option<&'static str>,
+    /// A `replace` pattern (to empty) when one box feeds several fields (an address with its postcode).
+    pub replace: Option<&'static str>,
 }
 
 /// The suggester's result, before rendering.
@@ -86,18 +93,27 @@ pub struct Suggestion {
     pub withheld: usize,
     /// Statutory fields left unmatched: (id, level, label).
     pub todo: Vec<(String, Statutory, String)>,
+    /// Candidates left unmatched whose best field scored not far below the threshold: (candidate, field, score).
+    pub weak: Vec<(Candidate, String, f64)>,
+    /// What a person must check (printed labels and field ids only, never a value).
+    pub review: Vec<String>,
+    /// How many documents the draft was made from.
+    pub documents: usize,
     /// Where the document came from.
     pub source_name: String,
 }
 
-/// Drafts a mapping for a document.
+/// Drafts a mapping from one or more documents of one form (blank and filled); `docs` must not be empty (an
+/// empty slice drafts from nothing: every statutory field a TODO).
 pub fn suggest(
-    doc: &SourceDoc,
+    docs: &[&SourceDoc],
     format: Format,
     template: &Template,
     synonyms: &Synonyms,
     opts: &SuggestOptions,
 ) -> Suggestion {
+    let empty = SourceDoc::default();
+    let doc: &SourceDoc = docs.first().copied().unwrap_or(&empty);
     let phrases = Phrases::new(template, &synonyms.fields, &synonyms.split_name);
     let group_header = |labels: &[String]| {
         template.groups.keys().any(|g| {
@@ -132,8 +148,35 @@ pub fn suggest(
                 .any(|g| *g == w || (w.len() >= 4 && g.starts_with(&w)))
         })
     };
-    let cands = candidates::candidates(doc, &group_header, &group_label);
-    let filled = cands.iter().filter(|c| !c.values.is_empty()).count() * 2 > cands.len();
+    // The template group a heading names ("Details of parent/carer" -> parents).
+    let group_named = |text: &str| -> Option<String> {
+        let words: Vec<String> = tokens(text, &SUGGEST)
+            .iter()
+            .map(|w| singular(w, GROUP_PLURAL))
+            .collect();
+        template
+            .groups
+            .iter()
+            .find(|(name, about)| {
+                tokens(&format!("{name} {about}"), &SUGGEST)
+                    .iter()
+                    .map(|w| singular(w, GROUP_PLURAL))
+                    .filter(|g| g.len() > 3)
+                    .any(|g| {
+                        words
+                            .iter()
+                            .any(|w| *w == g || (w.len() >= 4 && g.starts_with(w.as_str())))
+                    })
+            })
+            .map(|(name, _)| name.clone())
+    };
+    let cands = candidates::candidates_many(docs, &group_header, &group_label);
+    let filled = cands
+        .iter()
+        .filter(|c| c.values.iter().any(|v| !v.is_empty()))
+        .count()
+        * 2
+        > cands.len();
 
     // Which group each table row belongs to: the group most of its columns name.
     let group_of_row = |c: &Candidate| -> Option<String> {
@@ -158,6 +201,20 @@ pub fn suggest(
             .cloned()
     };
 
+    // Options printed in the label ("Gender (Boy / Girl)", "Sex: M / F") answered by typing one in the cell.
+    let cands: Vec<Candidate> = cands
+        .into_iter()
+        .map(|mut c| {
+            if c.options.is_empty()
+                && matches!(c.at, Where::Label { .. } | Where::Cell(_))
+                && let Some(opts) = label_options(&c.label)
+            {
+                c.options = opts;
+                c.options_typed = true;
+            }
+            c
+        })
+        .collect();
     let mut scores = Vec::new();
     let mut split_names: Vec<usize> = Vec::new();
     for (i, c) in cands.iter().enumerate() {
@@ -180,17 +237,40 @@ pub fn suggest(
             split_names.push(i);
             continue;
         }
-        let row_group = group_of_row(c);
+        let row_group = group_of_row(c).or_else(|| {
+            // A group member in blocks or under a section heading: the group its heading names.
+            c.context
+                .as_deref()
+                .or(c.section.as_deref())
+                .filter(|_| c.group)
+                .and_then(group_named)
+        });
+        let joined_name = matches!(c.at, Where::Labels { .. } | Where::Join(_));
+        // One cell naming a group's members one per line ("Names of parents or carers"): a group field, split.
+        let lines_of_group = !c.group
+            && group_label(&c.label)
+            && c.values.iter().any(|v| v.to_text().trim().contains('\n'));
         for def in &template.fields {
-            if def.group.is_some() != c.group {
+            if def.group.is_some() != c.group && !(lines_of_group && def.group.is_some()) {
                 continue;
             }
             if row_group.is_some() && def.group != row_group {
                 continue;
             }
-            if matches!(c.at, Where::Tick(_))
-                && !matches!(def.ty, crate::template::FieldType::Enum(_))
+            let enum_or_bool = matches!(
+                def.ty,
+                crate::template::FieldType::Enum(_) | crate::template::FieldType::Bool
+            );
+            if (matches!(c.at, Where::Tick(_)) || (!c.options.is_empty() && !c.options_typed))
+                && !enum_or_bool
             {
+                continue;
+            }
+            if joined_name {
+                // Title / First name / Surname joined: the group's name, and nothing else.
+                if def.id.ends_with(".name") {
+                    scores.push((i, def.id.clone(), 0.9));
+                }
                 continue;
             }
             // In a filled document, a question with no answer is more likely a heading.
@@ -207,12 +287,26 @@ pub fn suggest(
                 .alt_label
                 .as_ref()
                 .map_or(0.0, |a| phrases.text_score(a, &def.id));
+            // Options that name the field's values fit it; options none of whose words name a value do not.
+            let options = if c.options.is_empty() || (c.options_typed && !enum_or_bool) {
+                0.0
+            } else if write::option_map(&c.options, def).is_some() {
+                if matches!(def.ty, crate::template::FieldType::Enum(_)) {
+                    0.1
+                } else {
+                    0.0
+                }
+            } else {
+                -0.5
+            };
             let s = phrases.text_score(&label, &def.id).max(in_context).max(alt)
                 + shape_score(&c.values, def)
+                + options
                 - unanswered;
             scores.push((i, def.id.clone(), s.min(1.0)));
         }
     }
+    let all_scores = scores.clone();
     let mut chosen = assign(scores, THRESHOLD);
     let mut fields: Vec<(usize, Matched)> = Vec::new();
     for (i, (field, confidence)) in std::mem::take(&mut chosen) {
@@ -224,6 +318,7 @@ pub fn suggest(
                     confidence,
                     candidate: c.clone(),
                     regex: None,
+                    replace: None,
                 },
             ));
         }
@@ -235,7 +330,26 @@ pub fn suggest(
         && !taken(&fields, "child.forename")
         && !taken(&fields, "child.surname")
     {
-        for (field, regex) in [("child.forename", r"^(\S+)"), ("child.surname", r"(\S+)$")] {
+        // "Surname, Forename" when the answers say so; else the first word and the rest ("Ana Da Silva").
+        let texts: Vec<String> = c
+            .values
+            .iter()
+            .filter(|v| !v.is_empty())
+            .map(RawValue::to_text)
+            .collect();
+        let comma = !texts.is_empty() && texts.iter().all(|t| t.contains(','));
+        let parts: [(&str, &'static str); 2] = if comma {
+            [
+                ("child.forename", r",\s*(.+)$"),
+                ("child.surname", r"^([^,]+),"),
+            ]
+        } else {
+            [
+                ("child.forename", r"^(\S+)"),
+                ("child.surname", r"^\S+\s+(.+)$"),
+            ]
+        };
+        for (field, regex) in parts {
             fields.push((
                 i,
                 Matched {
@@ -243,10 +357,45 @@ pub fn suggest(
                     confidence: 0.9,
                     candidate: c.clone(),
                     regex: Some(regex),
+                    replace: None,
                 },
             ));
         }
         used.push(i);
+    }
+    // An address "including postcode" in one box whose last line is the postcode: both fields from it.
+    if !taken(&fields, "child.postcode")
+        && let Some(k) = fields.iter().position(|(_, m)| m.field == "child.address")
+        && let Some((i, m)) = fields.get_mut(k)
+    {
+        let texts: Vec<String> = m
+            .candidate
+            .values
+            .iter()
+            .filter(|v| !v.is_empty())
+            .map(RawValue::to_text)
+            .collect();
+        let last_is_postcode = texts
+            .iter()
+            .filter(|t| {
+                t.trim()
+                    .lines()
+                    .last()
+                    .is_some_and(|l| crate::validate::postcode(l.trim()).is_ok())
+            })
+            .count();
+        if !texts.is_empty() && last_is_postcode * 2 > texts.len() {
+            m.replace = Some(r"\s*\n[^\n]*$");
+            let postcode = Matched {
+                field: "child.postcode".into(),
+                confidence: m.confidence.min(0.9),
+                candidate: m.candidate.clone(),
+                regex: Some(r"([^\n]+)$"),
+                replace: None,
+            };
+            let i = *i;
+            fields.push((i, postcode));
+        }
     }
     fields.sort_by_key(|f| f.0);
     let extras: Vec<Candidate> = cands
@@ -254,6 +403,20 @@ pub fn suggest(
         .enumerate()
         .filter(|(i, _)| !used.contains(i))
         .map(|(_, c)| c.clone())
+        .collect();
+    // A weak match is a question for the reviewer, not a guess: the best field of a candidate left unmatched,
+    // when that field is still free and the score is not far below the threshold.
+    let weak: Vec<(Candidate, String, f64)> = cands
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !used.contains(i))
+        .filter_map(|(i, c)| {
+            all_scores
+                .iter()
+                .filter(|(j, f, s)| *j == i && *s >= WEAK && !taken(&fields, f))
+                .max_by(|a, b| a.2.total_cmp(&b.2))
+                .map(|(_, f, s)| (c.clone(), f.clone(), *s))
+        })
         .collect();
     let la_name = opts
         .la_name
@@ -282,12 +445,29 @@ pub fn suggest(
         }
         _ => {}
     }
-    if doc.contains_text(&la_name.to_lowercase()) {
-        matcher.push(("contains", la_name.clone()));
-    }
     // The form's own heading (the LA's name, the title) is no question.
     let mut form_title =
         find_title(doc).unwrap_or_else(|| "Request for an EHC needs assessment".into());
+    let printed = printed::Printed::new(template, synonyms);
+    // `contains`: a printed phrase every given document holds and no other form's document does (the LA's name
+    // first, then the title, then any other text printed alike in every document).
+    let everywhere = |p: &str| {
+        let lower = p.to_lowercase();
+        !lower.trim().is_empty() && docs.iter().all(|d| d.contains_text(&lower))
+    };
+    let elsewhere = |p: &str| {
+        let lower = p.to_lowercase();
+        opts.others.iter().any(|d| d.contains_text(&lower))
+    };
+    let phrase = std::iter::once(la_name.clone())
+        .chain(std::iter::once(form_title.clone()))
+        .chain(document_texts(doc).map(str::to_string))
+        .filter(|p| p.chars().count() >= 8 && p.chars().count() <= 100 && !p.contains('\n'))
+        .filter(|p| p == &la_name && opts.la_name.is_some() || printed.allows_heading(p))
+        .find(|p| everywhere(p) && !elsewhere(p));
+    if let Some(p) = phrase {
+        matcher.push(("contains", p));
+    }
     let heading = |c: &Candidate| {
         c.label.eq_ignore_ascii_case(&la_name) || c.label.eq_ignore_ascii_case(&form_title)
     };
@@ -295,8 +475,15 @@ pub fn suggest(
 
     // Nothing that reads as an answer reaches the draft: a match or an extra quoting one is left out (its
     // statutory field stays a TODO), and so is a found LA name or title that does not read as printed text.
-    let printed = printed::Printed::new(template, synonyms);
-    let quotable = |c: &Candidate| quoted_texts(c).iter().all(|t| printed.allows(t));
+    let quotable = |c: &Candidate| {
+        quoted_texts(c).iter().all(|t| {
+            if c.consensus {
+                printed.allows_printed_alike(t)
+            } else {
+                printed.allows(t)
+            }
+        })
+    };
     let before = fields.len() + extras.len();
     let fields: Vec<(usize, Matched)> = fields
         .into_iter()
@@ -304,23 +491,24 @@ pub fn suggest(
         .collect();
     let extras: Vec<Candidate> = extras.into_iter().filter(|c| quotable(c)).collect();
     let withheld = before - fields.len() - extras.len();
-    let todo = template
+    let weak: Vec<(Candidate, String, f64)> =
+        weak.into_iter().filter(|(c, _, _)| quotable(c)).collect();
+    let todo: Vec<(String, Statutory, String)> = template
         .fields
         .iter()
         .filter(|f| f.statutory.is_statutory())
         .filter(|f| !taken(&fields, &f.id))
         .map(|f| (f.id.clone(), f.statutory, f.label.clone()))
         .collect();
-    let la_name = if opts.la_name.is_some() || printed.allows(&la_name) {
+    let review = review_list(&fields, &weak, &todo, template);
+    let la_name = if opts.la_name.is_some() || printed.allows_heading(&la_name) {
         la_name
     } else {
         "TODO: the LA's name".into()
     };
-    if !printed.allows(&form_title) {
+    if !printed.allows_heading(&form_title) {
         form_title = "Request for an EHC needs assessment".into();
     }
-    matcher
-        .retain(|(k, v)| *k != "contains" || printed.allows(v) || opts.la_name.as_ref() == Some(v));
     if matcher.is_empty() {
         matcher.push(("contains", "TODO: a phrase only this form prints".into()));
     }
@@ -344,17 +532,152 @@ pub fn suggest(
         extras,
         withheld,
         todo,
+        weak,
+        review,
+        documents: docs.len(),
         source_name: opts.source_name.clone(),
     }
+}
+
+/// Options printed in a label: in its parentheses ("Gender (Boy / Girl)", "(Y/N)") or after its colon ("Sex: M
+/// / F").
+fn label_options(label: &str) -> Option<Vec<String>> {
+    let inner = label
+        .rfind('(')
+        .and_then(|i| label.get(i.saturating_add(1)..))
+        .and_then(|rest| rest.split_once(')'))
+        .map(|(inside, _)| inside);
+    let after_colon = label.split_once(':').map(|(_, rest)| rest);
+    // "(dd/mm/yyyy)" is a date's format, not options.
+    let format = |o: &Vec<String>| {
+        o.iter()
+            .any(|w| ["dd", "mm", "yy", "yyyy"].contains(&w.to_lowercase().as_str()))
+    };
+    inner
+        .and_then(folder::parse_options)
+        .or_else(|| after_colon.and_then(folder::parse_options))
+        .filter(|o| !format(o))
+}
+
+/// Below [`THRESHOLD`] but at least this, a candidate's best field is named in the review list and the draft.
+pub const WEAK: f64 = 0.45;
+
+/// Below this confidence a matched field is on the review list.
+pub const REVIEW_BELOW: f64 = 0.8;
+
+/// What a person must check before using the draft: low-confidence fields, options that could not be mapped,
+/// weak matches left undecided, statutory fields not found. Printed labels and field ids only.
+fn review_list(
+    fields: &[(usize, Matched)],
+    weak: &[(Candidate, String, f64)],
+    todo: &[(String, Statutory, String)],
+    template: &Template,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (_, m) in fields {
+        let label = m.candidate.label.replace('\n', " ");
+        if m.confidence < REVIEW_BELOW {
+            out.push(format!(
+                "{}: low confidence {:.2} (printed {label:?})",
+                m.field, m.confidence
+            ));
+        }
+        if let Some(def) = template.get(&m.field)
+            && !m.candidate.options.is_empty()
+            && write::option_map(&m.candidate.options, def).is_none()
+        {
+            out.push(format!(
+                "{}: options {:?} not mapped onto the field's values",
+                m.field,
+                m.candidate.options.join(" / ")
+            ));
+        }
+    }
+    for (c, f, s) in weak {
+        out.push(format!(
+            "{f}?: a weak match ({s:.2}) for printed {:?}, left as a TODO",
+            c.label.replace('\n', " ")
+        ));
+    }
+    for (id, level, _) in todo {
+        out.push(format!("{id} ({}): not found", level.as_str()));
+    }
+    out
+}
+
+/// Every text of a document's content, in document order: cells, fields, lines.
+fn document_texts(doc: &SourceDoc) -> impl Iterator<Item = &str> {
+    doc.fields
+        .iter()
+        .filter_map(|f| match &f.value {
+            RawValue::Text(t) => Some(t.trim()),
+            _ => None,
+        })
+        .chain(doc.lines.iter().map(|l| l.text.trim()))
+}
+
+/// One document of each other form the set's mappings test on (the first readable one of each [[test]] folder),
+/// leaving out `exclude` (the documents being drafted from): a draft's `[form.match]` must fit none of them.
+pub fn documents_of_other_forms(
+    set: &crate::mapping::MappingSet,
+    exclude: &[std::path::PathBuf],
+) -> Vec<SourceDoc> {
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let excluded: Vec<std::path::PathBuf> = exclude.iter().map(|p| canon(p)).collect();
+    let dirs: std::collections::BTreeSet<std::path::PathBuf> = set
+        .mappings
+        .iter()
+        .flat_map(|m| m.tests.iter())
+        .filter_map(|t| t.document.parent().map(&canon))
+        .collect();
+    dirs.iter()
+        .filter_map(|d| {
+            let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(d)
+                .ok()?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| !excluded.contains(&canon(p)))
+                .collect();
+            files.sort();
+            files.iter().find_map(|p| {
+                let bytes = std::fs::read(p).ok()?;
+                let format = crate::read::sniff(&bytes);
+                crate::read::read(&bytes, format, &crate::read::Limits::default()).ok()
+            })
+        })
+        .collect()
 }
 
 /// The texts of a document's content that a draft would quote for this candidate: its label, and a tick's option
 /// texts and a flat-text paragraph's `stop`. Field names, tags and element paths are the form's design: none.
 fn quoted_texts(c: &Candidate) -> Vec<&str> {
+    // Options found alike in several documents are printed; from one document they must read as form text.
+    let options = c
+        .options
+        .iter()
+        .map(String::as_str)
+        .filter(|_| !c.consensus);
     match &c.at {
-        Where::Label { .. } | Where::Cell(_) | Where::Range(_) => vec![c.label.as_str()],
+        Where::Label { block, .. } => std::iter::once(c.label.as_str())
+            .chain(block.iter().map(String::as_str))
+            .chain(options)
+            .collect(),
+        Where::Labels { texts, block, .. } => std::iter::once(c.label.as_str())
+            .chain(texts.iter().map(String::as_str))
+            .chain(block.iter().map(String::as_str))
+            .collect(),
+        Where::Inside { text, .. } => [c.label.as_str(), text.as_str()]
+            .into_iter()
+            .chain(options)
+            .collect(),
+        Where::Cell(_) | Where::Range(_) | Where::Cells(_) | Where::Join(_) => {
+            std::iter::once(c.label.as_str()).chain(options).collect()
+        }
         Where::Tick(opts) => std::iter::once(c.label.as_str())
-            .chain(opts.iter().map(|(_, o)| o.as_str()))
+            .chain(
+                opts.iter()
+                    .map(|(_, o)| o.as_str())
+                    .filter(|_| !c.consensus),
+            )
             .collect(),
         Where::Text { stop, .. } => std::iter::once(c.label.as_str())
             .chain(stop.as_deref())

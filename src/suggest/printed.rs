@@ -105,11 +105,19 @@ static VALUE_SHAPES: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         r"^\s*[☒☑✓✔✗✘]",                            // a marked option: the mark is the answer
         r"(?i)^\s*(?:x|y|n|yes|no|true|false)\s*$", // a bare answer word
         r"£\s*\d",                                  // money
+        r"\b\d+[a-z]+\d",                           // an age or a level: "5y2m", "2b3"
+        r"(?i)\b(?:lane|road|street|avenue|close|drive|way|row|walk|crescent|gardens|terrace)\s*,", // an address
+        r"\bSt\.?\s+[A-Z][a-z]", // a saint's name: a school, a church
+        r"^[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*,\s+[A-Z][\w'-]+$", // "Brookside Surgery, Eddington": a place
     ]
     .iter()
     .filter_map(|p| Regex::new(p).ok())
     .collect()
 });
+
+/// An answer typed after a printed question in its cell.
+static TYPED_AFTER: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"[:?](?: {2,}|\t|\s*\n)\s*\S").ok());
 
 /// The vocabulary of printed form text, built once per draft.
 pub struct Printed {
@@ -160,6 +168,25 @@ impl Printed {
 
     /// True when `text` may be written into a draft.
     pub fn allows(&self, text: &str) -> bool {
+        self.allows_with(text, true)
+    }
+
+    /// True when `text`, printed alike in every document of a folder, may be written into a draft: it has no
+    /// value's shape (the words-and-names tests of [`Printed::allows`] are for one document, where nothing tells
+    /// a label from an answer).
+    pub fn allows_printed_alike(&self, text: &str) -> bool {
+        let text = text.replace("{n}", "1");
+        let t = text.trim();
+        !t.is_empty() && !VALUE_SHAPES.iter().any(|re| re.is_match(t))
+    }
+
+    /// True when the form's heading `text` (the LA's name, the form's title) may be written into a draft: as
+    /// [`Printed::allows`], except that a council's name is a proper name and may be quoted.
+    pub fn allows_heading(&self, text: &str) -> bool {
+        self.allows_with(text, false)
+    }
+
+    fn allows_with(&self, text: &str, no_names: bool) -> bool {
         let text = text.replace("{n}", "1");
         let t = text.trim();
         if t.is_empty() || t.chars().count() > 120 || t.split_whitespace().count() > 16 {
@@ -173,13 +200,50 @@ impl Printed {
             .split(|c: char| !(c.is_alphabetic() || c == '/'))
             .any(|w| PERSONAL.contains(&w.to_lowercase().as_str()));
         // A sentence: several words ending in a full stop after a word (not an abbreviation such as "D.O.B.").
-        let sentence = t.split_whitespace().count() > 3
-            && t.ends_with('.')
-            && t.trim_end_matches('.')
-                .rsplit(char::is_whitespace)
-                .next()
-                .is_some_and(|w| w.chars().count() > 2 && !w.contains('.'));
-        if personal || sentence {
+        // Or a long text ending in a full stop, or running on after a semicolon: notes, not questions.
+        let long = t.split_whitespace().count() >= 6;
+        let sentence = long && (t.ends_with('.') || t.contains(';'))
+            || t.split_whitespace().count() > 3
+                && t.ends_with('.')
+                && t.trim_end_matches('.')
+                    .rsplit(char::is_whitespace)
+                    .next()
+                    .is_some_and(|w| w.chars().count() > 2 && !w.contains('.'));
+        // Text set apart after a question's `:` or `?` (two spaces, a tab, a line break) is an answer typed
+        // into the label's cell ("Surname:  Osei", "First name(s):\nInes").
+        if personal || sentence || TYPED_AFTER.as_ref().is_none_or(|r| r.is_match(t)) {
+            return false;
+        }
+        // A proper name: two capitalised words, the first no word forms print ("Quillon Longmeadow Primary
+        // School", "Eddington College"); a question (ending `?` or `:`) is never a name.
+        let mut words = t.split_whitespace();
+        if let (Some(a), Some(b)) = (words.next(), words.next())
+            && no_names
+            && !t.ends_with('?')
+            && !t.ends_with(':')
+            && a.starts_with(char::is_uppercase)
+            && b.starts_with(char::is_uppercase)
+            && tokens(a, &SUGGEST).iter().all(|w| {
+                !self.words.contains(&stem(w))
+                    && !crate::label::SUGGEST_STOP_WORDS.contains(&w.as_str())
+            })
+        {
+            return false;
+        }
+        // Each further line must read as printed too, unless it is a note in brackets: "Other Name(s) (in
+        // full)" with the name typed on the next line is an answer.
+        let mut lines = t.lines().map(str::trim).filter(|l| !l.is_empty());
+        lines.next();
+        if lines.any(|l| !(self.allows(l) || l.starts_with('(') && l.ends_with(')'))) {
+            return false;
+        }
+        // Text after a question's `:` or `?` must itself read as printed ("Tel: Home / Mobile"), and hold no
+        // number: else it is an answer typed after the label ("Name: Mrs Joanna Pike", "Year group: Year 6").
+        if let Some(i) = t.find([':', '?'])
+            && let Some(rest) = t.get(i.saturating_add(1)..).map(str::trim)
+            && !rest.is_empty()
+            && (rest.contains(|c: char| c.is_ascii_digit()) || !self.allows(rest))
+        {
             return false;
         }
         t.ends_with('?')
@@ -215,6 +279,8 @@ mod tests {
             "Parent/Carer {n} name",
             "Does the parent agree with this request",
             "Please describe his/her needs",
+            "Tel: Home / Mobile",
+            "School Year Group\n(please state if offset)",
             "Town",
             "Name of setting",
             "Strengths and Difficulties Questionnaire (SDQ) total score",
@@ -243,6 +309,18 @@ mod tests {
             "He finds transitions hard and needs support at school.",
             "Struggles with reading and needs support in class.",
             "£1,200",
+            "Surname:  Achterberg",
+            "School Lane, Thornbeck",
+            "Brookside Surgery, Eddington",
+            "Reading age 5y2m at 7y10m; writing at pre-key stage standard 3.",
+            "Name: Mrs Joanna Pike",
+            "Religion: Roman Catholic",
+            "Year group: Year 6",
+            "Other Name(s) (in full)\nVesna",
+            "Quillon Longmeadow Primary School",
+            "Eddington College",
+            "Thornbeck St Brannoc's Primary School",
+            "First name(s):\nInes",
         ] {
             assert!(!p.allows(a), "{a:?} reads as an answer");
         }

@@ -22,6 +22,7 @@ mod real_layout;
 mod report;
 mod run;
 mod suggest;
+mod suggest_folder;
 mod util;
 mod xlsx_corpus;
 mod xml_corpus;

@@ -423,6 +423,17 @@ fn inspect_and_suggest_on_a_missing_or_unreadable_file_exit_2_saying_why_once() 
         (tmp.path().to_str().unwrap(), "Is a directory"),
     ] {
         for cmd in ["inspect", "suggest"] {
+            if cmd == "suggest" && os == "Is a directory" {
+                // suggest reads a folder's documents: an empty one has none to draft from.
+                let result = harmonise(&[cmd, file]);
+                assert_eq!(code(&result), 2, "{}", stderr(&result));
+                assert!(
+                    stderr(&result).contains("no readable document to draft from"),
+                    "{}",
+                    stderr(&result)
+                );
+                continue;
+            }
             let result = harmonise(&[cmd, file]);
             let err = stderr(&result);
             assert_eq!(code(&result), 2, "{cmd} {file}: {err}");
