@@ -621,13 +621,17 @@ fn suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let mut docs: Vec<(read::Format, harmonise::read::SourceDoc)> = Vec::new();
+    let mut read_paths: Vec<PathBuf> = Vec::new();
     for path in &paths {
         let Some(bytes) = read_document(path) else {
             return Ok(ExitCode::from(2));
         };
         let format = read::sniff(&bytes);
         match read::read(&bytes, format, &Limits::default()) {
-            Ok(doc) => docs.push((format, doc)),
+            Ok(doc) => {
+                docs.push((format, doc));
+                read_paths.push(path.clone());
+            }
             // In a folder, a document that cannot be read (encrypted, corrupt) is left out, said so.
             Err(f) if from_folder => {
                 eprintln!("harmonise: {} left out: {}", path.display(), f.reason);
@@ -667,13 +671,29 @@ fn suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
     } else {
         source_name
     };
+    let refs: Vec<&harmonise::read::SourceDoc> = docs.iter().map(|(_, d)| d).collect();
+    // The reference: the blank (or nearest), relative to the draft's folder; printed to stdout, an absolute path.
+    let reference = suggest::nearest_blank(&refs)
+        .and_then(|i| read_paths.get(i))
+        .and_then(|p| std::fs::canonicalize(p).ok())
+        .map(|doc| {
+            let base = args
+                .out
+                .as_ref()
+                .and_then(|o| std::path::absolute(o).ok())
+                .and_then(|o| o.parent().and_then(|p| std::fs::canonicalize(p).ok()));
+            base.and_then(|b| pathdiff::diff_paths(&doc, b))
+                .unwrap_or(doc)
+                .to_string_lossy()
+                .replace('\\', "/")
+        });
     let opts = SuggestOptions {
         la_name: args.la_name.clone(),
         la_code: args.la_code.clone(),
         source_name,
         others,
+        reference,
     };
-    let refs: Vec<&harmonise::read::SourceDoc> = docs.iter().map(|(_, d)| d).collect();
     let s = suggest::suggest(&refs, format, &template, &synonyms, &opts);
     let text = suggest::write::render(&s, &template);
     match &args.out {

@@ -53,6 +53,9 @@ pub struct SuggestOptions {
     pub source_name: String,
     /// Documents of other forms (the bundled mappings'): a `[form.match]` phrase must be in none of them.
     pub others: Vec<SourceDoc>,
+    /// `[form] reference` to write: the path of the blank form (or the document nearest to it), relative to
+    /// where the draft is written.
+    pub reference: Option<String>,
 }
 
 /// One candidate matched to a national field.
@@ -101,6 +104,17 @@ pub struct Suggestion {
     pub documents: usize,
     /// Where the document came from.
     pub source_name: String,
+    /// `[form] reference`: the blank form (or the document nearest to it), as the draft names it.
+    pub reference: Option<String>,
+}
+
+/// Which of a form's documents to name as the reference: the blank, or the one nearest to it (the fewest
+/// non-empty fields: a blank form holds only its printed text); the first of equals.
+pub fn nearest_blank(docs: &[&SourceDoc]) -> Option<usize> {
+    docs.iter()
+        .enumerate()
+        .min_by_key(|(i, d)| (d.fields.iter().filter(|f| !f.value.is_empty()).count(), *i))
+        .map(|(i, _)| i)
 }
 
 /// Drafts a mapping from one or more documents of one form (blank and filled); `docs` must not be empty (an
@@ -536,6 +550,7 @@ pub fn suggest(
         review,
         documents: docs.len(),
         source_name: opts.source_name.clone(),
+        reference: opts.reference.clone(),
     }
 }
 

@@ -292,6 +292,9 @@ fn form_keys(s: &Suggestion) -> Vec<(&'static str, String)> {
         ("version", "draft".into()),
         ("format", s.format.mapping_format().as_str().to_string()),
     ]
+    .into_iter()
+    .chain(s.reference.clone().map(|r| ("reference", r)))
+    .collect()
 }
 
 /// Renders the draft.

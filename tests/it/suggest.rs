@@ -235,3 +235,49 @@ fn a_malformed_suggest_synonym_table_is_reported_with_line_and_column() {
     let out = harmonise(&["check", "--no-tests", dir.path().to_str().unwrap()]);
     assert_eq!(code(&out), 0, "a missing table is empty: {}", stderr(&out));
 }
+
+/// A draft names the form's blank as its reference, relative to where it is written, and the set it joins loads
+/// it (no `bad-reference`): the blank form guards the draft's fixed positions from the first night.
+#[test]
+fn a_draft_names_the_blank_as_its_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    let maps = mappings_with(&dir.path().join("mappings"), &[]);
+    let draft = maps.join("999-westvale.toml");
+    let forms = root().join("fixtures/forms/westvale");
+    let out = harmonise(&[
+        "suggest",
+        forms.to_str().unwrap(),
+        "--out",
+        draft.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = std::fs::read_to_string(&draft).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("reference = "))
+        .expect("a reference line");
+    let written = line.trim_start_matches("reference = ").trim_matches('"');
+    assert!(
+        written.ends_with("westvale/blank.xlsx"),
+        "{line}: the blank, not a filled form"
+    );
+    assert!(
+        !written.starts_with('/'),
+        "{line}: relative to the draft's folder"
+    );
+    assert_eq!(
+        std::fs::canonicalize(maps.join(written)).unwrap(),
+        std::fs::canonicalize(forms.join("blank.xlsx")).unwrap()
+    );
+    let check = harmonise(&["check", "--no-tests", maps.to_str().unwrap()]);
+    assert!(
+        !stderr(&check).contains("bad-reference"),
+        "{}",
+        stderr(&check)
+    );
+    assert!(
+        !stderr(&check).contains("no-reference"),
+        "{}",
+        stderr(&check)
+    );
+}
