@@ -637,6 +637,9 @@ impl<'a> Alignment<'a> {
             c.old = Some(renamed.to_string());
             out.push(c);
         }
+        if out.is_empty() {
+            return out;
+        }
         let doc_shown = doc_shown(self.doc);
         for c in &mut out {
             if let Some(old) = c.old.as_mut()
@@ -796,6 +799,120 @@ fn align_sheet(
     doc_name: &str,
     changes: &mut Vec<Change>,
 ) -> SheetMap {
+    // The common case first: every printed cell where the reference prints it, so rows and columns are where
+    // they were (no diff to run, no votes to count).
+    let in_place = rg.cells.iter().all(|(pos, t)| dg.get(pos) == Some(t));
+    let ref_printed_rows: BTreeSet<u32> = rg.cells.keys().map(|(r, _)| *r).collect();
+    let mut replaced_rows: HashSet<u32> = HashSet::new();
+    let matched: BTreeMap<u32, u32> = if in_place {
+        ref_printed_rows.iter().map(|r| (*r, *r)).collect()
+    } else {
+        pair_rows(rg, dg, doc_name, changes, &mut replaced_rows)
+    };
+    let last_ref_row = rg
+        .cells
+        .keys()
+        .map(|(r, _)| *r)
+        .max()
+        .unwrap_or(0)
+        .max(matched.keys().copied().max().unwrap_or(0));
+    let rows = interpolate(&matched, last_ref_row, &ref_printed_rows);
+    // Document rows with text inside the paired span on which neither a printed row nor an answer row of the
+    // reference lands: inserted.
+    let image: HashSet<u32> = matched
+        .values()
+        .copied()
+        .chain(rg.slot_rows.iter().filter_map(|r| map_index(&rows, *r)))
+        .chain(replaced_rows.iter().copied())
+        .collect();
+    let span = matched
+        .values()
+        .min()
+        .copied()
+        .zip(matched.values().max().copied());
+    // Past the last paired row, only a row that starts in a column where the document prints labels.
+    let label_cols: HashSet<u32> = dg
+        .iter()
+        .filter(|((r, _), t)| matched.values().any(|d| d == r) && rg.texts.contains(*t))
+        .map(|((_, c), _)| *c)
+        .collect();
+    if let Some((first, last)) = span {
+        let mut seen = HashSet::new();
+        for (&(r, c), t) in dg {
+            let inside = r > first && (r < last || label_cols.contains(&c));
+            if inside && !image.contains(&r) && seen.insert(r) {
+                let mut c = Change::new(ChangeKind::RowInserted);
+                c.sheet = Some(doc_name.to_string());
+                c.row = Some(r + 1);
+                c.new = Some(t.clone());
+                changes.push(c);
+            }
+        }
+    }
+    let printed_cols: BTreeSet<u32> = rg.cells.keys().map(|(_, c)| *c).collect();
+    let col_matched: BTreeMap<u32, u32> = if in_place {
+        printed_cols.iter().map(|c| (*c, *c)).collect()
+    } else {
+        pair_columns(rg, dg, &matched)
+    };
+
+    for c in &printed_cols {
+        if !col_matched.contains_key(c) {
+            let mut ch = Change::new(ChangeKind::ColumnDeleted);
+            ch.sheet = Some(rg.name.clone());
+            ch.column = Some(column_letters(*c));
+            ch.old = rg
+                .cells
+                .iter()
+                .find(|((_, cc), _)| cc == c)
+                .map(|(_, t)| t.clone());
+            changes.push(ch);
+        }
+    }
+    let last_col = printed_cols.iter().max().copied().unwrap_or(0);
+    let cols = interpolate(&col_matched, last_col, &printed_cols);
+    let col_image: HashSet<u32> = col_matched
+        .values()
+        .copied()
+        .chain(rg.slot_cols.iter().filter_map(|c| map_index(&cols, *c)))
+        .collect();
+    // Document columns holding text in paired rows that no reference column lands on: inserted.
+    let paired_doc_rows: HashSet<u32> = matched.values().copied().collect();
+    let doc_cols: BTreeSet<u32> = dg
+        .keys()
+        .filter(|(r, _)| paired_doc_rows.contains(r))
+        .map(|(_, c)| *c)
+        .collect();
+    {
+        for &dc in &doc_cols {
+            if !col_image.contains(&dc) {
+                let mut ch = Change::new(ChangeKind::ColumnInserted);
+                ch.sheet = Some(doc_name.to_string());
+                ch.column = Some(column_letters(dc));
+                ch.new = dg
+                    .iter()
+                    .find(|((_, c), _)| *c == dc)
+                    .map(|(_, t)| t.clone());
+                changes.push(ch);
+            }
+        }
+    }
+    SheetMap {
+        doc_sheet,
+        rows,
+        cols,
+    }
+}
+
+/// Rows by a diff of their printed text; a reference row left unpaired is reworded (a close label in its gap),
+/// replaced (new text where it stood, `replaced` gets that document row) or deleted.
+fn pair_rows(
+    rg: &Grid,
+    dg: &DocGrid,
+    doc_name: &str,
+    changes: &mut Vec<Change>,
+    replaced_rows: &mut HashSet<u32>,
+) -> BTreeMap<u32, u32> {
     let ref_rows = rows_of(&rg.cells, |_| true);
     // A document row's signature is its text that the reference prints (answers left out); rows with none
     // (answers, or new printed text) are placed afterwards.
@@ -850,7 +967,6 @@ fn align_sheet(
     // Reference rows left unpaired: a row of the document in the same gap, holding text the reference does not
     // print, is the same row reworded when the first texts are close.
     let unknown_rows = rows_of(dg, |t| !rg.texts.contains(t));
-    let mut replaced_rows: HashSet<u32> = HashSet::new();
     for (r, sig) in &ref_rows {
         if matched.contains_key(r) {
             continue;
@@ -910,53 +1026,13 @@ fn align_sheet(
             }
         }
     }
-    let last_ref_row = rg
-        .cells
-        .keys()
-        .map(|(r, _)| *r)
-        .max()
-        .unwrap_or(0)
-        .max(matched.keys().copied().max().unwrap_or(0));
-    let rows = interpolate(
-        &matched,
-        last_ref_row,
-        &ref_rows.iter().map(|(r, _)| *r).collect(),
-    );
-    // Document rows with text inside the paired span on which neither a printed row nor an answer row of the
-    // reference lands: inserted.
-    let image: HashSet<u32> = matched
-        .values()
-        .copied()
-        .chain(rg.slot_rows.iter().filter_map(|r| map_index(&rows, *r)))
-        .chain(replaced_rows.iter().copied())
-        .collect();
-    let span = matched
-        .values()
-        .min()
-        .copied()
-        .zip(matched.values().max().copied());
-    // Past the last paired row, only a row that starts in a column where the document prints labels.
-    let label_cols: HashSet<u32> = dg
-        .iter()
-        .filter(|((r, _), t)| matched.values().any(|d| d == r) && rg.texts.contains(*t))
-        .map(|((_, c), _)| *c)
-        .collect();
-    if let Some((first, last)) = span {
-        let mut seen = HashSet::new();
-        for (&(r, c), t) in dg {
-            let inside = r > first && (r < last || label_cols.contains(&c));
-            if inside && !image.contains(&r) && seen.insert(r) {
-                let mut c = Change::new(ChangeKind::RowInserted);
-                c.sheet = Some(doc_name.to_string());
-                c.row = Some(r + 1);
-                c.new = Some(t.clone());
-                changes.push(c);
-            }
-        }
-    }
-    // Columns: each printed text of a paired row votes for where its column went.
+    matched
+}
+
+/// Columns: each printed text of a paired row votes for where its column went; the most votes win.
+fn pair_columns(rg: &Grid, dg: &DocGrid, matched: &BTreeMap<u32, u32>) -> BTreeMap<u32, u32> {
     let mut votes: BTreeMap<u32, BTreeMap<u32, u32>> = BTreeMap::new();
-    for (r, d) in &matched {
+    for (r, d) in matched {
         let ref_cells: Vec<(u32, &str)> = rg
             .cells
             .range((*r, 0)..=(*r, u32::MAX))
@@ -979,61 +1055,14 @@ fn align_sheet(
             }
         }
     }
-    let col_matched: BTreeMap<u32, u32> = votes
+    votes
         .iter()
         .filter_map(|(c, v)| {
             v.iter()
                 .max_by_key(|(dc, n)| (**n, std::cmp::Reverse(**dc)))
                 .map(|(dc, _)| (*c, *dc))
         })
-        .collect();
-    let printed_cols: BTreeSet<u32> = rg.cells.keys().map(|(_, c)| *c).collect();
-    for c in &printed_cols {
-        if !col_matched.contains_key(c) {
-            let mut ch = Change::new(ChangeKind::ColumnDeleted);
-            ch.sheet = Some(rg.name.clone());
-            ch.column = Some(column_letters(*c));
-            ch.old = rg
-                .cells
-                .iter()
-                .find(|((_, cc), _)| cc == c)
-                .map(|(_, t)| t.clone());
-            changes.push(ch);
-        }
-    }
-    let last_col = printed_cols.iter().max().copied().unwrap_or(0);
-    let cols = interpolate(&col_matched, last_col, &printed_cols);
-    let col_image: HashSet<u32> = col_matched
-        .values()
-        .copied()
-        .chain(rg.slot_cols.iter().filter_map(|c| map_index(&cols, *c)))
-        .collect();
-    // Document columns holding text in paired rows that no reference column lands on: inserted.
-    let paired_doc_rows: HashSet<u32> = matched.values().copied().collect();
-    let doc_cols: BTreeSet<u32> = dg
-        .keys()
-        .filter(|(r, _)| paired_doc_rows.contains(r))
-        .map(|(_, c)| *c)
-        .collect();
-    {
-        for &dc in &doc_cols {
-            if !col_image.contains(&dc) {
-                let mut ch = Change::new(ChangeKind::ColumnInserted);
-                ch.sheet = Some(doc_name.to_string());
-                ch.column = Some(column_letters(dc));
-                ch.new = dg
-                    .iter()
-                    .find(|((_, c), _)| *c == dc)
-                    .map(|(_, t)| t.clone());
-                changes.push(ch);
-            }
-        }
-    }
-    SheetMap {
-        doc_sheet,
-        rows,
-        cols,
-    }
+        .collect()
 }
 
 /// The rows of a grid that hold text passing `keep`, each with that text in column order.
