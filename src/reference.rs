@@ -38,12 +38,28 @@ const RECT_SLACK: f32 = 3.0;
 /// A printed text as compared: lower case, white space collapsed, a trailing `:` or `*` dropped, and a leading
 /// check-box glyph too (an option printed `☐ Yes` is the same printed option when a person marks it `☒ Yes`).
 pub fn printed_key(text: &str) -> String {
-    let text = text.trim_start_matches(|c: char| BOXES.contains(&c) || c.is_whitespace());
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let joined = words.join(" ").to_lowercase();
-    joined
-        .trim_end_matches(|c: char| c == ':' || c == '*' || c.is_whitespace())
-        .to_string()
+    // One pass and one allocation: this runs over every cell of every document read against a reference.
+    let text = text
+        .trim_start_matches(|c: char| BOXES.contains(&c) || c.is_whitespace())
+        .trim_end_matches(|c: char| c == ':' || c == '*' || c.is_whitespace());
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            space = true;
+            continue;
+        }
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
 }
 
 /// The same printed label, or a close rewording of it ("Religion" -> "Religion or belief"). Numbers must agree:
@@ -534,14 +550,15 @@ impl<'a> Alignment<'a> {
     /// Where a cell the mapping reads is on this document.
     pub fn place(&self, sheet: &str, row: u32, col: u32) -> Placed {
         let reference = self.reference;
-        let at = format!("{sheet}!{}{}", column_letters(col), u64::from(row) + 1);
+        let at = || format!("{sheet}!{}{}", column_letters(col), u64::from(row) + 1);
         let Some(ri) = reference.grids.iter().position(|g| g.name == sheet) else {
             return Placed::Lost(format!(
-                "{at}: the reference has no sheet or table `{sheet}`"
+                "{}: the reference has no sheet or table `{sheet}`",
+                at()
             ));
         };
         let Some(grid) = reference.grids.get(ri) else {
-            return Placed::Lost(at);
+            return Placed::Lost(at());
         };
         let GridAlignment {
             grids: doc_grids,
@@ -550,7 +567,8 @@ impl<'a> Alignment<'a> {
         } = self.grids();
         let Some(Some(map)) = maps.get(ri) else {
             return Placed::Lost(format!(
-                "{at}: the sheet or table `{sheet}` of the reference is not in this document"
+                "{}: the sheet or table `{sheet}` of the reference is not in this document",
+                at()
             ));
         };
         let anchors: Vec<(u32, u32, &str)> =
@@ -560,7 +578,8 @@ impl<'a> Alignment<'a> {
                 .collect();
         if anchors.is_empty() {
             return Placed::Lost(format!(
-                "{at}: no printed label beside or above it on the reference, so its place cannot be checked"
+                "{}: no printed label beside or above it on the reference, so its place cannot be checked",
+                at()
             ));
         }
         let empty = DocGrid::new();
@@ -572,12 +591,13 @@ impl<'a> Alignment<'a> {
                 .and_then(|(dr, dc)| doc_grid.get(&(dr, dc)));
             if !found.is_some_and(|t| similar(text, t)) {
                 return Placed::Lost(format!(
-                    "{at}: its printed label \"{text}\" is not on this form (removed or reworded)"
+                    "{}: its printed label \"{text}\" is not on this form (removed or reworded)",
+                    at()
                 ));
             }
         }
         let (Some(new_row), Some(new_col)) = (map.row(row), map.col(col)) else {
-            return Placed::Lost(format!("{at}: its row or column is not on this form"));
+            return Placed::Lost(format!("{}: its row or column is not on this form", at()));
         };
         let name = self
             .doc
@@ -710,6 +730,15 @@ fn align_grids(reference: &Reference, doc: &SourceDoc) -> GridAlignment {
     let mut pairs: Vec<(usize, bool, usize, usize)> = Vec::new();
     for (ri, rg) in reference.grids.iter().enumerate() {
         if rg.texts.is_empty() {
+            continue;
+        }
+        // The common case: the sheet of the same name holds all of this one's printed text where it stands.
+        let same = doc.sheets.iter().position(|n| *n == rg.name);
+        if let Some(di) = same
+            && let Some(dg) = grids.get(di)
+            && rg.cells.iter().all(|(pos, t)| dg.get(pos) == Some(t))
+        {
+            pairs.push((usize::MAX, true, ri, di));
             continue;
         }
         for (di, dg) in grids.iter().enumerate() {
