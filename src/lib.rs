@@ -38,6 +38,7 @@ pub mod record;
 pub mod report;
 pub mod state;
 pub mod suggest;
+pub mod tables;
 pub mod template;
 pub mod validate;
 pub mod xpath;

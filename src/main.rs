@@ -184,6 +184,11 @@ struct RunArgs {
     /// birth to the month, postcodes to the outward code (the template's `shareable` keys).
     #[arg(long)]
     shareable: bool,
+    /// Write the CSVs without the UTF-8 byte order mark they start with by default (Excel needs it to open a
+    /// double-clicked CSV as UTF-8; DuckDB, pandas and R skip it), for a tool that reads it as part of the first
+    /// column name.
+    #[arg(long)]
+    no_bom: bool,
     /// Progress display on stderr.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     progress: ProgressMode,
@@ -411,6 +416,7 @@ fn run(args: RunArgs, log: &LogOptions) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| jiff::ZonedDateTime::now().date()),
         full: args.full,
         shareable: args.shareable,
+        csv_bom: !args.no_bom,
         isolate,
         max_drop: args.max_drop,
     };
@@ -478,6 +484,7 @@ fn worker(mappings: &Path, config: &str) -> anyhow::Result<ExitCode> {
         today: config.today.parse().context("the worker's --today")?,
         full: false,
         shareable: false,
+        csv_bom: true,
         isolate: None,
         max_drop: pipeline::DEFAULT_MAX_DROP,
     };

@@ -84,6 +84,9 @@ pub struct RunOptions {
     pub full: bool,
     /// Also write `records.shareable.csv` (personal data degraded per the template's `shareable` keys).
     pub shareable: bool,
+    /// Start every CSV with a UTF-8 byte order mark, so Excel opens it as UTF-8 (the default; `--no-bom` turns
+    /// it off).
+    pub csv_bom: bool,
     /// Run each document in a worker process.
     pub isolate: Option<IsolateOptions>,
     /// The largest share (percent) of the previous run's documents this run may drop (find no more in the input
@@ -164,7 +167,13 @@ impl RunSummary {
                 .collect();
             text.push_str(&format!("\nTop failure reasons: {}.", reasons.join("; ")));
         }
-        let mut files = vec!["records.jsonl", "records.csv", "manifest.json"];
+        let mut files = vec![
+            "records.jsonl",
+            "records.csv",
+            crate::tables::VALUES_CSV,
+            crate::tables::DATAPACKAGE,
+            "manifest.json",
+        ];
         for optional in [SHAREABLE_CSV, "report.html"] {
             if self.out.join(optional).exists() {
                 files.push(optional);
@@ -412,6 +421,7 @@ mod tests {
             today: civil::date(2026, 11, 28),
             full: false,
             shareable: false,
+            csv_bom: true,
             isolate: None,
             max_drop: DEFAULT_MAX_DROP,
         }

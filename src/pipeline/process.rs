@@ -290,6 +290,7 @@ mod tests {
             today: jiff::civil::date(2026, 11, 28),
             full: false,
             shareable: false,
+            csv_bom: true,
             isolate: None,
             max_drop: super::super::DEFAULT_MAX_DROP,
         }

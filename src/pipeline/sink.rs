@@ -14,6 +14,7 @@ use crate::record::Record;
 use crate::state::{
     self, Carrier, Described, Entry, Prior, STATE_FILE, Stamp, StateWriter, Unconsumed,
 };
+use crate::tables::{self, DATAPACKAGE, VALUES_CSV, Written, stage_values};
 
 /// A run's outputs under temporary names, in commit order, and the reports that could not be rendered.
 pub(super) struct Finished {
@@ -52,8 +53,10 @@ impl<'p> Sink<'p> {
         encoder: &'p Encoder,
     ) -> Result<Sink<'p>, RunError> {
         let writer = match prior {
-            Some(_) if !opts.shareable => RecordWriter::resume(&opts.out, &set.template)?,
-            _ => RecordWriter::create(&opts.out, &set.template, opts.shareable)?,
+            Some(_) if !opts.shareable => {
+                RecordWriter::resume(&opts.out, &set.template, opts.csv_bom)?
+            }
+            _ => RecordWriter::create(&opts.out, &set.template, opts.shareable, opts.csv_bom)?,
         };
         Ok(Sink {
             set,
@@ -236,6 +239,8 @@ impl<'p> Sink<'p> {
             self.audit_kept()?;
         }
         let Sink {
+            set,
+            opts,
             prior,
             writer,
             rows,
@@ -257,15 +262,26 @@ impl<'p> Sink<'p> {
         let staged = std::thread::scope(|scope| -> Result<Finished, RunError> {
             // Each output is finished (copied into place under a temporary name, synced to disk and hashed) on its
             // own thread where it can be: tens of milliseconds each for a large corpus.
+            let bom = opts.csv_bom;
             let records = scope.spawn(move || -> Result<_, WriteError> {
                 let Some(records) = writer.finish()? else {
-                    return Ok(None);
+                    // The previous records stand, and with them their values.csv (written now if it is missing).
+                    let values = match out.join(VALUES_CSV).is_file() {
+                        true => None,
+                        false => Some(stage_values(out, &out.join("records.jsonl"), bom)?),
+                    };
+                    return Ok((None, values));
+                };
+                let values = match records.first() {
+                    Some(jsonl) => Some(stage_values(out, jsonl.staged_path(), bom)?),
+                    None => None,
                 };
                 let listed = records
                     .iter()
+                    .chain(&values)
                     .map(|s| s.listing(run_id))
                     .collect::<Result<Vec<_>, _>>()?;
-                Ok(Some((records, listed)))
+                Ok((Some((records, listed)), values))
             });
             let reports = match reports_stand {
                 Some(_) => Staging::default(),
@@ -278,7 +294,9 @@ impl<'p> Sink<'p> {
             let mut described = Described::default();
             let mut staged = Vec::new();
             let mut outputs = Vec::new();
-            match joined(records)? {
+            let (records, values) = joined(records)?;
+            let records_kept = records.is_none();
+            match records {
                 Some((records, listed)) => {
                     let stamp = |name: &str| {
                         records
@@ -297,7 +315,22 @@ impl<'p> Sink<'p> {
                     described.records_csv = state::stamp_of(out, "records.csv");
                     outputs.push(kept("records.jsonl")?);
                     outputs.push(kept("records.csv")?);
+                    match &values {
+                        Some(values) => outputs.push(values.listing(run_id)?),
+                        None => outputs.push(kept(VALUES_CSV)?),
+                    }
                 }
+            }
+            staged.extend(values);
+            let written = Written {
+                shareable: opts.shareable,
+            };
+            match tables::stage_descriptor(out, &set.template, written, records_kept)? {
+                Some(descriptor) => {
+                    outputs.push(descriptor.listing(run_id)?);
+                    staged.push(descriptor);
+                }
+                None => outputs.push(kept(DATAPACKAGE)?),
             }
             match reports_stand {
                 Some(reports) => {

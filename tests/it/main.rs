@@ -21,6 +21,7 @@ mod real_layout;
 mod report;
 mod run;
 mod suggest;
+mod tables;
 mod util;
 mod xlsx_corpus;
 mod xml_corpus;

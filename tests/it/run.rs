@@ -516,6 +516,7 @@ fn a_file_deleted_mid_run_vanished_during_the_run() {
         today: TODAY.parse().unwrap(),
         full: true,
         shareable: false,
+        csv_bom: true,
         isolate: None,
         max_drop: harmonise::pipeline::DEFAULT_MAX_DROP,
     };
