@@ -128,7 +128,7 @@ struct SuggestArgs {
 
 #[derive(clap::Args)]
 struct CheckArgs {
-    /// The mappings folder.
+    /// The mappings folder, or one mapping file (checked with the template of its folder).
     #[arg(default_value = "mappings")]
     mappings: PathBuf,
     /// Fail (exit 2) on warnings too, not only on errors and failed tests.
@@ -235,7 +235,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args, &log),
         Command::Check(args) => {
             log.init(ProgressBar::hidden());
-            check(&args, quiet)
+            check(&args, quiet, verbose > 0)
         }
         Command::Suggest(args) => {
             log.init(ProgressBar::hidden());
@@ -363,12 +363,12 @@ fn load_mappings(dir: &Path, quiet: bool) -> Result<MappingSet, ExitCode> {
     match MappingSet::load(dir) {
         Ok(set) => {
             if !quiet {
-                render(&set.warnings);
+                render_set(&set.warnings, false, false);
             }
             Ok(set)
         }
         Err(diags) => {
-            render(&diags);
+            render_set(&diags, quiet, false);
             let n = diags.errors().count();
             error(&format!(
                 "{n} problem(s) in the mapping files; nothing was read"
@@ -498,13 +498,32 @@ fn worker(mappings: &Path, config: &str) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn check(args: &CheckArgs, quiet: bool) -> anyhow::Result<ExitCode> {
-    let set = match load_mappings(&args.mappings, quiet) {
+fn check(args: &CheckArgs, quiet: bool, verbose: bool) -> anyhow::Result<ExitCode> {
+    // A file is checked alone, with the template of its folder.
+    let one_file = args.mappings.is_file();
+    let loaded = if one_file {
+        MappingSet::load_file(&args.mappings)
+    } else {
+        MappingSet::load(&args.mappings)
+    };
+    let set = match loaded {
         Ok(set) => set,
-        Err(code) => return Ok(code),
+        Err(diags) => {
+            render_set(&diags, quiet, verbose);
+            let n = diags.errors().count();
+            error(&format!(
+                "{n} problem(s) in the mapping files; nothing was read"
+            ));
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let dir = match args.mappings.parent() {
+        Some(p) if one_file && !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ if one_file => PathBuf::from("."),
+        _ => args.mappings.clone(),
     };
     // suggest's table is no part of a run, but is checked here like the audit's.
-    if let Err(diags) = harmonise::suggest::load_synonyms(&args.mappings, &set.template) {
+    if let Err(diags) = harmonise::suggest::load_synonyms(&dir, &set.template) {
         render(&diags);
         return Ok(ExitCode::from(2));
     }
@@ -518,17 +537,20 @@ fn check(args: &CheckArgs, quiet: bool) -> anyhow::Result<ExitCode> {
                 .unwrap_or_else(|| jiff::ZonedDateTime::now().date()),
         )
     };
+    // Errors first (failed tests, each with what it got), then the warnings and a line per mapping for its notes.
     for r in &results {
         if let Some(d) = r.diagnostic() {
             render(&d.into());
             eprint!("{r}");
         }
     }
+    render_set(&set.warnings, quiet, verbose);
     let failed = results.iter().filter(|r| !r.passed()).count();
     let warnings = set.warnings.warnings().count();
+    let acknowledged: usize = set.mappings.iter().map(|m| m.gaps.len()).sum();
     if !quiet || failed > 0 {
         eprintln!(
-            "harmonise: template ({} fields) and {} mapping(s) checked; {warnings} warning(s), {} note(s); {} test(s): {} passed, {failed} failed",
+            "harmonise: template ({} fields) and {} mapping(s) checked; {warnings} warning(s), {} note(s), {acknowledged} gap(s) acknowledged; {} test(s): {} passed, {failed} failed",
             set.template.fields.len(),
             set.mappings.len(),
             set.warnings.notes().count(),
@@ -794,6 +816,32 @@ fn marks_of(doc: &read::SourceDoc, target: read::MarkTarget, text: &str) -> Stri
 }
 
 /// Renders diagnostics: the grep-friendly `file:line:col: error: ...` line, then a snippet.
+/// Renders a set's diagnostics errors first; with `quiet` the errors only; notes summed in one line per file
+/// unless `verbose` lists them.
+fn render_set(diags: &Diagnostics, quiet: bool, verbose: bool) {
+    let shown = diags
+        .by_severity()
+        .into_iter()
+        .filter(|d| d.is_error() || (!quiet && (verbose || d.severity != Severity::Note)))
+        .cloned()
+        .collect();
+    render(&Diagnostics { items: shown });
+    if quiet || verbose {
+        return;
+    }
+    for (path, n, kinds) in diags.notes_by_file() {
+        say(
+            "INFO",
+            &format!(
+                "{}: and {n} note(s): {}; `harmonise check -v` lists them",
+                escape_controls(&path.display().to_string()),
+                kinds.join(", ")
+            ),
+            serde_json::Value::Null,
+        );
+    }
+}
+
 fn render(diags: &Diagnostics) {
     for d in &diags.items {
         if JSON_LOG.load(Ordering::Relaxed) {

@@ -245,6 +245,7 @@ mod tests {
             extras,
             fingerprint: String::new(),
             tests: Vec::new(),
+            gaps: Vec::new(),
         };
         let ms = vec![
             mapping(

@@ -55,6 +55,8 @@ pub struct Mapping {
     pub fingerprint: String,
     /// `[[test]]` cases, run by `harmonise check`.
     pub tests: Vec<cases::TestCase>,
+    /// `[gaps]`: the national fields the form is known not to ask for, each with the analyst's reason.
+    pub gaps: Vec<(String, String)>,
 }
 
 /// `[form.match]`, compiled. Every condition present must hold.
@@ -395,6 +397,23 @@ pub struct MappingSet {
 impl MappingSet {
     /// Loads `national-template.toml` and every other `*.toml` of a folder; all problems are reported at once.
     pub fn load(dir: &Path) -> Result<MappingSet, Diagnostics> {
+        MappingSet::load_only(dir, None)
+    }
+
+    /// Loads one mapping file with the template (and synonym table) of its folder: `harmonise check FILE`.
+    pub fn load_file(file: &Path) -> Result<MappingSet, Diagnostics> {
+        let dir = match file.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if !file.is_file() {
+            return Err(Diagnostic::io(file, "no such mapping file").into());
+        }
+        MappingSet::load_only(dir, file.file_name())
+    }
+
+    /// [`MappingSet::load`], keeping only the mapping file named `only` when given.
+    fn load_only(dir: &Path, only: Option<&std::ffi::OsStr>) -> Result<MappingSet, Diagnostics> {
         let template_path = Template::path_in(dir);
         let template = Template::load(&template_path)?;
         let template_fingerprint = std::fs::read(&template_path)
@@ -414,6 +433,7 @@ impl MappingSet {
                     n != "national-template.toml"
                         && n != SynonymFile::Audit.file_name()
                         && n != SynonymFile::Suggest.file_name()
+                        && only.is_none_or(|only| n == only)
                 })
             })
             .collect();

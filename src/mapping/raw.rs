@@ -21,6 +21,10 @@ pub struct RawMapping {
     /// Sample documents and the values expected from them (run by `harmonise check`).
     #[serde(default)]
     pub test: Vec<Spanned<RawTest>>,
+    /// Coverage gaps the analyst knows of: a national field id the form does not ask for, and why (`check` does
+    /// not warn about them; the reports still count them as gaps).
+    #[serde(default)]
+    pub gaps: IndexMap<Spanned<String>, Spanned<String>>,
 }
 
 /// `[form]`.
