@@ -90,7 +90,7 @@ enum Command {
         /// The output folder of a finished run (holding records.jsonl).
         out: PathBuf,
         /// The folder holding national-template.toml and the mapping files.
-        #[arg(long, default_value = "mappings")]
+        #[arg(long, env = "HARMONISE_MAPPINGS", default_value = "mappings")]
         mappings: PathBuf,
     },
     /// Internal: serve `run --isolate` over stdin/stdout (JSON lines).
@@ -122,14 +122,14 @@ struct SuggestArgs {
     #[arg(long)]
     force: bool,
     /// The folder holding national-template.toml and suggest-synonyms.toml.
-    #[arg(long, default_value = "mappings")]
+    #[arg(long, env = "HARMONISE_MAPPINGS", default_value = "mappings")]
     mappings: PathBuf,
 }
 
 #[derive(clap::Args)]
 struct CheckArgs {
     /// The mappings folder, or one mapping file (checked with the template of its folder).
-    #[arg(default_value = "mappings")]
+    #[arg(env = "HARMONISE_MAPPINGS", default_value = "mappings")]
     mappings: PathBuf,
     /// Fail (exit 2) on warnings too, not only on errors and failed tests.
     #[arg(long)]
@@ -148,8 +148,9 @@ struct RunArgs {
     /// The folder of documents.
     #[arg(long, default_value = "fixtures/forms")]
     input: PathBuf,
-    /// The folder holding national-template.toml and the mapping files.
-    #[arg(long, default_value = "mappings")]
+    /// The folder holding national-template.toml and the mapping files (a cron job, whose working directory is
+    /// not the repository, sets it or HARMONISE_MAPPINGS).
+    #[arg(long, env = "HARMONISE_MAPPINGS", default_value = "mappings")]
     mappings: PathBuf,
     /// The output folder.
     #[arg(long, default_value = "out")]
@@ -1028,9 +1029,15 @@ impl Plain {
     fn print(&self, done: u64, total: u64) {
         let secs = self.started.elapsed().as_secs_f64().max(0.001);
         let (percent, rate) = (done.saturating_mul(100) / total, done as f64 / secs);
+        // Lines in a log file are dated (JSON lines carry their own timestamp).
+        let stamp = if JSON_LOG.load(Ordering::Relaxed) {
+            String::new()
+        } else {
+            format!("{} ", jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ"))
+        };
         say(
             "INFO",
-            &format!("harmonise: {done}/{total} documents ({percent}%), {rate:.0}/s"),
+            &format!("{stamp}harmonise: {done}/{total} documents ({percent}%), {rate:.0}/s"),
             serde_json::json!({"done": done, "total": total, "percent": percent, "per_second": rate.round()}),
         );
     }

@@ -20,6 +20,8 @@ use crate::tables::{self, DATAPACKAGE, VALUES_CSV, Written, stage_values};
 pub(super) struct Finished {
     pub(super) staged: Vec<Staged>,
     pub(super) failed_reports: Vec<reports::Failure>,
+    /// The output set as the manifest lists it (the manifest itself aside).
+    pub(super) outputs: Vec<OutputFile>,
 }
 
 /// Where a run's outcomes go, in input order, on the writer thread: the record files, the manifest rows, the state
@@ -361,7 +363,7 @@ impl<'p> Sink<'p> {
             manifest_head.repaired_commit = repaired.map(str::to_string);
             manifest_head.outputs = outputs.clone();
             let manifest = scope.spawn(move || rows.finish_into(&manifest_path, &manifest_head));
-            described.outputs = outputs;
+            described.outputs = outputs.clone();
             // The state goes last: it describes the files renamed before it. A run that changed nothing would
             // write the very same state: the previous file stays.
             let head = ctx.head(described);
@@ -375,6 +377,7 @@ impl<'p> Sink<'p> {
             Ok(Finished {
                 staged,
                 failed_reports: reports.failed,
+                outputs,
             })
         })?;
         Ok((staged, totals))

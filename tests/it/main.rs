@@ -13,6 +13,7 @@ mod convert;
 mod diagnostics;
 mod docx_corpus;
 mod extras;
+mod install;
 mod mappings;
 mod marked;
 mod nightly;
