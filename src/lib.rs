@@ -36,6 +36,7 @@ pub mod pipeline;
 pub mod read;
 pub mod record;
 pub mod report;
+pub mod senco;
 pub mod state;
 pub mod suggest;
 pub mod tables;

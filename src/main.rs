@@ -92,6 +92,9 @@ enum Command {
         /// The folder holding national-template.toml and the mapping files.
         #[arg(long, env = "HARMONISE_MAPPINGS", default_value = "mappings")]
         mappings: PathBuf,
+        /// A CSV of requests a year per LA (`la_code`, `requests`) for the national SENCo-time estimate.
+        #[arg(long, value_name = "CSV")]
+        volumes: Option<PathBuf>,
     },
     /// Internal: serve `run --isolate` over stdin/stdout (JSON lines).
     #[command(hide = true)]
@@ -190,6 +193,10 @@ struct RunArgs {
     /// column name.
     #[arg(long)]
     no_bom: bool,
+    /// A CSV of requests a year per LA (`la_code`, `requests`, e.g. from the DfE's SEN2 statistics) for the
+    /// national SENCo-time estimate in the reports.
+    #[arg(long, value_name = "CSV")]
+    volumes: Option<PathBuf>,
     /// Progress display on stderr.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     progress: ProgressMode,
@@ -250,9 +257,13 @@ fn main() -> ExitCode {
             log.init(ProgressBar::hidden());
             worker(&mappings, &config)
         }
-        Command::Report { out, mappings } => {
+        Command::Report {
+            out,
+            mappings,
+            volumes,
+        } => {
             log.init(ProgressBar::hidden());
-            report(&out, &mappings, quiet)
+            report(&out, &mappings, volumes.as_deref(), quiet)
         }
     }));
     match result {
@@ -391,6 +402,10 @@ fn run(args: RunArgs, log: &LogOptions) -> anyhow::Result<ExitCode> {
         Ok(set) => set,
         Err(code) => return Ok(code),
     };
+    let volumes = match load_volumes(args.volumes.as_deref()) {
+        Ok(v) => v,
+        Err(code) => return Ok(code),
+    };
     let isolate = if args.isolate {
         Some(IsolateOptions {
             exe: std::env::current_exe()
@@ -418,6 +433,7 @@ fn run(args: RunArgs, log: &LogOptions) -> anyhow::Result<ExitCode> {
         full: args.full,
         shareable: args.shareable,
         csv_bom: !args.no_bom,
+        volumes,
         isolate,
         max_drop: args.max_drop,
     };
@@ -486,6 +502,7 @@ fn worker(mappings: &Path, config: &str) -> anyhow::Result<ExitCode> {
         full: false,
         shareable: false,
         csv_bom: true,
+        volumes: None,
         isolate: None,
         max_drop: pipeline::DEFAULT_MAX_DROP,
     };
@@ -642,12 +659,21 @@ fn suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn report(out: &Path, mappings: &Path, quiet: bool) -> anyhow::Result<ExitCode> {
+fn report(
+    out: &Path,
+    mappings: &Path,
+    volumes: Option<&Path>,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
     let set = match load_mappings(mappings, true) {
         Ok(set) => set,
         Err(code) => return Ok(code),
     };
-    match harmonise::pipeline::rebuild(out, &set) {
+    let volumes = match load_volumes(volumes) {
+        Ok(v) => v,
+        Err(code) => return Ok(code),
+    };
+    match harmonise::pipeline::rebuild(out, &set, volumes) {
         Ok(harmonise::pipeline::Rebuilt { report, .. }) => {
             if !quiet {
                 eprintln!(
@@ -668,6 +694,17 @@ fn report(out: &Path, mappings: &Path, quiet: bool) -> anyhow::Result<ExitCode> 
         }
         Err(e) => Err(e).context("rebuilding the reports"),
     }
+}
+
+/// `--volumes`: the file read and checked before anything else is (exit 2 when it cannot be used).
+fn load_volumes(path: Option<&Path>) -> Result<Option<harmonise::senco::Volumes>, ExitCode> {
+    let Some(path) = path else { return Ok(None) };
+    harmonise::senco::Volumes::load(path)
+        .map(Some)
+        .map_err(|e| {
+            error(&format!("--volumes: {e}"));
+            ExitCode::from(2)
+        })
 }
 
 /// The type of a raw value, for `inspect`.

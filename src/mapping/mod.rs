@@ -392,6 +392,8 @@ pub struct MappingSet {
     pub template_fingerprint: String,
     /// The audit's synonym table (`synonyms.toml`; empty when absent), checked with the mappings.
     pub synonyms: Synonyms,
+    /// The SENCo-time model (`senco-time.toml`; none when absent: no estimate is made), checked with the mappings.
+    pub senco_time: Option<crate::senco::Model>,
 }
 
 impl MappingSet {
@@ -433,6 +435,7 @@ impl MappingSet {
                     n != "national-template.toml"
                         && n != SynonymFile::Audit.file_name()
                         && n != SynonymFile::Suggest.file_name()
+                        && n != crate::senco::FILE_NAME
                         && only.is_none_or(|only| n == only)
                 })
             })
@@ -465,6 +468,10 @@ impl MappingSet {
                 diags.extend(found);
                 Synonyms::default()
             });
+        let senco_time = crate::senco::Model::load_in(dir, &template).unwrap_or_else(|found| {
+            diags.extend(found);
+            None
+        });
         if mappings.is_empty() && !diags.has_errors() {
             diags.push(Diagnostic::io(
                 dir,
@@ -480,6 +487,7 @@ impl MappingSet {
             warnings: diags,
             template_fingerprint,
             synonyms,
+            senco_time,
         })
     }
 }

@@ -87,6 +87,8 @@ pub struct RunOptions {
     /// Start every CSV with a UTF-8 byte order mark, so Excel opens it as UTF-8 (the default; `--no-bom` turns
     /// it off).
     pub csv_bom: bool,
+    /// Requests a year per LA (`--volumes`), for the national SENCo-time figures in the reports.
+    pub volumes: Option<crate::senco::Volumes>,
     /// Run each document in a worker process.
     pub isolate: Option<IsolateOptions>,
     /// The largest share (percent) of the previous run's documents this run may drop (find no more in the input
@@ -274,7 +276,10 @@ pub fn run(
         tracing::info!(stale, "removed temporary files left by an interrupted run");
     }
     let run_id = new_run_id();
-    let ctx = state::Context::new(set, &opts.limits);
+    let ctx = state::Context::new(set, &opts.limits).with_report_input(
+        "(volumes)",
+        opts.volumes.as_ref().map(|v| v.fingerprint.as_str()),
+    );
     // The previous state (read under the lock, so no other run can replace it meanwhile) loads while the input
     // folder is walked: both are on the way of every run, however little changed. It is read even with --full,
     // for the drop check.
@@ -445,6 +450,7 @@ mod tests {
             full: false,
             shareable: false,
             csv_bom: true,
+            volumes: None,
             isolate: None,
             max_drop: DEFAULT_MAX_DROP,
         }

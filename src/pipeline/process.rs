@@ -291,6 +291,7 @@ mod tests {
             full: false,
             shareable: false,
             csv_bom: true,
+            volumes: None,
             isolate: None,
             max_drop: super::super::DEFAULT_MAX_DROP,
         }

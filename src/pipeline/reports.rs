@@ -144,7 +144,11 @@ pub struct Rebuilt {
 /// document. Records stream through the audit one at a time. It holds the folder's lock, as a run does, so it
 /// never reads records a run is replacing; it first completes a commit a killed run left half done, and commits
 /// the reports with `manifest.json`'s listing of them, under a new run id.
-pub fn rebuild(out: &Path, set: &MappingSet) -> Result<Rebuilt, RebuildError> {
+pub fn rebuild(
+    out: &Path,
+    set: &MappingSet,
+    volumes: Option<crate::senco::Volumes>,
+) -> Result<Rebuilt, RebuildError> {
     let path = out.join("records.jsonl");
     if !out.is_dir() {
         return Err(RebuildError::NoRecords(path));
@@ -162,7 +166,7 @@ pub fn rebuild(out: &Path, set: &MappingSet) -> Result<Rebuilt, RebuildError> {
         }
         Err(source) => return Err(RebuildError::Read { path, source }),
     };
-    let mut audit = Audit::from_records(set);
+    let mut audit = Audit::from_records(set).with_volumes(volumes);
     for (i, line) in BufReader::new(file).lines().enumerate() {
         let line = line.map_err(|source| RebuildError::Read {
             path: path.clone(),

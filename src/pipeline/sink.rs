@@ -70,7 +70,7 @@ impl<'p> Sink<'p> {
             rows: ArrayStream::create(&opts.out)?,
             entries: StateWriter::create(&opts.out)?,
             totals: Totals::default(),
-            audit: crate::audit::Audit::new(set),
+            audit: crate::audit::Audit::new(set).with_volumes(opts.volumes.clone()),
             kept: Vec::new(),
             carrier: Carrier::open(&opts.out),
             csv_carrier: Carrier::open_file(&opts.out.join("records.csv")),

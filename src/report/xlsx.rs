@@ -152,6 +152,10 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
             "should",
             "non_statutory",
             "duplicated",
+            "est_minutes_statutory",
+            "est_minutes_non_statutory",
+            "est_minutes_duplicated",
+            "est_minutes_total",
         ],
     );
     for b in &r.burden {
@@ -167,7 +171,11 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
             b.non_statutory.into(),
             b.duplicated.into(),
         ]);
+        if let (Some(m), Some(row)) = (&b.minutes, burden.rows.last_mut()) {
+            row.extend([m.statutory, m.non_statutory, m.duplicated, m.total].map(Cell::Num));
+        }
     }
+    let senco = senco_time_table(r);
 
     let mut header = vec!["mapping", "la_name"];
     header.extend(r.fields.iter().map(|f| f.field.as_str()));
@@ -361,6 +369,7 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
     vec![
         summary,
         burden,
+        senco,
         coverage,
         gaps,
         completeness,
@@ -369,6 +378,71 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
         clusters,
         drift,
     ]
+}
+
+/// The SENCo-time model and the national estimate, one row per figure.
+fn senco_time_table(r: &AuditReport) -> Table {
+    let mut t = Table::new("SENCo time", &["item", "value", "source or note"]);
+    let Some(s) = &r.senco_time else {
+        t.rows.push(vec![
+            "no SENCo-time model (senco-time.toml) in the mappings folder".into(),
+            Cell::Blank,
+            Cell::Blank,
+        ]);
+        return t;
+    };
+    t.rows.push(vec![
+        "ESTIMATE: minutes per question, from the model".into(),
+        (&s.model_version).into(),
+        "senco-time.toml; edit the figures to local evidence".into(),
+    ]);
+    for c in &s.coefficients {
+        t.rows.push(vec![
+            format!("minutes per {} question", c.kind.as_str())
+                .as_str()
+                .into(),
+            Cell::Num(c.minutes),
+            (&c.source).into(),
+        ]);
+    }
+    t.rows.push(vec![
+        "group members assumed".into(),
+        Cell::Num(f64::from(s.group_members)),
+        "when a form does not fix how many".into(),
+    ]);
+    t.rows.push(vec![
+        "minutes per request on the national template".into(),
+        Cell::Num(s.template_minutes),
+        "its must and should fields as a form".into(),
+    ]);
+    if let Some(n) = &s.national {
+        for (item, value) in [
+            ("requests a year counted", n.requests as f64),
+            ("LAs counted", n.las as f64),
+            (
+                "hours a year on non-statutory questions",
+                n.hours_non_statutory,
+            ),
+            ("hours a year on duplicated questions", n.hours_duplicated),
+            ("hours a year, all forms", n.hours_total),
+            ("hours a year on the national template", n.hours_on_template),
+            (
+                "hours a year saved by the national template (non-statutory + duplicated)",
+                n.hours_saved,
+            ),
+            (
+                "hours a year the template adds for statutory questions forms leave out",
+                n.hours_for_gaps,
+            ),
+        ] {
+            t.rows.push(vec![
+                item.into(),
+                Cell::Num(value),
+                (&n.volumes_file).into(),
+            ]);
+        }
+    }
+    t
 }
 
 /// `t` cut to fit a sheet of `rows` rows (the header included) and `columns` columns: the last row and column

@@ -21,6 +21,7 @@ mod pdf_corpus;
 mod real_layout;
 mod report;
 mod run;
+mod senco_time;
 mod suggest;
 mod tables;
 mod util;

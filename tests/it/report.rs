@@ -680,6 +680,7 @@ fn report_xlsx_has_one_sheet_per_table() {
         [
             "Summary",
             "Burden",
+            "SENCo time",
             "Coverage",
             "Gaps",
             "Completeness",
@@ -709,7 +710,11 @@ fn report_xlsx_has_one_sheet_per_table() {
             "must",
             "should",
             "non_statutory",
-            "duplicated"
+            "duplicated",
+            "est_minutes_statutory",
+            "est_minutes_non_statutory",
+            "est_minutes_duplicated",
+            "est_minutes_total"
         ]
     );
     let first: Vec<&Data> = burden.rows().nth(1).unwrap().iter().collect();

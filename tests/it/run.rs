@@ -517,6 +517,7 @@ fn a_file_deleted_mid_run_vanished_during_the_run() {
         full: true,
         shareable: false,
         csv_bom: true,
+        volumes: None,
         isolate: None,
         max_drop: harmonise::pipeline::DEFAULT_MAX_DROP,
     };
