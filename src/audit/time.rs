@@ -174,6 +174,7 @@ pub fn template_minutes(template: &Template, model: &Model) -> f64 {
                 fallback: None,
                 preprinted: false,
                 statutory_override: None,
+                section: None,
                 extra: None,
             };
             let kind = model.classify(&rule, Some(f), Some(&f.ty));

@@ -522,6 +522,7 @@ fn compile_rule(
         fallback: r.fallback.as_ref().map(|f| f.get_ref().clone()),
         preprinted: r.preprinted.unwrap_or(false),
         statutory_override: r.statutory_override.clone(),
+        section: r.section.clone(),
         extra,
     })
 }

@@ -347,6 +347,8 @@ pub struct Rule {
     pub preprinted: bool,
     /// The LA's own note on the field's statutory standing.
     pub statutory_override: Option<String>,
+    /// The heading of the section the question is printed under (`section = "..."`).
+    pub section: Option<String>,
     /// Extras only: the type and shape a template field takes from the template.
     pub extra: Option<ExtraKind>,
 }

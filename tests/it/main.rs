@@ -12,6 +12,7 @@
 mod convert;
 mod diagnostics;
 mod docx_corpus;
+mod duplicates;
 mod extras;
 mod install;
 mod mappings;
