@@ -337,7 +337,7 @@ fn burden(h: &mut String, r: &AuditReport) {
     for b in &r.burden {
         let _ = write!(
             h,
-            "<tr><td class=\"n\">{}</td><td>{} ({})</td><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{} ({} / {})</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td class=\"n\">{}</td><td>{} ({})</td><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{} ({} / {})</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
             b.rank,
             escape(&b.la_name),
             escape(&b.la_code),
@@ -350,13 +350,13 @@ fn burden(h: &mut String, r: &AuditReport) {
             b.duplicated
         );
         if let (true, Some(m)) = (timed, &b.minutes) {
-            h.truncate(h.len() - "</tr>".len());
             let _ = write!(
                 h,
-                "<td class=\"n\">{:.1}</td><td class=\"n\">{:.1}</td><td class=\"n\">{:.1}</td><td class=\"n\">{:.1}</td></tr>",
+                "<td class=\"n\">{:.1}</td><td class=\"n\">{:.1}</td><td class=\"n\">{:.1}</td><td class=\"n\">{:.1}</td>",
                 m.statutory, m.non_statutory, m.duplicated, m.total
             );
         }
+        h.push_str("</tr>");
     }
     h.push_str("</tbody></table>");
     senco_time(h, r);

@@ -747,7 +747,8 @@ fn report_html_renders_in_headless_chromium() {
     let chromium = Path::new("/usr/bin/chromium");
     assert!(
         chromium.exists(),
-        "/usr/bin/chromium is missing: install it (see .ci/run); this test must not be skipped"
+        "/usr/bin/chromium is missing: `sudo apt-get install chromium fonts-dejavu-core`, or run scripts/test.sh, which \
+installs it; this test must not be skipped"
     );
     let html = out.join("report.html");
     let text = std::fs::read_to_string(&html).unwrap();
