@@ -150,3 +150,34 @@ fn a_bad_volumes_file_stops_the_run_before_anything_is_read() {
     );
     assert!(!out.join("manifest.json").exists());
 }
+
+#[test]
+fn a_changed_volumes_file_rewrites_the_reports_and_nothing_else() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let volumes = tmp.path().join("v.csv");
+    let run = |requests: u32| {
+        std::fs::write(&volumes, format!("la_code,requests\n951,{requests}\n")).unwrap();
+        let done = run_with(
+            &root().join("fixtures/forms/northmoor"),
+            &out,
+            &root().join("mappings"),
+            &["--volumes", volumes.to_str().unwrap()],
+        );
+        assert_eq!(code(&done), 0, "{}", stderr(&done));
+        stderr(&done)
+    };
+    run(120);
+    let same = run(120);
+    assert!(
+        same.contains("Outputs in ") && same.contains(": manifest.json. Left as they were"),
+        "{same}"
+    );
+    let changed = run(500);
+    assert!(
+        changed
+            .contains(": report.json, report.html, report.xlsx, manifest.json. Left as they were"),
+        "{changed}"
+    );
+    assert_eq!(report(&out)["senco_time"]["national"]["requests"], 500);
+}
