@@ -336,6 +336,36 @@ impl Diagnostics {
         self.items.iter().filter(|d| d.severity == Severity::Note)
     }
 
+    /// Every diagnostic, errors first, then warnings, then notes (each in the order found): the order a person
+    /// reads them in, so one error is not lost among routine notes.
+    pub fn by_severity(&self) -> Vec<&Diagnostic> {
+        let mut sorted: Vec<&Diagnostic> = self.items.iter().collect();
+        sorted.sort_by_key(|d| d.severity);
+        sorted
+    }
+
+    /// The notes summed per file, in the order found: the file, how many, and what they are about (each kind
+    /// once, in plain words, e.g. "coverage gaps").
+    pub fn notes_by_file(&self) -> Vec<(&Path, usize, Vec<&'static str>)> {
+        let mut files: Vec<(&Path, usize, Vec<&'static str>)> = Vec::new();
+        for d in self.notes() {
+            let kind = d.lint.map_or("notes", Lint::gist);
+            match files
+                .iter_mut()
+                .find(|(path, _, _)| *path == d.path.as_path())
+            {
+                Some((_, n, kinds)) => {
+                    *n += 1;
+                    if !kinds.contains(&kind) {
+                        kinds.push(kind);
+                    }
+                }
+                None => files.push((d.path.as_path(), 1, vec![kind])),
+            }
+        }
+        files
+    }
+
     /// `Ok(value)` unless there are errors (warnings are dropped: use the fields directly to keep them).
     pub fn into_result<T>(self, value: T) -> Result<T, Diagnostics> {
         if self.has_errors() {
@@ -427,6 +457,7 @@ lints! {
     BadTest = "bad-test", Error, "a malformed [[test]]";
     TestFailed = "test-failed", Error, "a [[test]] document that does not harmonise as expected";
     BadReference = "bad-reference", Error, "a `[form] reference` that cannot be read, or is not a document of the form's format";
+    BadGap = "bad-gap", Error, "a [gaps] entry for a field the mapping maps, or without a reason";
     RegexCaptures = "regex-captures", Warning, "a regex with several capture groups";
     NoReference = "no-reference", Warning, "fixed positions (cells, ranges, tick cells, PDF field names) with no reference form to check them against";
     Unanchored = "unanchored", Warning, "a fixed position with no printed text beside or above it on the reference form";
@@ -435,6 +466,14 @@ lints! {
 }
 
 impl Lint {
+    /// What its diagnostics are about, in a few plain words, for a line that sums them up.
+    pub fn gist(self) -> &'static str {
+        match self {
+            Lint::UnmappedStatutory | Lint::UnmappedShould => "coverage gaps",
+            other => other.name(),
+        }
+    }
+
     /// The README heading that documents it, `` #### `name` (severity) ``.
     pub fn readme_heading(self) -> String {
         format!("#### `{}` ({})", self.name(), self.severity())

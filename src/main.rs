@@ -90,8 +90,11 @@ enum Command {
         /// The output folder of a finished run (holding records.jsonl).
         out: PathBuf,
         /// The folder holding national-template.toml and the mapping files.
-        #[arg(long, default_value = "mappings")]
+        #[arg(long, env = "HARMONISE_MAPPINGS", default_value = "mappings")]
         mappings: PathBuf,
+        /// A CSV of requests a year per LA (`la_code`, `requests`) for the national SENCo-time estimate.
+        #[arg(long, value_name = "CSV")]
+        volumes: Option<PathBuf>,
     },
     /// Internal: serve `run --isolate` over stdin/stdout (JSON lines).
     #[command(hide = true)]
@@ -124,14 +127,14 @@ struct SuggestArgs {
     #[arg(long)]
     force: bool,
     /// The folder holding national-template.toml and suggest-synonyms.toml.
-    #[arg(long, default_value = "mappings")]
+    #[arg(long, env = "HARMONISE_MAPPINGS", default_value = "mappings")]
     mappings: PathBuf,
 }
 
 #[derive(clap::Args)]
 struct CheckArgs {
-    /// The mappings folder.
-    #[arg(default_value = "mappings")]
+    /// The mappings folder, or one mapping file (checked with the template of its folder).
+    #[arg(env = "HARMONISE_MAPPINGS", default_value = "mappings")]
     mappings: PathBuf,
     /// Fail (exit 2) on warnings too, not only on errors and failed tests.
     #[arg(long)]
@@ -150,8 +153,9 @@ struct RunArgs {
     /// The folder of documents.
     #[arg(long, default_value = "fixtures/forms")]
     input: PathBuf,
-    /// The folder holding national-template.toml and the mapping files.
-    #[arg(long, default_value = "mappings")]
+    /// The folder holding national-template.toml and the mapping files (a cron job, whose working directory is
+    /// not the repository, sets it or HARMONISE_MAPPINGS).
+    #[arg(long, env = "HARMONISE_MAPPINGS", default_value = "mappings")]
     mappings: PathBuf,
     /// The output folder.
     #[arg(long, default_value = "out")]
@@ -186,6 +190,15 @@ struct RunArgs {
     /// birth to the month, postcodes to the outward code (the template's `shareable` keys).
     #[arg(long)]
     shareable: bool,
+    /// Write the CSVs without the UTF-8 byte order mark they start with by default (Excel needs it to open a
+    /// double-clicked CSV as UTF-8; DuckDB, pandas and R skip it), for a tool that reads it as part of the first
+    /// column name.
+    #[arg(long)]
+    no_bom: bool,
+    /// A CSV of requests a year per LA (`la_code`, `requests`, e.g. from the DfE's SEN2 statistics) for the
+    /// national SENCo-time estimate in the reports.
+    #[arg(long, value_name = "CSV")]
+    volumes: Option<PathBuf>,
     /// Progress display on stderr.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
     progress: ProgressMode,
@@ -249,7 +262,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args, &log),
         Command::Check(args) => {
             log.init(ProgressBar::hidden());
-            check(&args, quiet)
+            check(&args, quiet, verbose > 0)
         }
         Command::Suggest(args) => {
             log.init(ProgressBar::hidden());
@@ -263,9 +276,13 @@ fn main() -> ExitCode {
             log.init(ProgressBar::hidden());
             worker(&mappings, &config)
         }
-        Command::Report { out, mappings } => {
+        Command::Report {
+            out,
+            mappings,
+            volumes,
+        } => {
             log.init(ProgressBar::hidden());
-            report(&out, &mappings, quiet)
+            report(&out, &mappings, volumes.as_deref(), quiet)
         }
     }));
     match result {
@@ -377,12 +394,12 @@ fn load_mappings(dir: &Path, quiet: bool) -> Result<MappingSet, ExitCode> {
     match MappingSet::load(dir) {
         Ok(set) => {
             if !quiet {
-                render(&set.warnings);
+                render_set(&set.warnings, false, false);
             }
             Ok(set)
         }
         Err(diags) => {
-            render(&diags);
+            render_set(&diags, quiet, false);
             let n = diags.errors().count();
             error(&format!(
                 "{n} problem(s) in the mapping files; nothing was read"
@@ -402,6 +419,10 @@ fn run(args: RunArgs, log: &LogOptions) -> anyhow::Result<ExitCode> {
     log.init(reporter.bar.clone());
     let set = match load_mappings(&args.mappings, true) {
         Ok(set) => set,
+        Err(code) => return Ok(code),
+    };
+    let volumes = match load_volumes(args.volumes.as_deref()) {
+        Ok(v) => v,
         Err(code) => return Ok(code),
     };
     let isolate = if args.isolate {
@@ -437,6 +458,8 @@ fn run(args: RunArgs, log: &LogOptions) -> anyhow::Result<ExitCode> {
         },
         full: args.full,
         shareable: args.shareable,
+        csv_bom: !args.no_bom,
+        volumes,
         isolate,
         max_drop: args.max_drop,
     };
@@ -506,6 +529,8 @@ fn worker(mappings: &Path, config: &str) -> anyhow::Result<ExitCode> {
         now: jiff::Timestamp::UNIX_EPOCH,
         full: false,
         shareable: false,
+        csv_bom: true,
+        volumes: None,
         isolate: None,
         max_drop: pipeline::DEFAULT_MAX_DROP,
     };
@@ -519,13 +544,32 @@ fn worker(mappings: &Path, config: &str) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn check(args: &CheckArgs, quiet: bool) -> anyhow::Result<ExitCode> {
-    let set = match load_mappings(&args.mappings, quiet) {
+fn check(args: &CheckArgs, quiet: bool, verbose: bool) -> anyhow::Result<ExitCode> {
+    // A file is checked alone, with the template of its folder.
+    let one_file = args.mappings.is_file();
+    let loaded = if one_file {
+        MappingSet::load_file(&args.mappings)
+    } else {
+        MappingSet::load(&args.mappings)
+    };
+    let set = match loaded {
         Ok(set) => set,
-        Err(code) => return Ok(code),
+        Err(diags) => {
+            render_set(&diags, quiet, verbose);
+            let n = diags.errors().count();
+            error(&format!(
+                "{n} problem(s) in the mapping files; nothing was read"
+            ));
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let dir = match args.mappings.parent() {
+        Some(p) if one_file && !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ if one_file => PathBuf::from("."),
+        _ => args.mappings.clone(),
     };
     // suggest's table is no part of a run, but is checked here like the audit's.
-    if let Err(diags) = harmonise::suggest::load_synonyms(&args.mappings, &set.template) {
+    if let Err(diags) = harmonise::suggest::load_synonyms(&dir, &set.template) {
         render(&diags);
         return Ok(ExitCode::from(2));
     }
@@ -539,17 +583,20 @@ fn check(args: &CheckArgs, quiet: bool) -> anyhow::Result<ExitCode> {
                 .unwrap_or_else(|| jiff::ZonedDateTime::now().date()),
         )
     };
+    // Errors first (failed tests, each with what it got), then the warnings and a line per mapping for its notes.
     for r in &results {
         if let Some(d) = r.diagnostic() {
             render(&d.into());
             eprint!("{r}");
         }
     }
+    render_set(&set.warnings, quiet, verbose);
     let failed = results.iter().filter(|r| !r.passed()).count();
     let warnings = set.warnings.warnings().count();
+    let acknowledged: usize = set.mappings.iter().map(|m| m.gaps.len()).sum();
     if !quiet || failed > 0 {
         eprintln!(
-            "harmonise: template ({} fields) and {} mapping(s) checked; {warnings} warning(s), {} note(s); {} test(s): {} passed, {failed} failed",
+            "harmonise: template ({} fields) and {} mapping(s) checked; {warnings} warning(s), {} note(s), {acknowledged} gap(s) acknowledged; {} test(s): {} passed, {failed} failed",
             set.template.fields.len(),
             set.mappings.len(),
             set.warnings.notes().count(),
@@ -729,7 +776,12 @@ fn suggest(args: &SuggestArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn report(out: &Path, mappings: &Path, quiet: bool) -> anyhow::Result<ExitCode> {
+fn report(
+    out: &Path,
+    mappings: &Path,
+    volumes: Option<&Path>,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
     let set = match load_mappings(mappings, true) {
         Ok(set) => set,
         Err(code) => return Ok(code),
@@ -741,7 +793,11 @@ fn report(out: &Path, mappings: &Path, quiet: bool) -> anyhow::Result<ExitCode> 
             return Ok(ExitCode::from(2));
         }
     };
-    match harmonise::pipeline::rebuild(out, &set, now) {
+    let volumes = match load_volumes(volumes) {
+        Ok(v) => v,
+        Err(code) => return Ok(code),
+    };
+    match harmonise::pipeline::rebuild(out, &set, now, volumes) {
         Ok(harmonise::pipeline::Rebuilt { report, .. }) => {
             if !quiet {
                 eprintln!(
@@ -762,6 +818,17 @@ fn report(out: &Path, mappings: &Path, quiet: bool) -> anyhow::Result<ExitCode> 
         }
         Err(e) => Err(e).context("rebuilding the reports"),
     }
+}
+
+/// `--volumes`: the file read and checked before anything else is (exit 2 when it cannot be used).
+fn load_volumes(path: Option<&Path>) -> Result<Option<harmonise::senco::Volumes>, ExitCode> {
+    let Some(path) = path else { return Ok(None) };
+    harmonise::senco::Volumes::load(path)
+        .map(Some)
+        .map_err(|e| {
+            error(&format!("--volumes: {e}"));
+            ExitCode::from(2)
+        })
 }
 
 /// The type of a raw value, for `inspect`.
@@ -911,6 +978,32 @@ fn marks_of(doc: &read::SourceDoc, target: read::MarkTarget, text: &str) -> Stri
 }
 
 /// Renders diagnostics: the grep-friendly `file:line:col: error: ...` line, then a snippet.
+/// Renders a set's diagnostics errors first; with `quiet` the errors only; notes summed in one line per file
+/// unless `verbose` lists them.
+fn render_set(diags: &Diagnostics, quiet: bool, verbose: bool) {
+    let shown = diags
+        .by_severity()
+        .into_iter()
+        .filter(|d| d.is_error() || (!quiet && (verbose || d.severity != Severity::Note)))
+        .cloned()
+        .collect();
+    render(&Diagnostics { items: shown });
+    if quiet || verbose {
+        return;
+    }
+    for (path, n, kinds) in diags.notes_by_file() {
+        say(
+            "INFO",
+            &format!(
+                "{}: and {n} note(s): {}; `harmonise check -v` lists them",
+                escape_controls(&path.display().to_string()),
+                kinds.join(", ")
+            ),
+            serde_json::Value::Null,
+        );
+    }
+}
+
 fn render(diags: &Diagnostics) {
     for d in &diags.items {
         if JSON_LOG.load(Ordering::Relaxed) {
@@ -1097,9 +1190,15 @@ impl Plain {
     fn print(&self, done: u64, total: u64) {
         let secs = self.started.elapsed().as_secs_f64().max(0.001);
         let (percent, rate) = (done.saturating_mul(100) / total, done as f64 / secs);
+        // Lines in a log file are dated (JSON lines carry their own timestamp).
+        let stamp = if JSON_LOG.load(Ordering::Relaxed) {
+            String::new()
+        } else {
+            format!("{} ", jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ"))
+        };
         say(
             "INFO",
-            &format!("harmonise: {done}/{total} documents ({percent}%), {rate:.0}/s"),
+            &format!("{stamp}harmonise: {done}/{total} documents ({percent}%), {rate:.0}/s"),
             serde_json::json!({"done": done, "total": total, "percent": percent, "per_second": rate.round()}),
         );
     }

@@ -130,6 +130,11 @@ impl Staged {
         &self.dest
     }
 
+    /// Where it is until it is committed: readable, complete.
+    pub fn staged_path(&self) -> &Path {
+        self.temp.path()
+    }
+
     /// The finished file's metadata (its size and modification time survive the rename).
     pub fn metadata(&self) -> std::io::Result<std::fs::Metadata> {
         self.temp.as_file().metadata()
@@ -439,7 +444,8 @@ pub struct Encoder {
     rules: Option<Vec<Shareable>>,
 }
 
-fn csv_row<I, T>(fields: I) -> std::io::Result<Vec<u8>>
+/// One CSV row with its terminator, every cell neutralised ([`neutralise`]).
+pub(crate) fn csv_row<I, T>(fields: I) -> std::io::Result<Vec<u8>>
 where
     I: IntoIterator<Item = T>,
     T: AsRef<str>,
@@ -557,14 +563,15 @@ pub struct Spans {
 
 impl RecordWriter {
     /// Starts `records.jsonl` and `records.csv` in `out` (and `records.shareable.csv` when `shareable`); the CSV
-    /// header is the template's field order.
+    /// header is the template's field order, after a UTF-8 byte order mark when `bom`.
     pub fn create(
         out: &Path,
         template: &Template,
         shareable: bool,
+        bom: bool,
     ) -> Result<RecordWriter, WriteError> {
-        let csv_header = csv_header(out, template)?;
-        let mut files = RecordFiles::create(out, shareable.then_some(template))?;
+        let csv_header = csv_header(out, template, bom)?;
+        let mut files = RecordFiles::create(out, shareable.then_some(template), bom)?;
         let csv_path = out.join("records.csv");
         files
             .csv
@@ -583,10 +590,10 @@ impl RecordWriter {
 
     /// Starts by keeping the previous `records.jsonl` and `records.csv` of `out` (see the type's documentation);
     /// when they cannot be opened or the CSV header is another template's, starts new files as
-    /// [`RecordWriter::create`] does.
-    pub fn resume(out: &Path, template: &Template) -> Result<RecordWriter, WriteError> {
+    /// [`RecordWriter::create`] does (so a change of `bom` writes them anew).
+    pub fn resume(out: &Path, template: &Template, bom: bool) -> Result<RecordWriter, WriteError> {
         use std::io::Read;
-        let csv_header = csv_header(out, template)?;
+        let csv_header = csv_header(out, template, bom)?;
         let open = |name: &str| -> Option<(std::fs::File, u64)> {
             let file = std::fs::File::open(out.join(name)).ok()?;
             let len = file.metadata().ok()?.len();
@@ -610,7 +617,7 @@ impl RecordWriter {
             _ => None,
         };
         let Some(previous) = previous else {
-            return RecordWriter::create(out, template, false);
+            return RecordWriter::create(out, template, false, bom);
         };
         Ok(RecordWriter {
             files: None,
@@ -645,7 +652,7 @@ impl RecordWriter {
     fn files(&mut self) -> Result<&mut RecordFiles, WriteError> {
         use std::io::{Read, Seek, SeekFrom};
         if self.files.is_none() {
-            let mut files = RecordFiles::create(&self.out, None)?;
+            let mut files = RecordFiles::create(&self.out, None, false)?;
             match self.previous.take() {
                 Some(previous) => {
                     for (mut from, len, to, name) in [
@@ -759,7 +766,11 @@ impl RecordWriter {
 
 impl RecordFiles {
     /// New, empty record files (and the shareable copy, with its header, given the template).
-    fn create(out: &Path, shareable: Option<&Template>) -> Result<RecordFiles, WriteError> {
+    fn create(
+        out: &Path,
+        shareable: Option<&Template>,
+        bom: bool,
+    ) -> Result<RecordFiles, WriteError> {
         let jsonl = AtomicFile::create(&out.join("records.jsonl"))?;
         let csv = AtomicFile::create(&out.join("records.csv"))?;
         let shareable = match shareable {
@@ -774,7 +785,10 @@ impl RecordFiles {
                         .filter(|f| f.shareable != Shareable::Drop)
                         .map(|f| f.id.as_str()),
                 );
-                let header = csv_row(&header).map_err(ctx("writing", &path))?;
+                let mut header = csv_row(&header).map_err(ctx("writing", &path))?;
+                if bom {
+                    header.splice(0..0, crate::tables::BOM.iter().copied());
+                }
                 file.writer()
                     .write_all(&header)
                     .map_err(ctx("writing", &path))?;
@@ -790,11 +804,16 @@ impl RecordFiles {
     }
 }
 
-/// `records.csv`'s header: the template's field order.
-fn csv_header(out: &Path, template: &Template) -> Result<Vec<u8>, WriteError> {
+/// `records.csv`'s header: the template's field order, after a UTF-8 byte order mark when `bom`.
+fn csv_header(out: &Path, template: &Template, bom: bool) -> Result<Vec<u8>, WriteError> {
     let mut header = vec!["file", "mapping", "la_code", "status", "invalid_fields"];
     header.extend(template.fields.iter().map(|f| f.id.as_str()));
-    csv_row(&header).map_err(ctx("writing", &out.join("records.csv")))
+    let row = csv_row(&header).map_err(ctx("writing", &out.join("records.csv")))?;
+    Ok(if bom {
+        [crate::tables::BOM, &row].concat()
+    } else {
+        row
+    })
 }
 
 /// Bytes spilled to a temporary file in the output folder as a run goes, to become the middle of an output whose

@@ -204,8 +204,23 @@ impl Context {
                 .mappings
                 .iter()
                 .map(|m| (m.id.clone(), m.fingerprint.clone()))
+                .chain(
+                    set.senco_time
+                        .iter()
+                        .map(|m| ("(senco-time)".to_string(), m.fingerprint.clone())),
+                )
                 .collect(),
         }
+    }
+
+    /// Adds an input of the reports that no document depends on (the volumes file), by its digest: when it
+    /// changes, the reports are written again (and unrecognised documents retried, as for a changed mapping).
+    /// The SENCo-time model of the set is one already.
+    pub fn with_report_input(mut self, name: &str, fingerprint: Option<&str>) -> Context {
+        if let Some(fp) = fingerprint {
+            self.mappings.insert(name.to_string(), fp.to_string());
+        }
+        self
     }
 
     /// The head of this run's state, describing the outputs it wrote (or kept).

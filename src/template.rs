@@ -190,7 +190,7 @@ impl Template {
                 // The usual cause: --mappings (or check's folder) names the wrong folder.
                 Diagnostic {
                     help: Some(format!(
-                        "{} holds no national-template.toml, so it is not a mappings folder: give the folder that holds national-template.toml and the LA mapping files (the bundled one is `mappings`: `harmonise check mappings`, `harmonise run --mappings mappings`)",
+                        "{} holds no national-template.toml, so it is not a mappings folder: give the folder that holds national-template.toml and the LA mapping files (the bundled one is `mappings`: `harmonise check mappings`, `harmonise run --mappings mappings`, or set HARMONISE_MAPPINGS to it)",
                         folder.display()
                     )),
                     ..Diagnostic::io(path, "no national template here")

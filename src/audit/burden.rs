@@ -33,10 +33,18 @@ pub struct BurdenRow {
     pub non_statutory: usize,
     /// Extras that duplicate a mapped national field.
     pub duplicated: usize,
+    /// Estimated SENCo minutes per request, when the mapping set has a SENCo-time model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub minutes: Option<super::time::Minutes>,
 }
 
 /// One form's row, unranked.
-pub fn row(mapping: &Mapping, template: &Template, duplicated: usize) -> BurdenRow {
+pub fn row(
+    mapping: &Mapping,
+    template: &Template,
+    duplicated: usize,
+    minutes: Option<super::time::Minutes>,
+) -> BurdenRow {
     let level = |s: Statutory| {
         mapping
             .fields
@@ -60,6 +68,7 @@ pub fn row(mapping: &Mapping, template: &Template, duplicated: usize) -> BurdenR
         should,
         non_statutory: no + mapping.extras.len(),
         duplicated,
+        minutes,
     }
 }
 

@@ -324,6 +324,7 @@ mod tests {
             should: 5,
             non_statutory: 5,
             duplicated: 1,
+            minutes: None,
         }];
         let c = t.finish(&burden);
         assert_eq!(

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::label::subject::{self, Subject};
 use crate::label::{Normalised, Normaliser, Synonyms, same_meaning, similarity};
 use crate::mapping::Mapping;
 use crate::template::Template;
@@ -27,9 +28,11 @@ pub struct Duplicate {
     pub matched: String,
 }
 
-/// The national field an extra's printed label matches, if any: (field id, matched wording).
+/// The national field an extra's printed label matches, if any: (field id, matched wording). Only a field whose
+/// subject (whose detail it asks: [`subject`]) is compatible with the extra's `subject` can match.
 pub fn matching_field(
     printed: &str,
+    subject: Option<Subject>,
     template: &Template,
     synonyms: &Synonyms,
     norm: &Normaliser,
@@ -40,6 +43,9 @@ pub fn matching_field(
     }
     let mut best: Option<(f64, String, String)> = None;
     for def in &template.fields {
+        if !subject::compatible(subject, Some(subject::of_field(def))) {
+            continue;
+        }
         let wordings =
             std::iter::once(&def.label).chain(synonyms.fields.get(&def.id).into_iter().flatten());
         for w in wordings {
@@ -69,7 +75,8 @@ pub fn duplicates(
         .iter()
         .filter_map(|rule| {
             let printed = rule.printed.as_deref()?;
-            let (field, matched) = matching_field(printed, template, synonyms, norm)?;
+            let subject = subject::of_question(printed, rule.section.as_deref());
+            let (field, matched) = matching_field(printed, subject, template, synonyms, norm)?;
             if !mapping.fields.iter().any(|r| r.target == field) {
                 return None;
             }
@@ -138,6 +145,18 @@ pub fn clusters(mappings: &[Mapping], norm: &Normaliser) -> Vec<Cluster> {
             })
         })
         .collect();
+    // Whose detail each asks: labels of different subjects never link.
+    let subjects: Vec<Option<Subject>> = mappings
+        .iter()
+        .flat_map(|m| {
+            m.extras.iter().map(|r| {
+                subject::of_question(
+                    r.printed.as_deref().unwrap_or(&r.target.replace('_', " ")),
+                    r.section.as_deref(),
+                )
+            })
+        })
+        .collect();
     // Union-find over the "same meaning" relation.
     let mut parent: Vec<usize> = (0..items.len()).collect();
     fn find(parent: &mut [usize], mut i: usize) -> usize {
@@ -155,7 +174,11 @@ pub fn clusters(mappings: &[Mapping], norm: &Normaliser) -> Vec<Cluster> {
     }
     for (i, (_, a)) in items.iter().enumerate() {
         for (j, (_, b)) in items.iter().enumerate().skip(i.saturating_add(1)) {
-            if same_meaning(a, b) {
+            let (sa, sb) = (
+                subjects.get(i).copied().flatten(),
+                subjects.get(j).copied().flatten(),
+            );
+            if subject::compatible(sa, sb) && same_meaning(a, b) {
                 let (ri, rj) = (find(&mut parent, i), find(&mut parent, j));
                 if let Some(slot) = parent.get_mut(ri.max(rj)) {
                     *slot = ri.min(rj);
@@ -229,6 +252,7 @@ mod tests {
             transforms: Transforms::default(),
             printed: Some(printed.into()),
             statutory_override: None,
+            section: None,
             extra: None,
         };
         let mapping = |id: &str, code: &str, extras: Vec<Rule>| Mapping {
@@ -246,6 +270,7 @@ mod tests {
             fingerprint: String::new(),
             tests: Vec::new(),
             reference: None,
+            gaps: Vec::new(),
         };
         let ms = vec![
             mapping(

@@ -15,6 +15,7 @@ pub mod failures;
 pub mod findings;
 pub mod gaps;
 pub mod run;
+pub mod time;
 pub mod versions;
 
 use std::collections::{BTreeMap, HashMap};
@@ -69,6 +70,7 @@ pub struct Audit<'s> {
     forms: Vec<FormTally>,
     index: HashMap<String, usize>,
     without_mapping: BTreeMap<String, u64>,
+    volumes: Option<crate::senco::Volumes>,
 }
 
 impl<'s> Audit<'s> {
@@ -98,7 +100,13 @@ impl<'s> Audit<'s> {
             forms,
             index,
             without_mapping: BTreeMap::new(),
+            volumes: None,
         }
+    }
+
+    /// With the analyst's volumes (requests a year per LA), for the national SENCo-time figures.
+    pub fn with_volumes(self, volumes: Option<crate::senco::Volumes>) -> Audit<'s> {
+        Audit { volumes, ..self }
     }
 
     /// An empty audit fed from records.jsonl, which does not carry unconsumed source fields.
@@ -201,7 +209,11 @@ impl<'s> Audit<'s> {
         let mut burden = Vec::with_capacity(set.mappings.len());
         for (mapping, tally) in set.mappings.iter().zip(&self.forms) {
             let duplicates = extras::duplicates(mapping, template, &set.synonyms, &norm);
-            burden.push(burden::row(mapping, template, duplicates.len()));
+            let minutes = set
+                .senco_time
+                .as_ref()
+                .map(|model| time::form_minutes(mapping, template, model, &duplicates));
+            burden.push(burden::row(mapping, template, duplicates.len(), minutes));
             let completeness = order
                 .iter()
                 .filter_map(|d| {
@@ -266,6 +278,10 @@ impl<'s> Audit<'s> {
         };
         let burden = burden::rank(burden);
         let findings = findings::rank(&forms, &clusters, &failures, template);
+        let senco_time = set
+            .senco_time
+            .as_ref()
+            .map(|model| time::senco_time(model, template, &burden, self.volumes.as_ref()));
         AuditReport {
             report_version: REPORT_VERSION,
             run_id: String::new(),
@@ -280,6 +296,7 @@ impl<'s> Audit<'s> {
             forms,
             burden,
             clusters,
+            senco_time,
         }
     }
 }
@@ -471,6 +488,10 @@ pub struct AuditReport {
     pub burden: Vec<BurdenRow>,
     /// Clusters of extras across LAs, most LAs first.
     pub clusters: Vec<Cluster>,
+    /// Estimated SENCo time (with its model, and national hours a year given volumes), when the mapping set has
+    /// a SENCo-time model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub senco_time: Option<time::SencoTime>,
 }
 
 /// What the audit reads of a record: no values. Deserializes from a `records.jsonl` line borrowing its strings

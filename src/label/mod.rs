@@ -4,6 +4,7 @@
 //! [`same_meaning`] the audit's test and [`phrase_similarity`] suggest's score. The synonym files behind both are
 //! loaded by [`synonyms`].
 
+pub mod subject;
 pub mod synonyms;
 
 use std::collections::BTreeSet;

@@ -64,14 +64,14 @@ impl Ctx<'_> {
 
 /// Parses and checks one mapping file. Returns the mapping when it has no errors, and every diagnostic.
 pub fn compile(path: &Path, text: &str, template: &Template) -> (Option<Mapping>, Diagnostics) {
-    let raw: RawMapping = match toml::from_str(text) {
-        Ok(raw) => raw,
-        Err(e) => return (None, Diagnostic::toml(path, text, &e).into()),
+    let (raw, unknown, set_aside) = match parse(path, text) {
+        Ok(parsed) => parsed,
+        Err(diags) => return (None, diags),
     };
     let mut cx = Ctx {
         path,
         text,
-        diags: Diagnostics::default(),
+        diags: unknown,
         namespaces: raw
             .form
             .namespaces
@@ -110,6 +110,10 @@ pub fn compile(path: &Path, text: &str, template: &Template) -> (Option<Mapping>
             format,
             span.clone(),
         ) {
+            // A locator key misspelled is said once, by the unknown key.
+            if r.locator.is_none() && set_aside.contains(&span) {
+                continue;
+            }
             if r.locator.is_none() {
                 cx.raise(
                     L::LocatorCount,
@@ -164,7 +168,8 @@ pub fn compile(path: &Path, text: &str, template: &Template) -> (Option<Mapping>
         }
     }
 
-    warn_unmapped_statutory(&mut cx, template, &fields, raw.form.format.span());
+    let gaps = compile_gaps(&mut cx, template, &raw, &fields);
+    warn_unmapped_statutory(&mut cx, template, &fields, &gaps, raw.form.format.span());
     let extra_ids: Vec<String> = raw.extra.keys().map(|k| k.get_ref().clone()).collect();
     let repeated: Vec<String> = raw
         .extra
@@ -217,6 +222,7 @@ pub fn compile(path: &Path, text: &str, template: &Template) -> (Option<Mapping>
         extras,
         fingerprint: fingerprint.to_hex().to_string(),
         reference,
+        gaps,
         tests,
     };
     (Some(mapping), cx.diags)
@@ -535,6 +541,7 @@ fn compile_rule(
         fallback: r.fallback.as_ref().map(|f| f.get_ref().clone()),
         preprinted: r.preprinted.unwrap_or(false),
         statutory_override: r.statutory_override.clone(),
+        section: r.section.clone(),
         extra,
     })
 }
@@ -1573,15 +1580,149 @@ fn compile_transforms(
     t
 }
 
+/// The most unknown keys reported from one file: past it the file is likely not a mapping at all.
+const MAX_UNKNOWN_KEYS: usize = 50;
+
+/// Parses a mapping file into its raw form. An unknown key does not hide the file's other problems: it is
+/// reported, taken out of the parsed document, and the parse goes on, so every unknown key is listed and the rest
+/// of the file is still checked (the file's diagnostics then hold errors, so no mapping comes of it). `Err`: the
+/// file is not TOML, or has another shape error (a missing key, a wrong type), which stops the parse there.
+/// The third part of `Ok`: the spans of the keys of every table an unknown key was taken out of.
+type Parsed = (RawMapping, Diagnostics, Vec<Range<usize>>);
+
+fn parse(path: &Path, text: &str) -> Result<Parsed, Diagnostics> {
+    use serde::Deserialize;
+    let mut doc = toml::de::DeTable::parse(text).map_err(|e| Diagnostic::toml(path, text, &e))?;
+    let mut unknown = Diagnostics::default();
+    let mut within = Vec::new();
+    loop {
+        match RawMapping::deserialize(toml::de::Deserializer::from(doc.clone())) {
+            Ok(raw) => return Ok((raw, unknown, within)),
+            Err(e) => {
+                let d = Diagnostic::toml(path, text, &e);
+                // A key missing because it was misspelled is said once, by the unknown key's "did you mean".
+                let misspelled = d.lint == Some(L::MissingKey)
+                    && d.message.split('`').nth(1).is_some_and(|key| {
+                        let meant = format!("did you mean `{key}`?");
+                        unknown
+                            .items
+                            .iter()
+                            .any(|u| u.help.as_deref() == Some(&meant))
+                    });
+                if misspelled {
+                    return Err(unknown);
+                }
+                let removed = d.lint == Some(L::UnknownKey)
+                    && e.span()
+                        .is_some_and(|span| remove_key(doc.get_mut(), &span, &mut within));
+                unknown.push(d);
+                if !removed || unknown.items.len() >= MAX_UNKNOWN_KEYS {
+                    return Err(unknown);
+                }
+            }
+        }
+    }
+}
+
+/// Removes the entry whose key is written at `span`, wherever it is nested; false when none is. `within` gets
+/// the spans of the keys of the tables it was in (`fields`, `child.forename`).
+fn remove_key(
+    table: &mut toml::de::DeTable<'_>,
+    span: &Range<usize>,
+    within: &mut Vec<Range<usize>>,
+) -> bool {
+    let found = table.keys().find(|key| key.span() == *span).cloned();
+    if let Some(key) = found {
+        return table.remove(&key).is_some();
+    }
+    for (key, value) in table.iter_mut() {
+        if remove_in(value.get_mut(), span, within) {
+            within.push(key.span());
+            return true;
+        }
+    }
+    false
+}
+
+fn remove_in(
+    value: &mut toml::de::DeValue<'_>,
+    span: &Range<usize>,
+    within: &mut Vec<Range<usize>>,
+) -> bool {
+    match value {
+        toml::de::DeValue::Table(table) => remove_key(table, span, within),
+        toml::de::DeValue::Array(items) => items
+            .iter_mut()
+            .any(|v| remove_in(v.get_mut(), span, within)),
+        _ => false,
+    }
+}
+
+/// `[gaps]`: each a national field the mapping does not map, with a reason.
+fn compile_gaps(
+    cx: &mut Ctx,
+    template: &Template,
+    raw: &RawMapping,
+    rules: &[Rule],
+) -> Vec<(String, String)> {
+    let mut gaps = Vec::new();
+    for (key, reason) in &raw.gaps {
+        let id = key.get_ref();
+        if template.get(id).is_none() {
+            let d = cx.raise(
+                L::UnknownField,
+                key.span(),
+                format!("`{id}` is not a field of the national template"),
+            );
+            d.help = template
+                .closest(id)
+                .map(|near| format!("did you mean `{near}`?"));
+            continue;
+        }
+        if rules.iter().any(|r| r.target == *id) {
+            cx.raise(
+                L::BadGap,
+                key.span(),
+                format!("`{id}` is mapped under [fields]: it is not a gap"),
+            )
+            .help = Some(
+                "remove the [gaps] entry, or the field's rule if the form does not ask it".into(),
+            );
+            continue;
+        }
+        if reason.get_ref().trim().is_empty() {
+            cx.raise(
+                L::BadGap,
+                reason.span(),
+                format!("the gap `{id}` has no reason"),
+            )
+            .help = Some(
+                "say why the form does not ask it, e.g. \"the form asks it on page 2, by letter\""
+                    .into(),
+            );
+            continue;
+        }
+        gaps.push((id.clone(), reason.get_ref().trim().to_string()));
+    }
+    gaps
+}
+
 /// Statutory fields a form never asks for are the coverage gaps; `check` warns (`must`) or notes (`should`) so
-/// the analyst knows.
-fn warn_unmapped_statutory(cx: &mut Ctx, template: &Template, rules: &[Rule], span: Range<usize>) {
+/// the analyst knows, except for the gaps the mapping acknowledges under `[gaps]`.
+fn warn_unmapped_statutory(
+    cx: &mut Ctx,
+    template: &Template,
+    rules: &[Rule],
+    gaps: &[(String, String)],
+    span: Range<usize>,
+) {
     let missing = |level: Statutory| -> Vec<&str> {
         template
             .fields
             .iter()
             .filter(|f| f.statutory == level)
             .filter(|f| !rules.iter().any(|r| r.target == f.id))
+            .filter(|f| !gaps.iter().any(|(id, _)| *id == f.id))
             .map(|f| f.id.as_str())
             .collect()
     };

@@ -58,6 +58,8 @@ pub struct Mapping {
     pub tests: Vec<cases::TestCase>,
     /// The form's blank (`[form] reference`), whose printed text anchors the fixed positions.
     pub reference: Option<std::sync::Arc<crate::reference::Reference>>,
+    /// `[gaps]`: the national fields the form is known not to ask for, each with the analyst's reason.
+    pub gaps: Vec<(String, String)>,
 }
 
 /// `[form.match]`, compiled. Every condition present must hold.
@@ -348,6 +350,8 @@ pub struct Rule {
     pub preprinted: bool,
     /// The LA's own note on the field's statutory standing.
     pub statutory_override: Option<String>,
+    /// The heading of the section the question is printed under (`section = "..."`).
+    pub section: Option<String>,
     /// Extras only: the type and shape a template field takes from the template.
     pub extra: Option<ExtraKind>,
 }
@@ -393,11 +397,30 @@ pub struct MappingSet {
     pub template_fingerprint: String,
     /// The audit's synonym table (`synonyms.toml`; empty when absent), checked with the mappings.
     pub synonyms: Synonyms,
+    /// The SENCo-time model (`senco-time.toml`; none when absent: no estimate is made), checked with the mappings.
+    pub senco_time: Option<crate::senco::Model>,
 }
 
 impl MappingSet {
     /// Loads `national-template.toml` and every other `*.toml` of a folder; all problems are reported at once.
     pub fn load(dir: &Path) -> Result<MappingSet, Diagnostics> {
+        MappingSet::load_only(dir, None)
+    }
+
+    /// Loads one mapping file with the template (and synonym table) of its folder: `harmonise check FILE`.
+    pub fn load_file(file: &Path) -> Result<MappingSet, Diagnostics> {
+        let dir = match file.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if !file.is_file() {
+            return Err(Diagnostic::io(file, "no such mapping file").into());
+        }
+        MappingSet::load_only(dir, file.file_name())
+    }
+
+    /// [`MappingSet::load`], keeping only the mapping file named `only` when given.
+    fn load_only(dir: &Path, only: Option<&std::ffi::OsStr>) -> Result<MappingSet, Diagnostics> {
         let template_path = Template::path_in(dir);
         let template = Template::load(&template_path)?;
         let template_fingerprint = std::fs::read(&template_path)
@@ -417,6 +440,8 @@ impl MappingSet {
                     n != "national-template.toml"
                         && n != SynonymFile::Audit.file_name()
                         && n != SynonymFile::Suggest.file_name()
+                        && n != crate::senco::FILE_NAME
+                        && only.is_none_or(|only| n == only)
                 })
             })
             .collect();
@@ -448,6 +473,10 @@ impl MappingSet {
                 diags.extend(found);
                 Synonyms::default()
             });
+        let senco_time = crate::senco::Model::load_in(dir, &template).unwrap_or_else(|found| {
+            diags.extend(found);
+            None
+        });
         if mappings.is_empty() && !diags.has_errors() {
             diags.push(Diagnostic::io(
                 dir,
@@ -463,6 +492,7 @@ impl MappingSet {
             warnings: diags,
             template_fingerprint,
             synonyms,
+            senco_time,
         })
     }
 }

@@ -21,6 +21,10 @@ pub struct RawMapping {
     /// Sample documents and the values expected from them (run by `harmonise check`).
     #[serde(default)]
     pub test: Vec<Spanned<RawTest>>,
+    /// Coverage gaps the analyst knows of: a national field id the form does not ask for, and why (`check` does
+    /// not warn about them; the reports still count them as gaps).
+    #[serde(default)]
+    pub gaps: IndexMap<Spanned<String>, Spanned<String>>,
 }
 
 /// `[form]`.
@@ -144,6 +148,9 @@ pub struct RawRule {
     pub default: Option<Spanned<String>>,
     /// The question as the form prints it (for the duplicate and non-statutory analysis).
     pub printed: Option<String>,
+    /// The heading of the form's section the question is printed under (whose detail it asks, when its wording
+    /// does not say: the audit's duplicate and cluster matching).
+    pub section: Option<String>,
     /// Why this LA treats the field differently from the template's statutory level.
     pub statutory_override: Option<String>,
     /// Keep the n-th (1-based) non-blank line of a multi-line answer.

@@ -87,6 +87,11 @@ pub struct RunOptions {
     pub full: bool,
     /// Also write `records.shareable.csv` (personal data degraded per the template's `shareable` keys).
     pub shareable: bool,
+    /// Start every CSV with a UTF-8 byte order mark, so Excel opens it as UTF-8 (the default; `--no-bom` turns
+    /// it off).
+    pub csv_bom: bool,
+    /// Requests a year per LA (`--volumes`), for the national SENCo-time figures in the reports.
+    pub volumes: Option<crate::senco::Volumes>,
     /// Run each document in a worker process.
     pub isolate: Option<IsolateOptions>,
     /// The largest share (percent) of the previous run's documents this run may drop (find no more in the input
@@ -113,6 +118,9 @@ pub struct RunSummary {
     pub repaired: Option<String>,
     /// The reports that could not be written, each with why (the run's other outputs were): exit 1.
     pub failed_reports: Vec<String>,
+    /// Every output in the folder after the run, in commit order, each with whether this run wrote it (`false`:
+    /// left in place, as nothing it is made from changed).
+    pub outputs: Vec<(String, bool)>,
 }
 
 impl RunSummary {
@@ -167,17 +175,25 @@ impl RunSummary {
                 .collect();
             text.push_str(&format!("\nTop failure reasons: {}.", reasons.join("; ")));
         }
-        let mut files = vec!["records.jsonl", "records.csv", "manifest.json"];
-        for optional in [SHAREABLE_CSV, "report.html"] {
-            if self.out.join(optional).exists() {
-                files.push(optional);
-            }
-        }
+        let names = |written: bool| -> Vec<&str> {
+            self.outputs
+                .iter()
+                .filter(|(_, w)| *w == written)
+                .map(|(f, _)| f.as_str())
+                .collect()
+        };
         text.push_str(&format!(
             "\nOutputs in {}: {}.",
             escape_controls(&self.out.display().to_string()),
-            files.join(", ")
+            names(true).join(", ")
         ));
+        let kept = names(false);
+        if !kept.is_empty() {
+            text.push_str(&format!(
+                " Left as they were (nothing they are made from changed): {}.",
+                kept.join(", ")
+            ));
+        }
         for failed in &self.failed_reports {
             text.push_str(&format!("\nerror: {failed}"));
         }
@@ -263,7 +279,10 @@ pub fn run(
         tracing::info!(stale, "removed temporary files left by an interrupted run");
     }
     let run_id = new_run_id();
-    let ctx = state::Context::new(set, &opts.limits);
+    let ctx = state::Context::new(set, &opts.limits).with_report_input(
+        "(volumes)",
+        opts.volumes.as_ref().map(|v| v.fingerprint.as_str()),
+    );
     // The previous state (read under the lock, so no other run can replace it meanwhile) loads while the input
     // folder is walked: both are on the way of every run, however little changed. It is read even with --full,
     // for the drop check.
@@ -325,6 +344,7 @@ pub fn run(
     // A report that cannot be written costs the night only that report: the records, the manifest and the
     // state land with the reports that could be, and the run names the report and exits 1.
     let mut failed_reports = finished.failed_reports;
+    let listed = finished.outputs;
     for failed in commit_all(&opts.out, &run_id, finished.staged)? {
         match reports::file_of(failed.path()) {
             Some(file) => failed_reports.push(reports::Failure {
@@ -354,12 +374,14 @@ pub fn run(
         elapsed_ms = ms(started),
         "run complete"
     );
+    let outputs = written_outputs(&listed, &failed_reports, &run_id);
     Ok(RunSummary {
         totals,
         out: opts.out.clone(),
         full_run,
         run_id,
         repaired,
+        outputs,
         failed_reports: failed_reports.iter().map(ToString::to_string).collect(),
     })
 }
@@ -378,6 +400,21 @@ pub fn input_folder_name(input: &std::path::Path) -> String {
         .unwrap_or_else(|_| input.to_path_buf())
         .display()
         .to_string()
+}
+
+/// The outputs a run leaves, for its summary: those the manifest lists but the reports that failed, then the
+/// manifest (always written), each with whether this run wrote it.
+fn written_outputs(
+    listed: &[crate::manifest::OutputFile],
+    failed: &[reports::Failure],
+    run_id: &str,
+) -> Vec<(String, bool)> {
+    listed
+        .iter()
+        .filter(|o| !failed.iter().any(|f| f.file == o.file))
+        .map(|o| (o.file.clone(), o.run_id == run_id))
+        .chain(std::iter::once(("manifest.json".to_string(), true)))
+        .collect()
 }
 
 /// `Err` when this run would drop (find no more in the input folder) more of the previous run's documents than
@@ -437,6 +474,8 @@ mod tests {
             now: jiff::Timestamp::UNIX_EPOCH,
             full: false,
             shareable: false,
+            csv_bom: true,
+            volumes: None,
             isolate: None,
             max_drop: DEFAULT_MAX_DROP,
         }

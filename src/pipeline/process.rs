@@ -308,6 +308,8 @@ mod tests {
             now: jiff::Timestamp::UNIX_EPOCH,
             full: false,
             shareable: false,
+            csv_bom: true,
+            volumes: None,
             isolate: None,
             max_drop: super::super::DEFAULT_MAX_DROP,
         }

@@ -150,6 +150,7 @@ pub fn rebuild(
     out: &Path,
     set: &MappingSet,
     now: jiff::Timestamp,
+    volumes: Option<crate::senco::Volumes>,
 ) -> Result<Rebuilt, RebuildError> {
     let path = out.join("records.jsonl");
     if !out.is_dir() {
@@ -168,7 +169,7 @@ pub fn rebuild(
         }
         Err(source) => return Err(RebuildError::Read { path, source }),
     };
-    let mut audit = Audit::from_records(set);
+    let mut audit = Audit::from_records(set).with_volumes(volumes);
     for (i, line) in BufReader::new(file).lines().enumerate() {
         let line = line.map_err(|source| RebuildError::Read {
             path: path.clone(),

@@ -18,6 +18,7 @@ use crate::record::Record;
 use crate::state::{
     self, Carrier, Described, Entry, Prior, STATE_FILE, Stamp, StateWriter, Unconsumed,
 };
+use crate::tables::{self, DATAPACKAGE, VALUES_CSV, Written, stage_values};
 
 /// The manifest's rows as CSV, beside `manifest.json`.
 pub const MANIFEST_CSV: &str = "manifest.csv";
@@ -26,6 +27,8 @@ pub const MANIFEST_CSV: &str = "manifest.csv";
 pub(super) struct Finished {
     pub(super) staged: Vec<Staged>,
     pub(super) failed_reports: Vec<reports::Failure>,
+    /// The output set as the manifest lists it (the manifest itself aside).
+    pub(super) outputs: Vec<OutputFile>,
 }
 
 /// Where a run's outcomes go, in input order, on the writer thread: the record files, the manifest rows, the state
@@ -69,8 +72,10 @@ impl<'p> Sink<'p> {
         changes: Option<ChangeTally>,
     ) -> Result<Sink<'p>, RunError> {
         let writer = match prior {
-            Some(_) if !opts.shareable => RecordWriter::resume(&opts.out, &set.template)?,
-            _ => RecordWriter::create(&opts.out, &set.template, opts.shareable)?,
+            Some(_) if !opts.shareable => {
+                RecordWriter::resume(&opts.out, &set.template, opts.csv_bom)?
+            }
+            _ => RecordWriter::create(&opts.out, &set.template, opts.shareable, opts.csv_bom)?,
         };
         Ok(Sink {
             set,
@@ -86,7 +91,7 @@ impl<'p> Sink<'p> {
             failures: FailureTally::default(),
             fresh: 0,
             changes,
-            audit: crate::audit::Audit::new(set),
+            audit: crate::audit::Audit::new(set).with_volumes(opts.volumes.clone()),
             kept: Vec::new(),
             carrier: Carrier::open(&opts.out),
             csv_carrier: Carrier::open_file(&opts.out.join("records.csv")),
@@ -275,6 +280,8 @@ impl<'p> Sink<'p> {
             self.audit_kept()?;
         }
         let Sink {
+            set,
+            opts,
             prior,
             writer,
             rows,
@@ -284,8 +291,6 @@ impl<'p> Sink<'p> {
             audit,
             failures,
             changes,
-            set,
-            opts,
             ..
         } = self;
         let input_folder = super::input_folder_name(&opts.input);
@@ -303,15 +308,26 @@ impl<'p> Sink<'p> {
         let staged = std::thread::scope(|scope| -> Result<Finished, RunError> {
             // Each output is finished (copied into place under a temporary name, synced to disk and hashed) on its
             // own thread where it can be: tens of milliseconds each for a large corpus.
+            let bom = opts.csv_bom;
             let records = scope.spawn(move || -> Result<_, WriteError> {
                 let Some(records) = writer.finish()? else {
-                    return Ok(None);
+                    // The previous records stand, and with them their values.csv (written now if it is missing).
+                    let values = match out.join(VALUES_CSV).is_file() {
+                        true => None,
+                        false => Some(stage_values(out, &out.join("records.jsonl"), bom)?),
+                    };
+                    return Ok((None, values));
+                };
+                let values = match records.first() {
+                    Some(jsonl) => Some(stage_values(out, jsonl.staged_path(), bom)?),
+                    None => None,
                 };
                 let listed = records
                     .iter()
+                    .chain(&values)
                     .map(|s| s.listing(run_id))
                     .collect::<Result<Vec<_>, _>>()?;
-                Ok(Some((records, listed)))
+                Ok((Some((records, listed)), values))
             });
             let reports = match reports_stand {
                 Some(_) => Staging::default(),
@@ -328,7 +344,9 @@ impl<'p> Sink<'p> {
             let mut described = Described::default();
             let mut staged = Vec::new();
             let mut outputs = Vec::new();
-            match joined(records)? {
+            let (records, values) = joined(records)?;
+            let records_kept = records.is_none();
+            match records {
                 Some((records, listed)) => {
                     let stamp = |name: &str| {
                         records
@@ -347,7 +365,22 @@ impl<'p> Sink<'p> {
                     described.records_csv = state::stamp_of(out, "records.csv");
                     outputs.push(kept("records.jsonl")?);
                     outputs.push(kept("records.csv")?);
+                    match &values {
+                        Some(values) => outputs.push(values.listing(run_id)?),
+                        None => outputs.push(kept(VALUES_CSV)?),
+                    }
                 }
+            }
+            staged.extend(values);
+            let written = Written {
+                shareable: opts.shareable,
+            };
+            match tables::stage_descriptor(out, &set.template, written, records_kept)? {
+                Some(descriptor) => {
+                    outputs.push(descriptor.listing(run_id)?);
+                    staged.push(descriptor);
+                }
+                None => outputs.push(kept(DATAPACKAGE)?),
             }
             match reports_stand {
                 Some(reports) => {
@@ -380,7 +413,7 @@ impl<'p> Sink<'p> {
             manifest_head.outputs = outputs.clone();
             let manifest = scope.spawn(move || rows.finish_into(&manifest_path, &manifest_head));
             let manifest_csv = scope.spawn(move || rows_csv.finish_into(&manifest_csv));
-            described.outputs = outputs;
+            described.outputs = outputs.clone();
             // The state goes last: it describes the files renamed before it. A run that changed nothing would
             // write the very same state: the previous file stays.
             let head = ctx.head(described);
@@ -395,6 +428,7 @@ impl<'p> Sink<'p> {
             Ok(Finished {
                 staged,
                 failed_reports: reports.failed,
+                outputs,
             })
         })?;
         Ok((staged, totals))

@@ -662,11 +662,16 @@ fn burden(h: &mut String, r: &AuditReport) {
     h.push_str(
         "<p class=\"lead\">Ranked by non-statutory + duplicated fields, then by fields asked.</p>",
     );
-    h.push_str("<table class=\"data\"><thead><tr><th class=\"n\">Rank</th><th>LA</th><th>Form (mapping)</th><th class=\"n\">Fields asked</th><th class=\"n\">Statutory (must / should)</th><th class=\"n\">Non-statutory</th><th class=\"n\">Duplicated</th></tr></thead><tbody>");
+    let timed = r.senco_time.is_some();
+    h.push_str("<table class=\"data\"><thead><tr><th class=\"n\">Rank</th><th>LA</th><th>Form (mapping)</th><th class=\"n\">Fields asked</th><th class=\"n\">Statutory (must / should)</th><th class=\"n\">Non-statutory</th><th class=\"n\">Duplicated</th>");
+    if timed {
+        h.push_str("<th class=\"n\">Est. SENCo minutes: statutory</th><th class=\"n\">Est. non-statutory</th><th class=\"n\">Est. duplicated</th><th class=\"n\">Est. total</th>");
+    }
+    h.push_str("</tr></thead><tbody>");
     for b in &r.burden {
         let _ = write!(
             h,
-            "<tr><td class=\"n\">{}</td><td>{} ({})</td><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{} ({} / {})</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td class=\"n\">{}</td><td>{} ({})</td><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{} ({} / {})</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
             b.rank,
             escape(&b.la_name),
             escape(&b.la_code),
@@ -678,8 +683,84 @@ fn burden(h: &mut String, r: &AuditReport) {
             b.non_statutory,
             b.duplicated
         );
+        if let (true, Some(m)) = (timed, &b.minutes) {
+            let _ = write!(
+                h,
+                "<td class=\"n\">{:.1}</td><td class=\"n\">{:.1}</td><td class=\"n\">{:.1}</td><td class=\"n\">{:.1}</td>",
+                m.statutory, m.non_statutory, m.duplicated, m.total
+            );
+        }
+        h.push_str("</tr>");
     }
-    h.push_str("</tbody></table></section>\n");
+    h.push_str("</tbody></table>");
+    senco_time(h, r);
+    h.push_str("</section>\n");
+}
+
+/// The SENCo-time model under the burden table, always called an estimate, and the national hours a year.
+fn senco_time(h: &mut String, r: &AuditReport) {
+    let Some(t) = &r.senco_time else { return };
+    let _ = write!(
+        h,
+        "<h3 id=\"senco-time\">Estimated SENCo time (an estimate, not a measurement)</h3>\
+<p class=\"lead\">Minutes per request from the SENCo-time model v{} (<code>senco-time.toml</code>): each question \
+of a form priced by its kind, group questions once per member ({} when the form does not fix how many). \
+The national template as a form: {:.1} minutes.</p><table><thead><tr><th>Question kind</th>\
+<th class=\"n\">Minutes each</th><th>Source or assumption</th></tr></thead><tbody>",
+        escape(&t.model_version),
+        t.group_members,
+        t.template_minutes
+    );
+    for c in &t.coefficients {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            c.kind.as_str(),
+            c.minutes,
+            escape(&clip(&c.source, MAX_CHARS))
+        );
+    }
+    h.push_str("</tbody></table>");
+    match &t.national {
+        Some(n) => {
+            let _ = write!(
+                h,
+                "<p>Estimated national SENCo time, {} request(s) a year in {} LA(s) (<code>{}</code>): \
+<b>{:.0} hours a year on non-statutory questions</b> and <b>{:.0} on duplicated ones</b> ({:.0} hours in all): \
+<b>{:.0} hours a year saved</b> if every LA used the national template, which asks neither. Asking the statutory \
+questions the forms leave out would take {:.0} hours a year more (the template: {:.0} hours for these requests).{}{}</p>",
+                n.requests,
+                n.las,
+                escape(&clip(&n.volumes_file, MAX_CHARS)),
+                n.hours_non_statutory,
+                n.hours_duplicated,
+                n.hours_total,
+                n.hours_saved,
+                n.hours_for_gaps,
+                n.hours_on_template,
+                if n.forms_without_volume.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " Not counted, no volume given: {}.",
+                        escape(&n.forms_without_volume.join(", "))
+                    )
+                },
+                if n.volumes_without_form.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " Not counted, no form mapped: {}.",
+                        escape(&n.volumes_without_form.join(", "))
+                    )
+                }
+            );
+        }
+        None => h.push_str(
+            "<p class=\"note\">Give <code>--volumes</code> (a CSV of <code>la_code</code>, <code>requests</code> a \
+year) for national SENCo hours a year.</p>",
+        ),
+    }
 }
 
 fn gaps(h: &mut String, r: &AuditReport) {

@@ -267,6 +267,10 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
             "should",
             "non_statutory",
             "duplicated",
+            "est_minutes_statutory",
+            "est_minutes_non_statutory",
+            "est_minutes_duplicated",
+            "est_minutes_total",
         ],
     );
     for b in &r.burden {
@@ -282,7 +286,11 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
             b.non_statutory.into(),
             b.duplicated.into(),
         ]);
+        if let (Some(m), Some(row)) = (&b.minutes, burden.rows.last_mut()) {
+            row.extend([m.statutory, m.non_statutory, m.duplicated, m.total].map(Cell::Num));
+        }
     }
+    let senco = senco_time_table(r);
 
     // The heatmap as numbers only (a blank cell: not asked, or no filled documents); what each blank is, with the
     // counts, is in Coverage list, one row per form and field.
@@ -561,6 +569,14 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
                 ("duplicated", "extra questions that ask again for a national field the form maps"),
             ],
         ),
+        senco.about(
+            "ESTIMATED SENCo time per form: the model's minutes per question kind, each form's questions in minutes (statutory, non-statutory, duplicated) and, with a volumes file, national hours a year.",
+            &[
+                ("item", "a coefficient, a form, or a national total"),
+                ("value", "minutes (a form, a question kind) or hours a year (national)"),
+                ("source or note", "the assumption or source behind the figure"),
+            ],
+        ),
         coverage.about(
             "The heatmap: one row per form, one column per national field (must fields first, then should, then no); each cell the share of the form's filled documents where the answer was valid, coloured from dark purple (0%) to yellow (100%). Blank: the form does not ask for the field, or has no filled documents yet (see Coverage list).",
             &[
@@ -661,6 +677,71 @@ pub fn tables(r: &AuditReport) -> Vec<Table> {
 /// A share as a percentage cell (blank when there is none).
 fn share(s: Option<f64>) -> Cell {
     s.map_or(Cell::Blank, Cell::Share)
+}
+
+/// The SENCo-time model and the national estimate, one row per figure.
+fn senco_time_table(r: &AuditReport) -> Table {
+    let mut t = Table::new("SENCo time", &["item", "value", "source or note"]);
+    let Some(s) = &r.senco_time else {
+        t.rows.push(vec![
+            "no SENCo-time model (senco-time.toml) in the mappings folder".into(),
+            Cell::Blank,
+            Cell::Blank,
+        ]);
+        return t;
+    };
+    t.rows.push(vec![
+        "ESTIMATE: minutes per question, from the model".into(),
+        (&s.model_version).into(),
+        "senco-time.toml; edit the figures to local evidence".into(),
+    ]);
+    for c in &s.coefficients {
+        t.rows.push(vec![
+            format!("minutes per {} question", c.kind.as_str())
+                .as_str()
+                .into(),
+            Cell::Num(c.minutes),
+            (&c.source).into(),
+        ]);
+    }
+    t.rows.push(vec![
+        "group members assumed".into(),
+        Cell::Num(f64::from(s.group_members)),
+        "when a form does not fix how many".into(),
+    ]);
+    t.rows.push(vec![
+        "minutes per request on the national template".into(),
+        Cell::Num(s.template_minutes),
+        "its must and should fields as a form".into(),
+    ]);
+    if let Some(n) = &s.national {
+        for (item, value) in [
+            ("requests a year counted", n.requests as f64),
+            ("LAs counted", n.las as f64),
+            (
+                "hours a year on non-statutory questions",
+                n.hours_non_statutory,
+            ),
+            ("hours a year on duplicated questions", n.hours_duplicated),
+            ("hours a year, all forms", n.hours_total),
+            ("hours a year on the national template", n.hours_on_template),
+            (
+                "hours a year saved by the national template (non-statutory + duplicated)",
+                n.hours_saved,
+            ),
+            (
+                "hours a year the template adds for statutory questions forms leave out",
+                n.hours_for_gaps,
+            ),
+        ] {
+            t.rows.push(vec![
+                item.into(),
+                Cell::Num(value),
+                (&n.volumes_file).into(),
+            ]);
+        }
+    }
+    t
 }
 
 /// `t` cut to fit a sheet of `rows` rows (the header included) and `columns` columns: the last row and column

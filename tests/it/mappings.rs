@@ -181,9 +181,125 @@ fn mapping_tests_pass_and_warnings_can_be_denied() {
     assert_eq!(code(&out), 0, "{err}");
     assert!(err.contains("1 test(s): 1 passed, 0 failed"), "{err}");
     assert!(err.contains("warning[unmapped-statutory]"), "{err}");
-    assert!(err.contains("note[unmapped-should]"), "{err}");
+    // Notes are summed in one line per mapping; -v lists them; -q quiets warnings and notes.
+    assert!(!err.contains("note[unmapped-should]"), "{err}");
+    assert!(
+        err.contains(
+            "990-broken.toml: and 1 note(s): coverage gaps; `harmonise check -v` lists them"
+        ),
+        "{err}"
+    );
+    let verbose = stderr(&harmonise(&["check", "-v", dir.path().to_str().unwrap()]));
+    assert!(verbose.contains("note[unmapped-should]"), "{verbose}");
+    let quiet = harmonise(&["check", "-q", dir.path().to_str().unwrap()]);
+    assert_eq!(code(&quiet), 0);
+    assert_eq!(stderr(&quiet), "", "nothing but errors");
     let out = harmonise(&["check", "--deny-warnings", dir.path().to_str().unwrap()]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
+
+    // Acknowledged with a reason, the known gaps no longer warn, and --deny-warnings passes.
+    let unmapped: Vec<String> = err
+        .lines()
+        .find(|l| l.contains("warning[unmapped-statutory]"))
+        .and_then(|l| l.split("field(s): ").nth(1))
+        .unwrap()
+        .split(", ")
+        .map(str::to_string)
+        .collect();
+    assert!(unmapped.len() > 3, "{unmapped:?}");
+    let path = dir.path().join("990-broken.toml");
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    let tests_at = text.find("[[test]]").unwrap();
+    let gaps: String = unmapped
+        .iter()
+        .map(|id| format!("\"{id}\" = \"the pilot form asks it by letter\"\n"))
+        .collect();
+    text.insert_str(tests_at, &format!("[gaps]\n{gaps}\n"));
+    std::fs::write(&path, &text).unwrap();
+    let out = harmonise(&["check", "--deny-warnings", dir.path().to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 0, "{err}");
+    assert!(!err.contains("warning["), "{err}");
+    assert!(
+        err.contains(&format!(
+            "0 warning(s), 1 note(s), {} gap(s) acknowledged",
+            unmapped.len()
+        )),
+        "{err}"
+    );
+    // One mapping file alone, with the template of its folder.
+    let one = harmonise(&["check", "--deny-warnings", path.to_str().unwrap()]);
+    assert_eq!(code(&one), 0, "{}", stderr(&one));
+    assert!(
+        stderr(&one).contains("and 1 mapping(s) checked"),
+        "{}",
+        stderr(&one)
+    );
+}
+
+#[test]
+fn a_gap_must_name_a_template_field_the_mapping_does_not_map_and_say_why() {
+    let body = format!(
+        "{GOOD_HEAD}\n[gaps]\n\"child.dob\" = \"asked by letter\"\n\"child.forename\" = \"mapped\"\n\"child.address\" = \"  \"\n"
+    );
+    let dir = broken_set(&body);
+    let out = harmonise(&["check", "--no-tests", dir.path().to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 2, "{err}");
+    let line_of = |needle: &str| body.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    for (lint, line, col, what) in [
+        (
+            "unknown-field",
+            line_of("\"child.dob\" ="),
+            1,
+            "`child.dob` is not a field of the national template",
+        ),
+        (
+            "bad-gap",
+            line_of("\"child.forename\" = \"mapped"),
+            1,
+            "`child.forename` is mapped under [fields]",
+        ),
+        (
+            "bad-gap",
+            line_of("\"child.address\" ="),
+            19,
+            "the gap `child.address` has no reason",
+        ),
+    ] {
+        let want = format!("990-broken.toml:{line}:{col}: error[{lint}]: {what}");
+        assert!(err.contains(&want), "{want} in {err}");
+    }
+    assert!(err.contains("did you mean `child.date_of_birth`?"), "{err}");
+}
+
+#[test]
+fn an_unknown_key_does_not_hide_the_other_errors_of_its_file() {
+    let body = GOOD_HEAD
+        .replace(
+            "sheet = \"Request\"",
+            "sheet = \"Request\"\nsheets = \"Other\"",
+        )
+        .replace(
+            "cell = \"Request!B2\"",
+            "cel = \"Request!B2\"\nregex = \"(\"",
+        )
+        + "\n[fields.\"child.surnme\"]\ncell = \"Request!B9\"\n";
+    let dir = broken_set(&body);
+    let out = harmonise(&["check", "--no-tests", dir.path().to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 2, "{err}");
+    for want in [
+        "error[unknown-key]: unknown field `sheets`",
+        "error[unknown-key]: unknown field `cel`",
+        "error[bad-regex]",
+        "error[unknown-field]: `child.surnme` is not a field of the national template",
+    ] {
+        assert!(err.contains(want), "{want} in {err}");
+    }
+    // Errors come first: no warning or note line before the last error.
+    let last_error = err.rfind("error[").unwrap();
+    assert!(!err[..last_error].contains("warning["), "{err}");
 }
 
 #[test]

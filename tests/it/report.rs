@@ -691,6 +691,7 @@ fn report_xlsx_has_one_sheet_per_table() {
             "Summary",
             "Failures",
             "Burden",
+            "SENCo time",
             "Coverage",
             "Coverage list",
             "Gaps",
@@ -722,7 +723,11 @@ fn report_xlsx_has_one_sheet_per_table() {
             "must",
             "should",
             "non_statutory",
-            "duplicated"
+            "duplicated",
+            "est_minutes_statutory",
+            "est_minutes_non_statutory",
+            "est_minutes_duplicated",
+            "est_minutes_total"
         ]
     );
     let first: Vec<&Data> = burden.rows().nth(1).unwrap().iter().collect();
@@ -825,7 +830,8 @@ fn report_html_renders_in_headless_chromium() {
     let chromium = Path::new("/usr/bin/chromium");
     assert!(
         chromium.exists(),
-        "/usr/bin/chromium is missing: install it (see .ci/run); this test must not be skipped"
+        "/usr/bin/chromium is missing: `sudo apt-get install chromium fonts-dejavu-core`, or run scripts/test.sh, which \
+installs it; this test must not be skipped"
     );
     let html = out.join("report.html");
     let text = std::fs::read_to_string(&html).unwrap();

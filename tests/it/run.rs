@@ -528,6 +528,8 @@ fn a_file_deleted_mid_run_vanished_during_the_run() {
         now: jiff::Timestamp::UNIX_EPOCH,
         full: true,
         shareable: false,
+        csv_bom: true,
+        volumes: None,
         isolate: None,
         max_drop: harmonise::pipeline::DEFAULT_MAX_DROP,
     };

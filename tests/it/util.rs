@@ -243,7 +243,8 @@ pub fn corpus() -> PathBuf {
     let dir = root().join("../shared/corpus/real");
     assert!(
         dir.join("expect.tsv").is_file(),
-        "the real corpus is missing ({}); these tests need ../shared/corpus/real",
+        "the real corpus is missing ({}); these tests need ../shared/corpus/real: scripts/test.sh fetches it \
+(from the public repositories, SHA-256 checked) and runs the tests",
         dir.display()
     );
     dir
