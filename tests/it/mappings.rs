@@ -215,6 +215,12 @@ fn mapping_tests_pass_and_warnings_can_be_denied() {
         .map(|id| format!("\"{id}\" = \"the pilot form asks it by letter\"\n"))
         .collect();
     text.insert_str(tests_at, &format!("[gaps]\n{gaps}\n"));
+    // And its fixed cell anchored by a reference form (any document of the form will do), so that nothing warns.
+    let text = text.replacen(
+        "format = \"xlsx\"",
+        "format = \"xlsx\"\nreference = \"forms/a.xlsx\"",
+        1,
+    );
     std::fs::write(&path, &text).unwrap();
     let out = harmonise(&["check", "--deny-warnings", dir.path().to_str().unwrap()]);
     let err = stderr(&out);
