@@ -174,7 +174,8 @@ pub fn rank(
     for f in forms {
         let lost = f.drift.not_found.len();
         let unread = f.drift.unconsumed.len();
-        if lost + unread == 0 {
+        let changed: u64 = f.drift.versions.iter().map(|v| v.documents).sum();
+        if lost + unread == 0 && changed == 0 {
             continue;
         }
         let documents = f
@@ -183,9 +184,17 @@ pub fn rank(
             .iter()
             .map(|d| d.documents)
             .chain(f.drift.unconsumed.iter().map(|u| u.documents))
+            .chain([changed])
             .max()
             .unwrap_or(0);
         let mut parts = Vec::new();
+        if changed > 0 {
+            // With a reference form: documents of a changed version come first, they say what to update.
+            let versions = f.drift.versions.len();
+            parts.push(format!(
+                "{changed} document(s) of {versions} changed version(s) of the form (see Changed forms)"
+            ));
+        }
         if lost > 0 {
             parts.push(format!("{lost} question(s) its mapping no longer finds"));
         }

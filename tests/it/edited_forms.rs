@@ -443,6 +443,22 @@ fn the_version_diff_names_each_edit() {
             "{needle} not in {summaries:#?}"
         );
     }
+    // The findings say so first, per form.
+    let findings: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "drift")
+        .filter_map(|f| f["text"].as_str())
+        .collect();
+    for la in ["Fenbury", "Marshby", "Oakhurst"] {
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.starts_with(la) && f.contains("changed version(s) of the form")),
+            "{la}: {findings:#?}"
+        );
+    }
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(
         html.contains("Changed forms") && html.contains("row deleted at &#39;Request&#39; row 13")
