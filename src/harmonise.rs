@@ -163,7 +163,7 @@ pub fn harmonise(
         .collect();
     let prefilled = alignment
         .as_ref()
-        .map(|a| prefilled(a.reference(), mapping, &fields))
+        .map(|a| prefilled(a.reference(), mapping, &fields, &extras))
         .unwrap_or_default();
     let status = record_status(template, &fields, &extras, &prefilled);
     consume_twins(doc, &mut consumed);
@@ -403,23 +403,26 @@ fn apply_anchored(
     }
 }
 
-/// Fields whose value is the one the reference form itself holds there (a pre-filled default): such a value does
-/// not make a document filled in.
+/// Fields and extras whose value is the one the reference form itself holds there (a pre-filled default): such a
+/// value does not make a document filled in.
 fn prefilled(
     reference: &reference::Reference,
     mapping: &Mapping,
     fields: &IndexMap<String, FieldOutcome>,
+    extras: &IndexMap<String, FieldOutcome>,
 ) -> Vec<String> {
-    mapping
+    let rules = mapping
         .fields
         .iter()
-        .filter_map(|rule| {
+        .map(|r| (r, fields))
+        .chain(mapping.extras.iter().map(|r| (r, extras)));
+    rules
+        .filter_map(|(rule, outcomes)| {
             let Some(crate::mapping::Locator::Cell(c)) = &rule.locator else {
                 return None;
             };
             let default = reference.default_at(&(c.sheet.clone(), c.row, c.col))?;
-            let outcome = fields.get(&rule.target)?;
-            let value = outcome.value.as_ref()?;
+            let value = outcomes.get(&rule.target)?.value.as_ref()?;
             let same = rule
                 .transforms
                 .convert(default, &crate::template::FieldType::Text)

@@ -9,7 +9,7 @@
 //! version diff naming each edit.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use serde_json::Value;
@@ -48,21 +48,7 @@ fn truth() -> serde_json::Map<String, Value> {
     }
 }
 
-/// Every file under `dir` (relative, with `/`), sorted.
-fn files(dir: &Path) -> BTreeSet<String> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(|e| e.expect("walk"))
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            e.path()
-                .strip_prefix(dir)
-                .expect("under dir")
-                .to_string_lossy()
-                .replace('\\', "/")
-        })
-        .collect()
-}
+use crate::util::files_under as files;
 
 /// A document's file stem: `blank`, `v1-filled-01`, `row-inserted`, ...
 fn stem(path: &str) -> &str {
@@ -470,5 +456,49 @@ fn the_version_diff_names_each_edit() {
         manifest.contains(
             "changed form: 1 change(s) from the reference; 20 field(s) re-anchored, 1 lost"
         )
+    );
+}
+
+/// Blank stays blank: an answer the reference itself holds (Marshby prints "British" as the nationality) does not
+/// make a blank form filled in; without the reference the same blank reads as filled.
+#[test]
+fn a_value_prefilled_on_the_reference_does_not_make_a_blank_filled() {
+    let tmp = shared_tempdir().join("prefilled");
+    let text = std::fs::read_to_string(dir().join("mappings/972-marshby.toml")).unwrap();
+    let with_extra =
+        format!("{text}\n[extra.nationality]\nprinted = \"Nationality\"\ncell = \"Table1!B7\"\n")
+            .replace(
+                "reference = \"../forms/",
+                &format!("reference = \"{}/", dir().join("forms").display()),
+            );
+    let without = with_extra
+        .lines()
+        .filter(|l| !l.starts_with("reference = "))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let blank = tmp.join("in");
+    std::fs::create_dir_all(&blank).unwrap();
+    std::fs::copy(
+        dir().join("forms/marshby/blank.docx"),
+        blank.join("blank.docx"),
+    )
+    .unwrap();
+    let mut statuses = Vec::new();
+    for (name, mapping) in [("with", with_extra), ("without", without)] {
+        let maps = mappings_with(&tmp.join(name), &[("972-marshby", mapping)]);
+        let out = tmp.join(format!("out-{name}"));
+        let result = run_with(&blank, &out, &maps, &[]);
+        assert!([0, 3].contains(&code(&result)), "{}", stderr(&result));
+        let record = &records(&out)["blank.docx"];
+        assert_eq!(
+            record["extras"]["nationality"]["value"], "British",
+            "{record}"
+        );
+        statuses.push(record["status"].as_str().unwrap().to_string());
+    }
+    assert_eq!(
+        statuses,
+        ["blank", "partial"],
+        "with, then without the reference"
     );
 }

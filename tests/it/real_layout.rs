@@ -3,7 +3,6 @@
 //! temporary folder with `--out`, it writes the committed bytes). Nothing here runs harmonise on them.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use crate::util::root;
 
@@ -15,21 +14,7 @@ use crate::util::root;
 #[path = "../../examples/gen_real_layout_fixtures.rs"]
 mod generator;
 
-/// Every file under `dir` (relative, with `/`), sorted.
-fn files(dir: &Path) -> BTreeSet<String> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .map(|e| e.expect("walk"))
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            e.path()
-                .strip_prefix(dir)
-                .expect("under dir")
-                .to_string_lossy()
-                .replace('\\', "/")
-        })
-        .collect()
-}
+use crate::util::files_under as files;
 
 #[test]
 fn every_document_has_a_truth_entry_and_every_entry_a_document() {

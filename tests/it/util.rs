@@ -420,3 +420,19 @@ pub fn docx_parts(body: &str) -> Vec<(String, Vec<u8>)> {
         ),
     ]
 }
+
+/// Every file under `dir` (relative, with `/`), sorted.
+pub fn files_under(dir: &Path) -> std::collections::BTreeSet<String> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.expect("walk"))
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            e.path()
+                .strip_prefix(dir)
+                .expect("under dir")
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect()
+}
