@@ -227,11 +227,7 @@ impl Reference {
                 printed.insert(key);
             }
         }
-        let paths = if doc.xml.is_some() {
-            doc.fields.iter().map(|f| element_path(&f.key)).collect()
-        } else {
-            BTreeSet::new()
-        };
+        let paths = xml_paths(doc);
         Reference {
             written,
             path,
@@ -305,6 +301,14 @@ fn column_heading(grid: &Grid, row: u32, col: u32) -> Option<(u32, u32, &str)> {
         .find_map(|r| grid.cells.get(&(r, col)).map(|t| (r, col, t.as_str())))?;
     let own_question = label_col.is_some_and(|lc| grid.cells.contains_key(&(r, lc)));
     (!own_question).then_some((r, c, t))
+}
+
+/// XML: the paths of every element of a document (empty ones too: a blank form's are), without indexes.
+fn xml_paths(doc: &SourceDoc) -> BTreeSet<String> {
+    doc.xml
+        .iter()
+        .flat_map(|t| t.elements.iter().map(|e| element_path(&e.path)))
+        .collect()
 }
 
 /// An XML key without positional indexes: `/a/b[2]/c` -> `/a/b/c`.
@@ -635,6 +639,36 @@ impl<'a> Alignment<'a> {
                     "field {name}{label}: not on this form, or its printed label changed"
                 ))
             }
+        }
+    }
+
+    /// XML: where an element the mapping reads by a plain path (`/A/B/C`, no prefixes or predicates) went, when the
+    /// reference has it there and the document does not: the one element path of the document that ends in the
+    /// same name and that the reference does not have (moved under another parent). `None`: not moved, or not
+    /// to be told.
+    pub fn moved_path(&self, path: &str) -> Option<String> {
+        let plain = path.starts_with('/')
+            && !path.starts_with("//")
+            && path.split('/').skip(1).all(|step| {
+                !step.is_empty()
+                    && step
+                        .chars()
+                        .all(|c| c.is_alphanumeric() || "_-.".contains(c))
+            });
+        if !plain || !self.reference.paths.contains(path) {
+            return None;
+        }
+        let paths = xml_paths(self.doc);
+        if paths.contains(path) {
+            return None;
+        }
+        let leaf = path.rsplit('/').next()?;
+        let mut moved = paths
+            .iter()
+            .filter(|p| p.rsplit('/').next() == Some(leaf) && !self.reference.paths.contains(*p));
+        match (moved.next(), moved.next()) {
+            (Some(one), None) => Some(one.clone()),
+            _ => None,
         }
     }
 
@@ -1340,7 +1374,7 @@ fn align_pdf(reference: &Reference, doc: &SourceDoc) -> PdfAlignment {
 
 /// XML: element paths of the reference that the document lacks, and the document's that the reference lacks.
 fn xml_changes(reference: &Reference, doc: &SourceDoc) -> Vec<Change> {
-    let paths: BTreeSet<String> = doc.fields.iter().map(|f| element_path(&f.key)).collect();
+    let paths = xml_paths(doc);
     let mut out = Vec::new();
     for p in reference.paths.difference(&paths) {
         let mut c = Change::new(ChangeKind::ElementRemoved);

@@ -229,6 +229,16 @@ pub fn reanchor(
         })
     };
     let new = match locator {
+        Locator::Path(p) => match alignment.moved_path(p.as_str()) {
+            Some(to) => match crate::xpath::XPath::compile(&to, &[]) {
+                Ok(moved_to) => {
+                    moved.set(true);
+                    Locator::Path(moved_to)
+                }
+                Err(_) => Locator::Path(p.clone()),
+            },
+            None => Locator::Path(p.clone()),
+        },
         Locator::Cell(c) => Locator::Cell(cell(c)?),
         Locator::Cells(cs) => Locator::Cells(cs.iter().map(cell).collect::<Result<_, _>>()?),
         Locator::Tick(opts) => Locator::Tick(

@@ -502,3 +502,65 @@ fn a_value_prefilled_on_the_reference_does_not_make_a_blank_filled() {
         "with, then without the reference"
     );
 }
+
+/// XML with a reference: an element moved under another parent is read where it went (re-anchored), one renamed
+/// is `not_found` and reported by its path, and an unchanged document has no changes.
+#[test]
+fn xml_elements_moved_are_reanchored_and_renamed_ones_reported_by_path() {
+    let tmp = shared_tempdir().join("xml-reference");
+    let filled =
+        std::fs::read_to_string(root().join("fixtures/forms/halden/filled-01.xml")).unwrap();
+    let first = "  <ChildFirstName>Amelia</ChildFirstName>\n";
+    assert!(filled.contains(first), "the fixture's first name");
+    let input = tmp.join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    let moved = filled.replace(first, "").replacen(
+        "  <ChildLastName>",
+        &format!("  <Child>\n  {first}  </Child>\n  <ChildLastName>"),
+        1,
+    );
+    let renamed = filled
+        .replace("<ChildSex>", "<ChildGender>")
+        .replace("</ChildSex>", "</ChildGender>");
+    for (name, text) in [
+        ("same.xml", &filled),
+        ("moved.xml", &moved),
+        ("renamed.xml", &renamed),
+    ] {
+        std::fs::write(input.join(name), text).unwrap();
+    }
+    let mapping = std::fs::read_to_string(root().join("mappings/958-halden.toml"))
+        .unwrap()
+        .replacen(
+            "format = \"xml\"",
+            &format!(
+                "format = \"xml\"\nreference = \"{}\"",
+                root().join("fixtures/forms/halden/blank.xml").display()
+            ),
+            1,
+        );
+    let maps = mappings_with(&tmp.join("mappings"), &[("958-halden", mapping)]);
+    let out = tmp.join("out");
+    let result = run_with(&input, &out, &maps, &[]);
+    assert!([0, 3].contains(&code(&result)), "{}", stderr(&result));
+    let records = records(&out);
+    let forename = &records["moved.xml"]["fields"]["child.forename"];
+    assert_eq!(forename["value"], "Amelia", "{forename}");
+    assert_eq!(forename["source"], "/HaldenEHCRequest/Child/ChildFirstName");
+    assert_eq!(
+        forename["reanchored"],
+        "path /HaldenEHCRequest/ChildFirstName"
+    );
+    let gender = &records["renamed.xml"]["fields"]["child.gender"];
+    assert_eq!(gender["status"], "not_found", "{gender}");
+    let changes = records["renamed.xml"]["form_changes"].to_string();
+    assert!(
+        changes.contains(r#"{"kind":"element_removed","old":"/HaldenEHCRequest/ChildSex"}"#),
+        "{changes}"
+    );
+    assert!(records["same.xml"].get("form_changes").is_none());
+    assert_eq!(
+        records["same.xml"]["fields"]["child.gender"]["value"],
+        "female"
+    );
+}
