@@ -894,9 +894,10 @@ fn align_sheet(
         .copied()
         .zip(matched.values().max().copied());
     // Past the last paired row, only a row that starts in a column where the document prints labels.
+    let paired_doc_rows: HashSet<u32> = matched.values().copied().collect();
     let label_cols: HashSet<u32> = dg
         .iter()
-        .filter(|((r, _), t)| matched.values().any(|d| d == r) && rg.texts.contains(*t))
+        .filter(|((r, _), t)| paired_doc_rows.contains(r) && rg.texts.contains(*t))
         .map(|((_, c), _)| *c)
         .collect();
     if let Some((first, last)) = span {
@@ -939,26 +940,20 @@ fn align_sheet(
         .copied()
         .chain(rg.slot_cols.iter().filter_map(|c| map_index(&cols, *c)))
         .collect();
-    // Document columns holding text in paired rows that no reference column lands on: inserted.
-    let paired_doc_rows: HashSet<u32> = matched.values().copied().collect();
-    let doc_cols: BTreeSet<u32> = dg
-        .keys()
-        .filter(|(r, _)| paired_doc_rows.contains(r))
-        .map(|(_, c)| *c)
-        .collect();
-    {
-        for &dc in &doc_cols {
-            if !col_image.contains(&dc) {
-                let mut ch = Change::new(ChangeKind::ColumnInserted);
-                ch.sheet = Some(doc_name.to_string());
-                ch.column = Some(column_letters(dc));
-                ch.new = dg
-                    .iter()
-                    .find(|((_, c), _)| *c == dc)
-                    .map(|(_, t)| t.clone());
-                changes.push(ch);
-            }
+    // Document columns holding text in paired rows that no reference column lands on: inserted, with the first
+    // text each holds (one pass over the grid, whatever its size).
+    let mut inserted: BTreeMap<u32, &String> = BTreeMap::new();
+    for (&(r, c), t) in dg {
+        if paired_doc_rows.contains(&r) && !col_image.contains(&c) {
+            inserted.entry(c).or_insert(t);
         }
+    }
+    for (dc, text) in inserted {
+        let mut ch = Change::new(ChangeKind::ColumnInserted);
+        ch.sheet = Some(doc_name.to_string());
+        ch.column = Some(column_letters(dc));
+        ch.new = Some(text.clone());
+        changes.push(ch);
     }
     SheetMap {
         doc_sheet,
@@ -1185,11 +1180,19 @@ struct LabelKey {
 
 /// The [`LabelKey`] of each field (in reading order) of one document, `other` being the other's labels.
 fn label_keys(labels: &[Option<&str>], other: &[Option<&str>]) -> Vec<Option<LabelKey>> {
-    let count = |ls: &[Option<&str>], l: &str| ls.iter().filter(|x| **x == Some(l)).count();
+    // Counted once, so that a document of many thousand fields costs a pass, not a square.
+    let tally = |ls: &[Option<&str>]| {
+        let mut n: HashMap<String, usize> = HashMap::new();
+        for l in ls.iter().flatten() {
+            *n.entry((*l).to_string()).or_default() += 1;
+        }
+        n
+    };
+    let (mine, theirs) = (tally(labels), tally(other));
     let mut after: Option<String> = None;
     let mut keys: Vec<Option<LabelKey>> = Vec::with_capacity(labels.len());
     for label in labels {
-        let unique = label.is_some_and(|l| count(labels, l) == 1 && count(other, l) == 1);
+        let unique = label.is_some_and(|l| mine.get(l) == Some(&1) && theirs.get(l) == Some(&1));
         keys.push(label.map(|l| LabelKey {
             label: l.to_string(),
             // A label printed once on both needs no context.
@@ -1201,16 +1204,19 @@ fn label_keys(labels: &[Option<&str>], other: &[Option<&str>]) -> Vec<Option<Lab
             after = label.map(str::to_string);
         }
     }
-    let snapshot = keys.clone();
-    for (i, key) in keys.iter_mut().enumerate() {
-        if let Some(k) = key {
-            let same = |x: &Option<LabelKey>| {
-                x.as_ref()
-                    .is_some_and(|x| x.label == k.label && x.after == k.after)
-            };
-            k.rank = snapshot.iter().take(i).filter(|x| same(x)).count();
-            k.count = snapshot.iter().filter(|x| same(x)).count();
-        }
+    let mut totals: HashMap<(String, Option<String>), usize> = HashMap::new();
+    for k in keys.iter().flatten() {
+        *totals
+            .entry((k.label.clone(), k.after.clone()))
+            .or_default() += 1;
+    }
+    let mut seen: HashMap<(String, Option<String>), usize> = HashMap::new();
+    for k in keys.iter_mut().flatten() {
+        let group = (k.label.clone(), k.after.clone());
+        let rank = seen.entry(group.clone()).or_default();
+        k.rank = *rank;
+        *rank += 1;
+        k.count = totals.get(&group).copied().unwrap_or(0);
     }
     keys
 }
