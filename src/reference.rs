@@ -95,6 +95,8 @@ struct Grid {
     /// Rows and columns holding a position the mapping reads (answers).
     slot_rows: BTreeSet<u32>,
     slot_cols: BTreeSet<u32>,
+    /// Merged regions: (first row, first col, last row, last col); a label merged down several rows labels each.
+    merges: Vec<(u32, u32, u32, u32)>,
 }
 
 /// One PDF field of the reference.
@@ -158,6 +160,7 @@ impl Reference {
                     .filter(|(s, ..)| s == name)
                     .map(|(.., c)| *c)
                     .collect(),
+                merges: Vec::new(),
             })
             .collect();
         let mut defaults = HashMap::new();
@@ -185,6 +188,11 @@ impl Reference {
                 .entry(key.clone())
                 .or_insert_with(|| f.value.to_text().trim().to_string());
             grid.cells.insert((pos.row, pos.col), key);
+        }
+        for m in &doc.merges {
+            if let Some(grid) = grids.get_mut(m.sheet as usize) {
+                grid.merges.push((m.first.0, m.first.1, m.last.0, m.last.1));
+            }
         }
         let mut pdf = HashMap::new();
         let mut order: Vec<(u32, i64, i64, String)> = Vec::new();
@@ -283,12 +291,20 @@ impl Reference {
     }
 }
 
-/// The nearest printed cell left of (row, col): the row's label.
+/// The nearest printed cell left of (row, col): the row's label; or, when the row has none there, a printed label
+/// merged down over this row from above (its top-left cell is the anchor).
 fn row_label(grid: &Grid, row: u32, col: u32) -> Option<(u32, u32, &str)> {
     grid.cells
         .range((row, 0)..(row, col))
         .next_back()
         .map(|(&(r, c), t)| (r, c, t.as_str()))
+        .or_else(|| {
+            grid.merges
+                .iter()
+                .filter(|&&(r0, c0, r1, c1)| r0 < row && row <= r1 && c1 < col && c0 < col)
+                .max_by_key(|&&(_, c0, ..)| c0)
+                .and_then(|&(r0, c0, ..)| grid.cells.get(&(r0, c0)).map(|t| (r0, c0, t.as_str())))
+        })
 }
 
 /// The nearest printed cell above (row, col): the column's heading. Not when that cell's row has a printed cell
@@ -296,9 +312,19 @@ fn row_label(grid: &Grid, row: u32, col: u32) -> Option<(u32, u32, &str)> {
 /// a heading over this column.
 fn column_heading(grid: &Grid, row: u32, col: u32) -> Option<(u32, u32, &str)> {
     let label_col = row_label(grid, row, col).map(|(_, c, _)| c);
-    let (r, c, t) = (0..row)
-        .rev()
-        .find_map(|r| grid.cells.get(&(r, col)).map(|t| (r, col, t.as_str())))?;
+    // A heading merged across several columns heads each of them (its top-left cell is the anchor).
+    let merged_over = |r: u32| {
+        grid.merges
+            .iter()
+            .find(|&&(r0, c0, r1, c1)| r0 <= r && r <= r1 && r1 < row && c0 < col && col <= c1)
+            .and_then(|&(r0, c0, ..)| grid.cells.get(&(r0, c0)).map(|t| (r0, c0, t.as_str())))
+    };
+    let (r, c, t) = (0..row).rev().find_map(|r| {
+        grid.cells
+            .get(&(r, col))
+            .map(|t| (r, col, t.as_str()))
+            .or_else(|| merged_over(r))
+    })?;
     let own_question = label_col.is_some_and(|lc| grid.cells.contains_key(&(r, lc)));
     (!own_question).then_some((r, c, t))
 }
@@ -1610,6 +1636,92 @@ mod tests {
         let a = Alignment::new(&r, &doc);
         assert_eq!(a.place("S", 0, 2), Placed::Same);
         assert_eq!(a.place("S", 2, 2), Placed::Moved("S".into(), 3, 2));
+    }
+
+    #[test]
+    fn a_label_merged_down_over_several_rows_anchors_each() {
+        // "Address" merged over rows 1-3 of column A, one answer line per row in B.
+        let blank: &[&[&str]] = &[
+            &["Name", ""],
+            &["Address", ""],
+            &["", ""],
+            &["", ""],
+            &["Postcode", ""],
+        ];
+        let mut doc = grid_doc(&[("S", blank)]);
+        doc.merges.push(crate::read::Merge {
+            sheet: 0,
+            first: (1, 0),
+            last: (3, 0),
+        });
+        let slots: Vec<Slot> = (0..5).map(|r| ("S".to_string(), r, 1)).collect();
+        let r = Reference::new(
+            "b".into(),
+            "b".into(),
+            String::new(),
+            Format::Xlsx,
+            &doc,
+            &slots,
+        );
+        assert_eq!(
+            r.unanchorable("S", 3, 1),
+            None,
+            "the third address line has its label"
+        );
+        let edited: &[&[&str]] = &[
+            &["Name", "Leo"],
+            &["Preferred name", "Lee"],
+            &["Address", "1 Mill Lane"],
+            &["", "Holmby"],
+            &["", "Fenshire"],
+            &["Postcode", "FB1 2AB"],
+        ];
+        let doc = grid_doc(&[("S", edited)]);
+        let a = Alignment::new(&r, &doc);
+        assert_eq!(a.place("S", 3, 1), Placed::Moved("S".into(), 4, 1));
+        assert_eq!(a.place("S", 4, 1), Placed::Moved("S".into(), 5, 1));
+    }
+
+    #[test]
+    fn a_heading_merged_across_columns_heads_each() {
+        // "Parent/carer 1" merged over B:C (title, name), "Parent/carer 2" over D:E.
+        let blank: &[&[&str]] = &[
+            &["", "Parent/carer 1", "", "Parent/carer 2", ""],
+            &["Name", "", "", "", ""],
+        ];
+        let mut doc = grid_doc(&[("S", blank)]);
+        for first in [1, 3] {
+            doc.merges.push(crate::read::Merge {
+                sheet: 0,
+                first: (0, first),
+                last: (0, first + 1),
+            });
+        }
+        let slots: Vec<Slot> = (1..5).map(|c| ("S".to_string(), 1, c)).collect();
+        let r = Reference::new(
+            "b".into(),
+            "b".into(),
+            String::new(),
+            Format::Xlsx,
+            &doc,
+            &slots,
+        );
+        let edited: &[&[&str]] = &[
+            &["", "Notes", "Parent/carer 1", "", "Parent/carer 2", ""],
+            &["Name", "", "Ms", "Ana", "Mr", "Rui"],
+        ];
+        let doc = grid_doc(&[("S", edited)]);
+        let a = Alignment::new(&r, &doc);
+        assert_eq!(
+            a.place("S", 1, 2),
+            Placed::Moved("S".into(), 1, 3),
+            "parent 1's name"
+        );
+        assert_eq!(
+            a.place("S", 1, 4),
+            Placed::Moved("S".into(), 1, 5),
+            "parent 2's name"
+        );
     }
 
     #[test]
