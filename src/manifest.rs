@@ -125,7 +125,7 @@ pub struct ManifestRow {
 }
 
 /// The columns of `manifest.csv`: the row's fields in [`ManifestRow`] order, `previous_status` beside `status`.
-pub const CSV_HEADER: [&str; 10] = [
+pub const CSV_HEADER: [&str; 11] = [
     "path",
     "size",
     "blake3",
@@ -136,11 +136,12 @@ pub const CSV_HEADER: [&str; 10] = [
     "reason",
     "elapsed_ms",
     "path_bytes_hex",
+    "changed_form",
 ];
 
 impl ManifestRow {
     /// The row as `manifest.csv` has it ([`CSV_HEADER`]; absent values empty). The writer neutralises each cell.
-    pub fn csv_fields(&self) -> [String; 10] {
+    pub fn csv_fields(&self) -> [String; 11] {
         let text = |s: &Option<String>| s.clone().unwrap_or_default();
         [
             self.path.clone(),
@@ -155,6 +156,7 @@ impl ManifestRow {
             text(&self.reason),
             self.elapsed_ms.to_string(),
             text(&self.path_bytes_hex),
+            text(&self.changed_form),
         ]
     }
 

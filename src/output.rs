@@ -874,10 +874,14 @@ pub struct CsvStream {
 }
 
 impl CsvStream {
-    /// Starts a CSV in `dir` with its header row.
-    pub fn create(dir: &Path, header: &[&str]) -> Result<CsvStream, WriteError> {
+    /// Starts a CSV in `dir` with its header row, after a UTF-8 byte order mark when `bom` (as every CSV of a
+    /// run, for Excel).
+    pub fn create(dir: &Path, header: &[&str], bom: bool) -> Result<CsvStream, WriteError> {
         let spill = Spill::create(dir)?;
-        let header = csv_row(header).map_err(|e| spill.error(e))?;
+        let mut header = csv_row(header).map_err(|e| spill.error(e))?;
+        if bom {
+            header.splice(0..0, crate::tables::BOM.iter().copied());
+        }
         Ok(CsvStream { spill, header })
     }
 

@@ -171,6 +171,12 @@ found.",
             values_fields(),
         ),
     ];
+    resources.push(resource(
+        "manifest",
+        "manifest.csv",
+        "Every input file exactly once, with what happened to it (the rows of manifest.json).",
+        manifest_fields(),
+    ));
     if written.shareable {
         resources.push(resource(
             "records-shareable",
@@ -229,6 +235,41 @@ fn resource(name: &str, path: &str, description: &str, fields: Vec<Json>) -> Jso
 
 fn string(name: &str, description: &str) -> Json {
     json!({"name": name, "type": "string", "description": description})
+}
+
+fn manifest_fields() -> Vec<Json> {
+    let int = |name: &str, description: &str| json!({"name": name, "type": "integer", "description": description, "constraints": {"minimum": 0}});
+    vec![
+        string("path", "The file, relative to the input folder."),
+        int("size", "Its size in bytes."),
+        string(
+            "blake3",
+            "The blake3 hash of its content (empty when it was not read).",
+        ),
+        string("format", "The format sniffed from its bytes."),
+        string("mapping", "The mapping that read it."),
+        string(
+            "status",
+            "What happened: ok, partial, blank, skipped_unchanged, or why it produced no record.",
+        ),
+        string(
+            "previous_status",
+            "For skipped_unchanged rows: the status it had when last read.",
+        ),
+        string(
+            "reason",
+            "Why, for anything but ok (never the document's text).",
+        ),
+        int("elapsed_ms", "Time taken, in milliseconds."),
+        string(
+            "path_bytes_hex",
+            "The file name's bytes in hex, when they are not UTF-8.",
+        ),
+        string(
+            "changed_form",
+            "With a reference form: how the document's printed text differs from it.",
+        ),
+    ]
 }
 
 fn values_fields() -> Vec<Json> {

@@ -403,7 +403,7 @@ pub fn input_folder_name(input: &std::path::Path) -> String {
 }
 
 /// The outputs a run leaves, for its summary: those the manifest lists but the reports that failed, then the
-/// manifest (always written), each with whether this run wrote it.
+/// manifest and its CSV (always written), each with whether this run wrote it.
 fn written_outputs(
     listed: &[crate::manifest::OutputFile],
     failed: &[reports::Failure],
@@ -413,7 +413,10 @@ fn written_outputs(
         .iter()
         .filter(|o| !failed.iter().any(|f| f.file == o.file))
         .map(|o| (o.file.clone(), o.run_id == run_id))
-        .chain(std::iter::once(("manifest.json".to_string(), true)))
+        .chain([
+            ("manifest.json".to_string(), true),
+            (sink::MANIFEST_CSV.to_string(), true),
+        ])
         .collect()
 }
 

@@ -85,7 +85,7 @@ impl<'p> Sink<'p> {
             encoder,
             writer,
             rows: ArrayStream::create(&opts.out)?,
-            rows_csv: CsvStream::create(&opts.out, &manifest::CSV_HEADER)?,
+            rows_csv: CsvStream::create(&opts.out, &manifest::CSV_HEADER, opts.csv_bom)?,
             entries: StateWriter::create(&opts.out)?,
             totals: Totals::default(),
             failures: FailureTally::default(),

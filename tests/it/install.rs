@@ -68,7 +68,7 @@ fn a_cron_job_finds_the_mappings_through_harmonise_mappings() {
         &[("HARMONISE_MAPPINGS", m)],
     );
     assert!(
-        stderr(&again).contains(": manifest.json. Left as they were (nothing they are made from changed): records.jsonl, records.csv, values.csv"),
+        stderr(&again).contains(": manifest.json, manifest.csv. Left as they were (nothing they are made from changed): records.jsonl, records.csv, values.csv"),
         "{}",
         stderr(&again)
     );

@@ -170,13 +170,14 @@ fn a_changed_volumes_file_rewrites_the_reports_and_nothing_else() {
     run(120);
     let same = run(120);
     assert!(
-        same.contains("Outputs in ") && same.contains(": manifest.json. Left as they were"),
+        same.contains("Outputs in ")
+            && same.contains(": manifest.json, manifest.csv. Left as they were"),
         "{same}"
     );
     let changed = run(500);
     assert!(
         changed
-            .contains(": report.json, report.html, report.xlsx, manifest.json. Left as they were"),
+            .contains(": report.json, report.html, report.xlsx, manifest.json, manifest.csv. Left as they were"),
         "{changed}"
     );
     assert_eq!(report(&out)["senco_time"]["national"]["requests"], 500);

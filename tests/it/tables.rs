@@ -55,7 +55,12 @@ fn python(dir: &Path, packages: &[&str], script: &str) -> String {
 #[test]
 fn every_csv_starts_with_a_bom_unless_told_not_to_and_the_descriptor_lists_each() {
     let out = fixture_run();
-    for csv in ["records.csv", "values.csv", "records.shareable.csv"] {
+    for csv in [
+        "records.csv",
+        "values.csv",
+        "records.shareable.csv",
+        "manifest.csv",
+    ] {
         let bytes = std::fs::read(out.join(csv)).unwrap();
         assert!(bytes.starts_with(BOM), "{csv}");
     }
@@ -69,7 +74,12 @@ fn every_csv_starts_with_a_bom_unless_told_not_to_and_the_descriptor_lists_each(
         .collect();
     assert_eq!(
         paths,
-        ["records.csv", "values.csv", "records.shareable.csv"]
+        [
+            "records.csv",
+            "values.csv",
+            "manifest.csv",
+            "records.shareable.csv"
+        ]
     );
     let manifest = crate::util::manifest(out);
     let listed: Vec<&str> = manifest["outputs"]
@@ -179,7 +189,7 @@ fn frictionless_validates_the_data_package_of_a_fixture_run() {
     );
     let report: serde_json::Value = serde_json::from_str(report.trim()).unwrap();
     assert_eq!(report["valid"], true, "{report}");
-    assert_eq!(report["tasks"].as_array().unwrap().len(), 3, "{report}");
+    assert_eq!(report["tasks"].as_array().unwrap().len(), 4, "{report}");
 }
 
 #[test]
