@@ -128,6 +128,8 @@ pub struct Reference {
     printed: HashSet<String>,
     /// Printed key -> the text as printed (first seen), for the changes' words.
     shown: HashMap<String, String>,
+    /// Each slot's anchors, worked out once at load: (grid index, row, col) -> its row label and column heading.
+    anchors: HashMap<(usize, u32, u32), Vec<Anchor>>,
 }
 
 impl Reference {
@@ -194,41 +196,28 @@ impl Reference {
                 grid.merges.push((m.first.0, m.first.1, m.last.0, m.last.1));
             }
         }
-        let mut pdf = HashMap::new();
-        let mut order: Vec<(u32, i64, i64, String)> = Vec::new();
-        for w in &doc.widgets {
-            let Some(field) = doc.fields.get(w.field) else {
-                continue;
-            };
-            let label = w
-                .label
-                .as_deref()
-                .map(printed_key)
-                .filter(|k| !k.is_empty());
-            if let (Some(l), Some(text)) = (&label, &w.label) {
-                printed.insert(l.clone());
+        // Every widget's printed label is printed text (a radio group's options too).
+        for text in doc.widgets.iter().filter_map(|w| w.label.as_deref()) {
+            let key = printed_key(text);
+            if !key.is_empty() {
                 shown
-                    .entry(l.clone())
+                    .entry(key.clone())
                     .or_insert_with(|| text.trim().to_string());
-            }
-            if !pdf.contains_key(&field.key) {
-                order.push((
-                    w.page,
-                    w.rect[1] as i64,
-                    w.rect[0] as i64,
-                    field.key.clone(),
-                ));
-                pdf.insert(
-                    field.key.clone(),
-                    PdfField {
-                        label,
-
-                        rect: w.rect,
-                    },
-                );
+                printed.insert(key);
             }
         }
-        order.sort();
+        let fields = pdf_fields(doc);
+        let pdf: HashMap<String, PdfField> = fields
+            .iter()
+            .map(|f| {
+                let field = PdfField {
+                    label: f.label.clone(),
+                    rect: f.rect,
+                };
+                (f.name.to_string(), field)
+            })
+            .collect();
+        let pdf_order: Vec<String> = fields.iter().map(|f| f.name.to_string()).collect();
         for line in &doc.lines {
             let key = printed_key(&line.text);
             if !key.is_empty() {
@@ -236,6 +225,14 @@ impl Reference {
             }
         }
         let paths = xml_paths(doc);
+        let anchors = slots
+            .iter()
+            .filter_map(|(sheet, row, col)| {
+                let gi = grids.iter().position(|g| g.name == *sheet)?;
+                let grid = grids.get(gi)?;
+                Some(((gi, *row, *col), anchors_of(grid, *row, *col)))
+            })
+            .collect();
         Reference {
             written,
             path,
@@ -244,10 +241,11 @@ impl Reference {
             grids,
             defaults,
             pdf,
-            pdf_order: order.into_iter().map(|(.., name)| name).collect(),
+            pdf_order,
             paths,
             printed,
             shown,
+            anchors,
         }
     }
 
@@ -289,6 +287,18 @@ impl Reference {
         }
         None
     }
+}
+
+/// A printed cell that anchors a slot: (row, col, printed key).
+type Anchor = (u32, u32, String);
+
+/// What anchors (row, col): its row label and its column heading, those it has.
+fn anchors_of(grid: &Grid, row: u32, col: u32) -> Vec<Anchor> {
+    [row_label(grid, row, col), column_heading(grid, row, col)]
+        .into_iter()
+        .flatten()
+        .map(|(r, c, t)| (r, c, t.to_string()))
+        .collect()
 }
 
 /// The nearest printed cell left of (row, col): the row's label; or, when the row has none there, a printed label
@@ -601,11 +611,14 @@ impl<'a> Alignment<'a> {
                 at()
             ));
         };
-        let anchors: Vec<(u32, u32, &str)> =
-            [row_label(grid, row, col), column_heading(grid, row, col)]
-                .into_iter()
-                .flatten()
-                .collect();
+        let computed;
+        let anchors = match reference.anchors.get(&(ri, row, col)) {
+            Some(a) => a,
+            None => {
+                computed = anchors_of(grid, row, col);
+                &computed
+            }
+        };
         if anchors.is_empty() {
             return Placed::Lost(format!(
                 "{}: no printed label beside or above it on the reference, so its place cannot be checked",
@@ -614,7 +627,7 @@ impl<'a> Alignment<'a> {
         }
         let empty = DocGrid::new();
         let doc_grid = doc_grids.get(map.doc_sheet as usize).unwrap_or(&empty);
-        for (r, c, text) in &anchors {
+        for (r, c, text) in anchors {
             let found = map
                 .row(*r)
                 .zip(map.col(*c))
@@ -1256,8 +1269,9 @@ struct DocField<'d> {
     rect: [f32; 4],
 }
 
-/// PDF fields by name and printed label: the reference's field -> the document's field (None: lost).
-fn align_pdf(reference: &Reference, doc: &SourceDoc) -> PdfAlignment {
+/// A document's PDF fields by their first widget, in reading order (page, top, left), with their printed labels
+/// as compared: the same for the reference (at load) and for each document.
+fn pdf_fields(doc: &SourceDoc) -> Vec<DocField<'_>> {
     let mut fields: Vec<DocField> = Vec::new();
     let mut seen = HashSet::new();
     for w in &doc.widgets {
@@ -1278,6 +1292,12 @@ fn align_pdf(reference: &Reference, doc: &SourceDoc) -> PdfAlignment {
         }
     }
     fields.sort_by_key(|f| f.order);
+    fields
+}
+
+/// PDF fields by name and printed label: the reference's field -> the document's field (None: lost).
+fn align_pdf(reference: &Reference, doc: &SourceDoc) -> PdfAlignment {
+    let fields = pdf_fields(doc);
     let by_name: HashMap<&str, usize> = fields
         .iter()
         .enumerate()
