@@ -848,22 +848,50 @@ pub fn grid_candidates(
                 };
                 if let Some(a) = a {
                     used.insert(a);
-                    values.extend(f.values_at(a));
+                    if take == Take::Inside {
+                        // The answer typed after the label in its cell: the label is not part of it.
+                        values.extend(f.texts_at(a).iter().map(|t| {
+                            let rest = t.get(text.len()..).unwrap_or("").trim();
+                            if rest.is_empty() {
+                                RawValue::Empty
+                            } else {
+                                RawValue::Text(rest.to_string())
+                            }
+                        }));
+                    } else {
+                        values.extend(f.values_at(a));
+                    }
                     cells.push(f.name(a));
                 }
             }
             // Stacked blocks: each repeat under its own heading.
             let headings: Vec<Option<String>> = same.iter().map(|q| section_of(*q)).collect();
             let distinct: BTreeSet<&Option<String>> = headings.iter().collect();
-            let stacked = same.iter().all(|q| q.col == p.col)
+            let one_column = same.iter().all(|q| q.col == p.col);
+            let stacked = one_column
                 && headings.iter().all(Option::is_some)
                 && distinct.len() == same.len();
+            let leader = if one_column && !stacked {
+                block_leader(&repeats, p.sheet, &same)
+                    .and_then(|q| f.seen.get(&q).and_then(&label_text))
+            } else {
+                None
+            };
             let at = if stacked {
                 Where::Label {
                     text: text.clone(),
                     take,
                     cell: f.name(cell),
                     block: headings.into_iter().flatten().collect(),
+                }
+            } else if let Some(leader) = leader {
+                // Blocks with no heading of their own, one under another: each starts at the same repeated
+                // label ("Name:" then "Relationship:", "Address:", "Tel:"), which is the block's heading.
+                Where::Label {
+                    text: text.clone(),
+                    take,
+                    cell: f.name(cell),
+                    block: vec![leader],
                 }
             } else {
                 Where::Cells(cells)
@@ -886,6 +914,40 @@ pub fn grid_candidates(
     }
     out.sort_by_key(|(p, _)| *p);
     join_name_parts(out.into_iter().map(|(_, c)| c).collect())
+}
+
+/// The label that starts each of the blocks `same` (one label's repeats down one column) lie in: a label repeated
+/// as often down one column, whose k-th repeat is at or above `same`'s k-th and below its (k-1)-th, the top-most of those: where
+/// it is first printed (its text is the blocks' heading); `None` when no label leads every block.
+fn block_leader(
+    repeats: &BTreeMap<(u32, String), Vec<GridPos>>,
+    sheet: u32,
+    same: &[GridPos],
+) -> Option<GridPos> {
+    let mut ours: Vec<GridPos> = same.to_vec();
+    ours.sort_unstable();
+    let mut best: Option<GridPos> = None;
+    for ((s, _), at) in repeats {
+        if *s != sheet || at.len() != ours.len() {
+            continue;
+        }
+        let mut theirs = at.clone();
+        theirs.sort_unstable();
+        let col = theirs.first().map(|t| t.col);
+        let leads = theirs.iter().zip(&ours).enumerate().all(|(k, (t, o))| {
+            Some(t.col) == col
+                && t.row <= o.row
+                && k.checked_sub(1)
+                    .and_then(|j| ours.get(j))
+                    .is_none_or(|prev| t.row > prev.row)
+        });
+        if let Some(top) = theirs.first().filter(|_| leads)
+            && best.is_none_or(|b| (top.row, top.col) < (b.row, b.col))
+        {
+            best = Some(*top);
+        }
+    }
+    best
 }
 
 /// A group member's name asked in parts (Title / First name / Surname, in one block, numbered alike, or in one
