@@ -262,6 +262,19 @@ pub fn singular(word: &str, plural: Plural) -> String {
 }
 
 /// The label without `(...)` parts, whitespace collapsed.
+/// A question's printed number taken off its front: "1. Background", "Q3 Views", "2a) Health", "B4: Setting".
+pub fn strip_numbering(label: &str) -> &str {
+    static NUMBER: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^\s*(?:(?i:q|question)\s*)?(?:\d{1,2}[a-z]?|[A-Z]\d{1,2})(?:[.):]\s*|\s+)").ok()
+    });
+    NUMBER
+        .as_ref()
+        .and_then(|re| re.find(label))
+        .filter(|m| label[m.end()..].chars().any(char::is_alphabetic))
+        .map_or(label, |m| &label[m.end()..])
+}
+
+/// The label without anything in brackets, spaces collapsed.
 pub fn strip_parens(label: &str) -> String {
     let mut out = String::new();
     let mut depth = 0usize;

@@ -126,9 +126,10 @@ fn text_of(v: &RawValue) -> Option<&str> {
 /// Does a text look like a printed question rather than an answer or a heading?
 pub fn label_like(t: &str) -> bool {
     let lower = t.to_lowercase();
-    let words = t.split_whitespace().count();
+    // A note in brackets ("(please detail the pupil's levels and those expected for their age)") is no answer.
+    let words = crate::label::strip_parens(t).split_whitespace().count();
     !t.is_empty()
-        && t.chars().count() <= 120
+        && t.chars().count() <= 200
         && words <= 16
         && !lower.starts_with("section ")
         && !lower.starts_with("part ")

@@ -443,11 +443,22 @@ pub fn score_draft(form: &Form, text: &str, template: &Template) -> ValueScore {
                     for n in 0..items.len().max(got_items.len()) {
                         judge(
                             judged(got_items.get(n)) == judged(items.get(n)),
-                            format!("{id}[{n}]"),
+                            if std::env::var_os("EVAL_SHOW").is_some() {
+                                format!("{id}[{n}] want={:?} got={:?}", judged(items.get(n)), judged(got_items.get(n)))
+                            } else {
+                                format!("{id}[{n}]")
+                            },
                         );
                     }
                 }
-                None => judge(judged(Some(g)) == judged(Some(want)), id.clone()),
+                None => judge(
+                    judged(Some(g)) == judged(Some(want)),
+                    if std::env::var_os("EVAL_SHOW").is_some() {
+                        format!("{id} want={:?} got={:?}", judged(Some(want)), judged(Some(g)))
+                    } else {
+                        id.clone()
+                    },
+                ),
             }
         }
         // A field the form does not ask, given a value by the draft, is wrong too.

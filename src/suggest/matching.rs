@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 
-use crate::label::{SUGGEST, phrase_similarity, strip_parens, tokens};
+use crate::label::{SUGGEST, phrase_similarity, strip_numbering, strip_parens, tokens};
 use crate::mapping::transform::{NO_WORDS, YES_WORDS};
 use crate::read::RawValue;
 use crate::template::{FieldDef, FieldType, Template};
@@ -65,6 +65,7 @@ impl Phrases {
     /// How well a printed label names a field: the label as printed, or without its parenthesised
     /// instructions ("(Y/N)", "(minimum 2)").
     pub fn text_score(&self, label: &str, field: &str) -> f64 {
+        let label = strip_numbering(label);
         let bare = strip_parens(label);
         let full = self.label_score(&tokens(label, &SUGGEST), field);
         let full = if bare == label {

@@ -177,6 +177,12 @@ impl Printed {
     pub fn allows_printed_alike(&self, text: &str) -> bool {
         let text = text.replace("{n}", "1");
         let t = text.trim();
+        // A question's printed number ("1. Background information") is no house number when what follows reads
+        // as form text even to the one-document test.
+        let rest = crate::label::strip_numbering(t);
+        if rest.len() < t.len() {
+            return self.allows(rest);
+        }
         !t.is_empty() && !VALUE_SHAPES.iter().any(|re| re.is_match(t))
     }
 
