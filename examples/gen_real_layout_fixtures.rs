@@ -1,4 +1,4 @@
-//! Writes Word request forms laid out like real LAs' published forms, for six **fictional** local authorities
+//! Writes Word request forms laid out like real LAs' published forms, for eight **fictional** local authorities
 //! (codes 962-967, 974-975), and the truth about every one of them (`truth.json`), computed here from what was written,
 //! never by running harmonise. `docs/real-layouts.md` says which public form each layout follows.
 //!
