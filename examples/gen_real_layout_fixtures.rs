@@ -1,5 +1,5 @@
-//! Writes Word request forms laid out like real LAs' published forms, for six **fictional** local authorities
-//! (codes 962-967), and the truth about every one of them (`truth.json`), computed here from what was written,
+//! Writes Word request forms laid out like real LAs' published forms, for eight **fictional** local authorities
+//! (codes 962-967, 974-975), and the truth about every one of them (`truth.json`), computed here from what was written,
 //! never by running harmonise. `docs/real-layouts.md` says which public form each layout follows.
 //!
 //! | code | LA | split | follows the layout of | answers marked by |
@@ -10,11 +10,14 @@
 //! | 965 | Saltmarsh and Eddington Children's Trust | tune | an FE college and training provider request | an X or tick before the option |
 //! | 966 | Fellbrook Council | heldout | an "EHC assessment application" with a pre-printed agencies table | underlining; a tick after the option |
 //! | 967 | Quillon Vale Council | heldout | an old "Form 1 / Appendix B" of label-and-answer cells | deleting the other options |
+//! | 974 | Harrowdene Borough Council | fresh | a "Request for Statutory Assessment" of dotted lines (answers typed over the dots) | deleting; typing the word; an X in a box |
+//! | 975 | Wyckham County Council | fresh | a request opening with the parents' consent, each parent one cell of labelled lines | coloured font; typed answers |
 //!
 //! Each LA has a blank form (options printed, nothing marked) and six filled ones, written under
-//! `tune/<la>/` or `heldout/<la>/` of the output folder. Every name, number and address is invented: NHS numbers
+//! `tune/<la>/`, `heldout/<la>/` or `fresh/<la>/` of the output folder. The fresh split (never tuned on) has its
+//! truth in `fresh/truth.json`, so that `truth.json` and what counts it are unchanged. Every name, number and address is invented: NHS numbers
 //! from the never-issued 999 range with valid modulus-11 check digits, UPNs with the right check letter for the
-//! fictional LA number, postcodes in unassigned areas (AC, FW, JH, UD, ZF, YH), telephone numbers from Ofcom's
+//! fictional LA number, postcodes in unassigned areas (AC, FW, JH, UD, ZF, YH, GD, WK), telephone numbers from Ofcom's
 //! drama ranges, e-mail addresses at example.org. The zip entries carry a fixed timestamp: two runs write
 //! byte-identical files.
 //!
@@ -166,6 +169,10 @@ enum Df {
     Ordinal,
     /// 2015-04-03
     Iso,
+    /// 03/04/15 (a two-digit year)
+    Short,
+    /// 3 April 2015
+    Long,
 }
 
 const MONTHS: [&str; 12] = [
@@ -189,6 +196,8 @@ fn fmt_date((y, m, d): Ymd, df: Df) -> String {
         Df::SlashPad => format!("{d:02}/{m:02}/{y:04}"),
         Df::Dot => format!("{d:02}.{m:02}.{y:04}"),
         Df::Iso => format!("{y:04}-{m:02}-{d:02}"),
+        Df::Short => format!("{d:02}/{m:02}/{:02}", y % 100),
+        Df::Long => format!("{d} {} {y}", MONTHS[(m - 1) as usize]),
         Df::Ordinal => {
             let suffix = match (d % 10, d) {
                 (_, 11..=13) => "th",
@@ -372,6 +381,8 @@ enum Mk {
     Before(&'static str),
     /// A glyph typed after the option ("No ✓").
     After(&'static str),
+    /// The option's font coloured (`w:color`), the others left black.
+    Colour(&'static str),
 }
 
 /// The runs of a printed options line (`Male / Female`) with `marked` marked as `mk` says.
@@ -403,6 +414,7 @@ fn options(labels: &[&str], marked: &[usize], mk: Mk, sep: &str) -> String {
             Mk::DStrike if any && !on => run_pr(l, "<w:dstrike/>"),
             Mk::Before(g) if on => format!("{}{}", run(&format!("{g} ")), run(l)),
             Mk::After(g) if on => format!("{}{}", run(l), run(&format!(" {g}"))),
+            Mk::Colour(c) if on => run_pr(l, &format!("<w:color w:val=\"{c}\"/>")),
             _ => run(l),
         });
     }
@@ -637,13 +649,14 @@ const PROFESSIONS: [&str; 8] = [
     "CAMHS",
 ];
 
-const FORENAMES: [&str; 36] = [
+const FORENAMES: [&str; 48] = [
     "Amara", "Tobias", "Ines", "Kofi", "Lyra", "Mateo", "Saoirse", "Idris", "Wren", "Anouk",
     "Bram", "Calla", "Dario", "Elska", "Fenn", "Galen", "Hester", "Ivo", "Juno", "Kasimir",
     "Liesl", "Marek", "Nell", "Oren", "Pia", "Quinn", "Rosalind", "Soren", "Tamsin", "Ulric",
-    "Vesna", "Wilf", "Xanthe", "Yusuf", "Zelie", "Anselm",
+    "Vesna", "Wilf", "Xanthe", "Yusuf", "Zelie", "Anselm", "Briony", "Cosmo", "Delphine", "Emrys",
+    "Flavia", "Gethin", "Honor", "Ignatius", "Jessamy", "Lorcan", "Mireille", "Osric",
 ];
-const SURNAMES: [&str; 36] = [
+const SURNAMES: [&str; 48] = [
     "Osei",
     "Pellingham",
     "Achterberg",
@@ -680,6 +693,18 @@ const SURNAMES: [&str; 36] = [
     "Lomax-Reid",
     "Okafor",
     "Prendergast",
+    "Quennell",
+    "Rushworth",
+    "Stallbrook",
+    "Trevithick-Ames",
+    "Underhay",
+    "Vardon",
+    "Whitcombe",
+    "Yelland",
+    "Ambrosetti",
+    "Blackwood-Nkemelu",
+    "Cheverton",
+    "Dallimore",
 ];
 const MUMS: [&str; 12] = [
     "Abena", "Helena", "Marta", "Rosa", "Priya", "Joanne", "Sinead", "Farah", "Ilse", "Carys",
@@ -2580,6 +2605,965 @@ fn quillon(k: Option<&Kid>, i: usize) -> (String, Option<String>, Tr) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// 974 Harrowdene (fresh): a "Request for Statutory Assessment" of dotted lines, answers typed over the dots
+// ---------------------------------------------------------------------------------------------------------------
+
+/// The leader dots a printed answer line ends in.
+const DOTS: &str = "……………………………";
+
+/// An answer typed on a dotted line: over the dots (style 0), before what is left of them (1) or among them
+/// (2). Nothing typed leaves the dots. The dots are never part of the answer.
+fn dotted(answer: &str, style: usize) -> String {
+    match (answer.is_empty(), style) {
+        (true, _) => DOTS.to_string(),
+        (false, 0) => answer.to_string(),
+        (false, 1) => format!("{answer}…………"),
+        (false, _) => format!("……{answer}………"),
+    }
+}
+
+/// One printed line: each label followed by its (dotted) answer, the pairs a few spaces apart.
+fn dline(parts: &[(&str, String)]) -> String {
+    let mut s = String::new();
+    for (n, (label, answer)) in parts.iter().enumerate() {
+        if n > 0 {
+            s.push_str(&run("     "));
+        }
+        s.push_str(&run(&format!("{label} ")));
+        s.push_str(&run(answer));
+    }
+    p(&s)
+}
+
+/// A run holding a tab (columns of a paragraph laid out by tab stops).
+fn tab_run() -> String {
+    "<w:r><w:tab/></w:r>".to_string()
+}
+
+/// A paragraph of tab-separated columns.
+fn tabbed(cols: &[String]) -> String {
+    let mut s = String::new();
+    for (n, c) in cols.iter().enumerate() {
+        if n > 0 {
+            s.push_str(&tab_run());
+        }
+        s.push_str(&run(c));
+    }
+    p(&s)
+}
+
+fn male_female(male: bool) -> V {
+    V::Ok(json!(if male { "male" } else { "female" }))
+}
+
+const HARROW_ETHNIC: [&str; 14] = [
+    "White British",
+    "Any other White background",
+    "Indian",
+    "Pakistani",
+    "Bangladeshi",
+    "Any other Asian background",
+    "Caribbean",
+    "African",
+    "Any other Black background",
+    "White and Black Caribbean",
+    "White and Asian",
+    "Any other mixed background",
+    "Chinese",
+    "Any other ethnic group",
+];
+
+/// The printed ethnicity option a kid's ethnicity is.
+fn harrow_ethnic_ix(k: &Kid) -> usize {
+    match k.ethnicity {
+        "White British" => 0,
+        "White Other" => 1,
+        "Black African" => 7,
+        "Mixed White and Asian" => 10,
+        "Asian Bangladeshi" => 4,
+        "White and Black Caribbean" => 9,
+        other => panic!("no printed option for {other}"),
+    }
+}
+
+fn harrowdene(k: Option<&Kid>, i: usize) -> (String, Option<String>, Tr) {
+    let mut tr = Tr::default();
+    let mut b = String::new();
+    // How this document's typist filled the dotted lines.
+    let style = i % 3;
+    let d = |s: &str| dotted(s, style);
+    b.push_str(&heading("REQUEST FOR STATUTORY ASSESSMENT"));
+    b.push_str(&para(
+        "of special educational needs (Education, Health and Care needs assessment)",
+    ));
+    b.push_str(&para("April 14"));
+    b.push_str(&para("The local authority, when considering a request, looks for the relevant and purposeful action the school or setting has taken to identify, assess and provide support (SEND Code of Practice 2014)."));
+    b.push_str(&subheading("SECTION 1"));
+    b.push_str(&subheading("Child and Parent Details"));
+
+    let sur = g(k, |k| k.sur.to_string());
+    let fore = g(k, |k| k.fore.to_string());
+    tr.one("child.surname", txt(&sur));
+    tr.one("child.forename", txt(&fore));
+    // "Boy/Girl": the word typed on the dots; 03 deleted the other word and typed nothing, 05 left it, 06 typed
+    // "Male" / "Female".
+    let (prompt, typed, gv) = match k {
+        None => ("Boy/Girl".to_string(), String::new(), V::Empty),
+        Some(_) if i == 4 => ("Boy/Girl".to_string(), String::new(), V::Empty),
+        Some(k) if i == 2 => (
+            (if k.male { "Boy" } else { "Girl" }).to_string(),
+            String::new(),
+            male_female(k.male),
+        ),
+        Some(k) => {
+            let w = match (i, k.male) {
+                (5, true) => "Male",
+                (5, false) => "Female",
+                (_, true) => "Boy",
+                (_, false) => "Girl",
+            };
+            ("Boy/Girl".to_string(), w.to_string(), male_female(k.male))
+        }
+    };
+    tr.one("child.gender", gv);
+    b.push_str(&dline(&[
+        ("Surname of child", d(&sur)),
+        (prompt.as_str(), d(&typed)),
+    ]));
+    b.push_str(&dline(&[("Other names", d(&fore))]));
+    let (dob, dv) = date(
+        k.map(|k| k.dob),
+        [
+            Df::Slash,
+            Df::Ordinal,
+            Df::SlashPad,
+            Df::Dot,
+            Df::Short,
+            Df::Long,
+        ][i],
+    );
+    tr.one("child.date_of_birth", dv);
+    let year = g(k, |k| k.year.clone());
+    tr.one("child.year_group", txt(&year));
+    b.push_str(&dline(&[
+        ("Date of Birth", d(&dob)),
+        ("NC Year Group", d(&year)),
+    ]));
+    let lang = g(k, |k| k.lang.to_string());
+    let rel = g(k, |k| {
+        if i == 3 {
+            "N/A".to_string()
+        } else {
+            k.religion.to_string()
+        }
+    });
+    tr.one("child.first_language", txt(&lang));
+    tr.one("child.religion", txt(&rel));
+    b.push_str(&dline(&[
+        ("Home Language", d(&lang)),
+        ("Religion", d(&rel)),
+    ]));
+    let school = g(k, |k| {
+        if i == 1 {
+            format!("{}  ", k.school)
+        } else {
+            k.school.clone()
+        }
+    });
+    tr.one("setting.name", txt(&school));
+    b.push_str(&dline(&[(
+        "School/Early Years setting currently attended",
+        d(&school),
+    )]));
+    b.push_str(&dline(&[(
+        "Date of child's admission into current school/Early Years setting",
+        d(&g(k, |_| "September 2022".into())),
+    )]));
+    b.push_str(&dline(&[(
+        "Previous school(s)/Early Years settings attended (if any) with dates",
+        d(&g(k, |_| {
+            (if i.is_multiple_of(2) { "None" } else { "N/A" }).into()
+        })),
+    )]));
+    b.push_str(&p(&run(DOTS)));
+    let parents: Vec<Parent> = k.map(|k| k.parents.clone()).unwrap_or_default();
+    b.push_str(&para("Name(s) of parent / guardian with whom the child lives - if Foster Carers, please indicate:"));
+    b.push_str(&p(&run(&d(&parents
+        .iter()
+        .map(|p| format!("{} {}", p.title, p.name()))
+        .collect::<Vec<_>>()
+        .join(" and ")))));
+    let street = g(k, |k| k.street.clone());
+    let town = g(k, |k| k.town.to_string());
+    let addr = if k.is_some() {
+        format!("{street}\n{town}")
+    } else {
+        String::new()
+    };
+    tr.one("child.address", txt(&addr));
+    let pc = g(k, |k| {
+        if i == 4 {
+            k.pc.replace(' ', "")
+        } else {
+            k.pc.clone()
+        }
+    });
+    tr.one("child.postcode", idv(&pc, validate::postcode));
+    b.push_str(&dline(&[("Address where child lives", d(&street))]));
+    b.push_str(&p(&run(&d(&town))));
+    b.push_str(&dline(&[
+        ("……………………", String::new()),
+        ("Post Code", d(&pc)),
+    ]));
+    b.push_str(&para(
+        "Telephone number(s) of parent / guardian with whom the child lives: -",
+    ));
+    b.push_str(&dline(&[
+        ("Home /Mobile", d(&g(k, |k| k.parents[0].phone.clone()))),
+        ("Work", d("")),
+    ]));
+    // Looked after: "Yes/No [please delete]"; 01 left the instruction, 02 deleted it too, 03 left "Yes/", 04
+    // deleted nothing, 06 deleted nothing but typed the answer after the line.
+    let lpick = match k {
+        Some(_) if i == 3 || i == 5 => vec![],
+        Some(k) => vec![usize::from(!k.lac)],
+        None => vec![],
+    };
+    let lmk = if i == 2 { Mk::DelSlash } else { Mk::Del };
+    let mut line = run("Is the child 'Looked After' by the local authority? ");
+    line.push_str(&options(&["Yes", "No"], &lpick, lmk, "/"));
+    if i != 1 {
+        line.push_str(&run(" [please delete]"));
+    }
+    match k {
+        Some(k) if i == 5 => {
+            line.push_str(&run(if k.lac { "   Yes" } else { "   No" }));
+            tr.one("child.looked_after", bo(k.lac));
+        }
+        _ => tr.one(
+            "child.looked_after",
+            opt_v(&["Yes", "No"], &yes_no(), &lpick, lmk),
+        ),
+    }
+    b.push_str(&p(&line));
+
+    b.push_str(&para("Name(s) and address(es) of all parents/persons with parental responsibility. (If the child is Looked After include the name and address of the responsible Social Worker at item (iii) below. Do not include foster parents unless they hold a residence order.)"));
+    b.push_str(&tabbed(&[
+        String::new(),
+        "Name".into(),
+        "Relationship to child".into(),
+        "Address (if different to child's)".into(),
+    ]));
+    // (i) and (ii) the parents, (iii) the social worker of a looked-after child.
+    let mut entries: Vec<Option<(String, String, String)>> = vec![None, None, None];
+    for (n, pa) in parents.iter().enumerate() {
+        let diff = match (i, n) {
+            (1, 1) => format!("27 Kiln Street, {town}"),
+            (4, 0) => "as above".to_string(),
+            _ => String::new(),
+        };
+        entries[n] = Some((
+            format!("{} {}", pa.title, pa.name()),
+            pa.rel.to_string(),
+            diff,
+        ));
+    }
+    if k.is_some_and(|k| k.lac) {
+        entries[2] = Some((
+            "Jo Calloway".to_string(),
+            "Social Worker".to_string(),
+            format!("Children's Services, {town} Civic Centre"),
+        ));
+    }
+    let (mut names, mut rels, mut addrs) = (vec![], vec![], vec![]);
+    for (n, e) in entries.iter().enumerate() {
+        let num = ["(i)", "(ii)", "(iii)"][n];
+        match e {
+            Some((name, rel, diff)) => {
+                b.push_str(&tabbed(&[num.into(), name.clone(), rel.clone(), d(diff)]));
+                names.push(txt(name));
+                rels.push(txt(rel));
+                addrs.push(
+                    if diff.is_empty() || diff.eq_ignore_ascii_case("as above") {
+                        txt(&addr)
+                    } else {
+                        txt(diff)
+                    },
+                );
+            }
+            None => b.push_str(&tabbed(&[
+                num.into(),
+                DOTS.into(),
+                DOTS.into(),
+                DOTS.into(),
+            ])),
+        }
+        b.push_str(&tabbed(&[
+            String::new(),
+            DOTS.into(),
+            DOTS.into(),
+            DOTS.into(),
+        ]));
+    }
+    tr.items("parents.name", names);
+    tr.items("parents.relationship", rels);
+    tr.items("parents.address", addrs);
+    let fpick = if k.is_some() && i != 3 {
+        vec![1]
+    } else {
+        vec![]
+    };
+    b.push_str(&p(&format!(
+        "{}{}",
+        run("If they are the parents/have parental responsibility, are they an HM Forces family? "),
+        options(&["YES", "NO"], &fpick, Mk::Del, "/")
+    )));
+
+    // Ethnicity: a grid of options, each with a box to mark; 03 marked none, 06 two.
+    b.push_str(&para(
+        "ETHNICITY - please indicate the child's ethnic origins:",
+    ));
+    let (epick, glyph): (Vec<usize>, &str) = match k {
+        None => (vec![], ""),
+        Some(_) if i == 2 => (vec![], ""),
+        Some(_) if i == 5 => (vec![6, 9], "X"),
+        Some(k) => (vec![harrow_ethnic_ix(k)], ["X", "✓", "", "x", "X", ""][i]),
+    };
+    tr.one(
+        "child.ethnicity",
+        match epick.len() {
+            0 => V::Empty,
+            1 => txt(HARROW_ETHNIC[epick[0]]),
+            _ => V::Marked(
+                epick
+                    .iter()
+                    .map(|&e| HARROW_ETHNIC[e].to_string())
+                    .collect(),
+            ),
+        },
+    );
+    let mut rows = Vec::new();
+    for pair in 0..7 {
+        let mut row = Vec::new();
+        for e in [pair * 2, pair * 2 + 1] {
+            row.push(t(HARROW_ETHNIC[e]));
+            row.push(t(if epick.contains(&e) { glyph } else { "" }));
+        }
+        rows.push(row);
+    }
+    b.push_str(&tbl(&[3600, 700, 3600, 700], rows));
+
+    b.push_str(&subheading("SECTION 2"));
+    b.push_str(&subheading("Reasons for the Request"));
+    let prompts: [(&'static str, &str, String); 4] = [
+        (
+            "needs.description",
+            "(a) Summary of the child's special educational needs:",
+            g(k, |k| k.needs.to_string()),
+        ),
+        (
+            "evidence.action_taken",
+            "(b) Action taken by the school/Early Years setting to meet these needs (SEN Support), and its effect:",
+            g(k, |k| k.action.to_string()),
+        ),
+        (
+            "needs.health",
+            "(c) Medical / health information (if any):",
+            g(k, |k| {
+                if i == 1 {
+                    "N/A".to_string()
+                } else {
+                    k.health.to_string()
+                }
+            }),
+        ),
+        (
+            "views.parent",
+            "(d) The parents' views of this request:",
+            g(k, |k| {
+                if i == 4 {
+                    String::new()
+                } else {
+                    k.vparent.to_string()
+                }
+            }),
+        ),
+    ];
+    for (id, prompt, answer) in &prompts {
+        tr.one(id, txt(answer));
+        b.push_str(&para(prompt));
+        if answer.is_empty() {
+            b.push_str(&p(&run(DOTS)));
+            b.push_str(&p(&run(DOTS)));
+        } else {
+            b.push_str(&para(answer));
+        }
+    }
+
+    b.push_str(&subheading("SECTION 3"));
+    b.push_str(&para("Other agencies involved with the child (please give the name of the worker and the date of their last involvement):"));
+    let pros: Vec<(usize, String, String)> = k.map(|k| k.pros.clone()).unwrap_or_default();
+    for n in 0..4 {
+        match pros.get(n) {
+            Some((svc, name, _)) => b.push_str(&dline(&[
+                ("Agency", d(PROFESSIONS[*svc])),
+                ("Name of worker", d(name)),
+                (
+                    "Date",
+                    d(["Spring 2025", "06/2025", "July 2025", "10/3/25"][n]),
+                ),
+            ])),
+            None if n == 0 && i == 5 => b.push_str(&dline(&[
+                ("Agency", d("None")),
+                ("Name of worker", d("")),
+                ("Date", d("")),
+            ])),
+            None => b.push_str(&dline(&[
+                ("Agency", d("")),
+                ("Name of worker", d("")),
+                ("Date", d("")),
+            ])),
+        }
+    }
+    tr.items(
+        "professionals.name",
+        pros.iter().map(|(_, n, _)| txt(n)).collect(),
+    );
+    tr.items(
+        "professionals.service",
+        pros.iter().map(|(s, _, _)| txt(PROFESSIONS[*s])).collect(),
+    );
+
+    b.push_str(&subheading("SECTION 4"));
+    b.push_str(&subheading("Consent and Signatures"));
+    let apick = match k {
+        Some(_) if i == 5 => vec![],
+        Some(k) => vec![usize::from(!k.agree)],
+        None => vec![],
+    };
+    tr.one(
+        "request.parent_agreement",
+        opt_v(&["YES", "NO"], &yes_no(), &apick, Mk::Del),
+    );
+    b.push_str(&p(&format!(
+        "{}{}{}",
+        run("I/We agree to this request for statutory assessment being made: "),
+        options(&["YES", "NO"], &apick, Mk::Del, "/"),
+        run(" [please delete]")
+    )));
+    b.push_str(&dline(&[
+        ("Signature of parent/carer", DOTS.to_string()),
+        ("Date", DOTS.to_string()),
+    ]));
+    b.push_str(&dline(&[("Signed (Headteacher/SENCo)", DOTS.to_string())]));
+    let rname = g(k, |k| k.requester.clone());
+    tr.one("request.requester_name", txt(&rname));
+    let (rd, rdv) = date(
+        k.map(|k| k.req),
+        match i {
+            1 => Df::Dot,
+            3 => Df::Ordinal,
+            5 => Df::Short,
+            _ => Df::SlashPad,
+        },
+    );
+    tr.one("request.date", rdv);
+    b.push_str(&dline(&[
+        ("Name (please print)", d(&rname)),
+        ("Position", d(&g(k, |_| "SENCo".into()))),
+        ("Date", d(&rd)),
+    ]));
+    (b, Some(para("Harrowdene Borough Council")), tr)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 975 Wyckham (fresh): the parents' consent first, parents' blocks each in one cell, options coloured
+// ---------------------------------------------------------------------------------------------------------------
+
+/// A cell of several paragraphs of runs.
+fn cell(paras: Vec<String>) -> C {
+    C {
+        span: 1,
+        pr: String::new(),
+        paras,
+    }
+}
+
+/// What a typed gender ("F", "Male", "girl") reads as.
+fn typed_gender(s: &str) -> V {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "" => V::Empty,
+        "m" | "male" | "boy" => V::Ok(json!("male")),
+        "f" | "female" | "girl" => V::Ok(json!("female")),
+        _ => V::Invalid(s.trim().to_string()),
+    }
+}
+
+/// Age in whole years on `on`.
+fn age_on(dob: Ymd, on: Ymd) -> i16 {
+    on.0 - dob.0 - i16::from((on.1, on.2) < (dob.1, dob.2))
+}
+
+fn wyckham(k: Option<&Kid>, i: usize) -> (String, Option<String>, Tr) {
+    let mut tr = Tr::default();
+    let mut b = String::new();
+    b.push_str(&heading(
+        "Request for an Education, Health and Care Needs Assessment",
+    ));
+    b.push_str(&para("The information on this form is confidential to the pupil, those with parental responsibility and the people professionally involved. The form should be signed by the parent/main carer, the Headteacher and the SENCO, and an electronic copy returned to the SEN Team at Wyckham House."));
+    let red = Mk::Colour("FF0000");
+
+    // The parents' consent, on the first page, before anything about the child.
+    let agree = k.is_some_and(|k| k.agree);
+    tr.one("request.parent_agreement", bo(agree));
+    let parents: Vec<Parent> = k.map(|k| k.parents.clone()).unwrap_or_default();
+    let signed = k.is_some() && agree && i != 5;
+    tr.one("consent.signed", bo(signed));
+    let mut consent = vec![
+        run_pr("Parent/Main Carers' Consent", "<w:b/>"),
+        run(
+            "I/we agree that this information can be sent to the Director so that the LA can consider a request for:",
+        ),
+        format!(
+            "{}{}",
+            run("EHC needs assessment   "),
+            run_pr(
+                if agree { "☒" } else { "☐" },
+                "<w:rFonts w:ascii=\"MS Gothic\" w:hAnsi=\"MS Gothic\"/>"
+            )
+        ),
+        run(
+            "If this request is successful we give consent for information to be shared with other relevant agencies for assessment purposes.",
+        ),
+        run(
+            "Parents are advised that there may also be exceptional circumstances where information is shared with other agencies in line with data protection law.",
+        ),
+    ];
+    for n in 0..2 {
+        let who = match parents.get(n) {
+            Some(p) if signed => p.name(),
+            _ => "____________________".to_string(),
+        };
+        let when = match (k, parents.get(n)) {
+            (Some(k), Some(_)) if signed => fmt_date(
+                (k.req.0, k.req.1, k.req.2 - 1),
+                [Df::Slash, Df::Iso, Df::Long, Df::Slash, Df::Dot, Df::Slash][i],
+            ),
+            _ => "__________".to_string(),
+        };
+        consent.push(format!(
+            "{}{}{}{}",
+            run("Parents/Main Carers "),
+            run(&who),
+            run("   Date "),
+            run(&when)
+        ));
+    }
+    b.push_str(&tbl(&[9800], vec![vec![cell(consent)]]));
+
+    // 1. The child: label | answer pairs; 03 typed the name into the label's cell.
+    let grid = [1900, 3000, 1900, 3000];
+    let lab = |s: &str| t(s).shade(LABEL);
+    let mut rows = vec![vec![
+        t("1. Child/young person's details")
+            .bold()
+            .span(4)
+            .shade(GREY),
+    ]];
+    let name = g(k, |k| {
+        if i == 4 {
+            format!("{}, {}", k.sur, k.fore)
+        } else {
+            format!("{} {}", k.fore, k.sur)
+        }
+    });
+    tr.one("child.forename", txt(&g(k, |k| k.fore.to_string())));
+    tr.one("child.surname", txt(&g(k, |k| k.sur.to_string())));
+    let school = g(k, |k| k.school.clone());
+    tr.one("setting.name", txt(&school));
+    if i == 2 {
+        rows.push(vec![
+            lab(&format!("Name: {name}")),
+            t(""),
+            lab("School/Setting:"),
+            t(&school),
+        ]);
+    } else {
+        rows.push(vec![
+            lab("Name:"),
+            t(&name),
+            lab("School/Setting:"),
+            t(&school),
+        ]);
+    }
+    let (dob, dv) = date(
+        k.map(|k| k.dob),
+        [
+            Df::SlashPad,
+            Df::Slash,
+            Df::Ordinal,
+            Df::Short,
+            Df::Dot,
+            Df::Long,
+        ][i],
+    );
+    tr.one("child.date_of_birth", dv);
+    rows.push(vec![
+        lab("Date of Birth:"),
+        t(&dob),
+        lab("Age:"),
+        t(&g(k, |k| age_on(k.dob, k.req).to_string())),
+    ]);
+    let year = g(k, |k| {
+        if i == 1 {
+            k.year.replace("Year ", "Y")
+        } else {
+            k.year.clone()
+        }
+    });
+    tr.one("child.year_group", txt(&year));
+    let gender = g(k, |k| {
+        match (i, k.male) {
+            (1, _) => "M",
+            (3, _) => "Male",
+            (4, _) => "F ",
+            (5, _) => "",
+            (_, true) => "Male",
+            (_, false) => "Female",
+        }
+        .to_string()
+    });
+    tr.one("child.gender", typed_gender(&gender));
+    rows.push(vec![lab("NCY:"), t(&year), lab("Gender:"), t(&gender)]);
+    let addr = g(k, |k| format!("{}\n{}", k.street, k.town));
+    tr.one("child.address", txt(&addr));
+    rows.push(vec![lab("Home address:"), t(&addr).span(3)]);
+    let pc = g(k, |k| k.pc.clone());
+    tr.one("child.postcode", idv(&pc, validate::postcode));
+    rows.push(vec![
+        lab("Telephone Number:"),
+        t(&g(k, |k| k.parents[0].phone.clone())),
+        lab("Post Code:"),
+        t(&pc),
+    ]);
+    let lang = g(k, |k| k.lang.to_string());
+    tr.one("child.first_language", txt(&lang));
+    let no = mk_of(k, &[1]);
+    rows.push(vec![
+        lab("Home Language:"),
+        t(&lang),
+        r(format!(
+            "{}{}",
+            run("Interpreter Needed? "),
+            options(&["Yes", "No"], &no, red, "/")
+        )),
+        r(format!(
+            "{}{}",
+            run("CAF: "),
+            options(&["Yes", "No"], &no, red, "/")
+        )),
+    ]);
+    // Looked after: coloured (04 the other deleted, 05 both coloured, 06 neither).
+    let (lpick, lmk) = match k {
+        None => (vec![], red),
+        Some(_) if i == 5 => (vec![], red),
+        Some(_) if i == 4 => (vec![0, 1], red),
+        Some(k) if i == 3 => (vec![usize::from(!k.lac)], Mk::Del),
+        Some(k) => (vec![usize::from(!k.lac)], red),
+    };
+    tr.one(
+        "child.looked_after",
+        opt_v(&["Yes", "No"], &yes_no(), &lpick, lmk),
+    );
+    rows.push(vec![
+        r(format!(
+            "{}{}",
+            run("Child in Need: "),
+            options(&["Yes", "No"], &no, red, "/")
+        ))
+        .span(2),
+        r(format!(
+            "{}{}",
+            run("Looked After Child: "),
+            options(&["Yes", "No"], &lpick, lmk, "/")
+        ))
+        .span(2),
+    ]);
+    rows.push(vec![
+        lab("If Yes, which Authority?"),
+        t(&g(k, |k| {
+            (if k.lac {
+                "Wyckham County Council"
+            } else {
+                "N/A"
+            })
+            .into()
+        }))
+        .span(3),
+    ]);
+    b.push_str(&tbl(&grid, rows));
+
+    // 2. The parents side by side, each block one cell of labelled lines, the answer after the label.
+    let (mut names, mut rels, mut addrs, mut phones) = (vec![], vec![], vec![], vec![]);
+    let mut blocks = Vec::new();
+    for n in 0..2 {
+        let pa = parents.get(n).filter(|_| !(i == 5 && n == 1));
+        let na_block = k.is_some() && i == 5 && n == 1;
+        let fill = |s: String| if na_block { "N/A".to_string() } else { s };
+        let pname = pa.map_or(String::new(), |p| {
+            if i == 1 {
+                format!("{} {}", p.title, p.name())
+            } else {
+                p.name()
+            }
+        });
+        let prel = pa.map_or(String::new(), |p| p.rel.to_string());
+        let (paddr, ppc) = match (pa, k) {
+            (Some(_), Some(k)) => match (i, n) {
+                (1 | 3, 0) | (1, 1) => ("As above".to_string(), String::new()),
+                (4, 1) => (
+                    format!("{} Withy Bank, {}", 60 + i, k.town),
+                    format!("WK9 {}", INWARD[i + 3]),
+                ),
+                _ => (format!("{}, {}", k.street, k.town), k.pc.clone()),
+            },
+            _ => (String::new(), String::new()),
+        };
+        let pphone = pa.map_or(String::new(), |p| p.phone.clone());
+        let line = |label: &str, v: String| {
+            let v = fill(v);
+            if v.is_empty() {
+                run(label)
+            } else {
+                format!("{}{}", run(&format!("{label} ")), run(&v))
+            }
+        };
+        blocks.push(cell(vec![
+            line("Name:", pname.clone()),
+            line("Relationship to pupil:", prel.clone()),
+            line("Address:", paddr.clone()),
+            line("Post Code", ppc),
+            line("Telephone Number:", pphone.clone()),
+        ]));
+        if pa.is_some() {
+            names.push(txt(&pname));
+            rels.push(txt(&prel));
+            addrs.push(if paddr == "As above" {
+                txt(&addr)
+            } else {
+                txt(&paddr)
+            });
+            phones.push(txt(&pphone));
+        }
+    }
+    tr.items("parents.name", names);
+    tr.items("parents.relationship", rels);
+    tr.items("parents.address", addrs);
+    tr.items("parents.phone", phones);
+    b.push_str(&tbl(
+        &[4900, 4900],
+        vec![
+            vec![
+                t("2. Persons with parental responsibility")
+                    .bold()
+                    .span(2)
+                    .shade(GREY),
+            ],
+            blocks,
+        ],
+    ));
+
+    // 3. School details.
+    let att = g(k, |_| {
+        ["96%", "91.5%", "88 %", "N/A", "97%", "93.2%"][i].to_string()
+    });
+    tr.one(
+        "evidence.attendance_percent",
+        if na(&att) {
+            V::Empty
+        } else {
+            V::Ok(json!(
+                att.trim_end_matches('%')
+                    .trim()
+                    .parse::<f64>()
+                    .expect("a percentage")
+            ))
+        },
+    );
+    b.push_str(&tbl(
+        &[3400, 6400],
+        vec![
+            vec![t("3. School Details").bold().span(2).shade(GREY)],
+            vec![lab("Attendance over last 12 months:"), t(&att)],
+            vec![
+                lab("Previous schools, with dates attended:"),
+                t(&g(k, |k| {
+                    if i.is_multiple_of(2) {
+                        "None".to_string()
+                    } else {
+                        format!("{} Nursery, 2019 - 2021", k.town)
+                    }
+                })),
+            ],
+        ],
+    ));
+
+    let vc = g(k, |k| {
+        if i == 4 {
+            "See attached one-page profile.".to_string()
+        } else {
+            k.vchild.to_string()
+        }
+    });
+    tr.one("views.child", txt(&vc));
+    let vp = g(k, |k| {
+        if i == 2 {
+            String::new()
+        } else {
+            k.vparent.to_string()
+        }
+    });
+    tr.one("views.parent", txt(&vp));
+    b.push_str(&tbl(
+        &[9800],
+        vec![
+            vec![t("4. Pupil's Views and Aspirations (your own format can be attached for the pupil's views and numbered as 4)").bold().shade(GREY)],
+            vec![t(&vc)],
+            vec![t("5. Parent/Carer Views and Aspirations (your own format or a letter can be attached and numbered as 5)").bold().shade(GREY)],
+            vec![t(&vp)],
+        ],
+    ));
+    let needs = g(k, |k| k.needs.to_string());
+    tr.one("needs.description", txt(&needs));
+    b.push_str(&tbl(
+        &[3400, 6400],
+        vec![
+            vec![
+                t("6. Pen Portrait/Summary of Pupil's Strengths and Weaknesses")
+                    .bold()
+                    .span(2)
+                    .shade(GREY),
+            ],
+            vec![
+                lab("Key pupil strengths and participation in school life"),
+                t(&g(k, |k| {
+                    format!(
+                        "Kind and sociable; enjoys {}.",
+                        [
+                            "art",
+                            "football",
+                            "music",
+                            "the school garden",
+                            "computing",
+                            "drama"
+                        ][(k.dob.2 as usize) % 6]
+                    )
+                })),
+            ],
+            vec![
+                lab("Key areas of school life that are challenging"),
+                t(&needs),
+            ],
+        ],
+    ));
+    let action = g(k, |k| k.action.to_string());
+    tr.one("evidence.action_taken", txt(&action));
+    b.push_str(&tbl(
+        &[3400, 6400],
+        vec![
+            vec![t("7. History of CYP to date (what was working well, what has changed and over what period of time)")
+                .bold()
+                .span(2)
+                .shade(GREY)],
+            vec![t(&action).span(2)],
+            vec![
+                lab("Date when discussion took place with SENCo to access element 2 funding:"),
+                t(&g(k, |_| "Autumn term 2024".into())),
+            ],
+        ],
+    ));
+
+    // 8. Other agencies: a free table.
+    let pros: Vec<(usize, String, String)> = k.map(|k| k.pros.clone()).unwrap_or_default();
+    let mut prow = vec![
+        vec![
+            t("8. Involvement of other agencies")
+                .bold()
+                .span(4)
+                .shade(GREY),
+        ],
+        vec![
+            lab("Agency / Service"),
+            lab("Name"),
+            lab("Date of last involvement"),
+            lab("Report attached? Y/N"),
+        ],
+    ];
+    for n in 0..4 {
+        match pros.get(n) {
+            Some((svc, pname, _)) => prow.push(vec![
+                t(PROFESSIONS[*svc]),
+                t(pname),
+                t(["05/2025", "June 2025", "01/07/2025", "Spring term 2025"][n]),
+                t(if n == 0 { "Y" } else { "N" }),
+            ]),
+            None => prow.push(vec![t(""), t(""), t(""), t("")]),
+        }
+    }
+    tr.items(
+        "professionals.name",
+        pros.iter().map(|(_, n, _)| txt(n)).collect(),
+    );
+    tr.items(
+        "professionals.service",
+        pros.iter().map(|(s, _, _)| txt(PROFESSIONS[*s])).collect(),
+    );
+    b.push_str(&tbl(&[2800, 2800, 2200, 2000], prow));
+
+    // Signatures: the Headteacher and the SENCO, each with a date.
+    let head = g(k, |k| {
+        if i == 4 {
+            String::new()
+        } else {
+            k.head.clone()
+        }
+    });
+    tr.one("setting.headteacher_name", txt(&head));
+    let senco = g(k, |k| k.requester.clone());
+    tr.one("setting.senco_name", txt(&senco));
+    tr.one("request.requester_name", txt(&senco));
+    let contact = g(k, |k| k.req_contact.clone());
+    tr.one("setting.senco_contact", txt(&contact));
+    let (rd, rdv) = date(
+        k.map(|k| k.req),
+        match i {
+            2 => Df::Long,
+            4 => Df::Short,
+            _ => Df::SlashPad,
+        },
+    );
+    tr.one("request.date", rdv);
+    b.push_str(&tbl(
+        &[2400, 4400, 1000, 2000],
+        vec![
+            vec![
+                lab("Headteacher:"),
+                t(&head),
+                lab("Date:"),
+                t(&if head.is_empty() {
+                    String::new()
+                } else {
+                    rd.clone()
+                }),
+            ],
+            vec![lab("SENCO:"), t(&senco), lab("Date:"), t(&rd)],
+            vec![lab("SENCO email:"), t(&contact).span(3)],
+        ],
+    ));
+    (b, Some(para("Wyckham County Council - SEN Team")), tr)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // The run
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -2596,7 +3580,7 @@ struct La {
     render: Render,
 }
 
-const LAS: [La; 6] = [
+const LAS: [La; 8] = [
     La {
         code: "962",
         slug: "brackenridge",
@@ -2657,6 +3641,26 @@ const LAS: [La; 6] = [
         born: 2015,
         render: quillon,
     },
+    La {
+        code: "974",
+        slug: "harrowdene",
+        split: "fresh",
+        area: "GD",
+        town: "Harrowdene",
+        estab: "2190",
+        born: 2013,
+        render: harrowdene,
+    },
+    La {
+        code: "975",
+        slug: "wyckham",
+        split: "fresh",
+        area: "WK",
+        town: "Wyckham",
+        estab: "3075",
+        born: 2011,
+        render: wyckham,
+    },
 ];
 
 /// Writes every document and `truth.json` under `out`; returns the documents' paths relative to it.
@@ -2665,6 +3669,7 @@ pub fn generate(out: &Path) -> Vec<String> {
     let template = Template::load(&root.join("mappings/national-template.toml")).expect("template");
     let must = |id: &str| template.get(id).map(|d| d.statutory) == Some(Statutory::Must);
     let mut truth = Map::new();
+    let mut fresh = Map::new();
     let mut rels = Vec::new();
     for (a, la) in LAS.iter().enumerate() {
         let kids = kids(a, la.code, la.area, la.town, la.estab, la.born);
@@ -2702,7 +3707,13 @@ pub fn generate(out: &Path) -> Vec<String> {
             for (id, f) in &tr.0 {
                 fields.insert((*id).to_string(), f.json());
             }
-            truth.insert(
+            // The fresh split (never tuned on) keeps its truth apart, so that what counts the others is unchanged.
+            let into = if la.split == "fresh" {
+                &mut fresh
+            } else {
+                &mut truth
+            };
+            into.insert(
                 rel.clone(),
                 json!({"la_code": la.code, "record_status": status, "fields": fields}),
             );
@@ -2712,6 +3723,9 @@ pub fn generate(out: &Path) -> Vec<String> {
     let text = serde_json::to_string_pretty(&Value::Object(truth)).expect("json");
     std::fs::create_dir_all(out).expect("mkdir");
     std::fs::write(out.join("truth.json"), format!("{text}\n")).expect("write truth");
+    let text = serde_json::to_string_pretty(&Value::Object(fresh)).expect("json");
+    std::fs::create_dir_all(out.join("fresh")).expect("mkdir");
+    std::fs::write(out.join("fresh/truth.json"), format!("{text}\n")).expect("write fresh truth");
     rels
 }
 

@@ -1,6 +1,6 @@
 //! The real-layout fixtures (`fixtures/real-layout/`, written by `examples/gen_real_layout_fixtures.rs`): every
-//! document has a truth entry and every truth entry a document, and the generator is deterministic (run into a
-//! temporary folder with `--out`, it writes the committed bytes). Nothing here runs harmonise on them.
+//! document has a truth entry and every truth entry a document (the fresh split in its own `fresh/truth.json`), and
+//! the generator is deterministic (run into a temporary folder with `--out`, it writes the committed bytes).
 
 use std::collections::BTreeSet;
 
@@ -28,9 +28,10 @@ fn every_document_has_a_truth_entry_and_every_entry_a_document() {
         .keys()
         .cloned()
         .collect();
+    // The fresh split keeps its own truth (fresh/truth.json): below.
     let docs: BTreeSet<String> = files(&dir)
         .into_iter()
-        .filter(|f| f.ends_with(".docx"))
+        .filter(|f| f.ends_with(".docx") && !f.starts_with("fresh/"))
         .collect();
     assert_eq!(docs, entries, "documents and truth entries differ");
     assert_eq!(docs.len(), 42, "six LAs, a blank and six filled forms each");
@@ -47,6 +48,51 @@ fn every_document_has_a_truth_entry_and_every_entry_a_document() {
         assert_eq!(status == "blank", path.ends_with("/blank.docx"), "{path}");
         assert!(
             entry["fields"].as_object().is_some_and(|f| !f.is_empty()),
+            "{path}"
+        );
+    }
+}
+
+/// The fresh held-out split (974 Harrowdene, 975 Wyckham: forms nobody tunes on) has its own truth beside it,
+/// `fresh/truth.json`, in the same format, keyed by the path under `fixtures/real-layout/`: every document an
+/// entry and every entry a document, a blank and six filled forms per LA.
+#[test]
+fn the_fresh_split_has_its_own_truth_for_every_document() {
+    let dir = root().join("fixtures/real-layout");
+    let truth: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("fresh/truth.json")).expect("fresh/truth.json"),
+    )
+    .expect("fresh/truth.json is JSON");
+    let entries: BTreeSet<String> = truth
+        .as_object()
+        .expect("an object")
+        .keys()
+        .cloned()
+        .collect();
+    let docs: BTreeSet<String> = files(&dir)
+        .into_iter()
+        .filter(|f| f.ends_with(".docx") && f.starts_with("fresh/"))
+        .collect();
+    assert_eq!(docs, entries, "fresh documents and truth entries differ");
+    assert_eq!(docs.len(), 14, "two LAs, a blank and six filled forms each");
+    for (path, entry) in truth.as_object().unwrap() {
+        let code = entry["la_code"].as_str().unwrap_or("");
+        let la = if path.starts_with("fresh/harrowdene/") {
+            "974"
+        } else if path.starts_with("fresh/wyckham/") {
+            "975"
+        } else {
+            panic!("{path}: not a fresh LA")
+        };
+        assert_eq!(code, la, "{path}");
+        let status = entry["record_status"].as_str().unwrap_or("");
+        assert!(
+            ["ok", "partial", "blank"].contains(&status),
+            "{path}: {status}"
+        );
+        assert_eq!(status == "blank", path.ends_with("/blank.docx"), "{path}");
+        assert!(
+            entry["fields"].as_object().is_some_and(|f| f.len() > 20),
             "{path}"
         );
     }
