@@ -8,7 +8,10 @@
 //! field's status and value is compared with what is known to be right. `--wrong` lists what was wrong.
 //!
 //!     cargo run --example suggest_eval [MAPPINGS_DIR] [--misses]
-//!     cargo run --example suggest_eval -- --values [--wrong] [--drafts DIR] [--before BIN]
+//!     cargo run --example suggest_eval -- --values [--wrong | --wrong-values] [--drafts DIR] [--before BIN]
+//!
+//! `--wrong-values` also shows what was wanted and what the draft gave (the fixtures' invented values). Neither
+//! lists the faults of the `fresh` split, nor does `--drafts` write its drafts: it is held out, scored only.
 //!
 //! `--before BIN` also scores the drafts another `harmonise` binary (an older build) makes with `suggest FILE` from
 //! each form's first filled document: the figures before a change.
@@ -72,7 +75,8 @@ fn main() -> std::process::ExitCode {
         values(
             &set,
             &synonyms,
-            args.iter().any(|a| a == "--wrong"),
+            args.iter().any(|a| a == "--wrong" || a == "--wrong-values"),
+            args.iter().any(|a| a == "--wrong-values"),
             drafts.as_deref(),
             before.as_deref(),
         );
@@ -121,6 +125,7 @@ fn values(
     set: &MappingSet,
     synonyms: &harmonise::suggest::Synonyms,
     show_wrong: bool,
+    show_values: bool,
     drafts: Option<&std::path::Path>,
     before: Option<&std::path::Path>,
 ) {
@@ -151,7 +156,8 @@ fn values(
             .collect();
         let (one, _) = score_form(form, &others, &set.template, synonyms, DraftFrom::First);
         let (all, draft) = score_form(form, &others, &set.template, synonyms, DraftFrom::Folder);
-        if let Some(dir) = drafts {
+        // Nor are its drafts written: they are read only to score.
+        if let Some(dir) = drafts.filter(|_| form.split != "fresh") {
             std::fs::create_dir_all(dir).unwrap();
             std::fs::write(dir.join(format!("{}.toml", form.name)), draft).unwrap();
         }
@@ -206,9 +212,14 @@ fn values(
         t[1] += one.total;
         t[2] += all.right;
         t[3] += all.total;
-        if show_wrong {
-            for w in &all.wrong {
-                println!("  wrong {} {w}", form.name);
+        // The held-out split's faults are not listed: reading them would be tuning on it.
+        if show_wrong && form.split != "fresh" {
+            for (w, v) in all.wrong.iter().zip(&all.wrong_values) {
+                if show_values {
+                    println!("  wrong {} {w}: {v}", form.name);
+                } else {
+                    println!("  wrong {} {w}", form.name);
+                }
             }
         }
     }

@@ -265,7 +265,10 @@ pub fn singular(word: &str, plural: Plural) -> String {
 /// A question's printed number taken off its front: "1. Background", "Q3 Views", "2a) Health", "B4: Setting".
 pub fn strip_numbering(label: &str) -> &str {
     static NUMBER: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r"^\s*(?:(?i:q|question)\s*)?(?:\d{1,2}[a-z]?|[A-Z]\d{1,2})(?:[.):]\s*|\s+)").ok()
+        regex::Regex::new(
+            r"^\s*(?:(?i:q|question)\s*)?(?:\d{1,2}[a-z]?|[A-Z]\d{1,2})(?:[.):]\s*|\s+)",
+        )
+        .ok()
     });
     NUMBER
         .as_ref()

@@ -868,9 +868,8 @@ pub fn grid_candidates(
             let headings: Vec<Option<String>> = same.iter().map(|q| section_of(*q)).collect();
             let distinct: BTreeSet<&Option<String>> = headings.iter().collect();
             let one_column = same.iter().all(|q| q.col == p.col);
-            let stacked = one_column
-                && headings.iter().all(Option::is_some)
-                && distinct.len() == same.len();
+            let stacked =
+                one_column && headings.iter().all(Option::is_some) && distinct.len() == same.len();
             let leader = if one_column && !stacked {
                 block_leader(&repeats, p.sheet, &same)
                     .and_then(|q| f.seen.get(&q).and_then(&label_text))
