@@ -6,7 +6,6 @@ use jiff::civil;
 
 use crate::locate::{DocIndex, Hit};
 use crate::mapping::{Mapping, Rule};
-use crate::read::docx::is_control;
 use crate::read::{Format, SourceDoc};
 use crate::record::{FieldOutcome, FieldStatus, Item, Record, RecordStatus, SourceKey, Value};
 use crate::reference;
@@ -85,7 +84,7 @@ fn matches(doc: &SourceDoc, m: &Mapping) -> bool {
         && mt
             .field
             .as_ref()
-            .is_none_or(|g| doc.fields.iter().any(|f| g.matches(&f.key)))
+            .is_none_or(|g| doc.fields.iter().any(|f| g.matches(&f.key.text())))
         && mt
             .root
             .as_ref()
@@ -94,10 +93,7 @@ fn matches(doc: &SourceDoc, m: &Mapping) -> bool {
             .namespace
             .as_ref()
             .is_none_or(|n| doc.namespace.as_deref() == Some(n.as_str()))
-        && mt
-            .control
-            .as_ref()
-            .is_none_or(|c| doc.fields.iter().any(|f| is_control(f, c)))
+        && mt.control.as_ref().is_none_or(|c| doc.has_control(c))
         && mt.values.iter().all(|v| value_holds(doc, v))
         && mt.contains.as_ref().is_none_or(|p| doc.contains_text(p))
 }
@@ -208,7 +204,7 @@ pub fn unconsumed(doc: &SourceDoc, mapping: &Mapping, consumed: &[bool]) -> Vec<
             let mut h = std::hash::DefaultHasher::new();
             f.value.to_text().trim().to_lowercase().hash(&mut h);
             SourceKey {
-                key: f.key.clone(),
+                key: f.key.to_string(),
                 digest: h.finish(),
             }
         })
@@ -647,7 +643,7 @@ cell = "Request!B5"
     /// A one-sheet workbook: a title in A1, then these values in B2, B3, ...
     fn doc(title: &str, values: &[RawValue]) -> SourceDoc {
         let cell = |row: u32, col: u32, value: RawValue| SourceField {
-            key: crate::read::cell_key("Request", row, col),
+            key: crate::read::FieldKey::Cell(crate::read::cell_key("Request", row, col)),
             label: None,
             value,
             pos: Some(GridPos { sheet: 0, row, col }),

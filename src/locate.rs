@@ -10,9 +10,9 @@ use regex::Regex;
 use crate::choice::{Choice, Picked};
 use crate::mapping::transform::{NO_WORDS, YES_WORDS};
 use crate::mapping::{CellRef, JoinPart, LabelPattern, Locator, MAX_GROUP_MEMBERS, Take, TickKey};
-use crate::read::docx::{CONTROL_PREFIX, FORMFIELD_PREFIX, is_control};
-use crate::read::pdf::XFA_PREFIX;
-use crate::read::{GridPos, MarkTarget, Marks, RawValue, SourceDoc, TextLine, Widget, cell_key};
+use crate::read::{
+    FieldKey, GridPos, MarkTarget, Marks, RawValue, SourceDoc, TextLine, Widget, cell_key,
+};
 use crate::xpath::{Values, XPath};
 
 /// One value found, and where.
@@ -52,7 +52,7 @@ impl Hit {
         Some(Hit {
             read: vec![index],
             at: Some((MarkTarget::Field(index), 0)),
-            ..Hit::new(f.value.clone(), f.key.clone())
+            ..Hit::new(f.value.clone(), f.key.to_string())
         })
     }
 }
@@ -60,7 +60,7 @@ impl Hit {
 /// Lookup tables over one document, built once and shared by all of a mapping's rules.
 pub struct DocIndex<'d> {
     doc: &'d SourceDoc,
-    by_key: HashMap<&'d str, usize>,
+    by_key: HashMap<&'d FieldKey, usize>,
     by_pos: HashMap<GridPos, usize>,
     sheets: HashMap<&'d str, u32>,
     /// Text lines in reading order (page, y, x), and each one's index in the document.
@@ -81,7 +81,7 @@ impl<'d> DocIndex<'d> {
         let mut by_key = HashMap::with_capacity(doc.fields.len());
         let mut by_pos = HashMap::new();
         for (i, f) in doc.fields.iter().enumerate() {
-            by_key.entry(f.key.as_str()).or_insert(i);
+            by_key.entry(&f.key).or_insert(i);
             if let Some(p) = f.pos {
                 by_pos.insert(p, i);
             }
@@ -440,11 +440,13 @@ impl<'d> DocIndex<'d> {
             Locator::Tick(options) => self.tick(options),
             Locator::Field(pattern) if pattern.contains("{n}") => {
                 let hits: Vec<Hit> = (1..=MAX_GROUP_MEMBERS)
-                    .map_while(|n| self.key_glob(&pattern.replace("{n}", &n.to_string())))
+                    .map_while(|n| {
+                        self.key_glob(&FieldKey::parse(&pattern.replace("{n}", &n.to_string())))
+                    })
                     .collect();
                 (!hits.is_empty()).then_some(hits)
             }
-            Locator::Field(pattern) => self.key_glob(pattern).map(|h| vec![h]),
+            Locator::Field(pattern) => self.key_glob(&FieldKey::parse(pattern)).map(|h| vec![h]),
             Locator::Xfa(path) => self.xfa(path).map(|h| vec![h]),
             Locator::Path(path) => {
                 let hits = self.xpath(path);
@@ -453,11 +455,14 @@ impl<'d> DocIndex<'d> {
             Locator::Join(parts, sep) => self.join(parts, sep).map(|h| vec![h]),
             Locator::Control(name) => self.numbered(name, |n| self.control(n)),
             Locator::FormField(name) => {
-                self.numbered(name, |n| self.key(&format!("{FORMFIELD_PREFIX}{n}")))
+                self.numbered(name, |n| self.key(&FieldKey::FormField(n.to_string())))
             }
             Locator::PdfTick(options) => self.pdf_tick(options),
             Locator::Fields(names) => {
-                let hits: Vec<Hit> = names.iter().filter_map(|n| self.key_glob(n)).collect();
+                let hits: Vec<Hit> = names
+                    .iter()
+                    .filter_map(|n| self.key_glob(&FieldKey::parse(n)))
+                    .collect();
                 (!hits.is_empty()).then_some(hits)
             }
             Locator::FieldMembers(pattern) => self.field_members(pattern),
@@ -491,8 +496,8 @@ impl<'d> DocIndex<'d> {
     /// A content control by tag (its key), else by alias (its label).
     fn control(&self, name: &str) -> Option<Hit> {
         // By tag through the index; else by alias (a linear scan, as aliases are not keys).
-        self.key(&format!("{CONTROL_PREFIX}{name}")).or_else(|| {
-            let i = self.doc.fields.iter().position(|f| is_control(f, name))?;
+        self.key(&FieldKey::Control(name.to_string())).or_else(|| {
+            let i = self.doc.fields.iter().position(|f| f.is_control(name))?;
             Hit::field(self.doc, i)
         })
     }
@@ -524,18 +529,19 @@ impl<'d> DocIndex<'d> {
             .collect()
     }
 
-    fn key(&self, key: &str) -> Option<Hit> {
+    fn key(&self, key: &FieldKey) -> Option<Hit> {
         Hit::field(self.doc, *self.by_key.get(key)?)
     }
 
-    /// An XFA data leaf: stored as `xfa:` + its path below `xfa:datasets/xfa:data` (see `read::pdf`).
+    /// An XFA data leaf, by its path below `xfa:datasets/xfa:data` (see `read::pdf`); else the field the
+    /// path names as a key (`xfa:form1/Child`, or a field name).
     fn xfa(&self, path: &str) -> Option<Hit> {
         let bare = path
             .trim_start_matches("xfa:datasets/")
             .trim_start_matches("xfa:data/")
             .trim_start_matches('/');
-        self.key(&format!("{XFA_PREFIX}{bare}"))
-            .or_else(|| self.key(path))
+        self.key(&FieldKey::Xfa(bare.to_string()))
+            .or_else(|| self.key(&FieldKey::parse(path)))
     }
 
     /// A PDF's widgets in reading order: page, then top to bottom, then left to right.
@@ -553,7 +559,7 @@ impl<'d> DocIndex<'d> {
     /// A group's `field`: the exact field as the one member, else every field the glob matches, in the reading
     /// order of their first widgets (fields without a widget after them, in document order).
     fn field_members(&self, pattern: &str) -> Option<Vec<Hit>> {
-        if let Some(hit) = self.key(pattern) {
+        if let Some(hit) = self.key(&FieldKey::parse(pattern)) {
             return Some(vec![hit]);
         }
         let glob = glob::Pattern::new(pattern).ok()?;
@@ -561,7 +567,7 @@ impl<'d> DocIndex<'d> {
             self.doc
                 .fields
                 .get(*i)
-                .is_some_and(|f| glob.matches(&f.key))
+                .is_some_and(|f| glob.matches(&f.key.text()))
         };
         let mut seen = vec![false; self.doc.fields.len()];
         let mut order = Vec::new();
@@ -629,7 +635,7 @@ impl<'d> DocIndex<'d> {
                     Some(export) if matches!(f.value, RawValue::Text(_)) => {
                         format!("{}={export}", f.key)
                     }
-                    _ => f.key.clone(),
+                    _ => f.key.to_string(),
                 };
                 marked.push((
                     Hit::new(RawValue::Text(value.clone()), source),
@@ -688,7 +694,7 @@ impl<'d> DocIndex<'d> {
                 Some((w.field, w.on.clone()))
             }
             TickKey::Field { name, option } => {
-                if let Some(&i) = self.by_key.get(name.as_str()) {
+                if let Some(&i) = self.by_key.get(&FieldKey::parse(name)) {
                     return Some((i, None));
                 }
                 if let Some((group, export)) = option {
@@ -702,20 +708,27 @@ impl<'d> DocIndex<'d> {
 
     /// The field of an exact name, else the first a glob matches.
     fn glob_index(&self, pattern: &str) -> Option<usize> {
-        if let Some(&i) = self.by_key.get(pattern) {
+        if let Some(&i) = self.by_key.get(&FieldKey::parse(pattern)) {
             return Some(i);
         }
-        let glob = glob::Pattern::new(pattern).ok()?;
-        self.doc.fields.iter().position(|f| glob.matches(&f.key))
+        self.glob_position(pattern)
     }
 
-    fn key_glob(&self, pattern: &str) -> Option<Hit> {
-        if let Some(hit) = self.key(pattern) {
+    /// The first field whose key's text form a glob matches.
+    fn glob_position(&self, pattern: &str) -> Option<usize> {
+        let glob = glob::Pattern::new(pattern).ok()?;
+        self.doc
+            .fields
+            .iter()
+            .position(|f| glob.matches(&f.key.text()))
+    }
+
+    /// The field of a key, else the first whose key the key's text form matches as a glob.
+    fn key_glob(&self, key: &FieldKey) -> Option<Hit> {
+        if let Some(hit) = self.key(key) {
             return Some(hit);
         }
-        let glob = glob::Pattern::new(pattern).ok()?;
-        let i = self.doc.fields.iter().position(|f| glob.matches(&f.key))?;
-        Hit::field(self.doc, i)
+        Hit::field(self.doc, self.glob_position(&key.text())?)
     }
 
     fn cell(&self, c: &CellRef) -> Option<Hit> {
@@ -843,7 +856,11 @@ impl<'d> DocIndex<'d> {
         let trimmed = rest.trim_start().trim_start_matches(':').trim_start();
         let start = after + (rest.len() - trimmed.len());
         let value = trimmed.trim_end();
-        let key = self.doc.fields.get(index).map_or("", |f| f.key.as_str());
+        let key = self
+            .doc
+            .fields
+            .get(index)
+            .map_or_else(String::new, |f| f.key.to_string());
         Hit {
             read: vec![index],
             at: Some((MarkTarget::Field(index), start)),
@@ -853,7 +870,7 @@ impl<'d> DocIndex<'d> {
                 } else {
                     RawValue::Text(value.to_string())
                 },
-                key.to_string(),
+                key,
             )
         }
     }
@@ -1220,7 +1237,7 @@ mod tests {
     fn xfa_paths_find_prefixed_leaves() {
         let doc = SourceDoc {
             fields: vec![SourceField {
-                key: "xfa:form1/Section1/ChildName".into(),
+                key: FieldKey::Xfa("form1/Section1/ChildName".into()),
                 label: None,
                 value: RawValue::Text("Amy".into()),
                 pos: None,
@@ -1234,14 +1251,44 @@ mod tests {
         ] {
             let hits = index.locate(&Locator::Xfa(path.into())).unwrap();
             assert_eq!(hits[0].value, RawValue::Text("Amy".into()));
+            assert_eq!(hits[0].source, "xfa:form1/Section1/ChildName");
         }
+    }
+
+    #[test]
+    fn keys_of_one_kind_never_answer_for_another() {
+        let field = |key: FieldKey| SourceField {
+            key,
+            label: None,
+            value: RawValue::Text("Amy".into()),
+            pos: None,
+        };
+        // An AcroForm field whose name looks like an XFA leaf, a content control and a form field.
+        let doc = SourceDoc {
+            fields: vec![
+                field(FieldKey::Field("xfa:form1/Child".into())),
+                field(FieldKey::Field("sdt:Child".into())),
+                field(FieldKey::Control("ff:Agree".into())),
+            ],
+            ..SourceDoc::default()
+        };
+        let index = DocIndex::new(&doc);
+        assert!(index.locate(&Locator::Xfa("form1/Child".into())).is_none());
+        assert!(index.locate(&Locator::Control("Child".into())).is_none());
+        assert!(index.locate(&Locator::FormField("Agree".into())).is_none());
+        let control = index.locate(&Locator::Control("ff:Agree".into())).unwrap();
+        assert_eq!(control[0].source, "sdt:ff:Agree");
+        assert_eq!(control[0].read, vec![2]);
+        // A PDF field glob reads text forms, as before keys were typed.
+        let glob = index.locate(&Locator::Field("sdt:*".into())).unwrap();
+        assert_eq!(glob[0].source, "sdt:Child");
     }
 
     /// A fillable PDF as PDF editors leave it: generic names, the meaning only in the printed labels. The
     /// fields are in creation order, not reading order.
     fn generic_pdf() -> SourceDoc {
         let field = |key: &str, value: RawValue| SourceField {
-            key: key.into(),
+            key: FieldKey::parse(key),
             label: None,
             value,
             pos: None,
@@ -1429,7 +1476,7 @@ mod tests {
     #[test]
     fn docx_controls_form_fields_and_tick_boxes_with_wording() {
         let field = |key: &str, label: Option<&str>, value: RawValue| SourceField {
-            key: key.into(),
+            key: FieldKey::parse(key),
             label: label.map(str::to_string),
             value,
             pos: None,
@@ -1481,7 +1528,7 @@ mod block_tests {
             for (c, text) in row.iter().enumerate() {
                 if !text.is_empty() {
                     fields.push(SourceField {
-                        key: cell_key("Table1", r as u32, c as u32),
+                        key: FieldKey::Cell(cell_key("Table1", r as u32, c as u32)),
                         label: None,
                         value: RawValue::Text((*text).into()),
                         pos: Some(GridPos {

@@ -921,7 +921,10 @@ fn write_inspection(out: &mut impl Write, file: &Path, bytes: &[u8]) -> std::io:
             marks_of(&doc, read::MarkTarget::Field(i), &text)
         )?;
         for (b, _) in doc.twins.iter().filter(|(_, c)| *c == i) {
-            let shown = doc.fields.get(*b).map_or("?", |f| f.key.as_str());
+            let shown = doc
+                .fields
+                .get(*b)
+                .map_or_else(|| "?".into(), |f| f.key.text());
             writeln!(out, "\t(shows the check box {shown})")?;
         }
         // A PDF field's widgets: page, box (points from the top-left corner) and the printed label beside it.

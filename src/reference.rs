@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::label::{self, AUDIT};
 use crate::read::column_letters;
-use crate::read::{Format, RawValue, SourceDoc};
+use crate::read::{FieldKey, Format, RawValue, SourceDoc};
 
 /// Two labels this similar (token Jaccard, audit normalisation) are one label reworded.
 const REWORDED: f64 = 0.5;
@@ -1275,13 +1275,14 @@ fn pdf_fields(doc: &SourceDoc) -> Vec<DocField<'_>> {
     let mut fields: Vec<DocField> = Vec::new();
     let mut seen = HashSet::new();
     for w in &doc.widgets {
-        let Some(f) = doc.fields.get(w.field) else {
+        // Widgets are drawn for AcroForm fields only.
+        let Some(FieldKey::Field(name)) = doc.fields.get(w.field).map(|f| &f.key) else {
             continue;
         };
-        if seen.insert(f.key.as_str()) {
+        if seen.insert(name.as_str()) {
             fields.push(DocField {
                 order: (w.page, w.rect[1] as i64, w.rect[0] as i64),
-                name: &f.key,
+                name,
                 label: w
                     .label
                     .as_deref()
@@ -1457,7 +1458,7 @@ mod tests {
                         continue;
                     }
                     doc.fields.push(SourceField {
-                        key: cell_key(name, r as u32, c as u32),
+                        key: crate::read::FieldKey::Cell(cell_key(name, r as u32, c as u32)),
                         label: None,
                         value: RawValue::Text(text.to_string()),
                         pos: Some(GridPos {

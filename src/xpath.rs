@@ -519,7 +519,7 @@ mod tests {
             .map(|s| {
                 let el = &tree.elements[s.element];
                 match s.attr {
-                    Some(a) => d.0.fields[el.attrs[a].field].key.clone(),
+                    Some(a) => d.0.fields[el.attrs[a].field].key.to_string(),
                     None => el.path.clone(),
                 }
             })

@@ -11,7 +11,7 @@ use toml::Spanned;
 
 use super::{JoinPart, Locator, Rule, TickKey};
 use crate::diag::{Diagnostic, Diagnostics, Lint};
-use crate::read::{self, Format, Limits};
+use crate::read::{self, FieldKey, Format, Limits};
 use crate::reference::{Reference, Slot};
 
 /// The fixed positions a locator reads: grid cells, and PDF field names (exact names only: a glob or `{n}`
@@ -56,7 +56,7 @@ pub fn fixed(locator: &Locator) -> Fixed {
                             out.cells.push((r.sheet.clone(), row, r.first.1));
                         }
                     }
-                    JoinPart::Key(k) if !is_pattern(k) && !k.contains(':') => {
+                    JoinPart::Key(FieldKey::Field(k)) if !is_pattern(k) => {
                         out.fields.push(k.clone())
                     }
                     _ => {}
@@ -297,7 +297,9 @@ pub fn reanchor(
             parts
                 .into_iter()
                 .map(|p| match p {
-                    JoinPart::Key(k) if !k.contains(':') => Ok(JoinPart::Key(rename(&k)?)),
+                    JoinPart::Key(FieldKey::Field(k)) => {
+                        Ok(JoinPart::Key(FieldKey::Field(rename(&k)?)))
+                    }
                     p => Ok(p),
                 })
                 .collect::<Result<_, String>>()?,

@@ -15,7 +15,7 @@ use super::{
     TICK_LABEL_PREFIX, Take, TickKey, ValueMatch, ValueTest,
 };
 use crate::diag::{Diagnostic, Diagnostics, Lint, Lint as L, ParseError, char_span};
-use crate::read::Format;
+use crate::read::{FieldKey, Format};
 use crate::template::{FieldDef, FieldType, Statutory, Template};
 
 /// Formats a mapping can be written for.
@@ -1182,10 +1182,11 @@ fn compile_kind(
                             .help = Some(GLOB_HELP.into());
                         })
                         .ok()
-                        .map(|_| JoinPart::Key(s.clone())),
+                        .map(|_| JoinPart::Key(FieldKey::parse(s))),
                     // docx: a table cell, or a reader key (`sdt:Tag`, `ff:Name`).
                     _ => Some(
-                        CellRef::parse(s).map_or_else(|_| JoinPart::Key(s.clone()), JoinPart::Cell),
+                        CellRef::parse(s)
+                            .map_or_else(|_| JoinPart::Key(FieldKey::parse(s)), JoinPart::Cell),
                     ),
                 })
                 .collect();

@@ -155,8 +155,9 @@ pub enum JoinPart {
     Cell(CellRef),
     /// xml: a path (compiled with the mapping's namespaces); its first match.
     Path(crate::xpath::XPath),
-    /// pdf: a field name (exact, else a glob); docx: a reader key (`sdt:Tag`, `ff:Name`).
-    Key(String),
+    /// pdf: a field (exact, else its text form as a glob); docx: a content control or form field (`sdt:Tag`,
+    /// `ff:Name`), parsed from the mapping's text once, when the mapping compiles.
+    Key(crate::read::FieldKey),
     /// xlsx, docx: a table column (`Table3!B2:B5`): on a group field, row n of every range part makes member n.
     Range(CellRange),
 }
@@ -166,7 +167,7 @@ impl std::fmt::Display for JoinPart {
         match self {
             JoinPart::Cell(c) => write!(f, "{c}"),
             JoinPart::Path(p) => f.write_str(p.as_str()),
-            JoinPart::Key(k) => f.write_str(k),
+            JoinPart::Key(k) => write!(f, "{k}"),
             JoinPart::Range(r) => f.write_str(&r.to_string()),
         }
     }

@@ -2,13 +2,14 @@
 //!
 //! A Word form carries its answers in three ways, and all three become [`SourceField`]s:
 //!
-//! - **Content controls** (`w:sdt`): keyed `sdt:<tag>`, or `sdt:<alias>` when the control has no tag, or
-//!   `sdt:#<n>` (the n-th such control in document order) when it has neither; the alias (the title Word shows)
+//! - **Content controls** (`w:sdt`): keyed [`FieldKey::Control`] by tag (shown `sdt:<tag>`), or by alias when
+//!   the control has no tag, or `#<n>` (the n-th such control in document order) when it has neither; the alias (the title Word shows)
 //!   is the field's label. Plain and rich text give their text; drop-downs and combo boxes map the displayed text
 //!   to the `w:listItem` value; date pickers give `w:date/@w:fullDate` as a date; check boxes
 //!   (`w14:checkbox`) give a boolean. A control still showing its placeholder (`w:showingPlcHdr`) is empty, and
 //!   its placeholder text is kept out of the table cells and text lines too.
-//! - **Legacy form fields** (`w:fldChar` with `w:ffData`): keyed `ff:<name>` (`ff:#<n>` when unnamed).
+//! - **Legacy form fields** (`w:fldChar` with `w:ffData`): keyed [`FieldKey::FormField`] by name (shown
+//!   `ff:<name>`; `ff:#<n>` when unnamed).
 //!   FORMTEXT gives the result runs between `separate` and `end`; FORMCHECKBOX `w:checked` (else `w:default`) as a
 //!   boolean, and also puts ☒ or ☐ into the surrounding text so that a cell reads `☒ Parent`; FORMDROPDOWN the
 //!   `w:listEntry` that `w:result` (else `w:default`, else 0) points at.
@@ -45,22 +46,10 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 
 use super::{
-    Deadline, GridPos, Limits, MarkTarget, MarkedSpan, Marks, Merge, RawValue, ReadFailure,
-    SourceDoc, SourceField, TextLine, cell_key,
+    Deadline, FieldKey, GridPos, Limits, MarkTarget, MarkedSpan, Marks, Merge, RawValue,
+    ReadFailure, SourceDoc, SourceField, TextLine, cell_key,
 };
 
-/// Key prefix of content controls.
-pub const CONTROL_PREFIX: &str = "sdt:";
-
-/// True when a source field is the content control a mapping names: by tag (its key), or else by alias (its label).
-pub fn is_control(field: &super::SourceField, name: &str) -> bool {
-    field
-        .key
-        .strip_prefix(CONTROL_PREFIX)
-        .is_some_and(|tag| tag == name || field.label.as_deref() == Some(name))
-}
-/// Key prefix of legacy form fields.
-pub const FORMFIELD_PREFIX: &str = "ff:";
 /// Most zip entries a docx may have (a real form has a few dozen).
 pub const MAX_PARTS: usize = 10_000;
 /// Vertical distance between text lines (points), so that no two paragraphs share a baseline.
@@ -270,7 +259,7 @@ struct Walker<'a> {
     y: f32,
     unnamed_controls: u32,
     unnamed_formfields: u32,
-    seen_keys: HashMap<String, u32>,
+    seen_keys: HashMap<FieldKey, u32>,
     /// The marks of the run being read (`w:rPr`).
     run_marks: Marks,
     /// Marked runs of each open paragraph, parallel to the paragraph stack.
@@ -665,7 +654,7 @@ impl<'a> Walker<'a> {
 
     fn push_field(
         &mut self,
-        key: String,
+        key: FieldKey,
         label: Option<String>,
         value: RawValue,
         pos: Option<GridPos>,
@@ -679,7 +668,11 @@ impl<'a> Walker<'a> {
         }
         let n = self.seen_keys.entry(key.clone()).or_insert(0);
         *n = n.saturating_add(1);
-        let key = if *n > 1 { format!("{key}[{n}]") } else { key };
+        let key = if *n > 1 {
+            key.renamed(format!("{}[{n}]", key.name()))
+        } else {
+            key
+        };
         self.doc.fields.push(SourceField {
             key,
             label,
@@ -739,7 +732,7 @@ impl<'a> Walker<'a> {
             .get(table.sheet as usize)
             .cloned()
             .unwrap_or_default();
-        let key = cell_key(&name, cell.row, cell.col);
+        let key = FieldKey::Cell(cell_key(&name, cell.row, cell.col));
         let pos = GridPos {
             sheet: table.sheet,
             row: cell.row,
@@ -775,9 +768,9 @@ impl<'a> Walker<'a> {
             SdtKind::Plain | SdtKind::Rich => RawValue::Text(text.to_string()),
         };
         let key = match (s.tag.as_deref(), s.alias.as_deref()) {
-            (Some(tag), _) if !tag.is_empty() => format!("{CONTROL_PREFIX}{tag}"),
-            (_, Some(alias)) if !alias.is_empty() => format!("{CONTROL_PREFIX}{alias}"),
-            _ => format!("{CONTROL_PREFIX}#{}", s.ordinal.unwrap_or(0)),
+            (Some(tag), _) if !tag.is_empty() => FieldKey::Control(tag.to_string()),
+            (_, Some(alias)) if !alias.is_empty() => FieldKey::Control(alias.to_string()),
+            _ => FieldKey::Control(format!("#{}", s.ordinal.unwrap_or(0))),
         };
         let label = s.alias.filter(|a| !a.is_empty());
         self.push_field(key, label, value, None)
@@ -811,9 +804,9 @@ impl<'a> Walker<'a> {
         };
         let key = if ff.name.is_empty() {
             self.unnamed_formfields = self.unnamed_formfields.saturating_add(1);
-            format!("{FORMFIELD_PREFIX}#{}", self.unnamed_formfields)
+            FieldKey::FormField(format!("#{}", self.unnamed_formfields))
         } else {
-            format!("{FORMFIELD_PREFIX}{}", ff.name)
+            FieldKey::FormField(ff.name)
         };
         self.push_field(key, ff.label, value, None)
     }
@@ -984,7 +977,7 @@ mod tests {
     fn value<'d>(doc: &'d SourceDoc, key: &str) -> &'d RawValue {
         &doc.fields
             .iter()
-            .find(|f| f.key == key)
+            .find(|f| f.key.to_string() == key)
             .unwrap_or_else(|| panic!("no {key} in {:?}", doc.fields))
             .value
     }
@@ -1009,7 +1002,7 @@ mod tests {
         let child = doc
             .fields
             .iter()
-            .find(|f| f.key == "sdt:ChildName")
+            .find(|f| f.key.to_string() == "sdt:ChildName")
             .unwrap();
         assert_eq!(child.label.as_deref(), Some("Child name"));
         assert_eq!(
@@ -1040,7 +1033,7 @@ mod tests {
         assert_eq!(value(&doc, "sdt:Name"), &RawValue::Empty);
         assert_eq!(value(&doc, "sdt:DOB"), &RawValue::Empty);
         assert!(
-            doc.fields.iter().all(|f| f.key != "Table1!B1"),
+            doc.fields.iter().all(|f| f.key.to_string() != "Table1!B1"),
             "{:?}",
             doc.fields
         );
@@ -1149,7 +1142,7 @@ mod tests {
         let i = doc
             .fields
             .iter()
-            .position(|f| f.key == "Table1!B1")
+            .position(|f| f.key.to_string() == "Table1!B1")
             .unwrap();
         assert_eq!(doc.fields[i].value, text("Male / Female\nYes No"));
         assert_eq!(
@@ -1174,12 +1167,12 @@ mod tests {
         let ff = doc
             .fields
             .iter()
-            .position(|f| f.key == "ff:Parent")
+            .position(|f| f.key.to_string() == "ff:Parent")
             .unwrap();
         let cell = doc
             .fields
             .iter()
-            .position(|f| f.key == "Table1!A1")
+            .position(|f| f.key.to_string() == "Table1!A1")
             .unwrap();
         assert_eq!(doc.fields[cell].value, text("☒ Parent"));
         assert_eq!(doc.twins, vec![(ff, cell)]);
@@ -1213,7 +1206,7 @@ mod tests {
         let pos = doc
             .fields
             .iter()
-            .find(|f| f.key == "Table1!C3")
+            .find(|f| f.key.to_string() == "Table1!C3")
             .unwrap()
             .pos
             .unwrap();

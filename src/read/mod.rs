@@ -249,11 +249,102 @@ impl Merge {
     }
 }
 
+/// What names a source field: the kind of place a reader found it and its name there. Records, `inspect` and
+/// mapping drafts show its text form ([`fmt::Display`]: `Request!C5`, `Parent[0].Name[0]`, `xfa:form1/Child`,
+/// `/Request/Child/Name`, `sdt:ChildName`, `ff:Agree`), which [`FieldKey::parse`] reads back from a mapping.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum FieldKey {
+    /// A grid cell (xlsx and ods sheets, docx tables), by its reference: `Request!C5`, `Table1!B2`.
+    Cell(String),
+    /// A PDF AcroForm field, by its fully qualified name.
+    Field(String),
+    /// A PDF XFA data leaf, by its path below `xfa:datasets/xfa:data` (`form1/Section1/ChildName`); shown
+    /// `xfa:form1/Section1/ChildName`.
+    Xfa(String),
+    /// An XML element's text or an attribute, by its concrete path: `/Request/Parent[2]/Name`, `/Request/@v`.
+    Path(String),
+    /// A docx content control, by its tag, else its alias, else `#n` (the n-th such control); shown `sdt:Tag`.
+    Control(String),
+    /// A docx legacy form field, by its name, else `#n` (the n-th unnamed one); shown `ff:Name`.
+    FormField(String),
+}
+
+impl FieldKey {
+    /// The prefixes of the text forms that have one.
+    const XFA: &'static str = "xfa:";
+    const CONTROL: &'static str = "sdt:";
+    const FORM_FIELD: &'static str = "ff:";
+
+    /// A key as a mapping writes it (a `join` part, a PDF field name): `sdt:Tag` a content control, `ff:Name` a
+    /// legacy form field, `xfa:path` an XFA leaf, anything else a PDF field name. The text form of the result
+    /// is `text` again.
+    pub fn parse(text: &str) -> FieldKey {
+        if let Some(tag) = text.strip_prefix(Self::CONTROL) {
+            FieldKey::Control(tag.to_string())
+        } else if let Some(name) = text.strip_prefix(Self::FORM_FIELD) {
+            FieldKey::FormField(name.to_string())
+        } else if let Some(path) = text.strip_prefix(Self::XFA) {
+            FieldKey::Xfa(path.to_string())
+        } else {
+            FieldKey::Field(text.to_string())
+        }
+    }
+
+    /// The name within its kind, without a prefix: a tag, a field name, a path, a cell reference.
+    pub fn name(&self) -> &str {
+        match self {
+            FieldKey::Cell(s)
+            | FieldKey::Field(s)
+            | FieldKey::Xfa(s)
+            | FieldKey::Path(s)
+            | FieldKey::Control(s)
+            | FieldKey::FormField(s) => s,
+        }
+    }
+
+    fn prefix(&self) -> &'static str {
+        match self {
+            FieldKey::Cell(_) | FieldKey::Field(_) | FieldKey::Path(_) => "",
+            FieldKey::Xfa(_) => Self::XFA,
+            FieldKey::Control(_) => Self::CONTROL,
+            FieldKey::FormField(_) => Self::FORM_FIELD,
+        }
+    }
+
+    /// The text form, borrowed when it has no prefix (cells, PDF field names, XML paths: nearly every key).
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        match self.prefix() {
+            "" => std::borrow::Cow::Borrowed(self.name()),
+            prefix => std::borrow::Cow::Owned(format!("{prefix}{}", self.name())),
+        }
+    }
+
+    /// The same kind of key with another name (`Name` -> `Name[2]`).
+    #[must_use]
+    pub fn renamed(&self, name: String) -> FieldKey {
+        match self {
+            FieldKey::Cell(_) => FieldKey::Cell(name),
+            FieldKey::Field(_) => FieldKey::Field(name),
+            FieldKey::Xfa(_) => FieldKey::Xfa(name),
+            FieldKey::Path(_) => FieldKey::Path(name),
+            FieldKey::Control(_) => FieldKey::Control(name),
+            FieldKey::FormField(_) => FieldKey::FormField(name),
+        }
+    }
+}
+
+impl fmt::Display for FieldKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.prefix())?;
+        f.write_str(self.name())
+    }
+}
+
 /// One addressable piece of a document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceField {
-    /// The locator that addresses it, as a mapping writes it: `Request!C5`, a PDF field name, an XML path.
-    pub key: String,
+    /// What names it: a mapping's locators find it by this key.
+    pub key: FieldKey,
     /// A human label the document attaches to it (a PDF tooltip), if any.
     pub label: Option<String>,
     /// Its value.
@@ -388,7 +479,19 @@ pub struct Widget {
     pub on: Option<String>,
 }
 
+impl SourceField {
+    /// True when this is the content control a mapping names: by tag (its key), or else by alias (its label).
+    pub fn is_control(&self, name: &str) -> bool {
+        matches!(&self.key, FieldKey::Control(tag) if tag == name || self.label.as_deref() == Some(name))
+    }
+}
+
 impl SourceDoc {
+    /// True when the document has the content control a mapping names (by tag or alias).
+    pub fn has_control(&self, name: &str) -> bool {
+        self.fields.iter().any(|f| f.is_control(name))
+    }
+
     /// True when the document's text (cell text, field values, text lines) contains a lower-cased phrase.
     pub fn contains_text(&self, phrase_lower: &str) -> bool {
         let hit = |s: &str| contains_lowered(s, phrase_lower);
@@ -711,6 +814,72 @@ fn push_column_letters(out: &mut String, col: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn field_keys_show_as_mappings_write_them_and_parse_back() {
+        let shown = [
+            (FieldKey::Cell("Request!C5".into()), "Request!C5"),
+            (
+                FieldKey::Field("form1[0].Name[0]".into()),
+                "form1[0].Name[0]",
+            ),
+            (
+                FieldKey::Xfa("form1/Section1/ChildName".into()),
+                "xfa:form1/Section1/ChildName",
+            ),
+            (
+                FieldKey::Path("/Request/Parent[2]/@id".into()),
+                "/Request/Parent[2]/@id",
+            ),
+            (FieldKey::Control("ChildName".into()), "sdt:ChildName"),
+            (FieldKey::Control("#3".into()), "sdt:#3"),
+            (FieldKey::FormField("Agree[2]".into()), "ff:Agree[2]"),
+        ];
+        for (key, text) in &shown {
+            assert_eq!(key.to_string(), *text);
+            assert_eq!(key.text(), *text);
+        }
+        // What a mapping names by text is the key whose text it is; only the first prefix counts.
+        for (key, text) in shown
+            .iter()
+            .filter(|(k, _)| !matches!(k, FieldKey::Cell(_) | FieldKey::Path(_)))
+        {
+            assert_eq!(&FieldKey::parse(text), key);
+        }
+        assert_eq!(
+            FieldKey::parse("sdt:ff:x"),
+            FieldKey::Control("ff:x".into())
+        );
+        assert_eq!(FieldKey::parse("sdt:ff:x").to_string(), "sdt:ff:x");
+        assert_eq!(FieldKey::parse("Text1"), FieldKey::Field("Text1".into()));
+    }
+
+    #[test]
+    fn a_control_tagged_like_a_form_field_is_no_form_field() {
+        let field = |key: FieldKey, label: Option<&str>| SourceField {
+            key,
+            label: label.map(str::to_string),
+            value: RawValue::Empty,
+            pos: None,
+        };
+        let doc = SourceDoc {
+            fields: vec![
+                field(FieldKey::Control("ff:x".into()), None),
+                field(FieldKey::FormField("Agree".into()), Some("Child")),
+                field(FieldKey::Field("sdt:Name".into()), Some("Name")),
+            ],
+            ..SourceDoc::default()
+        };
+        assert_ne!(
+            FieldKey::Control("ff:x".into()),
+            FieldKey::FormField("x".into())
+        );
+        assert!(doc.has_control("ff:x"));
+        // A form field's help text and a PDF field named like a control are not content controls.
+        assert!(!doc.has_control("Child"));
+        assert!(!doc.has_control("Name"));
+        assert!(!doc.has_control("x"));
+    }
 
     #[test]
     fn sizes_under_a_mib_are_not_zero_mib() {

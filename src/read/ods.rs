@@ -18,7 +18,8 @@ use quick_xml::events::{BytesStart, Event};
 
 use super::xlsx::{check_zip, excel_datetime, text_value};
 use super::{
-    Deadline, FailureKind, GridPos, Limits, RawValue, ReadFailure, SourceDoc, SourceField, cell_key,
+    Deadline, FailureKind, FieldKey, GridPos, Limits, RawValue, ReadFailure, SourceDoc,
+    SourceField, cell_key,
 };
 
 /// Reads every sheet's non-empty cells.
@@ -56,7 +57,7 @@ pub fn read(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<Source
                 continue;
             };
             doc.fields.push(SourceField {
-                key: cell_key(&name, row, col),
+                key: FieldKey::Cell(cell_key(&name, row, col)),
                 label: None,
                 value,
                 pos: Some(GridPos {

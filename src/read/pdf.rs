@@ -3,12 +3,13 @@
 //! Three views of a PDF end up in one [`SourceDoc`]:
 //! - **AcroForm fields**: `/AcroForm /Fields` walked with `/Kids` hierarchies, `/FT`, `/Ff`, `/V` and `/Opt`
 //!   inherited, a cycle guard (object ids seen) and a depth limit. The fully qualified name (partial `/T` names
-//!   joined with `.`) is the [`SourceField::key`], the `/TU` tooltip its label. Widgets found in pages' `/Annots`
-//!   but missing from `/Fields` (broken producers) are recovered by climbing `/Parent` to their root field.
+//!   joined with `.`) is the [`SourceField::key`] ([`FieldKey::Field`]), the `/TU` tooltip its label. Widgets
+//!   found in pages' `/Annots` but missing from `/Fields` (broken producers) are recovered by climbing `/Parent`
+//!   to their root field.
 //! - **XFA data**: when the AcroForm carries `/XFA`, each leaf of the `datasets` packet's `xfa:data` element
-//!   becomes a field keyed `xfa:` + its data path (`xfa:form1/Section1/ChildName`; the 2nd, 3rd... sibling of a
-//!   name gets `[2]`, `[3]`). The `xfa:` prefix keeps XFA leaves apart from AcroForm names; `Locator::Xfa`
-//!   adds it, so mappings write the bare path. Entities are never expanded (quick-xml does not read DTDs).
+//!   becomes a field keyed [`FieldKey::Xfa`] by its data path (shown `xfa:form1/Section1/ChildName`; the 2nd,
+//!   3rd... sibling of a name gets `[2]`, `[3]`). The key's kind keeps XFA leaves apart from AcroForm names;
+//!   mappings write the bare path (`Locator::Xfa`). Entities are never expanded (quick-xml does not read DTDs).
 //! - **Flat text**: every page's content stream (for a PDF with form fields, page 1's only: answers are mapped
 //!   by field, and page 1 carries the heading `contains` phrases identify) and the form XObjects it draws are
 //!   interpreted just enough to place text: `cm`/`q`/`Q`, `Tm`/`Td`/`TD`/`T*`/`TL`/`Tf`/`Tc`/`Tw`/`Tz` and the show operators. Strings
@@ -39,11 +40,10 @@ use lopdf::{
 use quick_xml::events::Event;
 
 use super::{
-    Deadline, FailureKind, Limits, RawValue, ReadFailure, SourceDoc, SourceField, TextLine, Widget,
+    Deadline, FailureKind, FieldKey, Limits, RawValue, ReadFailure, SourceDoc, SourceField,
+    TextLine, Widget,
 };
 
-/// Prefix of the keys of XFA data leaves.
-pub const XFA_PREFIX: &str = "xfa:";
 /// The note added when a PDF has no form fields.
 pub const NO_FIELDS_NOTE: &str = "no AcroForm fields: flattened or printed form?";
 
@@ -434,7 +434,7 @@ impl<'a> FieldWalker<'a, '_> {
             return Ok(());
         };
         self.fields.push(SourceField {
-            key: name,
+            key: FieldKey::Field(name),
             label: d
                 .get(b"TU")
                 .ok()
@@ -956,7 +956,7 @@ fn close(
     budget.take(frame.text.len())?;
     let text = frame.text.trim();
     fields.push(SourceField {
-        key: format!("{XFA_PREFIX}{}", path.join("/")),
+        key: FieldKey::Xfa(path.join("/")),
         label: None,
         value: if text.is_empty() {
             RawValue::Empty
@@ -1867,7 +1867,7 @@ mod tests {
     fn value<'d>(doc: &'d SourceDoc, key: &str) -> &'d RawValue {
         &doc.fields
             .iter()
-            .find(|f| f.key == key)
+            .find(|f| f.key.to_string() == key)
             .unwrap_or_else(|| panic!("no field {key}: {:?}", doc.fields))
             .value
     }
@@ -1934,7 +1934,7 @@ mod tests {
         let label = doc
             .fields
             .iter()
-            .find(|f| f.key.ends_with("ChildName[0]"))
+            .find(|f| f.key.to_string().ends_with("ChildName[0]"))
             .unwrap();
         assert_eq!(label.label.as_deref(), Some("Child's name"));
         assert_eq!(
@@ -1956,7 +1956,7 @@ mod tests {
             &RawValue::List(vec!["SEMH".into(), "SLCN".into()])
         );
         assert_eq!(value(&doc, "Empty"), &RawValue::Empty);
-        assert!(doc.fields.iter().all(|f| f.key != "Submit"));
+        assert!(doc.fields.iter().all(|f| f.key.to_string() != "Submit"));
         assert_eq!(
             doc.lines.first().map(|l| l.text.as_str()),
             Some("Request form")
@@ -2050,7 +2050,11 @@ mod tests {
     }
 
     fn printed<'d>(doc: &'d SourceDoc, key: &str) -> Vec<Option<&'d str>> {
-        let i = doc.fields.iter().position(|f| f.key == key).unwrap();
+        let i = doc
+            .fields
+            .iter()
+            .position(|f| f.key.to_string() == key)
+            .unwrap();
         doc.widgets
             .iter()
             .filter(|w| w.field == i)
@@ -2141,7 +2145,7 @@ mod tests {
         let t1 = doc
             .widgets
             .iter()
-            .find(|w| doc.fields[w.field].key == "Text1")
+            .find(|w| doc.fields[w.field].key.to_string() == "Text1")
             .unwrap();
         assert_eq!((t1.page, t1.rect), (1, [110.0, 88.0, 280.0, 104.0]));
     }

@@ -12,8 +12,8 @@ use calamine::{DataRef, Reader, SheetType, Xlsx, XlsxError};
 use jiff::civil;
 
 use super::{
-    Deadline, FailureKind, GridPos, Limits, Merge, RawValue, ReadFailure, SourceDoc, SourceField,
-    cell_key,
+    Deadline, FailureKind, FieldKey, GridPos, Limits, Merge, RawValue, ReadFailure, SourceDoc,
+    SourceField, cell_key,
 };
 
 /// Reads every worksheet's non-empty cells and merged regions.
@@ -75,7 +75,7 @@ pub fn read(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<Source
             }
             let (row, col) = cell.get_position();
             doc.fields.push(SourceField {
-                key: cell_key(&name, row, col),
+                key: FieldKey::Cell(cell_key(&name, row, col)),
                 label: None,
                 value,
                 pos: Some(GridPos {

@@ -35,7 +35,9 @@ use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
 use quick_xml::reader::NsReader;
 
-use super::{Deadline, FailureKind, Limits, RawValue, ReadFailure, SourceDoc, SourceField};
+use super::{
+    Deadline, FailureKind, FieldKey, Limits, RawValue, ReadFailure, SourceDoc, SourceField,
+};
 
 /// The element structure of an XML document, for evaluating paths. Elements are in document order, so a
 /// parent always comes before its children and an element's descendants are `index + 1 .. end`.
@@ -200,7 +202,7 @@ pub fn read(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<Source
                         field: doc.fields.len(),
                     });
                     doc.fields.push(SourceField {
-                        key,
+                        key: FieldKey::Path(key),
                         label: None,
                         value: RawValue::Text(value.into_owned()),
                         pos: None,
@@ -234,7 +236,7 @@ pub fn read(bytes: &[u8], limits: &Limits, deadline: &Deadline) -> Result<Source
                     budget.text(text.len())?;
                     let el = tree.elements.get(frame.index as usize);
                     doc.fields.push(SourceField {
-                        key: el.map_or(String::new(), |el| el.path.clone()),
+                        key: FieldKey::Path(el.map_or(String::new(), |el| el.path.clone())),
                         label: None,
                         value: RawValue::Text(text.to_string()),
                         pos: None,
@@ -584,7 +586,7 @@ mod tests {
     fn fields(doc: &SourceDoc) -> Vec<(String, String)> {
         doc.fields
             .iter()
-            .map(|f| (f.key.clone(), f.value.to_text()))
+            .map(|f| (f.key.to_string(), f.value.to_text()))
             .collect()
     }
 

@@ -6,11 +6,11 @@
 //! none (printed and flattened forms), their `Label: answer` lines and headings with a paragraph below; XML its
 //! element paths.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 pub use super::folder::Take;
 use crate::locate::DocIndex;
-use crate::read::{GridPos, RawValue, SourceDoc, column_letters};
+use crate::read::{FieldKey, GridPos, RawValue, SourceDoc, column_letters};
 
 /// Where a candidate's answer is found.
 #[derive(Debug, Clone, PartialEq)]
@@ -170,14 +170,12 @@ pub fn candidates(
     // in the name of a group's field ("Parent1Name") becomes `{n}`.
     let mut numbered_at: HashMap<String, usize> = HashMap::new();
     for f in doc.fields.iter().filter(|f| f.pos.is_none()) {
-        let (name_key, make): (&str, fn(String) -> Where) =
-            if let Some(c) = f.key.strip_prefix("sdt:") {
-                (c, Where::Control)
-            } else if let Some(c) = f.key.strip_prefix("ff:") {
-                (c, Where::FormField)
-            } else {
-                (f.key.as_str(), Where::Field)
-            };
+        let text = f.key.text();
+        let (name_key, make): (&str, fn(String) -> Where) = match &f.key {
+            FieldKey::Control(tag) => (tag, Where::Control),
+            FieldKey::FormField(name) => (name, Where::FormField),
+            _ => (&text, Where::Field),
+        };
         let name = pdf_field_words(name_key);
         if let Some((pre, n, post)) = numbered(&name) {
             let digit = n.to_string();
@@ -254,11 +252,11 @@ pub fn candidates_many(
     let mut seen_in: Vec<usize> = Vec::new();
     for d in docs {
         // A check box that a table cell shows (`☒ Female`) is read through the cell, with its neighbours.
-        let twins: BTreeSet<&str> = d
+        let twins: HashSet<&FieldKey> = d
             .twins
             .iter()
             .filter_map(|(b, _)| d.fields.get(*b))
-            .map(|f| f.key.as_str())
+            .map(|f| &f.key)
             .collect();
         for c in candidates(d, group_header, group_label) {
             let named = matches!(
@@ -269,12 +267,12 @@ pub fn candidates_many(
                 continue; // the grid's cells are compared across documents below
             }
             let key = match &c.at {
-                Where::Control(k) => format!("sdt:{k}"),
-                Where::FormField(k) => format!("ff:{k}"),
-                Where::Field(k) => k.clone(),
-                _ => String::new(),
+                Where::Control(k) => Some(FieldKey::Control(k.clone())),
+                Where::FormField(k) => Some(FieldKey::FormField(k.clone())),
+                Where::Field(k) => Some(FieldKey::parse(k)),
+                _ => None,
             };
-            if grids && twins.contains(key.as_str()) {
+            if grids && key.is_some_and(|k| twins.contains(&k)) {
                 continue;
             }
             match merged
@@ -723,10 +721,9 @@ fn grid_candidates(
                 let values = opts
                     .iter()
                     .filter(|(c, _)| {
-                        grid.doc()
-                            .fields
-                            .iter()
-                            .any(|f| &f.key == c && is_tick(&f.value))
+                        grid.doc().fields.iter().any(|f| {
+                            matches!(&f.key, FieldKey::Cell(k) if k == c) && is_tick(&f.value)
+                        })
                     })
                     .map(|(_, o)| RawValue::Text(o.clone()))
                     .collect();

@@ -446,7 +446,7 @@ pub fn suggest(
         }
         Format::Pdf => {
             if let Some(f) = doc.fields.first() {
-                matcher.push(("field", glob_escape(&f.key)));
+                matcher.push(("field", glob_escape(&f.key.text())));
             }
         }
         Format::Xml => {
