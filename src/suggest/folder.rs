@@ -732,11 +732,7 @@ pub fn grid_candidates(
         used.insert(cell);
         let (values, options) = match take {
             Take::Inside => {
-                let rests: Vec<String> = f
-                    .texts_at(p)
-                    .iter()
-                    .map(|t| t.get(text.len()..).unwrap_or("").trim().to_string())
-                    .collect();
+                let rests = typed_after(&f.texts_at(p), &text);
                 let best = rests
                     .iter()
                     .filter_map(|r| parse_options(r))
@@ -751,16 +747,7 @@ pub fn grid_candidates(
                                 .all(|w| rests.iter().filter(|r| has_word(r, w)).count() >= 2)
                     })
                     .unwrap_or_default();
-                let values = rests
-                    .into_iter()
-                    .map(|r| {
-                        if r.is_empty() {
-                            RawValue::Empty
-                        } else {
-                            RawValue::Text(r)
-                        }
-                    })
-                    .collect();
+                let values = rests.into_iter().map(text_value).collect();
                 (values, options)
             }
             _ => (f.values_at(cell), f.options_at(cell).unwrap_or_default()),
@@ -850,14 +837,11 @@ pub fn grid_candidates(
                     used.insert(a);
                     if take == Take::Inside {
                         // The answer typed after the label in its cell: the label is not part of it.
-                        values.extend(f.texts_at(a).iter().map(|t| {
-                            let rest = t.get(text.len()..).unwrap_or("").trim();
-                            if rest.is_empty() {
-                                RawValue::Empty
-                            } else {
-                                RawValue::Text(rest.to_string())
-                            }
-                        }));
+                        values.extend(
+                            typed_after(&f.texts_at(a), &text)
+                                .into_iter()
+                                .map(text_value),
+                        );
                     } else {
                         values.extend(f.values_at(a));
                     }
@@ -913,6 +897,22 @@ pub fn grid_candidates(
     }
     out.sort_by_key(|(p, _)| *p);
     join_name_parts(out.into_iter().map(|(_, c)| c).collect())
+}
+
+/// What each document typed after `label` in the label's own cell.
+fn typed_after(texts: &[&str], label: &str) -> Vec<String> {
+    texts
+        .iter()
+        .map(|t| t.get(label.len()..).unwrap_or("").trim().to_string())
+        .collect()
+}
+
+fn text_value(t: String) -> RawValue {
+    if t.is_empty() {
+        RawValue::Empty
+    } else {
+        RawValue::Text(t)
+    }
 }
 
 /// The label that starts each of the blocks `same` (one label's repeats down one column) lie in: a label repeated

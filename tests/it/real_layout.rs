@@ -16,18 +16,24 @@ mod generator;
 
 use crate::util::files_under as files;
 
-#[test]
-fn every_document_has_a_truth_entry_and_every_entry_a_document() {
-    let dir = root().join("fixtures/real-layout");
+/// A truth file and the documents it has entries for.
+fn truth_and_entries(file: &std::path::Path) -> (serde_json::Value, BTreeSet<String>) {
+    let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     let truth: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("truth.json")).expect("truth.json"))
-            .expect("truth.json is JSON");
-    let entries: BTreeSet<String> = truth
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let entries = truth
         .as_object()
         .expect("an object")
         .keys()
         .cloned()
         .collect();
+    (truth, entries)
+}
+
+#[test]
+fn every_document_has_a_truth_entry_and_every_entry_a_document() {
+    let dir = root().join("fixtures/real-layout");
+    let (truth, entries) = truth_and_entries(&dir.join("truth.json"));
     // The fresh split keeps its own truth (fresh/truth.json): below.
     let docs: BTreeSet<String> = files(&dir)
         .into_iter()
@@ -59,16 +65,7 @@ fn every_document_has_a_truth_entry_and_every_entry_a_document() {
 #[test]
 fn the_fresh_split_has_its_own_truth_for_every_document() {
     let dir = root().join("fixtures/real-layout");
-    let truth: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.join("fresh/truth.json")).expect("fresh/truth.json"),
-    )
-    .expect("fresh/truth.json is JSON");
-    let entries: BTreeSet<String> = truth
-        .as_object()
-        .expect("an object")
-        .keys()
-        .cloned()
-        .collect();
+    let (truth, entries) = truth_and_entries(&dir.join("fresh/truth.json"));
     let docs: BTreeSet<String> = files(&dir)
         .into_iter()
         .filter(|f| f.ends_with(".docx") && f.starts_with("fresh/"))
