@@ -649,14 +649,16 @@ const PROFESSIONS: [&str; 8] = [
     "CAMHS",
 ];
 
-const FORENAMES: [&str; 48] = [
+const FORENAMES: [&str; 60] = [
     "Amara", "Tobias", "Ines", "Kofi", "Lyra", "Mateo", "Saoirse", "Idris", "Wren", "Anouk",
     "Bram", "Calla", "Dario", "Elska", "Fenn", "Galen", "Hester", "Ivo", "Juno", "Kasimir",
     "Liesl", "Marek", "Nell", "Oren", "Pia", "Quinn", "Rosalind", "Soren", "Tamsin", "Ulric",
     "Vesna", "Wilf", "Xanthe", "Yusuf", "Zelie", "Anselm", "Briony", "Cosmo", "Delphine", "Emrys",
-    "Flavia", "Gethin", "Honor", "Ignatius", "Jessamy", "Lorcan", "Mireille", "Osric",
+    "Flavia", "Gethin", "Honor", "Ignatius", "Jessamy", "Lorcan", "Mireille", "Osric", "Aurelie",
+    "Benedikt", "Cressida", "Dmitri", "Esme", "Florian", "Greta", "Hamish", "Isolde", "Jasper",
+    "Kezia", "Leander",
 ];
-const SURNAMES: [&str; 48] = [
+const SURNAMES: [&str; 60] = [
     "Osei",
     "Pellingham",
     "Achterberg",
@@ -705,6 +707,18 @@ const SURNAMES: [&str; 48] = [
     "Blackwood-Nkemelu",
     "Cheverton",
     "Dallimore",
+    "Quillfeather",
+    "Ravensworth",
+    "Santangelo",
+    "Thistlewood",
+    "Umfreville",
+    "Vanstone",
+    "Wolstenholme",
+    "Ashworth-Obi",
+    "Brigstock",
+    "Coverdale",
+    "Delacourt",
+    "Fenwright",
 ];
 const MUMS: [&str; 12] = [
     "Abena", "Helena", "Marta", "Rosa", "Priya", "Joanne", "Sinead", "Farah", "Ilse", "Carys",
