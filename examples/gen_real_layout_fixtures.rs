@@ -1,5 +1,5 @@
-//! Writes Word request forms laid out like real LAs' published forms, for eight **fictional** local authorities
-//! (codes 962-967, 974-975), and the truth about every one of them (`truth.json`), computed here from what was written,
+//! Writes Word request forms laid out like real LAs' published forms, for ten **fictional** local authorities
+//! (codes 962-967, 974-977), and the truth about every one of them (`truth.json`), computed here from what was written,
 //! never by running harmonise. `docs/real-layouts.md` says which public form each layout follows.
 //!
 //! | code | LA | split | follows the layout of | answers marked by |
@@ -12,12 +12,14 @@
 //! | 967 | Quillon Vale Council | heldout | an old "Form 1 / Appendix B" of label-and-answer cells | deleting the other options |
 //! | 974 | Harrowdene Borough Council | fresh | a "Request for Statutory Assessment" of dotted lines (answers typed over the dots) | deleting; typing the word; an X in a box |
 //! | 975 | Wyckham County Council | fresh | a request opening with the parents' consent, each parent one cell of labelled lines | coloured font; typed answers |
+//! | 976 | Kestrelford Borough Council | tune | a "Stage 4" referral of underscored lines in two columns, titles "(Mr/Mrs/Miss/Ms)" | deleting; typing the number on the rule |
+//! | 977 | Marrowby County Council | tune | a head teacher's request (SAR.1): Y and N in cells of their own, UPN boxes, parents' cells side by side | shading the cell; deleting; an X; typed answers |
 //!
 //! Each LA has a blank form (options printed, nothing marked) and six filled ones, written under
 //! `tune/<la>/`, `heldout/<la>/` or `fresh/<la>/` of the output folder. The fresh split (never tuned on) has its
 //! truth in `fresh/truth.json`, so that `truth.json` and what counts it are unchanged. Every name, number and address is invented: NHS numbers
 //! from the never-issued 999 range with valid modulus-11 check digits, UPNs with the right check letter for the
-//! fictional LA number, postcodes in unassigned areas (AC, FW, JH, UD, ZF, YH, GD, WK), telephone numbers from Ofcom's
+//! fictional LA number, postcodes in unassigned areas (AC, FW, JH, UD, ZF, YH, GD, WK, KX, PX), telephone numbers from Ofcom's
 //! drama ranges, e-mail addresses at example.org. The zip entries carry a fixed timestamp: two runs write
 //! byte-identical files.
 //!
@@ -3578,6 +3580,1263 @@ fn wyckham(k: Option<&Kid>, i: usize) -> (String, Option<String>, Tr) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// 976 Kestrelford (tune): a referral of underscored lines in two tab-stop columns, titles and Yes/No to delete
+// ---------------------------------------------------------------------------------------------------------------
+
+/// The underscores of a printed answer line.
+const RULE: &str = "______________________";
+
+/// The runs of an answer written on a printed rule (`rule`: underscores or leader dots): over the rule (style 0),
+/// before what is left of it (1), amid it (2), or over it in underlined type (3: the typist kept the rule's
+/// underline on the words). Nothing typed leaves the rule. The rule is never part of the answer.
+fn ruled(answer: &str, rule: &str, style: usize) -> String {
+    let part = |n: usize| -> String { rule.chars().take(n).collect() };
+    let n = rule.chars().count();
+    match (answer.is_empty(), style) {
+        (true, _) => run(rule),
+        (false, 0) => run(answer),
+        (false, 1) => run(&format!("{answer}{}", part(n / 2))),
+        (false, 2) => run(&format!("{}{answer}{}", part(n / 4), part(n / 3))),
+        (false, _) => run_pr(answer, "<w:u w:val=\"single\"/>"),
+    }
+}
+
+/// A printed label and the runs of its answer.
+fn lab_ans(label: &str, answer: String) -> String {
+    format!("{}{answer}", run(&format!("{label} ")))
+}
+
+/// A paragraph of runs laid out in columns by left tab stops at `stops` (twips), the columns separated by tabs.
+fn tab_cols(stops: &[u32], cols: &[String]) -> String {
+    let tabs: String = stops
+        .iter()
+        .map(|s| format!("<w:tab w:val=\"left\" w:pos=\"{s}\"/>"))
+        .collect();
+    format!(
+        "<w:p><w:pPr><w:tabs>{tabs}</w:tabs></w:pPr>{}</w:p>",
+        cols.join(&tab_run())
+    )
+}
+
+/// The areas of need of 976's Section 2 (printed heading, template value).
+const KESTREL_AREAS: [(&str, &str); 4] = [
+    ("Cognition and Learning", "cognition_learning"),
+    ("Social, Emotional and Mental Health", "semh"),
+    ("Communication and Interaction", "communication_interaction"),
+    ("Sensory and/or Physical", "sensory_physical"),
+];
+
+/// The needs 976's Section 2 lists to number: (letter, printed wording, SEN2 code, index into KESTREL_AREAS).
+const KESTREL_NEEDS: [(&str, &str, &str, usize); 11] = [
+    ("(a)", "Specific Learning Difficulty (SpLD)", "SPLD", 0),
+    ("(b)", "Moderate Learning Difficulty (MLD)", "MLD", 0),
+    ("(c)", "Severe Learning Difficulty (SLD)", "SLD", 0),
+    (
+        "(d)",
+        "Profound and Multiple Learning Difficulty (PMLD)",
+        "PMLD",
+        0,
+    ),
+    (
+        "(e)",
+        "Social, Emotional and Mental Health (SEMH)",
+        "SEMH",
+        1,
+    ),
+    (
+        "(f)",
+        "Speech, Language and Communication Needs (SLCN)",
+        "SLCN",
+        2,
+    ),
+    ("(g)", "Autistic Spectrum Disorder (ASD)", "ASD", 2),
+    ("(h)", "Hearing Impairment (HI)", "HI", 3),
+    ("(i)", "Visual Impairment (VI)", "VI", 3),
+    ("(j)", "Multi-Sensory Impairment (MSI)", "MSI", 3),
+    ("(k)", "Physical Disability (PD)", "PD", 3),
+];
+
+/// The SEN2 code of a kid's needs (the same six needs texts, in the order of [`NEEDS`]).
+fn need_code(k: &Kid) -> &'static str {
+    let at = NEEDS
+        .iter()
+        .position(|n| *n == k.needs)
+        .expect("one of NEEDS");
+    ["SLCN", "ASD", "MLD", "SEMH", "HI", "SLD"][at]
+}
+
+fn kestrelford(k: Option<&Kid>, i: usize) -> (String, Option<String>, Tr) {
+    let mut tr = Tr::default();
+    let mut b = String::new();
+    // How this document's typist wrote on the rules: over them, before or amid what is left, underlined.
+    let style = [0, 1, 2, 3, 1, 0][i];
+    let u = |s: &str| ruled(s, RULE, style);
+    let dots = |s: &str| ruled(s, DOTS, style.min(2));
+    let stops = [5400];
+    b.push_str(&para(
+        "Kestrelford Borough Council  -  Director of Children's Services",
+    ));
+    b.push_str(&heading("REFERRAL FORM"));
+    b.push_str(&para("The Children and Families Act 2014, section 36: Education, Health and Care needs assessment of children with special educational needs"));
+    b.push_str(&subheading(
+        "REQUEST FOR STATUTORY ASSESSMENT OF A CHILD'S SPECIAL EDUCATIONAL NEEDS",
+    ));
+    b.push_str(&subheading("SECTION 1     PERSONAL DETAILS"));
+
+    let sur = g(k, |k| k.sur.to_string());
+    let fore = g(k, |k| k.fore.to_string());
+    tr.one("child.surname", txt(&sur));
+    tr.one("child.forename", txt(&fore));
+    // "Sex:" is a rule to write on: nothing printed to mark (05 left it blank).
+    let sex = g(k, |k| {
+        match (i, k.male) {
+            (0, _) => "F",
+            (1, _) => "Male",
+            (2, _) => "Girl",
+            (3, _) => "M",
+            (4, _) => "",
+            (_, true) => "Boy",
+            (_, false) => "Girl",
+        }
+        .to_string()
+    });
+    tr.one("child.gender", typed_gender(&sex));
+    b.push_str(&tab_cols(
+        &stops,
+        &[
+            lab_ans("Child's Surname:", u(&sur)),
+            lab_ans("Sex:", u(&sex)),
+        ],
+    ));
+    let (dob, dv) = date(
+        k.map(|k| k.dob),
+        [
+            Df::Slash,
+            Df::SlashPad,
+            Df::Ordinal,
+            Df::Dot,
+            Df::Long,
+            Df::Short,
+        ][i],
+    );
+    tr.one("child.date_of_birth", dv);
+    b.push_str(&tab_cols(
+        &stops,
+        &[
+            lab_ans("Forenames:", u(&fore)),
+            lab_ans("Date of Birth:", u(&dob)),
+        ],
+    ));
+    let street = g(k, |k| k.street.clone());
+    let town = g(k, |k| k.town.to_string());
+    let addr = if k.is_some() {
+        format!("{street}\n{town}")
+    } else {
+        String::new()
+    };
+    tr.one("child.address", txt(&addr));
+    let age = g(k, |k| {
+        let y = age_on(k.dob, k.req);
+        let m = (i16::from(k.req.1) - i16::from(k.dob.1) + 12) % 12;
+        format!("{y} years {m} months")
+    });
+    b.push_str(&tab_cols(
+        &stops,
+        &[
+            lab_ans("Child's Address:", u(&street)),
+            lab_ans("Chronological Age:", u(&age)),
+        ],
+    ));
+    let lang = g(k, |k| k.lang.to_string());
+    tr.one("child.first_language", txt(&lang));
+    b.push_str(&tab_cols(
+        &stops,
+        &[u(&town), lab_ans("Home Language:", u(&lang))],
+    ));
+    let eth = g(k, |k| k.ethnicity.to_string());
+    tr.one("child.ethnicity", txt(&eth));
+    b.push_str(&tab_cols(
+        &stops,
+        &[run(RULE), lab_ans("Ethnic Origin:", u(&eth))],
+    ));
+    let pc = g(k, |k| match i {
+        3 => k.pc.to_lowercase(),
+        5 => k.pc.replace(' ', ""),
+        _ => k.pc.clone(),
+    });
+    tr.one("child.postcode", idv(&pc, validate::postcode));
+    b.push_str(&tab_cols(
+        &stops,
+        &[
+            lab_ans("Postcode:", u(&pc)),
+            lab_ans("Telephone No:", u(&g(k, |k| k.parents[0].phone.clone()))),
+        ],
+    ));
+    let prev = g(k, |k| {
+        if i == 1 {
+            format!("{} Infant School", k.town)
+        } else {
+            String::new()
+        }
+    });
+    let (from, to) = if k.is_some() && i == 1 {
+        ("09/2019".to_string(), "07/2021".to_string())
+    } else {
+        (String::new(), String::new())
+    };
+    let school = g(k, |k| {
+        if i == 1 {
+            format!("{}   ", k.school)
+        } else {
+            k.school.clone()
+        }
+    });
+    tr.one("setting.name", txt(&school));
+    b.push_str(&tab_cols(
+        &stops,
+        &[
+            lab_ans("Present School:", u(&school)),
+            lab_ans("Previous Schools (within last 18 months):", u(&prev)),
+        ],
+    ));
+    b.push_str(&tab_cols(
+        &stops,
+        &[
+            lab_ans("Date Enrolled:", u(&g(k, |_| "September 2021".into()))),
+            lab_ans("From:", u(&from)) + &lab_ans("  To:", u(&to)),
+        ],
+    ));
+    let year = g(k, |k| {
+        if i == 2 {
+            k.year.replace("Year ", "Yr ")
+        } else {
+            k.year.clone()
+        }
+    });
+    tr.one("child.year_group", txt(&year));
+    b.push_str(&tab_cols(
+        &stops,
+        &[
+            lab_ans("Class/Year Group:", u(&year)),
+            lab_ans("From:", run(RULE)) + &lab_ans("  To:", run(RULE)),
+        ],
+    ));
+    b.push_str(&p(&lab_ans(
+        "Number in Class:",
+        u(&g(k, |k| (24 + k.dob.2 % 7).to_string())),
+    )));
+
+    // The persons with parental responsibility: the first block on underscores, the second on leader dots; each
+    // chooses a title among "(Mr/Mrs/Miss/Ms)" by deleting the others (01, 06), leaving a slash (04), bold (02)
+    // or highlighting (05); 03 chose none (the name has no title).
+    b.push_str(&para("List anyone who has parental responsibility for the child in accordance with the Children Act 1989"));
+    let titles = ["Mr", "Mrs", "Miss", "Ms"];
+    let tmk = [
+        Mk::Del,
+        Mk::Bold,
+        Mk::Del,
+        Mk::DelSlash,
+        Mk::Hi("yellow"),
+        Mk::Del,
+    ][i];
+    let parents: Vec<Parent> = k.map(|k| k.parents.clone()).unwrap_or_default();
+    let (mut names, mut rels, mut addrs, mut phones) = (vec![], vec![], vec![], vec![]);
+    for n in 0..2 {
+        // 06 wrote "N/A" on every line of the second block; a wholly blank or N/A block is no item.
+        let na_block = k.is_some() && i == 5 && n == 1;
+        let pa = parents.get(n).filter(|_| !na_block);
+        let w = |s: String| -> String { if na_block { "N/A".into() } else { s } };
+        let tpick: Vec<usize> = match pa {
+            Some(p) if i != 2 => vec![titles.iter().position(|t| *t == p.title).expect("a title")],
+            _ => vec![],
+        };
+        let psur = w(pa.map_or(String::new(), |p| p.sur.clone()));
+        let pfore = w(pa.map_or(String::new(), |p| p.fore.to_string()));
+        let prel = w(pa.map_or(String::new(), |p| p.rel.to_string()));
+        // Addresses: written over two lines, "As above" (01 parent 1, 05 parent 2), one line (02), elsewhere
+        // (04 parent 2, with its own postcode).
+        let (pa1, pa2, ppc, pv) = match (pa, k) {
+            (Some(_), Some(k)) => match (i, n) {
+                (0, 0) | (4, 1) => (
+                    "As above".to_string(),
+                    String::new(),
+                    String::new(),
+                    txt(&addr),
+                ),
+                (1, _) => {
+                    let one = format!("{}, {}", k.street, k.town);
+                    (one.clone(), String::new(), k.pc.clone(), txt(&one))
+                }
+                (3, 1) => {
+                    let s = format!("{} Sedge Way", 40 + i);
+                    (
+                        s.clone(),
+                        k.town.to_string(),
+                        format!("KX9 {}", INWARD[i + 2]),
+                        txt(&format!("{s}\n{}", k.town)),
+                    )
+                }
+                _ => (
+                    k.street.clone(),
+                    k.town.to_string(),
+                    k.pc.clone(),
+                    txt(&addr),
+                ),
+            },
+            _ => (
+                w(String::new()),
+                w(String::new()),
+                w(String::new()),
+                V::Empty,
+            ),
+        };
+        // One telephone number each, on the Home, Work or Mobile line.
+        let line_of = [2, 0, 2, 2, 1, 2][i];
+        let phone = pa.map_or(String::new(), |p| p.phone.clone());
+        let ph = |slot: usize| -> String {
+            if na_block {
+                "N/A".into()
+            } else if slot == line_of {
+                phone.clone()
+            } else {
+                String::new()
+            }
+        };
+        let title_runs = format!(
+            "{}{}{}",
+            run("("),
+            options(&titles, &tpick, tmk, "/"),
+            run(")")
+        );
+        if n == 0 {
+            b.push_str(&tab_cols(
+                &[3600, 7200],
+                &[
+                    lab_ans("Surname:", u(&psur)),
+                    lab_ans("Forenames:", u(&pfore)),
+                    title_runs,
+                ],
+            ));
+            b.push_str(&tab_cols(
+                &stops,
+                &[
+                    lab_ans("Relationship to Child:", u(&prel)),
+                    lab_ans("Telephone No (Home):", u(&ph(0))),
+                ],
+            ));
+            b.push_str(&tab_cols(
+                &stops,
+                &[
+                    lab_ans("Address:", u(&pa1)),
+                    lab_ans("Telephone No (Work):", u(&ph(1))),
+                ],
+            ));
+            b.push_str(&tab_cols(
+                &stops,
+                &[u(&pa2), lab_ans("Telephone No (Mobile):", u(&ph(2)))],
+            ));
+            b.push_str(&p(&lab_ans("Postcode:", u(&ppc))));
+        } else {
+            b.push_str(&p(""));
+            b.push_str(&tab_cols(
+                &[3600, 7200],
+                &[
+                    lab_ans("Surname", dots(&psur)),
+                    lab_ans("Forenames", dots(&pfore)),
+                    title_runs,
+                ],
+            ));
+            b.push_str(&tab_cols(
+                &[3600, 7200],
+                &[
+                    lab_ans("Address", dots(&pa1)),
+                    lab_ans("Relationship to child", dots(&prel)),
+                    run("Telephone No"),
+                ],
+            ));
+            b.push_str(&tab_cols(
+                &[7200],
+                &[dots(&pa2), lab_ans("(i) Home", dots(&ph(0)))],
+            ));
+            b.push_str(&tab_cols(
+                &[7200],
+                &[
+                    lab_ans("Postcode", dots(&ppc)),
+                    lab_ans("(ii) Work", dots(&ph(1))),
+                ],
+            ));
+            b.push_str(&tab_cols(
+                &[7200],
+                &[String::new(), lab_ans("(iii) Mobile", dots(&ph(2)))],
+            ));
+        }
+        if let Some(p) = pa {
+            let title = tpick.first().map_or("", |&t| titles[t]);
+            names.push(txt(&[title, p.fore, p.sur.as_str()]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join(" ")));
+            rels.push(txt(p.rel));
+            addrs.push(pv);
+            phones.push(txt(&phone));
+        }
+    }
+    tr.items("parents.name", names);
+    tr.items("parents.relationship", rels);
+    tr.items("parents.address", addrs);
+    tr.items("parents.phone", phones);
+
+    b.push_str(&subheading("Additional Information"));
+    // Looked after: "Yes/No (delete as appropriate)"; 02 deleted the instruction too, 04 deleted nothing, 05
+    // struck the other through instead.
+    let lpick = match k {
+        Some(_) if i == 3 => vec![],
+        Some(k) => vec![usize::from(!k.lac)],
+        None => vec![],
+    };
+    let lmk = if i == 4 { Mk::Strike } else { Mk::Del };
+    tr.one(
+        "child.looked_after",
+        opt_v(&["Yes", "No"], &yes_no(), &lpick, lmk),
+    );
+    let mut line = run("Is the child looked after by the local authority?  ");
+    line.push_str(&options(&["Yes", "No"], &lpick, lmk, "/"));
+    if !(k.is_some() && i == 1) {
+        line.push_str(&run(" (delete as appropriate)"));
+    }
+    b.push_str(&p(&line));
+    b.push_str(&para("Give details of any Orders under child care law which affect the child eg Care Order, Supervision Order."));
+    let orders = g(k, |k| {
+        if k.lac {
+            "Interim Care Order (section 38, Children Act 1989) made 14/02/2025; the local authority shares parental responsibility.".to_string()
+        } else {
+            ["None", "", "", "N/A", "None known", ""][i].to_string()
+        }
+    });
+    tr.one("needs.social_care", txt(&orders));
+    b.push_str(&p(&u(&orders)));
+    b.push_str(&p(&run(RULE)));
+    b.push_str(&p(&run(RULE)));
+    b.push_str(&para("Are there any relevant family circumstances which the local authority should be aware of when making contact with parents?"));
+    b.push_str(&p(&u(&g(k, |_| {
+        (if i == 3 {
+            "Father works away during the week; please telephone after 6pm."
+        } else {
+            ""
+        })
+        .into()
+    }))));
+    b.push_str(&p(&run(RULE)));
+    b.push_str(&p(&run(RULE)));
+
+    b.push_str(&subheading(
+        "SECTION 2     REASON FOR REQUESTING AN ASSESSMENT",
+    ));
+    b.push_str(&subheading("SEN NEED AS IDENTIFIED BY THE SCHOOL"));
+    b.push_str(&para("If a child has more than one special educational need please mark primary need as 1 then 2, 3 etc for additional needs."));
+    // The number written on the rule after the need: 05 numbered none, 06 two needs "1" (invalid).
+    let code = k.map(need_code);
+    let ix_of = |c: &str| KESTREL_NEEDS.iter().position(|n| n.2 == c).expect("a code");
+    let mut ranks: Vec<(usize, &str)> = Vec::new();
+    if let Some(c) = code {
+        match i {
+            4 => {}
+            5 => {
+                ranks.push((ix_of(c), "1"));
+                ranks.push((ix_of("SEMH"), "1"));
+            }
+            1 | 3 => {
+                ranks.push((ix_of(c), "1"));
+                ranks.push((ix_of(if c == "SEMH" { "SLCN" } else { "SEMH" }), "2"));
+            }
+            _ => ranks.push((ix_of(c), "1")),
+        }
+    }
+    let ones: Vec<usize> = ranks.iter().filter(|r| r.1 == "1").map(|r| r.0).collect();
+    tr.one(
+        "needs.primary_need_type",
+        match ones.as_slice() {
+            [] => V::Empty,
+            [one] => V::Ok(json!(KESTREL_NEEDS[*one].2)),
+            many => V::Marked(
+                many.iter()
+                    .map(|&n| KESTREL_NEEDS[n].1.to_string())
+                    .collect(),
+            ),
+        },
+    );
+    let mut areas: Vec<usize> = ones.iter().map(|&n| KESTREL_NEEDS[n].3).collect();
+    areas.dedup();
+    tr.one(
+        "needs.primary_area",
+        match areas.as_slice() {
+            [] => V::Empty,
+            [one] => V::Ok(json!(KESTREL_AREAS[*one].1)),
+            many => V::Marked(
+                many.iter()
+                    .map(|&a| KESTREL_AREAS[a].0.to_string())
+                    .collect(),
+            ),
+        },
+    );
+    for (a, (heading_text, _)) in KESTREL_AREAS.iter().enumerate() {
+        b.push_str(&p(&run_pr(heading_text, "<w:b/>")));
+        for (n, (letter, wording, _, area)) in KESTREL_NEEDS.iter().enumerate() {
+            if *area != a {
+                continue;
+            }
+            let rank = ranks.iter().find(|r| r.0 == n).map_or("", |r| r.1);
+            b.push_str(&tab_cols(
+                &[600, 7600],
+                &[run(letter), run(wording), ruled(rank, "______", style)],
+            ));
+        }
+    }
+
+    let prompts: [(&'static str, &str, String); 3] = [
+        (
+            "needs.description",
+            "Summary of the child's special educational needs:",
+            g(k, |k| k.needs.to_string()),
+        ),
+        (
+            "evidence.action_taken",
+            "Action taken by the school to meet these needs, and its effect:",
+            g(k, |k| k.action.to_string()),
+        ),
+        (
+            "needs.health",
+            "Medical / health information (if any):",
+            g(k, |k| {
+                if i == 1 {
+                    "N/A".to_string()
+                } else {
+                    k.health.to_string()
+                }
+            }),
+        ),
+    ];
+    for (id, prompt, answer) in &prompts {
+        tr.one(id, txt(answer));
+        b.push_str(&para(prompt));
+        b.push_str(&p(&u(answer)));
+        b.push_str(&p(&run(RULE)));
+    }
+
+    b.push_str(&subheading("SECTION 3     OTHER AGENCIES INVOLVED"));
+    let pros: Vec<(usize, String, String)> = k.map(|k| k.pros.clone()).unwrap_or_default();
+    for n in 0..4 {
+        let (agency, name, when) = match pros.get(n) {
+            Some((svc, name, _)) => (
+                PROFESSIONS[*svc].to_string(),
+                name.clone(),
+                ["02/2025", "Spring 2025", "12.05.2025", "June 2025"][n].to_string(),
+            ),
+            None if n == 0 && i == 5 => ("None".to_string(), String::new(), String::new()),
+            None => (String::new(), String::new(), String::new()),
+        };
+        b.push_str(&tab_cols(
+            &[400, 4000, 7600],
+            &[
+                run(&format!("{}.", n + 1)),
+                lab_ans("Agency:", u(&agency)),
+                lab_ans("Name:", u(&name)),
+                lab_ans("Date of last contact:", u(&when)),
+            ],
+        ));
+    }
+    tr.items(
+        "professionals.name",
+        pros.iter().map(|(_, n, _)| txt(n)).collect(),
+    );
+    tr.items(
+        "professionals.service",
+        pros.iter().map(|(s, _, _)| txt(PROFESSIONS[*s])).collect(),
+    );
+
+    b.push_str(&subheading("SECTION 4     PARENTS' VIEWS AND AGREEMENT"));
+    let consulted = mk_of(k, &[0]);
+    b.push_str(&p(&format!(
+        "{}{}{}",
+        run("Have the parents been consulted about this referral?  "),
+        options(&["Yes", "No"], &consulted, Mk::Del, "/"),
+        run(" (delete as appropriate)")
+    )));
+    // Agreement: 04 "No", 05 the other struck through, 06 nothing deleted (empty).
+    let apick = match k {
+        Some(_) if i == 5 => vec![],
+        Some(k) => vec![usize::from(!k.agree)],
+        None => vec![],
+    };
+    let amk = if i == 4 { Mk::Strike } else { Mk::Del };
+    tr.one(
+        "request.parent_agreement",
+        opt_v(&["Yes", "No"], &yes_no(), &apick, amk),
+    );
+    b.push_str(&p(&format!(
+        "{}{}{}",
+        run("Do the parents agree with this referral?  "),
+        options(&["Yes", "No"], &apick, amk, "/"),
+        run(" (delete as appropriate)")
+    )));
+    let vp = g(k, |k| {
+        if i == 4 {
+            String::new()
+        } else {
+            k.vparent.to_string()
+        }
+    });
+    tr.one("views.parent", txt(&vp));
+    b.push_str(&para("Parents' views:"));
+    b.push_str(&p(&u(&vp)));
+    b.push_str(&p(&run(RULE)));
+    let vc = g(k, |k| k.vchild.to_string());
+    tr.one("views.child", txt(&vc));
+    b.push_str(&para(
+        "The child's views (in the child's own words where possible):",
+    ));
+    b.push_str(&p(&u(&vc)));
+    b.push_str(&p(&run(RULE)));
+
+    let head = g(k, |k| k.head.clone());
+    tr.one("setting.headteacher_name", txt(&head));
+    b.push_str(&p(&lab_ans("Name of Headteacher:", u(&head))));
+    b.push_str(&tab_cols(
+        &stops,
+        &[
+            lab_ans("Signed:", run(RULE)) + &run(" (Headteacher)"),
+            lab_ans("Date:", run(RULE)),
+        ],
+    ));
+    let rname = g(k, |k| k.requester.clone());
+    tr.one("request.requester_name", txt(&rname));
+    let contact = g(k, |k| k.req_contact.clone());
+    tr.one("request.requester_contact", txt(&contact));
+    let (rd, rdv) = date(
+        k.map(|k| k.req),
+        [
+            Df::SlashPad,
+            Df::Dot,
+            Df::SlashPad,
+            Df::Ordinal,
+            Df::Short,
+            Df::Long,
+        ][i],
+    );
+    tr.one("request.date", rdv);
+    b.push_str(&tab_cols(
+        &[4000, 7000],
+        &[
+            lab_ans("Form completed by:", u(&rname)),
+            lab_ans("Designation:", u(&g(k, |_| "SENCo".into()))),
+            lab_ans("Date:", u(&rd)),
+        ],
+    ));
+    b.push_str(&p(&lab_ans("Contact e-mail:", u(&contact))));
+    (b, Some(para("Kestrelford Borough Council")), tr)
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 977 Marrowby (tune): a head teacher's request of label cells, Y and N each in its own cell, UPN boxes
+// ---------------------------------------------------------------------------------------------------------------
+
+/// The fill of an option's own cell when it is the one marked.
+const MARK: &str = "FFFF00";
+
+/// A question's "Y" and "N" each printed in its own cell, `marked` marked as `mk` says: the cell shaded
+/// (`Mk::Shd`), the other letter deleted from its cell (`Mk::Del`) or a glyph typed after the letter (`Mk::After`).
+fn yn_cells(marked: &[usize], mk: Mk) -> Vec<C> {
+    ["Y", "N"]
+        .iter()
+        .enumerate()
+        .map(|(n, l)| {
+            let on = marked.contains(&n);
+            match mk {
+                Mk::Shd(fill) if on => t(l).shade(fill),
+                Mk::Del if marked.len() == 1 && !on => t(""),
+                Mk::After(glyph) if on => t(&format!("{l} {glyph}")),
+                _ => t(l),
+            }
+        })
+        .collect()
+}
+
+/// What a correct mapping makes of a "Y" | "N" pair of cells.
+fn yn_v(marked: &[usize], mk: Mk) -> V {
+    opt_v(&["Y", "N"], &yes_no(), marked, mk)
+}
+
+/// A typed number ("94.6%", "88 %") as a `number` field reads it; "N/A" or nothing is empty.
+fn number_v(s: &str) -> V {
+    if na(s) {
+        return V::Empty;
+    }
+    let c: String = s
+        .chars()
+        .filter(|c| !matches!(c, ',' | '%' | ' '))
+        .collect();
+    match c.parse::<f64>() {
+        Ok(n) => V::Ok(json!(n)),
+        Err(_) => V::Invalid(s.trim().to_string()),
+    }
+}
+
+/// A typed amount ("£4,250.00", "£ 2,600") as a `money` field reads it: pounds, rounded to the penny.
+fn money_v(s: &str) -> V {
+    if na(s) {
+        return V::Empty;
+    }
+    let c: String = s
+        .chars()
+        .filter(|c| !matches!(c, '£' | ',' | ' '))
+        .collect();
+    match c.parse::<f64>() {
+        Ok(n) => V::Ok(json!((n * 100.0).round() / 100.0)),
+        Err(_) => V::Invalid(s.trim().to_string()),
+    }
+}
+
+fn marrowby(k: Option<&Kid>, i: usize) -> (String, Option<String>, Tr) {
+    let mut tr = Tr::default();
+    let mut b = String::new();
+    let lab = |s: &str| t(s).shade(LABEL);
+    // How this document marks the Y / N cells: shading the cell, deleting the other letter (03), an X (04).
+    let ymk = match i {
+        2 => Mk::Del,
+        3 => Mk::After("X"),
+        _ => Mk::Shd(MARK),
+    };
+    b.push_str(&heading(
+        "Head Teacher Request for Statutory Assessment of SEN (SAR.1)",
+    ));
+    b.push_str(&para("The local authority will agree to a statutory assessment where the evidence shows, on balance, that:"));
+    b.push_str(&para("1. the child's needs have not responded to relevant and purposeful action by the school and external specialists over a significant period, of at least two terms; and"));
+    b.push_str(&para("2. the child's needs may call for special educational provision that cannot reasonably be made from the resources normally available to mainstream schools."));
+    b.push_str(&para("Please complete every section. A request with key information missing or unclear will be returned to the school and to the parents/carers, which delays the decision."));
+    b.push_str(&subheading("1. Pupil Details"));
+
+    // A grid of a label column and thirteen narrow columns, one per character of the UPN.
+    let mut grid = vec![1900];
+    grid.extend([600; 13]);
+    let mut rows = Vec::new();
+    let fore = g(k, |k| {
+        if i == 1 {
+            format!("{} Jane", k.fore)
+        } else {
+            k.fore.to_string()
+        }
+    });
+    let sur = g(k, |k| k.sur.to_string());
+    tr.one("child.forename", txt(&fore));
+    tr.one("child.surname", txt(&sur));
+    rows.push(vec![
+        lab("First name(s)"),
+        t(&fore).span(5),
+        lab("Last name").span(3),
+        t(&sur).span(5),
+    ]);
+    // The UPN one character a box; 04 typed it all into the first box; 06 a wrong check letter (invalid).
+    let upn_w = g(k, |k| {
+        if i == 5 {
+            bad_upn(&k.upn)
+        } else {
+            k.upn.clone()
+        }
+    });
+    tr.one("child.upn", idv(&upn_w, validate::upn));
+    let mut upn_row = vec![lab("UPN")];
+    let chars: Vec<String> = if i == 3 {
+        std::iter::once(upn_w.clone())
+            .chain(std::iter::repeat_n(String::new(), 12))
+            .collect()
+    } else {
+        let mut c: Vec<String> = upn_w.chars().map(String::from).collect();
+        c.resize(13, String::new());
+        c
+    };
+    upn_row.extend(chars.iter().map(|c| t(c)));
+    rows.push(upn_row);
+    let pref = g(k, |k| k.pref.to_string());
+    tr.one("child.preferred_name", txt(&pref));
+    rows.push(vec![lab("Any alternative name"), t(&pref).span(13)]);
+    let addr = g(k, |k| format!("{}\n{}", k.street, k.town));
+    tr.one("child.address", txt(&addr));
+    rows.push(vec![lab("Home address"), t(&addr).span(13)]);
+    let pc = g(k, |k| k.pc.clone());
+    tr.one("child.postcode", idv(&pc, validate::postcode));
+    // "Sex" with nothing printed to mark: the answer typed (06 left it blank).
+    let sex = g(k, |_| {
+        ["Female", "M", "F", "Male", "girl ", ""][i].to_string()
+    });
+    tr.one("child.gender", typed_gender(&sex));
+    rows.push(vec![
+        lab("Postcode"),
+        t(&pc).span(4),
+        lab("Telephone").span(2),
+        t(&g(k, |k| k.parents[0].phone.clone())).span(3),
+        lab("Sex").span(2),
+        t(&sex).span(2),
+    ]);
+    let (dob, dv) = date(
+        k.map(|k| k.dob),
+        [
+            Df::SlashPad,
+            Df::Dot,
+            Df::Slash,
+            Df::Iso,
+            Df::Ordinal,
+            Df::Short,
+        ][i],
+    );
+    tr.one("child.date_of_birth", dv);
+    let year = g(k, |k| {
+        if i == 4 {
+            k.year.replace("Year ", "Y")
+        } else {
+            k.year.clone()
+        }
+    });
+    tr.one("child.year_group", txt(&year));
+    rows.push(vec![
+        lab("Date of Birth"),
+        t(&dob).span(5),
+        lab("NC Year (of class)").span(4),
+        t(&year).span(4),
+    ]);
+    // Child in Care: Y | N cells, and the social worker's lines in one cell beside them; 05 marked both
+    // (invalid), 06 neither (empty).
+    let lac = k.is_some_and(|k| k.lac);
+    let cpick = match k {
+        None => vec![],
+        Some(_) if i == 4 => vec![0, 1],
+        Some(_) if i == 5 => vec![],
+        Some(_) => vec![usize::from(!lac)],
+    };
+    tr.one("child.looked_after", yn_v(&cpick, ymk));
+    let town = g(k, |k| k.town.to_string());
+    let sw = |label: &str, v: String| -> String {
+        if lac {
+            format!("{}{}", run(&format!("{label} ")), run(&v))
+        } else {
+            run(label)
+        }
+    };
+    let mut row = vec![lab("Child in Care")];
+    row.extend(yn_cells(&cpick, ymk));
+    row.push(
+        cell(vec![
+            sw("Name of allocated social worker:", "Jo Calloway".into()),
+            sw("Contact number:", "01632 960 655".into()),
+            sw(
+                "Contact address:",
+                format!("Children's Services, {town} Civic Centre"),
+            ),
+        ])
+        .span(11),
+    );
+    rows.push(row);
+    for (label, on) in [("Child in Need", lac), ("Child Protection", false)] {
+        let pick = mk_of(k, &[usize::from(!on)]);
+        let mut row = vec![lab(label)];
+        row.extend(yn_cells(&pick, ymk));
+        row.push(t("").span(11));
+        rows.push(row);
+    }
+
+    // The parents side by side, each one cell of labelled lines with the answer after the label (06 after a
+    // tab); 02 left the second cell's labels only and 03 wrote N/A on every line (no item); "Address if
+    // different from above" blank or "As above" is the child's address.
+    let parents: Vec<Parent> = k.map(|k| k.parents.clone()).unwrap_or_default();
+    let (mut names, mut rels, mut addrs, mut phones, mut emails) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    let mut blocks = Vec::new();
+    for n in 0..2 {
+        let na_block = k.is_some() && i == 2 && n == 1;
+        let pa = parents.get(n).filter(|_| !(i == 1 && n == 1));
+        let pname = pa.map_or(String::new(), |p| {
+            if i == 0 {
+                format!("{} {}", p.title, p.name())
+            } else {
+                p.name()
+            }
+        });
+        let prel = pa.map_or(String::new(), |p| p.rel.to_string());
+        let paddr = match (pa, k) {
+            (Some(_), Some(k)) => match (i, n) {
+                (3, 1) => format!("Flat 2, 9 Beacon Terrace, {}", k.town),
+                (4, 0) => "As above".to_string(),
+                _ => String::new(),
+            },
+            _ => String::new(),
+        };
+        let pphone = pa.map_or(String::new(), |p| p.phone.clone());
+        let pemail = pa.map_or(String::new(), |p| {
+            if i == 5 && n == 1 {
+                String::new()
+            } else {
+                p.email.clone()
+            }
+        });
+        let line = |label: &str, v: &str| -> String {
+            let v = if na_block { "N/A" } else { v };
+            match (v.is_empty(), i) {
+                (true, _) => run(label),
+                (false, 5) => format!("{}{}{}", run(label), tab_run(), run(v)),
+                (false, _) => format!("{}{}", run(&format!("{label} ")), run(v)),
+            }
+        };
+        blocks.push(
+            cell(vec![
+                line("Child's Parent/carer:", &pname),
+                line("Relationship:", &prel),
+                line("Address if different from above:", &paddr),
+                line("Telephone:", &pphone),
+                line("Email:", &pemail),
+            ])
+            .span(7),
+        );
+        if pa.is_some() && !na_block {
+            names.push(txt(&pname));
+            rels.push(txt(&prel));
+            addrs.push(if paddr.is_empty() || paddr == "As above" {
+                txt(&addr)
+            } else {
+                txt(&paddr)
+            });
+            phones.push(txt(&pphone));
+            emails.push(txt(&pemail));
+        }
+    }
+    tr.items("parents.name", names);
+    tr.items("parents.relationship", rels);
+    tr.items("parents.address", addrs);
+    tr.items("parents.phone", phones);
+    tr.items("parents.email", emails);
+    rows.push(blocks);
+
+    let eth = g(k, |k| k.ethnicity.to_string());
+    tr.one("child.ethnicity", txt(&eth));
+    let lang = g(k, |k| k.lang.to_string());
+    tr.one("child.first_language", txt(&lang));
+    rows.push(vec![
+        lab("Ethnic Group"),
+        t(&eth).span(4),
+        lab("F/T or P/T timetable:\nPlease give details in section 4").span(3),
+        t(&g(k, |k| {
+            (if k.action.contains("reduced timetable") {
+                "P/T"
+            } else {
+                "F/T"
+            })
+            .into()
+        }))
+        .span(2),
+        lab("Home Language(s)").span(2),
+        t(&lang).span(2),
+    ]);
+    let rel = g(k, |k| {
+        if i == 4 {
+            "N/A".to_string()
+        } else {
+            k.religion.to_string()
+        }
+    });
+    tr.one("child.religion", txt(&rel));
+    rows.push(vec![
+        lab("Disability"),
+        t(&g(k, |k| {
+            (if k.health.contains("hearing loss") {
+                "Moderate bilateral hearing loss"
+            } else {
+                "None"
+            })
+            .into()
+        }))
+        .span(6),
+        lab("Religion").span(3),
+        t(&rel).span(4),
+    ]);
+    let access = i == 3;
+    let apick = mk_of(k, &[usize::from(!access)]);
+    let mut row = vec![
+        lab("Do parents have any access issues, for example disability or language barrier?")
+            .span(12),
+    ];
+    row.extend(yn_cells(&apick, ymk));
+    rows.push(row);
+    rows.push(vec![
+        cell(vec![
+            run("If Yes please provide details of any additional support or reasonable adjustments the local authority will need to make to support the family through this process."),
+            run(&g(k, |_| {
+                (if access {
+                    "Father works away during the week; meetings after 4pm please."
+                } else {
+                    ""
+                })
+                .into()
+            })),
+        ])
+        .span(14),
+    ]);
+    // "Name of current school:" with the answer typed after it in the same cell (03 on the next line); the
+    // pupils are of secondary age, so their schools are academies.
+    let school = g(k, |k| {
+        ["Primary School", "Junior School", "Infant School"]
+            .iter()
+            .fold(k.school.clone(), |s, kind| s.replace(kind, "Academy"))
+    });
+    tr.one("setting.name", txt(&school));
+    rows.push(vec![if i == 2 {
+        cell(vec![run("Name of current school:"), run(&school)]).span(14)
+    } else {
+        r(format!(
+            "{}{}",
+            run("Name of current school: "),
+            run(&school)
+        ))
+        .span(14)
+    }]);
+    let caf = mk_of(k, &[usize::from(!access)]);
+    let mut row = vec![lab("CAF")];
+    row.extend(yn_cells(&caf, ymk));
+    row.push(lab("CAF No").span(4));
+    row.push(t(&g(k, |_| (if access { "EH/2025/0412" } else { "" }).into())).span(7));
+    rows.push(row);
+    rows.push(vec![
+        lab("Lead Practitioner"),
+        t(&g(k, |_| (if access { "Sam Ridley" } else { "" }).into())).span(13),
+    ]);
+    rows.push(vec![
+        lab("School facing officer"),
+        t(&g(k, |_| "Early Help link officer".into())).span(13),
+    ]);
+    b.push_str(&tbl(&grid, rows));
+    b.push_str(&para(
+        "A completed early help checklist must accompany this request.",
+    ));
+
+    // The external specialists consulted: a free table (the social worker of the child in care added to it).
+    let mut pros: Vec<(String, String)> = k
+        .map(|k| {
+            k.pros
+                .iter()
+                .map(|(s, n, _)| (n.clone(), PROFESSIONS[*s].to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    if lac {
+        pros.push(("Jo Calloway".into(), "Children's Social Care".into()));
+    }
+    let mut prow = vec![
+        vec![t("*External specialists consulted about making this request for statutory assessment of SEN (insert name of professional and name of agency/organisation)").bold().span(3).shade(GREY)],
+        vec![
+            lab("Name of professional"),
+            lab("Agency / organisation"),
+            lab("Date consulted"),
+        ],
+    ];
+    for n in 0..5 {
+        match pros.get(n) {
+            Some((name, svc)) => prow.push(vec![
+                t(name),
+                t(svc),
+                t([
+                    "03/2025",
+                    "Summer term 2025",
+                    "11/06/2025",
+                    "July 2025",
+                    "2025",
+                ][n]),
+            ]),
+            None => prow.push(vec![t(""), t(""), t("")]),
+        }
+    }
+    tr.items(
+        "professionals.name",
+        pros.iter().map(|(n, _)| txt(n)).collect(),
+    );
+    tr.items(
+        "professionals.service",
+        pros.iter().map(|(_, s)| txt(s)).collect(),
+    );
+    b.push_str(&tbl(&[3400, 4200, 2200], prow));
+
+    // 2. Attendance and support: a percentage and an amount with decimals, and a count.
+    b.push_str(&subheading("2. Attendance and Additional Support"));
+    let att = g(k, |_| {
+        ["94.6%", "88.25", "91 %", "N/A", "97.1%", "89.5%"][i].to_string()
+    });
+    tr.one("evidence.attendance_percent", number_v(&att));
+    let cost = g(k, |_| {
+        [
+            "£4,250.00",
+            "3180.5",
+            "£ 2,600",
+            "",
+            "£6,000.456",
+            "1,975.75",
+        ][i]
+            .to_string()
+    });
+    tr.one("evidence.support_cost", money_v(&cost));
+    let cycles = g(k, |_| ["3", "4", "2", "4", "three", ""][i].to_string());
+    tr.one("evidence.apdr_cycles", number_v(&cycles));
+    b.push_str(&tbl(
+        &[6400, 3400],
+        vec![
+            vec![lab("Attendance over the last 12 months (%)"), t(&att)],
+            vec![
+                lab("Cost of additional SEN support this financial year (£)"),
+                t(&cost),
+            ],
+            vec![
+                lab("Number of assess, plan, do, review cycles completed"),
+                t(&cycles),
+            ],
+        ],
+    ));
+
+    // 3. Needs: the primary need's SEN2 code typed after its label (02 lower case; 05 a word, not a code).
+    b.push_str(&subheading("3. Special Educational Needs"));
+    let code = g(k, |k| {
+        let c = need_code(k);
+        match i {
+            1 => c.to_lowercase(),
+            4 => "Autism".to_string(),
+            5 => format!("{c} "),
+            _ => c.to_string(),
+        }
+    });
+    let codes = [
+        "SPLD", "MLD", "SLD", "PMLD", "SEMH", "SLCN", "HI", "VI", "MSI", "PD", "ASD", "OTH",
+    ];
+    tr.one(
+        "needs.primary_need_type",
+        match codes.iter().find(|c| c.eq_ignore_ascii_case(code.trim())) {
+            _ if code.is_empty() => V::Empty,
+            Some(c) => V::Ok(json!(c)),
+            None => V::Invalid(code.trim().to_string()),
+        },
+    );
+    let needs = g(k, |k| k.needs.to_string());
+    tr.one("needs.description", txt(&needs));
+    let health = g(k, |k| {
+        if i == 1 {
+            "N/A".to_string()
+        } else {
+            k.health.to_string()
+        }
+    });
+    tr.one("needs.health", txt(&health));
+    b.push_str(&tbl(
+        &[9800],
+        vec![
+            vec![r(format!(
+                "{}{}",
+                run("Primary need (SEN2 code): "),
+                run(&code)
+            ))],
+            vec![lab("Summary of the pupil's special educational needs")],
+            vec![t(&needs)],
+            vec![lab("Health needs, diagnoses and medication")],
+            vec![t(&health)],
+        ],
+    ));
+    b.push_str(&subheading("4. Action Taken and Its Impact"));
+    let action = g(k, |k| k.action.to_string());
+    tr.one("evidence.action_taken", txt(&action));
+    let attain = g(k, |k| k.attain.to_string());
+    tr.one("evidence.attainment", txt(&attain));
+    b.push_str(&tbl(
+        &[9800],
+        vec![
+            vec![lab(
+                "Support and interventions put in place, and their impact",
+            )],
+            vec![t(&action)],
+            vec![lab("Current attainment and rate of progress")],
+            vec![t(&attain)],
+        ],
+    ));
+    b.push_str(&subheading("5. Views"));
+    let vc = g(k, |k| k.vchild.to_string());
+    tr.one("views.child", txt(&vc));
+    let vp = g(k, |k| {
+        if i == 2 {
+            String::new()
+        } else {
+            k.vparent.to_string()
+        }
+    });
+    tr.one("views.parent", txt(&vp));
+    b.push_str(&tbl(
+        &[3400, 6400],
+        vec![
+            vec![lab("Pupil's views"), t(&vc)],
+            vec![lab("Parents'/carers' views"), t(&vp)],
+        ],
+    ));
+
+    // 6. Agreement (Y | N cells: 04 N, 06 neither) and the head teacher's request.
+    b.push_str(&subheading("6. Agreement and Signatures"));
+    let gpick = match k {
+        Some(_) if i == 5 => vec![],
+        Some(k) => vec![usize::from(!k.agree)],
+        None => vec![],
+    };
+    tr.one("request.parent_agreement", yn_v(&gpick, ymk));
+    let mut row = vec![lab("The parents/carers agree to this request").span(2)];
+    row.extend(yn_cells(&gpick, ymk));
+    let head = g(k, |k| k.head.clone());
+    tr.one("setting.headteacher_name", txt(&head));
+    tr.one("request.requester_name", txt(&head));
+    let (rd, rdv) = date(
+        k.map(|k| k.req),
+        [
+            Df::SlashPad,
+            Df::SlashPad,
+            Df::Long,
+            Df::Dot,
+            Df::SlashPad,
+            Df::Ordinal,
+        ][i],
+    );
+    tr.one("request.date", rdv);
+    let senco = g(k, |k| k.requester.clone());
+    tr.one("setting.senco_name", txt(&senco));
+    let contact = g(k, |k| k.req_contact.clone());
+    tr.one("setting.senco_contact", txt(&contact));
+    let after = |label: &str, v: &str| -> C {
+        if i == 1 && label == "Head Teacher:" {
+            cell(vec![run(label), run(v)])
+        } else {
+            r(format!("{}{}", run(&format!("{label} ")), run(v)))
+        }
+    };
+    b.push_str(&tbl(
+        &[3000, 1900, 1900, 3000],
+        vec![
+            row,
+            vec![
+                after("Head Teacher:", &head).span(2),
+                after("Date of request:", &rd).span(2),
+            ],
+            vec![
+                after("SENCo:", &senco).span(2),
+                after("SENCo e-mail:", &contact).span(2),
+            ],
+        ],
+    ));
+    (
+        b,
+        Some(para("Marrowby County Council  |  SEN Assessment Team")),
+        tr,
+    )
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // The run
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -3594,7 +4853,7 @@ struct La {
     render: Render,
 }
 
-const LAS: [La; 8] = [
+const LAS: [La; 10] = [
     La {
         code: "962",
         slug: "brackenridge",
@@ -3674,6 +4933,26 @@ const LAS: [La; 8] = [
         estab: "3075",
         born: 2011,
         render: wyckham,
+    },
+    La {
+        code: "976",
+        slug: "kestrelford",
+        split: "tune",
+        area: "KX",
+        town: "Kestrelford",
+        estab: "2047",
+        born: 2012,
+        render: kestrelford,
+    },
+    La {
+        code: "977",
+        slug: "marrowby",
+        split: "tune",
+        area: "PX",
+        town: "Marrowby",
+        estab: "4113",
+        born: 2010,
+        render: marrowby,
     },
 ];
 
