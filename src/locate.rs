@@ -920,19 +920,19 @@ impl<'d> DocIndex<'d> {
             .line_ids
             .get(at)
             .map(|&id| (MarkTarget::Line(id), rest_at));
-        let value = match take {
-            Take::Right | Take::Inside if !rest.is_empty() => rest.to_string(),
-            Take::Inside => String::new(),
-            Take::Right => lines
-                .get(at.saturating_add(1)..)
-                .unwrap_or(&[])
+        let following = lines.get(at.saturating_add(1)..).unwrap_or(&[]);
+        let value = match (take, stop) {
+            (Take::Right, Some(stop)) => up_to_stop(rest, following, stop),
+            (Take::Right | Take::Inside, _) if !rest.is_empty() => rest.to_string(),
+            (Take::Inside, _) => String::new(),
+            (Take::Right, None) => following
                 .iter()
                 .take_while(|l| l.page == line.page && (l.y - line.y).abs() < 2.0)
                 .find(|l| l.x > line.x)
                 .map(|l| l.text.trim().to_string())
                 .unwrap_or_default(),
-            Take::Below => {
-                let following = lines.get(at.saturating_add(1)..).unwrap_or(&[]).iter();
+            (Take::Below, _) => {
+                let following = following.iter();
                 let taken: Vec<&str> = match stop {
                     Some(stop) => following
                         .take_while(|l| !stop.is_match(&l.text))
@@ -944,9 +944,11 @@ impl<'d> DocIndex<'d> {
                 taken.join("\n")
             }
         };
-        let at = (!value.is_empty() && value == rest)
+        // A `choice` reads marks from where the value starts: only when it starts where the rest of the line does.
+        let at = (!value.is_empty() && rest.starts_with(value.as_str()))
             .then_some(mark_at)
             .flatten();
+        let value = crate::label::without_leaders(&value);
         let value = if value.is_empty() {
             RawValue::Empty
         } else {
@@ -1098,6 +1100,31 @@ impl Scope {
 
 /// Most lines a `below` paragraph takes.
 const MAX_BELOW_LINES: usize = 200;
+
+/// `right` with a `stop`: the text after the label up to where `stop` matches, on the label's line ("Surname
+/// ...... Boy/Girl ......") or on a later one (an address typed over dotted lines that run on to "Post Code"). When
+/// `stop` matches nowhere within [`MAX_BELOW_LINES`], the rest of the label's line alone.
+fn up_to_stop(rest: &str, following: &[&TextLine], stop: &Regex) -> String {
+    if let Some(m) = stop.find(rest) {
+        return rest.get(..m.start()).unwrap_or(rest).trim().to_string();
+    }
+    let mut parts = vec![rest];
+    for l in following.iter().take(MAX_BELOW_LINES) {
+        match stop.find(&l.text) {
+            Some(m) => {
+                parts.push(l.text.get(..m.start()).unwrap_or(""));
+                let parts: Vec<&str> = parts
+                    .iter()
+                    .map(|p| p.trim())
+                    .filter(|p| !p.is_empty())
+                    .collect();
+                return parts.join("\n");
+            }
+            None => parts.push(&l.text),
+        }
+    }
+    rest.to_string()
+}
 
 /// A label as matched, trimmed and cut to 40 characters, for provenance.
 fn short_label(s: &str) -> String {

@@ -277,6 +277,29 @@ pub fn strip_numbering(label: &str) -> &str {
         .map_or(label, |m| &label[m.end()..])
 }
 
+/// Runs of leader dots or underscores that a printed form leaves to write on ("Surname ........", "Date ____"):
+/// four or more (or two or more `…`), with the spaces around them. Shorter runs ("etc...") are the writer's own.
+pub fn leaders() -> Option<&'static regex::Regex> {
+    static LEADERS: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"[ \t]*(?:[.…]{4,}|…{2,}|_{4,})[ \t]*").ok()
+    });
+    LEADERS.as_ref()
+}
+
+/// A written answer without the leaders it was written on: each run becomes one space, every line is trimmed,
+/// and lines left empty are dropped. Text without leaders is returned as it is.
+pub fn without_leaders(text: &str) -> String {
+    let Some(re) = leaders().filter(|re| re.is_match(text)) else {
+        return text.to_string();
+    };
+    re.replace_all(text, " ")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The label without anything in brackets, spaces collapsed.
 pub fn strip_parens(label: &str) -> String {
     let mut out = String::new();

@@ -54,6 +54,8 @@ use super::{
 pub const MAX_PARTS: usize = 10_000;
 /// Vertical distance between text lines (points), so that no two paragraphs share a baseline.
 const LINE_STEP: f32 = 14.0;
+/// Left edge of every paragraph's text line (one inch): Word paragraphs are whole lines, not placed runs.
+pub const PARAGRAPH_X: f32 = 72.0;
 const BODY: &str = "word/document.xml";
 
 /// Reads a docx document.
@@ -519,7 +521,7 @@ impl<'a> Walker<'a> {
                                     ));
                                 self.doc.lines.push(TextLine {
                                     page: 1,
-                                    x: 72.0,
+                                    x: PARAGRAPH_X,
                                     y: self.y,
                                     text: kept.to_string(),
                                 });

@@ -66,8 +66,13 @@ pub enum Where {
         text: String,
         /// True for a heading with its paragraph below.
         below: bool,
-        /// The line where the paragraph ends (its label, or the whole line), for `stop`.
+        /// Where the answer ends: the next label on the line, or the line where the paragraph ends (its label,
+        /// or the whole line), for `stop`.
         stop: Option<String>,
+        /// The label stands after other printed text on its line ("... Boy/Girl"): found anywhere in the line.
+        mid_line: bool,
+        /// `stop` is the next label on the same line: found anywhere in it, not only at a line's start.
+        stop_mid_line: bool,
     },
 }
 
@@ -312,6 +317,19 @@ pub fn candidates_many(
         cells.append(&mut out);
         return cells;
     }
+    // Paragraphs alone (a Word form without tables): compared line by line. A PDF's page text is runs placed on
+    // the page, not whole lines, and keeps the per-document `Label: answer` reading.
+    let paragraphs = |d: &SourceDoc| {
+        d.sheets.is_empty()
+            && d.fields.is_empty()
+            && d.xml.is_none()
+            && d.lines
+                .iter()
+                .all(|l| l.x == crate::read::docx::PARAGRAPH_X)
+    };
+    if docs.iter().all(|d| paragraphs(d)) {
+        return super::lines::line_candidates(docs);
+    }
     out
 }
 
@@ -375,6 +393,8 @@ fn text_candidates(doc: &SourceDoc, group_label: &dyn Fn(&str) -> bool) -> Vec<C
                                 text: pattern.clone(),
                                 below: false,
                                 stop: None,
+                                mid_line: false,
+                                stop_mid_line: false,
                             };
                             out.push(candidate(pattern, at, vec![answer(ans)], true));
                         }
@@ -386,6 +406,8 @@ fn text_candidates(doc: &SourceDoc, group_label: &dyn Fn(&str) -> bool) -> Vec<C
                 text: label.to_string(),
                 below: false,
                 stop: None,
+                mid_line: false,
+                stop_mid_line: false,
             };
             out.push(candidate(label.to_string(), at, vec![answer(ans)], false));
         } else if label_like(line) && !heads_section(i) {
@@ -405,6 +427,8 @@ fn text_candidates(doc: &SourceDoc, group_label: &dyn Fn(&str) -> bool) -> Vec<C
                 text: line.to_string(),
                 below: true,
                 stop,
+                mid_line: false,
+                stop_mid_line: false,
             };
             out.push(candidate(
                 line.to_string(),

@@ -32,11 +32,17 @@ pub enum Seen {
 /// Marks that people use to pick an option, written before or after it.
 const OPTION_MARKS: &[char] = &['☐', '☒', '☑', '✓', '✔', '√', '✗', '✘', '■', '□', '*'];
 
-/// Words that are no option, only an instruction after the options: "(please circle)".
+/// Words that are no option, only an instruction after the options: "(please circle)", "[please delete]".
 fn strip_note(t: &str) -> &str {
-    match t.find('(') {
-        Some(i) if t.trim_end().ends_with(')') => t.get(..i).unwrap_or(t).trim_end(),
-        _ => t.trim_end(),
+    let t = t.trim_end();
+    let open = match t.chars().last() {
+        Some(')') => '(',
+        Some(']') => '[',
+        _ => return t,
+    };
+    match t.rfind(open) {
+        Some(i) => t.get(..i).unwrap_or(t).trim_end(),
+        None => t,
     }
 }
 

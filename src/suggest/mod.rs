@@ -11,6 +11,7 @@
 pub mod candidates;
 pub mod eval;
 pub mod folder;
+pub mod lines;
 pub mod matching;
 pub mod printed;
 pub mod write;

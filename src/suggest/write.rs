@@ -152,18 +152,34 @@ fn locator_lines(at: &Where, group_ok: bool, tick_values: &dyn Fn(&str) -> Strin
             format!("field = {}", q(&numbered(&f)))
         }
         Where::Path(p) => format!("path = {}", q(p)),
-        Where::Text { text, below, stop } => {
+        Where::Text {
+            text,
+            below,
+            stop,
+            mid_line,
+            stop_mid_line,
+        } => {
             let text = numbered(text);
-            // Anchored at the line's start only: `right` takes the rest of the line after the label.
-            let start = |t: &str| label_regex(t).trim_end_matches('$').to_string();
-            let mut s = format!("label = {}", q(&start(&text)));
+            // Anchored at the line's start (or, for a label after others on its line, at a word's start) only:
+            // `right` takes the rest of the line after the label.
+            let start = |t: &str, mid: bool| {
+                let re = label_regex(t);
+                let re = re.trim_end_matches('$');
+                if mid {
+                    let word = t.chars().next().is_some_and(char::is_alphanumeric);
+                    re.replacen("(?i)^", if word { r"(?i)\b" } else { "(?i)" }, 1)
+                } else {
+                    re.to_string()
+                }
+            };
+            let mut s = format!("label = {}", q(&start(&text, *mid_line)));
             s.push_str(if *below {
                 "\ntake = \"below\""
             } else {
                 "\ntake = \"right\""
             });
             if let Some(stop) = stop {
-                let _ = write!(s, "\nstop = {}", q(&start(stop)));
+                let _ = write!(s, "\nstop = {}", q(&start(stop, *stop_mid_line)));
             }
             s
         }
