@@ -87,6 +87,8 @@ check_all_harmonised() { # check_all_harmonised OUT N: one manifest row per docu
 }
 
 rm -f "$WORK"/*.times
+# Outputs of an earlier call (another N) would trip the drop guard: every call starts from empty output folders.
+rm -rf "$WORK"/out "$WORK"/out1 "$WORK"/out-large "$WORK"/rout*
 DIR=$(corpus "$N")
 echo "corpus: $DIR ($N documents, $(du -sm "$DIR" | cut -f1) MiB, seed $SEED); $JOBS threads; median of $RUNS"
 for _ in $(seq "$RUNS"); do
