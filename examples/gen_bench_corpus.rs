@@ -8,6 +8,19 @@
 //! exactly one place: each generator exposes a `bench_document(la, seed, long)` that builds one of its forms with
 //! values drawn from the seed. Mix: about 40% xlsx, 40% pdf (fillable and flat, a quarter with 2-4 continuation
 //! pages), 20% xml; about one document in eight carries long free-text answers (1-6 KB). Output: `OUT/<la>/<nnnnnn>.<ext>`; the folder is emptied first.
+//!
+//! `--real-layout`: forms the team did not design as well. About 40% of the documents are then byte copies of the
+//! real-layout Word forms (`fixtures/real-layout/tune/` and `heldout/`, blanks included; never `fresh/`), in
+//! `OUT/real-<la>/`, and the other 60% the mix above. A corpus with them needs their mappings, so the generator
+//! also writes a mappings folder, `MAPPINGS_OUT/mappings/` (default `OUT.mappings/mappings/`): the bundled
+//! `mappings/` (with its `reference/` forms) plus `fixtures/real-layout/mappings/*.toml`, whose `reference` and
+//! `[[test]]` paths (`../tune/...`, `../heldout/...`) resolve to copies of `tune/` and `heldout/` beside it.
+//!
+//! ```text
+//! cargo run --release --example gen_bench_corpus -- --n 2000 --seed 1 --real-layout --out target/bench-corpus/real-n2000
+//! target/release/harmonise run --input target/bench-corpus/real-n2000 \
+//!     --mappings target/bench-corpus/real-n2000.mappings/mappings --out /tmp/out --full
+//! ```
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -28,7 +41,7 @@ mod xml_fixtures;
 #[path = "gen_pdf_fixtures.rs"]
 mod pdf_fixtures;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use anyhow::{Context, Result};
@@ -46,6 +59,98 @@ struct Args {
     /// Output folder (emptied first).
     #[arg(long, default_value = "target/bench-corpus/n10000")]
     out: PathBuf,
+    /// About 40% of the documents copies of the real-layout Word forms (tune and held-out splits).
+    #[arg(long)]
+    real_layout: bool,
+    /// With `--real-layout`: where the mappings folder goes (`DIR/mappings/`, `DIR/tune/`, `DIR/heldout/`);
+    /// default `OUT.mappings`. Emptied first.
+    #[arg(long)]
+    mappings_out: Option<PathBuf>,
+}
+
+/// The real-layout splits a corpus copies (the fresh split is held out of everything but scoring).
+const REAL_SPLITS: [&str; 2] = ["tune", "heldout"];
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every real-layout Word form of the tune and held-out splits, sorted: (`real-<la>`, bytes).
+fn real_documents() -> Result<Vec<(&'static str, Vec<u8>)>> {
+    let mut found = Vec::new();
+    let mapped: Vec<String> = std::fs::read_dir(repo().join("fixtures/real-layout/mappings"))?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .collect();
+    for split in REAL_SPLITS {
+        for entry in walkdir::WalkDir::new(repo().join("fixtures/real-layout").join(split))
+            .sort_by_file_name()
+        {
+            let entry = entry?;
+            let path = entry.path();
+            if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "docx") {
+                continue;
+            }
+            let la = path
+                .parent()
+                .and_then(Path::file_name)
+                .and_then(|n| n.to_str())
+                .context("a real-layout form outside an LA folder")?;
+            // Only forms with a mapping (976-977 are suggest's tune forms, mapped by no file on purpose).
+            if !mapped.iter().any(|m| m.ends_with(&format!("-{la}.toml"))) {
+                continue;
+            }
+            let dir: &'static str = Box::leak(format!("real-{la}").into_boxed_str());
+            found.push((dir, std::fs::read(path)?));
+        }
+    }
+    anyhow::ensure!(
+        !found.is_empty(),
+        "no real-layout forms under fixtures/real-layout"
+    );
+    Ok(found)
+}
+
+/// Copies a folder's tree (files and folders only).
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry?;
+        let rel = entry.path().strip_prefix(from)?;
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest)?;
+        } else if entry.file_type().is_file() {
+            std::fs::copy(entry.path(), &dest)
+                .with_context(|| format!("copying {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// The mappings folder for a corpus with real-layout forms: `DIR/mappings/` (the bundled set and the real-layout
+/// mappings), `DIR/tune/` and `DIR/heldout/` (what their `reference` and `[[test]]` paths name).
+fn write_mappings(dir: &Path) -> Result<PathBuf> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).with_context(|| format!("emptying {}", dir.display()))?;
+    }
+    let mappings = dir.join("mappings");
+    copy_tree(&repo().join("mappings"), &mappings)?;
+    let real = repo().join("fixtures/real-layout");
+    for entry in std::fs::read_dir(real.join("mappings"))? {
+        let path = entry?.path();
+        let name = path.file_name().context("a mapping without a name")?;
+        if path.extension().is_some_and(|e| e == "toml") && name != "national-template.toml" {
+            std::fs::copy(&path, mappings.join(name))?;
+        }
+    }
+    anyhow::ensure!(
+        std::fs::read(real.join("mappings/national-template.toml"))?
+            == std::fs::read(mappings.join("national-template.toml"))?,
+        "the real-layout mappings use another national template than mappings/"
+    );
+    for split in REAL_SPLITS {
+        copy_tree(&real.join(split), &dir.join(split))?;
+    }
+    Ok(mappings)
 }
 
 /// splitmix64: a small, well-mixed deterministic stream.
@@ -86,9 +191,21 @@ fn long_texts() -> &'static [&'static str] {
     })
 }
 
-/// The document at position `j`: its LA folder, file extension and bytes.
-fn document(seed: u64, j: usize) -> Result<(&'static str, &'static str, Vec<u8>)> {
-    let r = mix(seed ^ mix(j as u64));
+/// The document at position `j`: its LA folder, file extension and bytes. With real-layout forms, 40% are copies
+/// of them and the rest is drawn as without (from another stream, so the mix of the rest is the same).
+fn document(
+    seed: u64,
+    j: usize,
+    real: Option<&[(&'static str, Vec<u8>)]>,
+) -> Result<(&'static str, &'static str, Vec<u8>)> {
+    let mut r = mix(seed ^ mix(j as u64));
+    if let Some(real) = real {
+        if r % 10 < 4 {
+            let (dir, bytes) = &real[(r >> 32) as usize % real.len()];
+            return Ok((dir, "docx", bytes.clone()));
+        }
+        r = mix(r);
+    }
     let long = (r >> 8).is_multiple_of(8).then(|| {
         let texts = long_texts();
         texts[(r >> 16) as usize % texts.len()]
@@ -167,10 +284,15 @@ fn main() -> Result<()> {
         std::fs::remove_dir_all(&args.out)
             .with_context(|| format!("emptying {}", args.out.display()))?;
     }
+    let real = if args.real_layout {
+        Some(real_documents()?)
+    } else {
+        None
+    };
     let bytes: u64 = (0..args.n)
         .into_par_iter()
         .map(|j| -> Result<u64> {
-            let (dir, ext, bytes) = document(args.seed, j)?;
+            let (dir, ext, bytes) = document(args.seed, j, real.as_deref())?;
             let folder = args.out.join(dir);
             std::fs::create_dir_all(&folder)?;
             let path = folder.join(format!("{j:06}.{ext}"));
@@ -184,5 +306,18 @@ fn main() -> Result<()> {
         bytes >> 20,
         args.out.display()
     );
+    if args.real_layout {
+        let dir = args.mappings_out.clone().unwrap_or_else(|| {
+            let mut name = args.out.clone().into_os_string();
+            name.push(".mappings");
+            PathBuf::from(name)
+        });
+        let mappings = write_mappings(&dir)?;
+        eprintln!(
+            "gen_bench_corpus: real-layout forms from {}; mappings in {}",
+            REAL_SPLITS.join(" and "),
+            mappings.display()
+        );
+    }
     Ok(())
 }

@@ -14,10 +14,97 @@
 //! A text that holds none of the options is handed on unchanged (the transforms judge it, e.g. a typed "F").
 
 use std::ops::Range;
+use std::sync::LazyLock;
 
 use regex::Regex;
 
 use crate::read::Marks;
+
+/// A letter or number, as `(?i)[\p{L}\p{N}]` sees one: what may not stand right before or after a whole word.
+/// Compiled once per process: a Unicode class costs some 9 M instructions to compile, and it used to be compiled
+/// into every option's regex (the most of loading the mappings).
+static WORD_CHAR: LazyLock<Option<Regex>> = LazyLock::new(|| Regex::new(r"(?i)^[\p{L}\p{N}]").ok());
+
+/// A phrase found as a whole word, case-insensitively: the matches of
+/// `(?i)(?:^|[^\p{L}\p{N}])(PHRASE)(?:$|[^\p{L}\p{N}])`, as `captures_iter` gives group 1 (each match
+/// consumes the character after the phrase, so two occurrences one character apart count once), found with a
+/// case-insensitive literal and the boundaries checked beside it.
+#[derive(Debug, Clone)]
+struct WholeWord {
+    /// `(?i)PHRASE`.
+    phrase: Regex,
+    /// The whole-word regex itself, for an empty phrase (where the literal search would not advance).
+    whole: Option<Regex>,
+}
+
+impl WholeWord {
+    fn new(phrase: &str) -> Result<WholeWord, regex::Error> {
+        let escaped = regex::escape(phrase);
+        let whole = if phrase.is_empty() || WORD_CHAR.is_none() {
+            Some(Regex::new(&format!(
+                r"(?i)(?:^|[^\p{{L}}\p{{N}}])({escaped})(?:$|[^\p{{L}}\p{{N}}])"
+            ))?)
+        } else {
+            None
+        };
+        Ok(WholeWord {
+            phrase: Regex::new(&format!("(?i){escaped}"))?,
+            whole,
+        })
+    }
+
+    /// The byte ranges of the phrase's whole-word occurrences, in order.
+    fn ranges(&self, text: &str) -> Vec<Range<usize>> {
+        if let Some(whole) = &self.whole {
+            return whole
+                .captures_iter(text)
+                .filter_map(|c| c.get(1))
+                .map(|m| m.range())
+                .collect();
+        }
+        let is_word = |c: char| {
+            let mut buf = [0u8; 4];
+            WORD_CHAR
+                .as_ref()
+                .is_some_and(|re| re.is_match(c.encode_utf8(&mut buf)))
+        };
+        let mut found = Vec::new();
+        // `done`: where the whole regex would search next (past the character a match consumed after it).
+        let mut done = 0;
+        let mut from = 0;
+        while let Some(m) = text
+            .get(from..)
+            .and_then(|_| self.phrase.find_at(text, from))
+        {
+            let before = text.get(..m.start()).and_then(|t| t.chars().next_back());
+            let starts = match before {
+                None => true,
+                Some(c) => m.start() - c.len_utf8() >= done && !is_word(c),
+            };
+            let after = text.get(m.end()..).and_then(|t| t.chars().next());
+            let end = match after {
+                None => Some(m.end()),
+                Some(c) if !is_word(c) => Some(m.end() + c.len_utf8()),
+                Some(_) => None,
+            };
+            match end {
+                Some(end) if starts => {
+                    found.push(m.range());
+                    done = end;
+                    from = end;
+                }
+                _ => {
+                    let step = text
+                        .get(m.start()..)
+                        .and_then(|t| t.chars().next())
+                        .map_or(1, char::len_utf8);
+                    from = m.start() + step;
+                }
+            }
+        }
+        found
+    }
+}
 
 /// One printed option and the value it stands for.
 #[derive(Debug, Clone)]
@@ -26,8 +113,8 @@ pub struct ChoiceOption {
     pub printed: String,
     /// The value it means.
     pub value: String,
-    /// The option as a whole word, case-insensitive; group 1 is the option itself.
-    word: Regex,
+    /// The option as a whole word, case-insensitive.
+    word: WholeWord,
 }
 
 /// A compiled `choice`.
@@ -38,7 +125,7 @@ pub struct Choice {
     /// Longest option first: the order in which options claim their text.
     claim_order: Vec<usize>,
     /// "N/A" (when it is not itself an option): never an option's occurrence.
-    not_applicable: Option<Regex>,
+    not_applicable: Option<WholeWord>,
 }
 
 /// How the picked option was marked, for provenance.
@@ -92,10 +179,7 @@ impl Choice {
         let options = options
             .into_iter()
             .map(|(printed, value)| {
-                let word = Regex::new(&format!(
-                    r"(?i)(?:^|[^\p{{L}}\p{{N}}])({})(?:$|[^\p{{L}}\p{{N}}])",
-                    regex::escape(printed.trim())
-                ))?;
+                let word = WholeWord::new(printed.trim())?;
                 Ok(ChoiceOption {
                     printed,
                     value,
@@ -113,9 +197,7 @@ impl Choice {
         {
             None
         } else {
-            Some(Regex::new(
-                r"(?i)(?:^|[^\p{L}\p{N}])(n/a)(?:$|[^\p{L}\p{N}])",
-            )?)
+            Some(WholeWord::new("n/a")?)
         };
         Ok(Choice {
             options,
@@ -138,8 +220,7 @@ impl Choice {
         let mut claimed: Vec<Range<usize>> = self
             .not_applicable
             .iter()
-            .flat_map(|re| re.captures_iter(text).filter_map(|c| c.get(1)))
-            .map(|m| m.range())
+            .flat_map(|w| w.ranges(text))
             .collect();
         let mut found: Vec<Option<Range<usize>>> = vec![None; self.options.len()];
         for &i in &self.claim_order {
@@ -148,9 +229,8 @@ impl Choice {
             };
             let hit = option
                 .word
-                .captures_iter(text)
-                .filter_map(|c| c.get(1))
-                .map(|m| m.range())
+                .ranges(text)
+                .into_iter()
                 .find(|r| !claimed.iter().any(|c| c.start < r.end && r.start < c.end));
             if let Some(r) = hit {
                 claimed.push(r.clone());
@@ -373,6 +453,64 @@ fn ticked(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_words_are_found_as_the_whole_word_regex_finds_them() {
+        let phrases = [
+            "Yes",
+            "No",
+            "N",
+            "n/a",
+            "Male",
+            "ß",
+            "K",
+            "Section 20",
+            "a.b",
+            "Y",
+            "É",
+        ];
+        let texts = [
+            "",
+            "Yes",
+            "yes / no",
+            "No No",
+            "NoNo No",
+            "No  No",
+            " No",
+            "No ",
+            "N/A",
+            "n/a N",
+            "Y/N",
+            "Y N",
+            "Yes,No;yes",
+            "☒Male ☐ Female",
+            "MALE female male",
+            "Straße ß SS",
+            "K \u{212A} k",
+            "Section 20 / Section 31",
+            "a.b a.bc xa.b a.b",
+            "\u{0345}No\u{0345} No",
+            "éÉ É é",
+            "1No No1 No",
+            "YY Y YY Y",
+        ];
+        for phrase in phrases {
+            let words = WholeWord::new(phrase).unwrap();
+            let whole = Regex::new(&format!(
+                r"(?i)(?:^|[^\p{{L}}\p{{N}}])({})(?:$|[^\p{{L}}\p{{N}}])",
+                regex::escape(phrase)
+            ))
+            .unwrap();
+            for text in texts {
+                let want: Vec<Range<usize>> = whole
+                    .captures_iter(text)
+                    .filter_map(|c| c.get(1))
+                    .map(|m| m.range())
+                    .collect();
+                assert_eq!(words.ranges(text), want, "{phrase:?} in {text:?}");
+            }
+        }
+    }
 
     fn choice(options: &[&str]) -> Choice {
         Choice::new(

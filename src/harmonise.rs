@@ -119,7 +119,8 @@ pub fn harmonise(
     file: &str,
     today: civil::Date,
 ) -> Record {
-    let index = DocIndex::new(doc).with_printed(label_regexes(mapping));
+    let index =
+        DocIndex::new(doc).with_printed(mapping.label_regexes(), mapping.label_set.as_ref());
     let alignment = mapping
         .reference
         .as_deref()
@@ -183,14 +184,18 @@ pub fn harmonise(
 /// answers by comparing digests across documents.
 pub fn unconsumed(doc: &SourceDoc, mapping: &Mapping, consumed: &[bool]) -> Vec<SourceKey> {
     use std::hash::{Hash, Hasher};
-    let labels = label_regexes(mapping);
+    let labels = mapping.label_regexes();
+    let is_label = |t: &str| match &mapping.label_set {
+        Some(set) => set.is_match(t),
+        None => labels.iter().any(|re| re.is_match(t)),
+    };
     doc.fields
         .iter()
         .zip(consumed)
         .filter(|(f, read)| !**read && !f.value.is_empty())
         .map(|(f, _)| f)
         .filter(|f| match &f.value {
-            crate::read::RawValue::Text(t) => !labels.iter().any(|re| re.is_match(t.trim())),
+            crate::read::RawValue::Text(t) => !is_label(t.trim()),
             _ => true,
         })
         // With a reference, printed text is never an answer, wherever an inserted row moved it.
@@ -342,20 +347,6 @@ fn apply_fallbacks(mapping: &Mapping, fields: &mut IndexMap<String, FieldOutcome
             }
         }
     }
-}
-
-/// Every label regex of a mapping's rules: what the form prints as questions.
-fn label_regexes(mapping: &Mapping) -> Vec<&regex::Regex> {
-    let mut labels = Vec::new();
-    for rule in mapping.fields.iter().chain(&mapping.extras) {
-        if let Some(crate::mapping::Locator::Label { pattern, .. }) = &rule.locator {
-            match pattern {
-                crate::mapping::LabelPattern::One(re) => labels.push(re),
-                crate::mapping::LabelPattern::Numbered(res) => labels.extend(res),
-            }
-        }
-    }
-    labels
 }
 
 /// A check box and the cell that shows it are one answer: reading either consumes both.

@@ -73,6 +73,10 @@ pub struct DocIndex<'d> {
     /// needed): printed questions, never an answer.
     labels: Vec<&'d Regex>,
     printed: OnceCell<HashSet<usize>>,
+    /// The same labels as one set, and for each label the first grid cell it matches (index into the fields),
+    /// found in one pass over the cells when first needed.
+    label_set: Option<&'d regex::RegexSet>,
+    first_cells: OnceCell<Vec<Option<usize>>>,
 }
 
 impl<'d> DocIndex<'d> {
@@ -112,15 +116,49 @@ impl<'d> DocIndex<'d> {
             used_columns: OnceCell::new(),
             labels: Vec::new(),
             printed: OnceCell::new(),
+            label_set: None,
+            first_cells: OnceCell::new(),
         }
     }
 
     /// The mapping's label regexes: the cells they find (each one's first match, as `label` finds it) are
     /// printed questions, so `label` never takes one as the answer to another.
+    /// `set`, when given, holds the same patterns in the same order, so one pass over the cells finds each
+    /// label's first cell.
     #[must_use]
-    pub fn with_printed(mut self, labels: Vec<&'d Regex>) -> DocIndex<'d> {
+    pub fn with_printed(
+        mut self,
+        labels: Vec<&'d Regex>,
+        set: Option<&'d regex::RegexSet>,
+    ) -> DocIndex<'d> {
+        self.label_set = set.filter(|s| s.len() == labels.len());
         self.labels = labels;
         self
+    }
+
+    /// For each of the mapping's labels, the first grid cell whose trimmed text it matches: one pass over the
+    /// cells with the label set. `None` without a set.
+    fn first_cells(&self) -> Option<&[Option<usize>]> {
+        let set = self.label_set?;
+        Some(self.first_cells.get_or_init(|| {
+            let mut first: Vec<Option<usize>> = vec![None; set.len()];
+            let mut left = set.len();
+            for (i, f) in self.doc.fields.iter().enumerate() {
+                if left == 0 {
+                    break;
+                }
+                let (Some(_), RawValue::Text(t)) = (f.pos, &f.value) else {
+                    continue;
+                };
+                for k in set.matches(t.trim()).iter() {
+                    if let Some(slot @ None) = first.get_mut(k) {
+                        *slot = Some(i);
+                        left -= 1;
+                    }
+                }
+            }
+            first
+        }))
     }
 
     /// The cells the mapping's labels find.
@@ -150,6 +188,18 @@ impl<'d> DocIndex<'d> {
 
     /// The first grid cell within `scope` whose text matches a label: its index, position and text.
     fn label_cell(&self, re: &Regex, scope: Scope) -> Option<(usize, GridPos, &'d str)> {
+        // One of the mapping's labels over the whole document: its first cell is known from the set's pass.
+        if matches!(scope, Scope::All)
+            && let Some(k) = self.labels.iter().position(|l| std::ptr::eq(*l, re))
+            && let Some(first) = self.first_cells()
+        {
+            let i = (*first.get(k)?)?;
+            let f = self.doc.fields.get(i)?;
+            return match (&f.value, f.pos) {
+                (RawValue::Text(t), Some(pos)) => Some((i, pos, t.as_str())),
+                _ => None,
+            };
+        }
         self.doc.fields.iter().enumerate().find_map(|(i, f)| {
             let pos = f.pos.filter(|p| scope.holds(*p))?;
             match &f.value {

@@ -271,6 +271,7 @@ mod tests {
             tests: Vec::new(),
             reference: None,
             gaps: Vec::new(),
+            label_set: None,
         };
         let ms = vec![
             mapping(

@@ -208,7 +208,7 @@ pub fn compile(path: &Path, text: &str, template: &Template) -> (Option<Mapping>
     let id = path
         .file_stem()
         .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-    let mapping = Mapping {
+    let mut mapping = Mapping {
         id,
         path: path.to_path_buf(),
         la_code: raw.form.la_code.get_ref().clone(),
@@ -224,7 +224,9 @@ pub fn compile(path: &Path, text: &str, template: &Template) -> (Option<Mapping>
         reference,
         gaps,
         tests,
+        label_set: None,
     };
+    mapping.label_set = mapping.compile_label_set();
     (Some(mapping), cx.diags)
 }
 

@@ -60,6 +60,32 @@ pub struct Mapping {
     pub reference: Option<std::sync::Arc<crate::reference::Reference>>,
     /// `[gaps]`: the national fields the form is known not to ask for, each with the analyst's reason.
     pub gaps: Vec<(String, String)>,
+    /// [`Mapping::label_regexes`] as one set, compiled at load: which of them a cell's text matches, in one pass
+    /// over the document's cells instead of one per label (`None` when the set would not compile, e.g. past
+    /// the size limit: each regex is then tried in turn).
+    pub label_set: Option<regex::RegexSet>,
+}
+
+impl Mapping {
+    /// Every label regex of the rules (`label` locators, each member's of a `{n}` label), in rule order: what
+    /// the form prints as questions.
+    pub fn label_regexes(&self) -> Vec<&Regex> {
+        let mut labels = Vec::new();
+        for rule in self.fields.iter().chain(&self.extras) {
+            if let Some(Locator::Label { pattern, .. }) = &rule.locator {
+                match pattern {
+                    LabelPattern::One(re) => labels.push(re),
+                    LabelPattern::Numbered(res) => labels.extend(res),
+                }
+            }
+        }
+        labels
+    }
+
+    /// The set of [`Mapping::label_regexes`], in their order (the same patterns, compiled alike).
+    pub fn compile_label_set(&self) -> Option<regex::RegexSet> {
+        regex::RegexSet::new(self.label_regexes().iter().map(|re| re.as_str())).ok()
+    }
 }
 
 /// `[form.match]`, compiled. Every condition present must hold.
