@@ -971,8 +971,19 @@ impl<'d> DocIndex<'d> {
             .get(at)
             .map(|&id| (MarkTarget::Line(id), rest_at));
         let following = lines.get(at.saturating_add(1)..).unwrap_or(&[]);
+        let mut problem = None;
         let value = match (take, stop) {
-            (Take::Right, Some(stop)) => up_to_stop(rest, following, stop),
+            (Take::Right, Some(stop)) => {
+                let (value, stopped) = up_to_stop(rest, following, stop);
+                if !stopped {
+                    // Never `ok` and wrong: the rest of the line may hold the next question and its answer.
+                    problem = Some(format!(
+                        "the `stop` after \"{}\" was not found: the form may have changed",
+                        short_label(m.as_str())
+                    ));
+                }
+                value
+            }
             (Take::Right | Take::Inside, _) if !rest.is_empty() => rest.to_string(),
             (Take::Inside, _) => String::new(),
             (Take::Right, None) => following
@@ -1006,6 +1017,7 @@ impl<'d> DocIndex<'d> {
         };
         Some(Hit {
             at,
+            problem,
             ..Hit::new(value, source)
         })
     }
@@ -1153,10 +1165,14 @@ const MAX_BELOW_LINES: usize = 200;
 
 /// `right` with a `stop`: the text after the label up to where `stop` matches, on the label's line ("Surname
 /// ...... Boy/Girl ......") or on a later one (an address typed over dotted lines that run on to "Post Code"). When
-/// `stop` matches nowhere within [`MAX_BELOW_LINES`], the rest of the label's line alone.
-fn up_to_stop(rest: &str, following: &[&TextLine], stop: &Regex) -> String {
+/// `stop` matches nowhere within [`MAX_BELOW_LINES`], the rest of the label's line alone, and `None` in place
+/// of the text: the form has changed, and what follows the label may be the next question's answer.
+fn up_to_stop(rest: &str, following: &[&TextLine], stop: &Regex) -> (String, bool) {
     if let Some(m) = stop.find(rest) {
-        return rest.get(..m.start()).unwrap_or(rest).trim().to_string();
+        return (
+            rest.get(..m.start()).unwrap_or(rest).trim().to_string(),
+            true,
+        );
     }
     let mut parts = vec![rest];
     for l in following.iter().take(MAX_BELOW_LINES) {
@@ -1168,12 +1184,12 @@ fn up_to_stop(rest: &str, following: &[&TextLine], stop: &Regex) -> String {
                     .map(|p| p.trim())
                     .filter(|p| !p.is_empty())
                     .collect();
-                return parts.join("\n");
+                return (parts.join("\n"), true);
             }
             None => parts.push(&l.text),
         }
     }
-    rest.to_string()
+    (rest.to_string(), false)
 }
 
 /// A label as matched, trimmed and cut to 40 characters, for provenance.
@@ -1289,6 +1305,52 @@ mod tests {
             .unwrap();
         assert_eq!(blank[0].value, RawValue::Empty);
         assert!(index.locate(&label("Nowhere", Take::Right, None)).is_none());
+    }
+
+    #[test]
+    fn right_with_a_stop_ends_on_the_line_or_runs_on_and_a_lost_stop_is_a_problem() {
+        let doc = SourceDoc {
+            lines: vec![
+                line(
+                    1,
+                    100.0,
+                    72.0,
+                    "Surname of child ....Okafor...... Boy/Girl ....Girl....",
+                ),
+                line(
+                    1,
+                    114.0,
+                    72.0,
+                    "Address where child lives ....14 Quay Street......",
+                ),
+                line(1, 128.0, 72.0, "Fernley ..............................."),
+                line(1, 142.0, 72.0, "Post Code ZF1 2AB"),
+            ],
+            ..SourceDoc::default()
+        };
+        let index = DocIndex::new(&doc);
+        let one = |re: &str, stop: Option<&str>| {
+            index
+                .locate(&label(re, Take::Right, stop))
+                .unwrap()
+                .remove(0)
+        };
+        let surname = one("^Surname of child", Some("Boy/Girl"));
+        assert_eq!(surname.value, RawValue::Text("Okafor".into()));
+        assert!(surname.problem.is_none());
+        assert_eq!(
+            one(r"\bBoy/Girl", None).value,
+            RawValue::Text("Girl".into())
+        );
+        let address = one("^Address where child lives", Some("^Post Code"));
+        assert_eq!(
+            address.value,
+            RawValue::Text("14 Quay Street\nFernley".into())
+        );
+        // The form changed: the stop is printed no more, so the value is the line's rest and never `ok`.
+        let lost = one("^Surname of child", Some("Gender"));
+        assert_eq!(lost.value, RawValue::Text("Okafor Boy/Girl Girl".into()));
+        assert!(lost.problem.unwrap().contains("was not found"));
     }
 
     #[test]

@@ -358,7 +358,7 @@ impl<'d> Folder<'d> {
 }
 
 /// A candidate with the parts folder candidates do not set left empty.
-fn candidate(label: String, at: Where, values: Vec<RawValue>, group: bool) -> Candidate {
+pub(super) fn candidate(label: String, at: Where, values: Vec<RawValue>, group: bool) -> Candidate {
     Candidate {
         label,
         at,

@@ -13,7 +13,7 @@
 //! answer; `printed::Printed` checks it again before anything is written.
 
 use super::candidates::{Candidate, Where, label_like};
-use super::folder::parse_options;
+use super::folder::{candidate, parse_options};
 use crate::label::{leaders, without_leaders};
 use crate::read::{RawValue, SourceDoc};
 
@@ -294,6 +294,7 @@ pub fn line_candidates(docs: &[&SourceDoc]) -> Vec<Candidate> {
                     stop_mid_line: stop_in_line,
                 },
                 values,
+                false,
             );
             if let Some(opts) = sk.options.get(i).cloned().flatten() {
                 c.options = opts;
@@ -324,6 +325,7 @@ pub fn line_candidates(docs: &[&SourceDoc]) -> Vec<Candidate> {
                         stop_mid_line: false,
                     },
                     values,
+                    false,
                 );
                 c.section = section.clone();
                 c.evidence = format!("the lines under \"{head}\"");
@@ -348,25 +350,6 @@ fn question_with_options(seg: &str) -> Option<(&str, Vec<String>)> {
     let (q, rest) = seg.split_at(cut.saturating_add(1));
     let opts = parse_options(rest.trim())?;
     (label_like(q.trim()) && !q.trim().is_empty()).then_some((q.trim(), opts))
-}
-
-fn candidate(label: String, at: Where, values: Vec<RawValue>) -> Candidate {
-    Candidate {
-        label,
-        at,
-        values,
-        group: false,
-        siblings: Vec::new(),
-        context: None,
-        alt_label: None,
-        options: Vec::new(),
-        section: None,
-        evidence: String::new(),
-        preprinted: false,
-        consensus: true,
-        tick_column: false,
-        options_typed: false,
-    }
 }
 
 #[cfg(test)]
